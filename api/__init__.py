@@ -1,0 +1,1 @@
+"""The web app: public pages, participant and moderator links, organiser pages and API."""

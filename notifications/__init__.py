@@ -1,0 +1,1 @@
+"""Renders calendar files and mails, and sends them; takes plain typed data, knows no database."""

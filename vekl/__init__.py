@@ -1,0 +1,1 @@
+"""The VEKL application: settings, store, services and the `vekl` command."""
