@@ -1,0 +1,5 @@
+"""The ``vekl`` command."""
+
+from vekl.cli.main import app
+
+__all__ = ["app"]

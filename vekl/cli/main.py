@@ -1,0 +1,18 @@
+"""Entry point: assembles the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from vekl.cli import db, demo, imports, registrations, rounds
+
+app = typer.Typer(
+    help="VEKL: registrations, matching and invitations for the Konstanz dialogue groups.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(rounds.app, name="round")
+app.add_typer(imports.app, name="import")
+app.add_typer(registrations.app, name="registrations")
+app.command("demo")(demo.demo)

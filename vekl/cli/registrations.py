@@ -1,0 +1,38 @@
+"""``vekl registrations``: who has registered."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from vekl.cli.context import console, unit_of_work
+from vekl.services import registrations, rounds
+from vekl.store.models import RegistrationStatus, Role
+
+app = typer.Typer(help="List registrations.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    round: str = typer.Option(..., "--round", "-r", help="The round's short name."),
+    status: RegistrationStatus | None = typer.Option(None, help="Only this status."),
+    role: Role | None = typer.Option(None, help="Only citizens or newcomers."),
+    series: str | None = typer.Option(None, help="Only people who can attend this series."),
+) -> None:
+    """List registrations of a round (names and emails are shown: keep the screen private)."""
+    with unit_of_work() as session:
+        found = rounds.get_round(session, round)
+        people = registrations.list_registrations(
+            session, found, status=status, role=role, series_key=series
+        )
+        table = Table(
+            "id", "name", "email", "role", "status", "languages", "series", "district", "origin",
+            title=f"{len(people)} registrations in {found.slug}",
+        )
+        for p in people:
+            table.add_row(
+                str(p.id), p.full_name, p.email, p.role.value, p.status.value,
+                " ".join(p.languages), " ".join(s.key for s in p.series), p.district or "-",
+                p.origin or "-",
+            )
+        console.print(table)

@@ -1,0 +1,75 @@
+"""Application settings, read once from the environment (prefix ``VEKL_``).
+
+Validated at start-up so that a production deployment with a default secret or a
+broken URL refuses to start instead of failing on the first request.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VEKL_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'vekl.sqlite3'}")
+    base_url: str = "http://localhost:8000"
+    secret_key: str = DEFAULT_SECRET
+    timezone: str = "Europe/Berlin"
+
+    # Mail: with no SMTP URL every mail goes to the file sink in ``mail_dir``.
+    smtp_url: str | None = None
+    smtp_ca_file: Path | None = None
+    smtp_timeout: float = 30.0
+    mail_dir: Path = Path("mail")
+    mail_from: str = "VEKL Konstanz <vekl@konstanz.example>"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _no_default_secret_outside_development(self) -> Settings:
+        weak = self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 16
+        if weak and self.environment != "development":
+            raise ValueError(
+                "VEKL_SECRET_KEY must be a random value of at least 16 characters outside "
+                "development (python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def mail_domain(self) -> str:
+        """The domain Message-IDs and calendar UIDs are made on."""
+        address = self.mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
+        return address.rsplit("@", 1)[-1] if "@" in address else "vekl.invalid"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

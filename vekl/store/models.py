@@ -1,0 +1,352 @@
+"""The tables of a VEKL round: rounds and their series, people, codes, runs and the log.
+
+Multi-valued attributes that are only ever read whole (languages, needs) are JSON lists;
+relations that organisers filter by (series availability, group membership) are tables.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vekl.store.base import Base, TimestampMixin, utcnow
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class RoundStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    MATCHED = "matched"
+    PUBLISHED = "published"
+    FINISHED = "finished"
+
+
+class Role(enum.StrEnum):
+    CITIZEN = "citizen"
+    NEWCOMER = "newcomer"
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    PLACED = "placed"
+    WAITLISTED = "waitlisted"
+    WITHDRAWN = "withdrawn"
+
+
+class RunStatus(enum.StrEnum):
+    RUNNING = "running"
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Round(TimestampMixin, Base):
+    __tablename__ = "rounds"
+    __table_args__ = (
+        CheckConstraint("min_size >= 2 AND max_size >= min_size", name="sizes"),
+        CheckConstraint(
+            "newcomer_share_min >= 0 AND newcomer_share_max <= 1 "
+            "AND newcomer_share_min <= newcomer_share_max",
+            name="newcomer_share",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    languages_offered: Mapped[list[str]] = mapped_column(JSON, default=list)
+    registration_deadline: Mapped[datetime | None]
+    status: Mapped[RoundStatus] = mapped_column(
+        _enum(RoundStatus, "round_status"), default=RoundStatus.OPEN
+    )
+    retention_days: Mapped[int] = mapped_column(default=90)
+    purged_at: Mapped[datetime | None]
+
+    # Matching rules, in the shape of the solver's contract.
+    min_size: Mapped[int] = mapped_column(default=6)
+    max_size: Mapped[int] = mapped_column(default=10)
+    newcomer_share_min: Mapped[float] = mapped_column(Float, default=0.4)
+    newcomer_share_max: Mapped[float] = mapped_column(Float, default=0.6)
+    max_same_origin: Mapped[int] = mapped_column(default=2)
+    moderators_per_group: Mapped[int] = mapped_column(default=1)
+    working_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    series: Mapped[list[Series]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="Series.id"
+    )
+    moderators: Mapped[list[Moderator]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="Moderator.id"
+    )
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="Participant.id"
+    )
+
+
+class Series(Base):
+    """A set of evenings one group meets on, at one venue."""
+
+    __tablename__ = "series"
+    __table_args__ = (UniqueConstraint("round_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(200))
+    venue_name: Mapped[str] = mapped_column(String(200))
+    venue_address: Mapped[str] = mapped_column(String(300))
+    step_free: Mapped[bool] = mapped_column(Boolean, default=False)
+    rooms: Mapped[int] = mapped_column(default=1)
+
+    round: Mapped[Round] = relationship(back_populates="series")
+    sessions: Mapped[list[Session]] = relationship(
+        back_populates="series", cascade="all, delete-orphan", order_by="Session.starts_at"
+    )
+
+
+class Session(TimestampMixin, Base):
+    """One evening of a series."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    series: Mapped[Series] = relationship(back_populates="sessions")
+
+
+moderator_series = Table(
+    "moderator_series",
+    Base.metadata,
+    Column("moderator_id", ForeignKey("moderators.id", ondelete="CASCADE"), primary_key=True),
+    Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
+)
+
+participant_series = Table(
+    "participant_series",
+    Base.metadata,
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True),
+    Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Moderator(TimestampMixin, Base):
+    __tablename__ = "moderators"
+    __table_args__ = (UniqueConstraint("round_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    preferred_language: Mapped[str] = mapped_column(String(8), default="de")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    round: Mapped[Round] = relationship(back_populates="moderators")
+    series: Mapped[list[Series]] = relationship(secondary=moderator_series, order_by="Series.id")
+
+
+class Participant(TimestampMixin, Base):
+    """A registration: one person in one round."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("round_id", "email"),
+        CheckConstraint("priority >= 0", name="priority_non_negative"),
+        Index("ix_participants_round_id_status", "round_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    preferred_language: Mapped[str] = mapped_column(String(8), default="de")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    gender: Mapped[str | None] = mapped_column(String(8))
+    age_band: Mapped[str | None] = mapped_column(String(8))
+    district: Mapped[str | None] = mapped_column(String(64))
+    origin: Mapped[str | None] = mapped_column(String(2))
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    needs_other: Mapped[str | None] = mapped_column(String(500))
+    companion_email: Mapped[str | None] = mapped_column(String(254))
+    priority: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(String(16), default="web")
+    partner_code: Mapped[str | None] = mapped_column(String(64))
+    consent_given_at: Mapped[datetime | None]
+    email_confirmed_at: Mapped[datetime | None]
+    status: Mapped[RegistrationStatus] = mapped_column(
+        _enum(RegistrationStatus, "registration_status"), default=RegistrationStatus.PENDING
+    )
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(500))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    round: Mapped[Round] = relationship(back_populates="participants")
+    series: Mapped[list[Series]] = relationship(
+        secondary=participant_series, order_by="Series.id"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class InvitationCode(Base):
+    """A code printed in a lottery letter; only its keyed hash is kept."""
+
+    __tablename__ = "invitation_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), unique=True
+    )
+
+
+class MatchingRun(TimestampMixin, Base):
+    """One solve of a round: what went in, what came out, and whether it was published."""
+
+    __tablename__ = "matching_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    previous_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matching_runs.id", ondelete="SET NULL")
+    )
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "run_status"))
+    problem: Mapped[dict[str, Any]] = mapped_column(JSON)
+    solution: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    solver_status: Mapped[str | None] = mapped_column(String(16))
+    placed: Mapped[int | None]
+    waitlisted: Mapped[int | None]
+    moves: Mapped[int | None]
+    imbalance: Mapped[float | None] = mapped_column(Float)
+    imbalance_floor: Mapped[float | None] = mapped_column(Float)
+    solve_seconds: Mapped[float | None] = mapped_column(Float)
+    time_limit: Mapped[float] = mapped_column(Float, default=10.0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200), default="system")
+    published_at: Mapped[datetime | None]
+
+    groups: Mapped[list[Group]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="Group.id"
+    )
+    waitlist: Mapped[list[WaitlistEntry]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="WaitlistEntry.id"
+    )
+
+
+group_moderators = Table(
+    "group_moderators",
+    Base.metadata,
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("moderator_id", ForeignKey("moderators.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("run_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("matching_runs.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+
+    run: Mapped[MatchingRun] = relationship(back_populates="groups")
+    series: Mapped[Series] = relationship()
+    moderators: Mapped[list[Moderator]] = relationship(
+        secondary=group_moderators, order_by="Moderator.id"
+    )
+    members: Mapped[list[GroupMember]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="GroupMember.id"
+    )
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+    __table_args__ = (UniqueConstraint("run_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Kept here as well as on the group so the database forbids one person in two groups.
+    run_id: Mapped[int] = mapped_column(ForeignKey("matching_runs.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+
+    group: Mapped[Group] = relationship(back_populates="members")
+    participant: Mapped[Participant] = relationship()
+
+
+class WaitlistEntry(Base):
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (UniqueConstraint("run_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("matching_runs.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(500))
+
+    run: Mapped[MatchingRun] = relationship(back_populates="waitlist")
+    participant: Mapped[Participant] = relationship()
+
+
+class AuditEntry(Base):
+    """Who changed what, kept after a purge (details never hold personal data)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), index=True
+    )
+    subject: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
