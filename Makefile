@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DB := demo/vekl-demo.sqlite3
+# Store tests also run on PostgreSQL here; where none answers they are skipped (outside CI).
+export VEKL_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: demo test lint typecheck pytest install clean bench
 

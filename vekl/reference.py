@@ -43,7 +43,7 @@ NEEDS: tuple[str, ...] = ("step_free",)
 @cache
 def language_codes() -> frozenset[str]:
     """ISO 639-1 codes known to CLDR."""
-    return frozenset(code for code in Locale("en").languages if len(code) == 2)
+    return frozenset(code for code in map(str, Locale("en").languages) if len(code) == 2)
 
 
 @cache
@@ -51,7 +51,7 @@ def country_codes() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes (and XK), without CLDR's groupings."""
     return frozenset(
         code
-        for code in Locale("en").territories
+        for code in map(str, Locale("en").territories)
         if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
     )
 

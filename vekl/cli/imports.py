@@ -13,7 +13,9 @@ from vekl.services.csv_import import ImportResult
 
 app = typer.Typer(help="Import CSV files (the formats are in the README).", no_args_is_help=True)
 
-FileArg = typer.Argument(..., exists=True, dir_okay=False, help="CSV file, UTF-8, ; or , separated.")
+FileArg = typer.Argument(
+    ..., exists=True, dir_okay=False, help="CSV file, UTF-8, ; or , separated."
+)
 RoundOpt = typer.Option(..., "--round", "-r", help="The round's short name.")
 
 

@@ -26,13 +26,27 @@ def list_(
             session, found, status=status, role=role, series_key=series
         )
         table = Table(
-            "id", "name", "email", "role", "status", "languages", "series", "district", "origin",
+            "id",
+            "name",
+            "email",
+            "role",
+            "status",
+            "languages",
+            "series",
+            "district",
+            "origin",
             title=f"{len(people)} registrations in {found.slug}",
         )
         for p in people:
             table.add_row(
-                str(p.id), p.full_name, p.email, p.role.value, p.status.value,
-                " ".join(p.languages), " ".join(s.key for s in p.series), p.district or "-",
+                str(p.id),
+                p.full_name,
+                p.email,
+                p.role.value,
+                p.status.value,
+                " ".join(p.languages),
+                " ".join(s.key for s in p.series),
+                p.district or "-",
                 p.origin or "-",
             )
         console.print(table)

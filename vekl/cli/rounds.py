@@ -43,8 +43,12 @@ def print_round(round: Round, counts: dict[str, int]) -> None:
             for s in series.sessions
         )
         table.add_row(
-            series.key, series.label, f"{series.venue_name}, {series.venue_address}",
-            "yes" if series.step_free else "no", str(series.rooms), evenings,
+            series.key,
+            series.label,
+            f"{series.venue_name}, {series.venue_address}",
+            "yes" if series.step_free else "no",
+            str(series.rooms),
+            evenings,
         )
     console.print(table)
     console.print(
@@ -69,7 +73,11 @@ def list_() -> None:
         for round in rounds.list_rounds(session):
             deadline = round.registration_deadline
             table.add_row(
-                round.slug, round.name, round.status.value,
-                deadline.astimezone(settings().zone).strftime("%Y-%m-%d %H:%M") if deadline else "-",
+                round.slug,
+                round.name,
+                round.status.value,
+                deadline.astimezone(settings().zone).strftime("%Y-%m-%d %H:%M")
+                if deadline
+                else "-",
             )
         console.print(table)

@@ -27,8 +27,16 @@ from vekl.validation import ModeratorInput, RegistrationInput
 REGISTRATION_COLUMNS = {
     "required": ("role", "first_name", "last_name", "email", "languages", "series", "consent"),
     "optional": (
-        "phone", "preferred_language", "gender", "age_band", "district", "origin", "needs",
-        "needs_other", "companion_email", "priority",
+        "phone",
+        "preferred_language",
+        "gender",
+        "age_band",
+        "district",
+        "origin",
+        "needs",
+        "needs_other",
+        "companion_email",
+        "priority",
     ),
 }
 MODERATOR_COLUMNS = {
@@ -83,7 +91,9 @@ def read_rows(text: str, columns: dict[str, tuple[str, ...]]) -> list[Row]:
         raise InvalidInput([FieldError("(header)", "the file is empty", 1)]) from None
     names = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
     known = set(columns["required"]) | set(columns["optional"])
-    errors = [FieldError(name or "(empty)", "unknown column", 1) for name in names if name not in known]
+    errors = [
+        FieldError(name or "(empty)", "unknown column", 1) for name in names if name not in known
+    ]
     errors += [
         FieldError(name, "required column is missing", 1)
         for name in columns["required"]
@@ -142,21 +152,14 @@ def _validate(row: Row, model: type[Model], errors: list[FieldError]) -> Model |
 
 
 def _check_rows(
-    round: Round,
-    rows: list[Row],
-    model: type[Model],
-    email_of: Callable[[Model], str],
-    series_of: Callable[[Model], list[str]],
+    round: Round, rows: list[Row], model: type[Model], email_of: Callable[[Model], str]
 ) -> list[tuple[Row, Model]]:
     errors: list[FieldError] = []
     known_series = series_by_key(round)
     seen: dict[str, int] = {}
     valid: list[tuple[Row, Model]] = []
     for row in rows:
-        item = _validate(row, model, errors)
-        if item is None:
-            continue
-        for key in series_of(item):
+        for key in _cell_value("series", row.values.get("series", "")):
             if key not in known_series:
                 errors.append(
                     FieldError(
@@ -165,19 +168,22 @@ def _check_rows(
                         row.line,
                     )
                 )
+        item = _validate(row, model, errors)
+        if item is None:
+            continue
         email = email_of(item)
         if email in seen:
             errors.append(FieldError("email", f"same email as line {seen[email]}", row.line))
         seen.setdefault(email, row.line)
         valid.append((row, item))
     if errors:
-        raise InvalidInput(sorted(errors, key=lambda e: (e.line or 0)))
+        raise InvalidInput(sorted(errors, key=lambda e: e.line or 0))
     return valid
 
 
 def import_registrations(session: Session, round: Round, raw: bytes, actor: str) -> ImportResult:
     rows = read_rows(decode(raw), REGISTRATION_COLUMNS)
-    checked = _check_rows(round, rows, RegistrationInput, lambda r: r.email, lambda r: r.series)
+    checked = _check_rows(round, rows, RegistrationInput, lambda r: r.email)
     result = ImportResult()
     for row, data in checked:
         existing = registrations.find_by_email(session, round, data.email)
@@ -194,8 +200,14 @@ def import_registrations(session: Session, round: Round, raw: bytes, actor: str)
         else:
             result.unchanged += 1
     audit.record(
-        session, actor, "registrations.import", round=round, subject=round.slug,
-        created=result.created, updated=result.updated, unchanged=result.unchanged,
+        session,
+        actor,
+        "registrations.import",
+        round=round,
+        subject=round.slug,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
         skipped=len(result.skipped),
     )
     return result
@@ -203,7 +215,7 @@ def import_registrations(session: Session, round: Round, raw: bytes, actor: str)
 
 def import_moderators(session: Session, round: Round, raw: bytes, actor: str) -> ImportResult:
     rows = read_rows(decode(raw), MODERATOR_COLUMNS)
-    checked = _check_rows(round, rows, ModeratorInput, lambda m: m.email, lambda m: m.series)
+    checked = _check_rows(round, rows, ModeratorInput, lambda m: m.email)
     result = ImportResult()
     for _row, data in checked:
         outcome = moderators.save_moderator(session, round, data, actor)
@@ -220,4 +232,6 @@ def read_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise InvalidInput([FieldError(str(path), f"cannot read the file: {exc.strerror}")]) from None
+        raise InvalidInput(
+            [FieldError(str(path), f"cannot read the file: {exc.strerror}")]
+        ) from None

@@ -52,8 +52,11 @@ def save_moderator(
     changed = created or _state(moderator) != before
     if changed:
         audit.record(
-            session, actor, "moderator.create" if created else "moderator.update",
-            round=round, subject=f"moderator:{moderator.id}",
+            session,
+            actor,
+            "moderator.create" if created else "moderator.update",
+            round=round,
+            subject=f"moderator:{moderator.id}",
         )
     return ModeratorOutcome(moderator, created=created, changed=changed)
 

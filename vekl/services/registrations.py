@@ -109,8 +109,12 @@ def register(
             raise
         return RegistrationOutcome(winner, created=False)
     audit.record(
-        session, actor, "registration.create", round=round,
-        subject=f"participant:{participant.id}", source=source,
+        session,
+        actor,
+        "registration.create",
+        round=round,
+        subject=f"participant:{participant.id}",
+        source=source,
     )
     return RegistrationOutcome(participant, created=True)
 
@@ -118,17 +122,38 @@ def register(
 def differs(participant: Participant, data: RegistrationInput) -> bool:
     """Whether applying ``data`` would change anything the person told us."""
     current = (
-        participant.role, participant.first_name, participant.last_name, participant.phone,
-        participant.preferred_language, list(participant.languages),
-        [s.key for s in participant.series], participant.gender, participant.age_band,
-        participant.district, participant.origin, list(participant.needs),
-        participant.needs_other, participant.companion_email, participant.priority,
+        participant.role,
+        participant.first_name,
+        participant.last_name,
+        participant.phone,
+        participant.preferred_language,
+        list(participant.languages),
+        [s.key for s in participant.series],
+        participant.gender,
+        participant.age_band,
+        participant.district,
+        participant.origin,
+        list(participant.needs),
+        participant.needs_other,
+        participant.companion_email,
+        participant.priority,
     )
     wanted = (
-        data.role, data.first_name, data.last_name, data.phone or None,
-        data.preferred_language, list(data.languages), list(data.series), data.gender,
-        data.age_band, data.district, data.origin if data.role is Role.NEWCOMER else None,
-        list(data.needs), data.needs_other or None, data.companion_email, data.priority,
+        data.role,
+        data.first_name,
+        data.last_name,
+        data.phone or None,
+        data.preferred_language,
+        list(data.languages),
+        list(data.series),
+        data.gender,
+        data.age_band,
+        data.district,
+        data.origin if data.role is Role.NEWCOMER else None,
+        list(data.needs),
+        data.needs_other or None,
+        data.companion_email,
+        data.priority,
     )
     return current != wanted
 
@@ -140,7 +165,10 @@ def update(
     _apply(participant, data, series)
     session.flush()
     audit.record(
-        session, actor, "registration.update", round=round,
+        session,
+        actor,
+        "registration.update",
+        round=round,
         subject=f"participant:{participant.id}",
     )
 

@@ -101,7 +101,7 @@ def load_round_file(path: Path) -> RoundSpec:
     return parse_round_spec(data)
 
 
-def select_round_id(slug: str) -> Select[tuple[int]]:
+def select_round_id(slug: str) -> Select[Any]:
     return select(Round.id).where(Round.slug == slug)
 
 
@@ -190,8 +190,13 @@ def set_status(session: Session, round: Round, status: RoundStatus, actor: str) 
     round.status = status
     session.flush()
     audit.record(
-        session, actor, "round.status", round=round, subject=round.slug,
-        old=previous.value, new=status.value,
+        session,
+        actor,
+        "round.status",
+        round=round,
+        subject=round.slug,
+        old=previous.value,
+        new=status.value,
     )
 
 

@@ -1,7 +1,8 @@
 """Engines and sessions.
 
 SQLite needs foreign keys switched on per connection; without it ON DELETE CASCADE
-and the integrity the services rely on would silently not exist.
+and the integrity the services rely on would silently not exist. pysqlite's own
+transaction handling also defeats SAVEPOINT, so transactions are begun explicitly.
 """
 
 from __future__ import annotations
@@ -24,10 +25,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     Text,
@@ -218,9 +217,7 @@ class Participant(TimestampMixin, Base):
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     round: Mapped[Round] = relationship(back_populates="participants")
-    series: Mapped[list[Series]] = relationship(
-        secondary=participant_series, order_by="Series.id"
-    )
+    series: Mapped[list[Series]] = relationship(secondary=participant_series, order_by="Series.id")
 
     @property
     def full_name(self) -> str:

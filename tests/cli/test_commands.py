@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from vekl.cli import app
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"
+
+
+def test_help_is_available_everywhere(runner: CliRunner) -> None:
+    for args in (
+        ["--help"],
+        ["db", "--help"],
+        ["round", "--help"],
+        ["import", "--help"],
+        ["registrations", "list", "--help"],
+        ["demo", "--help"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Usage" in result.output
+
+
+def test_round_create_import_and_list(runner: CliRunner, cli_env: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    created = runner.invoke(app, ["round", "create", str(EXAMPLE / "round.toml")])
+    assert created.exit_code == 0, created.output
+    again = runner.invoke(app, ["round", "create", str(EXAMPLE / "round.toml")])
+    assert again.exit_code == 1 and "exists already" in again.output
+    imported = runner.invoke(
+        app,
+        ["import", "registrations", str(EXAMPLE / "registrations.csv"), "--round", "konstanz-mai"],
+    )
+    assert imported.exit_code == 0, imported.output
+    assert "60 new" in imported.output
+    listed = runner.invoke(
+        app, ["registrations", "list", "--round", "konstanz-mai", "--role", "newcomer"]
+    )
+    assert listed.exit_code == 0
+    assert "30 registrations" in listed.output
+    shown = runner.invoke(app, ["round", "show", "konstanz-mai"])
+    assert "60 confirmed" in shown.output and "Montagabende" in shown.output
+
+
+def test_a_bad_file_is_refused_whole_with_every_row_named(runner: CliRunner, cli_env: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["round", "create", str(EXAMPLE / "round.toml")])
+    bad = cli_env / "bad.csv"
+    bad.write_text(
+        "role;first_name;last_name;email;languages;series;consent\n"
+        "citizen;Anna;Weber;anna@example.org;de;mon;ja\n"
+        "citizen;Ben;Kohl;ben@example.org;xx;mon;ja\n"
+        "citizen;Eva;Graf;eva@example.org;de;tue;ja\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["import", "registrations", str(bad), "--round", "konstanz-mai"])
+    assert result.exit_code == 2
+    assert "line 3, column languages: unknown language code 'xx'" in result.output
+    assert "line 4, column series: unknown series 'tue'" in result.output
+    listed = runner.invoke(app, ["registrations", "list", "--round", "konstanz-mai"])
+    assert "0 registrations" in listed.output
+
+
+def test_unknown_round_is_an_error(runner: CliRunner, cli_env: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    result = runner.invoke(app, ["registrations", "list", "--round", "nope"])
+    assert result.exit_code == 1 and "no round 'nope'" in result.output
+
+
+def test_demo_loads_once(runner: CliRunner, cli_env: Path) -> None:
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "60 registrations imported" in first.output
+    second = runner.invoke(app, ["demo"])
+    assert second.exit_code == 0
+    assert "already in this database" in second.output
+
+
+def test_bad_configuration_is_reported_at_start(
+    runner: CliRunner, cli_env: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("VEKL_TIMEZONE", "Europe/Konstanz")
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "VEKL_TIMEZONE" in result.output

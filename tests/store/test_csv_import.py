@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vekl.errors import InvalidInput
+from vekl.services import csv_import
+from vekl.store.models import Moderator, Participant, RegistrationStatus, Round
+
+from .conftest import EXAMPLE
+
+HEADER = "role;first_name;last_name;email;languages;series;consent;origin;district"
+
+
+def _count(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(Participant)) or 0
+
+
+def test_the_example_file_imports_as_confirmed_registrations(
+    db: Session, example_round: Round
+) -> None:
+    result = csv_import.import_registrations(
+        db, example_round, (EXAMPLE / "registrations.csv").read_bytes(), "t"
+    )
+    assert result.created == 60
+    statuses = set(db.scalars(select(Participant.status)))
+    assert statuses == {RegistrationStatus.CONFIRMED}
+
+
+def test_reimporting_the_same_file_creates_no_duplicates(db: Session, example_round: Round) -> None:
+    raw = (EXAMPLE / "registrations.csv").read_bytes()
+    csv_import.import_registrations(db, example_round, raw, "t")
+    again = csv_import.import_registrations(db, example_round, raw, "t")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 60)
+    assert _count(db) == 60
+    mods = (EXAMPLE / "moderators.csv").read_bytes()
+    csv_import.import_moderators(db, example_round, mods, "t")
+    assert csv_import.import_moderators(db, example_round, mods, "t").unchanged == 8
+    assert db.scalar(select(func.count()).select_from(Moderator)) == 8
+
+
+def test_a_changed_row_updates_the_registration(db: Session, example_round: Round) -> None:
+    row = "newcomer;Lina;Haddad;lina@example.org;ar|de;mon;ja;SY;Paradies"
+    csv_import.import_registrations(db, example_round, f"{HEADER}\n{row}\n".encode(), "t")
+    changed = row.replace("mon;", "mon|sat;")
+    result = csv_import.import_registrations(
+        db, example_round, f"{HEADER}\n{changed}\n".encode(), "t"
+    )
+    assert result.updated == 1
+    person = db.scalars(select(Participant)).one()
+    assert [s.key for s in person.series] == ["mon", "sat"]
+
+
+def test_every_bad_row_is_reported_and_nothing_is_imported(
+    db: Session, example_round: Round
+) -> None:
+    text = "\n".join(
+        [
+            HEADER,
+            "citizen;Anna;Weber;anna@example.org;de;mon;ja;;Altstadt",
+            "citizen;Ben;Kohl;ben@example.org;de|xx;mon;ja;;Altstadt",
+            "newcomer;Omar;Haddad;not-an-email;ar;tue;ja;SY;Paradies",
+            "visitor;Eva;Graf;eva@example.org;de;sat;nein;;Mars",
+            "citizen;Anna;Weber;ANNA@example.org;de;mon;ja;;Altstadt",
+        ]
+    )
+    with pytest.raises(InvalidInput) as info:
+        csv_import.import_registrations(db, example_round, text.encode(), "t")
+    messages = [str(e) for e in info.value.errors]
+    assert "line 3, column languages: unknown language code 'xx'" in messages
+    assert any(m.startswith("line 4, column email: not a valid email") for m in messages)
+    assert any(m.startswith("line 4, column series: unknown series 'tue'") for m in messages)
+    assert any(m.startswith("line 5, column role:") for m in messages)
+    assert any(m.startswith("line 5, column consent:") for m in messages)
+    assert any(m.startswith("line 5, column district: unknown district 'Mars'") for m in messages)
+    assert "line 6, column email: same email as line 2" in messages
+    assert _count(db) == 0
+
+
+def test_comma_separated_with_byte_order_mark(db: Session, example_round: Round) -> None:
+    text = (
+        "\ufeffrole,first_name,last_name,email,languages,series,consent\n"
+        'citizen,Jürgen,Müller,juergen@example.org,"de, en",mon,yes\n'
+    )
+    result = csv_import.import_registrations(db, example_round, text.encode("utf-8"), "t")
+    assert result.created == 1
+    person = db.scalars(select(Participant)).one()
+    assert person.first_name == "Jürgen" and person.languages == ["de", "en"]
+
+
+def test_header_problems_are_named(db: Session, example_round: Round) -> None:
+    with pytest.raises(InvalidInput) as info:
+        csv_import.import_registrations(db, example_round, b"role;first_name;shoe_size\n", "t")
+    messages = [str(e) for e in info.value.errors]
+    assert "line 1, column shoe_size: unknown column" in messages
+    assert "line 1, column email: required column is missing" in messages
+
+
+def test_files_that_are_not_utf8_are_refused(db: Session, example_round: Round) -> None:
+    raw = f"{HEADER}\ncitizen;Jürgen;M;j@example.org;de;mon;ja;;Egg\n".encode("latin-1")
+    with pytest.raises(InvalidInput, match="line 2, column \\(file\\): not UTF-8"):
+        csv_import.import_registrations(db, example_round, raw, "t")
+
+
+def test_control_characters_are_refused(db: Session, example_round: Round) -> None:
+    raw = f"{HEADER}\ncitizen;Anna\x07;W;a@example.org;de;mon;ja;;Egg\n".encode()
+    with pytest.raises(InvalidInput, match=r"line 2, column first_name: .*control characters"):
+        csv_import.import_registrations(db, example_round, raw, "t")
