@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -347,3 +348,79 @@ class AuditEntry(Base):
     )
     subject: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class MailStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+
+
+class OutboxMail(Base):
+    """A mail written in the same transaction as the change that causes it.
+
+    The message is rendered and its Message-ID fixed when it is queued, so a resend after
+    a crash is byte-for-byte the same mail and receivers can drop the duplicate.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderators.id", ondelete="CASCADE"), index=True
+    )
+    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[MailStatus] = mapped_column(
+        _enum(MailStatus, "mail_status"), default=MailStatus.QUEUED
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    # A mail about evenings is pointless once the first of them has begun.
+    not_after: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+
+
+class CalendarEntry(Base):
+    """One evening in one person's calendar, as we last told them about it.
+
+    The UID stays the same for the life of the entry; SEQUENCE rises with every reissue,
+    so clients replace or remove what they hold instead of adding a second copy.
+    """
+
+    __tablename__ = "calendar_entries"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "session_id"),
+        UniqueConstraint("moderator_id", "session_id"),
+        CheckConstraint("(participant_id IS NULL) <> (moderator_id IS NULL)", name="one_holder"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(255), unique=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE")
+    )
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderators.id", ondelete="CASCADE")
+    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    sequence: Mapped[int] = mapped_column(default=0)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Hash of what the entry said when last sent; a change means an update is due.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
