@@ -20,6 +20,13 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# Browser tests drive Debian's Chromium; install it where it is missing and we may.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q chromium)); \
+	else echo "chromium is not installed; browser tests will be skipped (outside CI)"; fi
+
 install: $(STAMP) $(NODE_STAMP)
 
 demo: $(STAMP)
@@ -34,7 +41,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NODE_STAMP)
+pytest: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
