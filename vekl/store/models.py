@@ -382,6 +382,8 @@ class OutboxMail(Base):
         ForeignKey("moderators.id", ondelete="CASCADE"), index=True
     )
     recipient: Mapped[str] = mapped_column(String(254), index=True)
+    # Mails that must go out at most once (a reminder per person and evening) carry a key.
+    dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[MailStatus] = mapped_column(
         _enum(MailStatus, "mail_status"), default=MailStatus.QUEUED
@@ -421,6 +423,7 @@ class CalendarEntry(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     sequence: Mapped[int] = mapped_column(default=0)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Hash of what the entry said when last sent; a change means an update is due.
-    fingerprint: Mapped[str] = mapped_column(String(64))
+    # What the entry said when last sent (group, times, venue, moderator); a difference
+    # means an update is due, and says what changed.
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

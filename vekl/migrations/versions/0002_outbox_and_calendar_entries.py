@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-21 16:15:32.877473
+Create Date: 2026-11-21 16:17:47.909713
 """
 
 from collections.abc import Sequence
@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('participant_id', sa.Integer(), nullable=True),
     sa.Column('moderator_id', sa.Integer(), nullable=True),
     sa.Column('recipient', sa.String(length=254), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=100), nullable=True),
     sa.Column('payload', sa.LargeBinary(), nullable=False),
     sa.Column('status', sa.Enum('queued', 'sending', 'sent', 'failed', 'expired', 'superseded', name='mail_status', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
@@ -40,6 +41,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_outbox_participant_id_participants'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_outbox_round_id_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_dedupe_key')),
     sa.UniqueConstraint('message_id', name=op.f('uq_outbox_message_id'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -57,7 +59,7 @@ def upgrade() -> None:
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('cancelled', sa.Boolean(), nullable=False),
-    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('state', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('(participant_id IS NULL) <> (moderator_id IS NULL)', name=op.f('ck_calendar_entries_one_holder')),
     sa.ForeignKeyConstraint(['moderator_id'], ['moderators.id'], name=op.f('fk_calendar_entries_moderator_id_moderators'), ondelete='CASCADE'),
