@@ -427,3 +427,18 @@ class CalendarEntry(Base):
     # means an update is due, and says what changed.
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class GuessCounter(Base):
+    """Failed attempts of one client at something guessable (letter codes), per time window.
+
+    Kept in the database rather than in memory so the limit holds across worker processes;
+    the client is stored only as a keyed hash of its address.
+    """
+
+    __tablename__ = "guess_counters"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    client_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
