@@ -1,0 +1,126 @@
+"""What a transport reports back for each message, and the checks every transport applies.
+
+Transports only classify; when and how often to try again is the outbox's decision.
+:func:`retry_delay` is offered as a sensible default for that decision.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage, Message
+from email.utils import getaddresses
+from enum import StrEnum
+from typing import Protocol
+
+from notifications.headers import UnsafeHeaderError, check_message_headers
+
+
+class DeliveryStatus(StrEnum):
+    """How one delivery attempt ended."""
+
+    DELIVERED = "delivered"
+    """The server (or the folder) took responsibility for the message."""
+    TEMPORARY_FAILURE = "temporary_failure"
+    """Worth another attempt later: 4xx answer, timeout, dropped or refused connection."""
+    PERMANENT_FAILURE = "permanent_failure"
+    """Trying again will not help: 5xx answer, or the message itself is unusable."""
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """The result for one message, in the order the messages were given.
+
+    ``detail`` is the server's answer or a description of the local problem; it never contains
+    credentials. ``smtp_code`` is set whenever the server answered with a code.
+    """
+
+    message_id: str
+    status: DeliveryStatus
+    detail: str = ""
+    smtp_code: int | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is DeliveryStatus.DELIVERED
+
+    @property
+    def retryable(self) -> bool:
+        return self.status is DeliveryStatus.TEMPORARY_FAILURE
+
+
+class Transport(Protocol):
+    """Anything that can take a batch of messages: :class:`SmtpTransport`, :class:`FileSink`."""
+
+    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryOutcome]:
+        """Deliver ``messages``; one outcome per message, same order. Never raises for a
+        single message's failure."""
+        ...
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The SMTP envelope of a checked message: exactly one recipient, taken from ``To``."""
+
+    message_id: str
+    sender: str
+    recipient: str
+
+
+class UnusableMessage(ValueError):
+    """The message cannot be sent as it is; retrying would not change that."""
+
+
+def envelope_for(message: Message | EmailMessage, *, sender: str | None = None) -> Envelope:
+    """Check a message before it leaves and work out its envelope.
+
+    Refuses header values with line breaks, messages without a Message-ID, and anything but
+    exactly one ``To`` address with no ``Cc``/``Bcc``. The envelope recipient is that one
+    address, never a list gathered from the headers, so an injected ``Bcc`` could not add a
+    recipient even if it got this far.
+    """
+    try:
+        check_message_headers(message)
+    except UnsafeHeaderError as error:
+        raise UnusableMessage(str(error)) from error
+    message_id = str(message.get("Message-ID", "")).strip()
+    if not message_id:
+        raise UnusableMessage("the message has no Message-ID")
+    for field in ("Cc", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc"):
+        if message.get(field) is not None:
+            raise UnusableMessage(f"{field} is not allowed; every mail goes to one person")
+    to_headers = message.get_all("To") or []
+    recipients = [address for _, address in getaddresses([str(value) for value in to_headers])]
+    if len(to_headers) != 1 or len(recipients) != 1 or "@" not in recipients[0]:
+        raise UnusableMessage("a message needs exactly one To address")
+    if sender is None:
+        senders = [address for _, address in getaddresses([str(message.get("From", ""))])]
+        if len(senders) != 1 or "@" not in senders[0]:
+            raise UnusableMessage("a message needs exactly one From address")
+        sender = senders[0]
+    return Envelope(message_id=message_id, sender=sender, recipient=recipients[0])
+
+
+def message_id_of(message: Message | EmailMessage) -> str:
+    """The Message-ID for reporting, even for a message that failed its checks."""
+    return str(message.get("Message-ID", "")).strip()
+
+
+def retry_delay(
+    attempt: int,
+    *,
+    base: float = 60.0,
+    cap: float = 6 * 3600.0,
+    rng: random.Random | None = None,
+) -> float:
+    """Seconds to wait before attempt number ``attempt + 1`` after ``attempt`` failures.
+
+    Doubles from ``base`` up to ``cap``, then picks a random point in the upper half of that
+    window, so a batch that failed together does not retry in lockstep: the result lies in
+    ``[d / 2, d]`` with ``d = min(cap, base * 2 ** (attempt - 1))``.
+    """
+    if attempt < 1:
+        raise ValueError("attempt counts from 1")
+    window = min(cap, base * 2.0 ** min(attempt - 1, 64))
+    return window / 2 + (rng or random.SystemRandom()).uniform(0, window / 2)

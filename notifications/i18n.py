@@ -1,0 +1,105 @@
+"""Language choice and translation catalogs, shared by the mails and the web pages.
+
+The catalogs are the ``.po`` files under ``notifications/locale``; they are compiled in memory
+on first use, so no binary ``.mo`` file has to be built, committed or kept in sync. German is the
+programme's working language and the fallback for every language without a catalog.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Final, Literal
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+SUPPORTED_LANGUAGES: Final[tuple[str, ...]] = ("de", "en", "ar", "uk")
+"""Languages with a complete catalog, German first."""
+
+DEFAULT_LANGUAGE: Final = "de"
+
+# The locale used for dates and language names. English readers in Germany expect a 24-hour
+# clock and day-month order, so British conventions fit better than American ones.
+_FORMAT_LOCALES: Final[dict[str, str]] = {"de": "de_DE", "en": "en_GB", "ar": "ar", "uk": "uk_UA"}
+
+
+def normalise_language(tag: str | None) -> str:
+    """Map a stored or requested language tag to a supported language, German if none fits."""
+    if not tag:
+        return DEFAULT_LANGUAGE
+    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def catalog_file(lang: str) -> Traversable:
+    """Where the ``.po`` catalog of a supported language lives inside the package."""
+    lang = normalise_language(lang)
+    return resources.files("notifications") / "locale" / lang / "LC_MESSAGES" / "messages.po"
+
+
+@functools.cache
+def _load(lang: str) -> Translations:
+    with catalog_file(lang).open("rb") as po_file:
+        catalog = read_po(po_file, locale=lang)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
+def translations(lang: str | None) -> Translations:
+    """The compiled catalog for ``lang`` (normalised first); cached for the process."""
+    return _load(normalise_language(lang))
+
+
+def locale(lang: str | None) -> Locale:
+    """The Babel locale for formatting dates, times and language names in ``lang``."""
+    return Locale.parse(_FORMAT_LOCALES[normalise_language(lang)])
+
+
+def text_direction(lang: str | None) -> Literal["ltr", "rtl"]:
+    """``rtl`` for right-to-left scripts such as Arabic, for HTML ``dir`` attributes."""
+    return "rtl" if locale(lang).character_order == "right-to-left" else "ltr"
+
+
+def negotiate(accept_language: str | None) -> str:
+    """Pick the best supported language from an HTTP ``Accept-Language`` header.
+
+    Entries are tried by descending quality (ties in header order); ``q=0`` means "not this
+    one". Falls back to German when nothing matches or the header is missing or malformed.
+    """
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    candidates: list[tuple[float, int, str]] = []
+    for index, entry in enumerate(accept_language.split(",")):
+        tag, _, params = entry.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0:
+            candidates.append((-quality, index, tag.strip()))
+    for _, _, tag in sorted(candidates):
+        primary = tag.replace("_", "-").split("-", 1)[0].lower()
+        if primary in SUPPORTED_LANGUAGES:
+            return primary
+    return DEFAULT_LANGUAGE
+
+
+def language_name(code: str, in_lang: str | None) -> str:
+    """The name of language ``code`` written in ``in_lang``, e.g. ``("ar", "de") -> "Arabisch"``.
+
+    Unknown codes are returned as given rather than guessed.
+    """
+    names = locale(in_lang).languages
+    normalised = code.replace("-", "_")
+    return str(names.get(normalised) or names.get(normalised.split("_", 1)[0].lower()) or code)

@@ -1,0 +1,158 @@
+"""Renders each kind of mail into its texts, calendar and attachments, and into a message.
+
+:func:`render_mail` is what the outbox calls; :func:`render_parts` gives the same content without
+MIME, e.g. for a preview in the admin pages. Both are pure: the same input (with a fixed
+``now``) gives the same output, and nothing is sent or stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+from notifications.i18n import normalise_language
+from notifications.ics import CalendarFile, CalendarMethod, cancel_calendar, request_calendar
+from notifications.identifiers import check_message_id
+from notifications.kinds import (
+    EveningReminder,
+    EveningsCancelled,
+    GroupChanged,
+    GroupInvitation,
+    Mail,
+    ModeratorRoster,
+)
+from notifications.mime import Attachment, Mailbox, build_message
+from notifications.models import Programme
+from notifications.roster import roster_csv
+from notifications.templating import BERLIN, render, render_block
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    """The content of one mail before it is put into MIME."""
+
+    kind: str
+    language: str
+    subject: str
+    text: str
+    html: str
+    calendar: CalendarFile | None
+    attachments: tuple[Attachment, ...]
+
+
+def _file_prefix(programme: Programme) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", programme.short_name.lower()).strip("-")
+    return slug or "calendar"
+
+
+def _calendar(mail: Mail, programme: Programme, now: datetime) -> CalendarFile | None:
+    prefix = _file_prefix(programme)
+    if isinstance(mail, GroupInvitation):
+        content = request_calendar(
+            programme, mail.recipient, mail.group, sequence=mail.sequence, dtstamp=now
+        )
+        return CalendarFile(content, CalendarMethod.REQUEST, f"{prefix}-invitation.ics")
+    if isinstance(mail, GroupChanged):
+        content = request_calendar(
+            programme, mail.recipient, mail.group, sequence=mail.sequence, dtstamp=now
+        )
+        return CalendarFile(content, CalendarMethod.REQUEST, f"{prefix}-update.ics")
+    if isinstance(mail, EveningsCancelled):
+        content = cancel_calendar(
+            programme,
+            mail.recipient,
+            mail.group,
+            mail.evenings,
+            sequence=mail.sequence,
+            dtstamp=now,
+        )
+        return CalendarFile(content, CalendarMethod.CANCEL, f"{prefix}-cancellation.ics")
+    if isinstance(mail, ModeratorRoster):
+        content = request_calendar(
+            programme,
+            mail.recipient,
+            mail.group,
+            sequence=mail.sequence,
+            as_moderator=True,
+            dtstamp=now,
+        )
+        return CalendarFile(content, CalendarMethod.REQUEST, f"{prefix}-evenings.ics")
+    return None
+
+
+def _context(mail: Mail, programme: Programme) -> dict[str, Any]:
+    context: dict[str, Any] = {"mail": mail, "programme": programme, "recipient": mail.recipient}
+    if isinstance(mail, GroupChanged):
+        context["changes"] = {change.value for change in mail.changes}
+    if isinstance(mail, EveningsCancelled):
+        context["reason"] = mail.reason.value
+    if isinstance(mail, EveningReminder):
+        context["number"] = mail.group.position(mail.evening)
+        context["total"] = len(mail.group.evenings)
+    return context
+
+
+def render_parts(mail: Mail, programme: Programme, *, now: datetime | None = None) -> RenderedMail:
+    """Render ``mail`` in the recipient's language (German if it has no catalog).
+
+    ``now`` becomes the calendar's DTSTAMP; it defaults to the current time.
+    """
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    lang = normalise_language(mail.recipient.language)
+    context = _context(mail, programme)
+    subject = render_block(lang, f"mail/{mail.kind}.txt", "subject", **context)
+    text = render(lang, f"mail/{mail.kind}.txt", **context)
+    html = render(lang, f"mail/{mail.kind}.html", subject=subject, **context)
+    attachments: tuple[Attachment, ...] = ()
+    if isinstance(mail, ModeratorRoster):
+        attachments = (
+            Attachment(
+                filename=f"{_file_prefix(programme)}-participants.csv",
+                content=roster_csv(mail.members, lang),
+                maintype="text",
+                subtype="csv",
+                charset="utf-8",
+            ),
+        )
+    return RenderedMail(
+        kind=mail.kind,
+        language=lang,
+        subject=" ".join(subject.split()),
+        text=text.strip() + "\n",
+        html=html,
+        calendar=_calendar(mail, programme, moment),
+        attachments=attachments,
+    )
+
+
+def render_mail(
+    mail: Mail, programme: Programme, *, message_id: str, now: datetime | None = None
+) -> EmailMessage:
+    """Render ``mail`` into a message ready for a transport.
+
+    ``message_id`` is the id the outbox fixed in advance (see
+    :func:`notifications.identifiers.make_message_id`); it must be on the programme's domain.
+    ``now`` sets the Date header and the calendar's DTSTAMP.
+    """
+    check_message_id(message_id, programme.domain)
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    parts = render_parts(mail, programme, now=moment)
+    reply_to = (
+        Mailbox(programme.name, programme.reply_to) if programme.reply_to is not None else None
+    )
+    return build_message(
+        sender=Mailbox(programme.name, programme.email),
+        to=Mailbox(mail.recipient.name, mail.recipient.email),
+        reply_to=reply_to,
+        subject=parts.subject,
+        text=parts.text,
+        html=parts.html,
+        language=parts.language,
+        message_id=message_id,
+        date=moment.astimezone(BERLIN),
+        calendar=parts.calendar,
+        attachments=parts.attachments,
+    )

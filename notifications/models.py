@@ -1,0 +1,174 @@
+"""The plain data the application hands to this package.
+
+The application maps its database rows to these models; nothing here knows about the store.
+Every model is frozen and refuses unknown fields, so a typo in the mapping fails loudly instead of
+silently dropping a value. Short texts are single-line because many of them end up in mail
+headers or calendar properties, where a line break could inject content.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from notifications.headers import check_header_value
+
+
+def _single_line(value: str) -> str:
+    check_header_value("text", value)
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+def _web_link(value: str) -> str:
+    check_header_value("link", value)
+    if not re.fullmatch(r"(https?|webcal)://[^\s<>\"]+", value):
+        raise ValueError("must be an absolute http(s):// or webcal:// link without spaces")
+    return value
+
+
+def _calendar_uid(value: str) -> str:
+    if not re.fullmatch(r"[\x21-\x7e]{1,255}", value):
+        raise ValueError("must be 1 to 255 printable ASCII characters without spaces")
+    return value
+
+
+def _language_code(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*", value):
+        raise ValueError("must be a language tag such as 'de', 'ar' or 'uk-UA'")
+    return value
+
+
+SingleLine = Annotated[str, AfterValidator(_single_line)]
+"""Non-empty text without line breaks or control characters; surrounding spaces are dropped."""
+
+WebLink = Annotated[str, AfterValidator(_web_link)]
+"""An absolute link for mail bodies; it may carry a secret token, so it never goes into a .ics."""
+
+CalendarUid = Annotated[str, AfterValidator(_calendar_uid)]
+"""A calendar UID such as :func:`notifications.identifiers.event_uid` makes."""
+
+LanguageCode = Annotated[str, AfterValidator(_language_code)]
+"""A BCP 47 style language tag; only the primary subtag picks the mail language."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Programme(_Frozen):
+    """The sending side, configured once per deployment.
+
+    ``email`` is the From address of every mail and the ORGANIZER of every calendar entry; its
+    domain is the one Message-IDs and calendar UIDs are made on. ``reply_to`` lets answers go to
+    the team's inbox when the sending address is not read. ``website_url`` is public and appears
+    in mail footers only.
+    """
+
+    name: SingleLine = "Von/Einander/Kennen/Lernen"
+    short_name: SingleLine = "VEKL"
+    email: EmailStr
+    reply_to: EmailStr | None = None
+    website_url: WebLink | None = None
+
+    @property
+    def domain(self) -> str:
+        """The domain of the sending address, which the programme controls."""
+        return self.email.rsplit("@", 1)[1]
+
+
+class Recipient(_Frozen):
+    """The person a mail goes to.
+
+    ``name`` is the full name as the person gave it and only appears in the To header;
+    ``first_name`` is used in the salutation. ``language`` is the preferred language tag as
+    stored; languages without a catalog are served in German.
+    """
+
+    name: SingleLine
+    first_name: SingleLine
+    email: EmailStr
+    language: LanguageCode = "de"
+
+
+class Evening(_Frozen):
+    """One meeting of a group.
+
+    ``start`` and ``end`` must carry a time zone; they are shown and written to calendars in
+    Europe/Berlin whatever zone they come in. ``uid`` is the calendar identity of this evening
+    for the recipient and must stay the same across invitation, update and cancellation; see
+    :func:`notifications.identifiers.event_uid`. ``step_free`` is ``None`` when unknown.
+    """
+
+    uid: CalendarUid
+    start: AwareDatetime
+    end: AwareDatetime
+    venue_name: SingleLine
+    venue_address: SingleLine
+    step_free: bool | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Evening:
+        if self.end <= self.start:
+            raise ValueError("an evening must end after it starts")
+        return self
+
+    @property
+    def location(self) -> str:
+        """Venue and address on one line, as calendar clients show it."""
+        return f"{self.venue_name}, {self.venue_address}"
+
+
+class GroupInfo(_Frozen):
+    """A dialogue group as its members see it.
+
+    ``label`` names the group (e.g. "Gruppe Seerhein"), ``series_label`` the series it belongs to
+    (e.g. "Frühjahr 2026"). ``evenings`` are the group's meetings in any order; they are shown
+    sorted by start. ``what_to_bring`` is a short note from the organisers, shown as written;
+    without it a translated default is used.
+    """
+
+    label: SingleLine
+    series_label: SingleLine
+    moderator_first_name: SingleLine
+    evenings: tuple[Evening, ...] = Field(min_length=1)
+    what_to_bring: SingleLine | None = None
+
+    @field_validator("evenings")
+    @classmethod
+    def _sorted_unique_evenings(cls, evenings: tuple[Evening, ...]) -> tuple[Evening, ...]:
+        uids = [evening.uid for evening in evenings]
+        if len(set(uids)) != len(uids):
+            raise ValueError("every evening of a group needs its own uid")
+        return tuple(sorted(evenings, key=lambda evening: evening.start))
+
+    def position(self, evening: Evening) -> int:
+        """The 1-based number of ``evening`` within the series, matched by uid."""
+        for number, candidate in enumerate(self.evenings, start=1):
+            if candidate.uid == evening.uid:
+                return number
+        raise ValueError(f"evening {evening.uid} is not part of group {self.label!r}")
+
+
+class RosterMember(_Frozen):
+    """What a moderator learns about one member: no surname, no contact data.
+
+    ``languages`` are language codes the member speaks (shown with their names in the
+    moderator's language); ``needs`` are short notes such as "step-free access", shown as given.
+    """
+
+    first_name: SingleLine
+    languages: tuple[LanguageCode, ...] = ()
+    needs: tuple[SingleLine, ...] = ()

@@ -1,0 +1,44 @@
+"""The moderator's participant list as a spreadsheet file.
+
+Written for spreadsheet programs rather than for parsers: UTF-8 with a byte order mark, so Excel
+shows umlauts, Arabic and Cyrillic correctly, and cells that would start a formula are defused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from babel.lists import format_list
+
+from notifications.i18n import language_name, locale, translations
+from notifications.models import RosterMember
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    # A first name such as "=HYPERLINK(...)" would otherwise run as a formula when opened.
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def roster_csv(members: Sequence[RosterMember], lang: str) -> bytes:
+    """The members' first names, languages and needs, with column titles in ``lang``."""
+    catalog = translations(lang)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, dialect="excel")
+    writer.writerow(
+        [catalog.gettext("First name"), catalog.gettext("Languages"), catalog.gettext("Needs")]
+    )
+    babel_locale = locale(lang)
+    for member in members:
+        languages = [language_name(code, lang) for code in member.languages]
+        writer.writerow(
+            [
+                _cell(member.first_name),
+                _cell(format_list(languages, locale=babel_locale)),
+                _cell(format_list(list(member.needs), locale=babel_locale)),
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
