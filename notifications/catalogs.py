@@ -59,10 +59,9 @@ def read_catalog(lang: str) -> Catalog:
         return read_po(po_file, locale=lang)
 
 
-def problems(lang: str, template: Catalog | None = None) -> list[str]:
-    """Everything that would make ``lang`` show an untranslated or broken text."""
-    template = template if template is not None else extract_messages()
-    catalog = read_catalog(lang)
+def check_catalog(catalog: Catalog, template: Catalog) -> list[str]:
+    """Everything in ``catalog`` that would show an untranslated or broken text."""
+    lang = str(catalog.locale)
     found: list[str] = []
     for message in template:
         if not message.id:
@@ -75,6 +74,11 @@ def problems(lang: str, template: Catalog | None = None) -> list[str]:
     for message, errors in catalog.check():
         found.extend(f"{lang}: {message.id!r}: {error}" for error in errors)
     return found
+
+
+def problems(lang: str, template: Catalog | None = None) -> list[str]:
+    """:func:`check_catalog` for the ``.po`` file of ``lang`` against the extracted texts."""
+    return check_catalog(read_catalog(lang), template or extract_messages())
 
 
 def update_catalogs() -> None:

@@ -7,9 +7,12 @@ Transports only classify; when and how often to try again is the outbox's decisi
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from enum import StrEnum
 from typing import Protocol
@@ -22,9 +25,9 @@ class DeliveryStatus(StrEnum):
 
     DELIVERED = "delivered"
     """The server (or the folder) took responsibility for the message."""
-    TEMPORARY_FAILURE = "temporary_failure"
+    TEMPORARY = "temporary"
     """Worth another attempt later: 4xx answer, timeout, dropped or refused connection."""
-    PERMANENT_FAILURE = "permanent_failure"
+    PERMANENT = "permanent"
     """Trying again will not help: 5xx answer, or the message itself is unusable."""
 
 
@@ -47,13 +50,20 @@ class DeliveryOutcome:
 
     @property
     def retryable(self) -> bool:
-        return self.status is DeliveryStatus.TEMPORARY_FAILURE
+        return self.status is DeliveryStatus.TEMPORARY
+
+
+OutgoingMessage = EmailMessage | bytes
+"""A message as rendered, or as the exact bytes stored in the outbox (sent unchanged)."""
+
+
+_BARE_LINE_BREAK = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
 
 class Transport(Protocol):
     """Anything that can take a batch of messages: :class:`SmtpTransport`, :class:`FileSink`."""
 
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryOutcome]:
+    async def send(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
         """Deliver ``messages``; one outcome per message, same order. Never raises for a
         single message's failure."""
         ...
@@ -102,9 +112,39 @@ def envelope_for(message: Message | EmailMessage, *, sender: str | None = None) 
     return Envelope(message_id=message_id, sender=sender, recipient=recipients[0])
 
 
-def message_id_of(message: Message | EmailMessage) -> str:
+def _headers(message: OutgoingMessage) -> Message:
+    if isinstance(message, bytes):
+        return BytesHeaderParser(policy=policy.SMTP).parsebytes(message)
+    return message
+
+
+def prepare(message: OutgoingMessage, *, sender: str | None = None) -> tuple[Envelope, bytes]:
+    """The checked envelope and the bytes to transmit (CRLF line ends).
+
+    Stored bytes are passed on as they are, so a retry sends exactly what was queued. Their
+    header block must use CRLF line ends throughout: a lone CR or LF is read differently by
+    different mail software, which is what header smuggling exploits.
+    """
+    if isinstance(message, bytes):
+        header_block = message.split(b"\r\n\r\n", 1)[0]
+        if _BARE_LINE_BREAK.search(header_block) or b"\0" in message:
+            raise UnusableMessage("the header block contains a bare CR or LF, or a NUL")
+    envelope = envelope_for(_headers(message), sender=sender)
+    if isinstance(message, bytes):
+        return envelope, message
+    try:
+        data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    except (ValueError, LookupError) as error:
+        raise UnusableMessage(f"the message cannot be serialised: {error}") from error
+    return envelope, data
+
+
+def message_id_of(message: OutgoingMessage) -> str:
     """The Message-ID for reporting, even for a message that failed its checks."""
-    return str(message.get("Message-ID", "")).strip()
+    try:
+        return str(_headers(message).get("Message-ID", "")).strip()
+    except (ValueError, LookupError):
+        return ""
 
 
 def retry_delay(

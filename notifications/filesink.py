@@ -14,16 +14,15 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 
 from notifications.delivery import (
     DeliveryOutcome,
     DeliveryStatus,
+    OutgoingMessage,
     UnusableMessage,
-    envelope_for,
     message_id_of,
+    prepare,
 )
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]")
@@ -53,10 +52,9 @@ class FileSink:
     def __repr__(self) -> str:
         return f"FileSink({str(self.directory)!r})"
 
-    def write(self, message: EmailMessage) -> Path:
+    def write(self, message: OutgoingMessage) -> Path:
         """Write one message atomically and return its path; raises on unusable messages."""
-        envelope = envelope_for(message)
-        data = message.as_bytes(policy=policy.SMTP)
+        envelope, data = prepare(message)
         self.directory.mkdir(parents=True, exist_ok=True)
         target = self.directory / eml_filename(envelope.message_id)
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
@@ -71,29 +69,25 @@ class FileSink:
             raise
         return target
 
-    def _write_all(self, messages: Sequence[EmailMessage]) -> list[DeliveryOutcome]:
+    def _write_all(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
         outcomes = []
         for message in messages:
             message_id = message_id_of(message)
             try:
                 path = self.write(message)
-            except (UnusableMessage, ValueError, LookupError) as error:
-                outcomes.append(
-                    DeliveryOutcome(message_id, DeliveryStatus.PERMANENT_FAILURE, str(error))
-                )
+            except UnusableMessage as error:
+                outcomes.append(DeliveryOutcome(message_id, DeliveryStatus.PERMANENT, str(error)))
             except OSError as error:
                 # A full disk or a missing permission may be fixed; the message is fine.
-                outcomes.append(
-                    DeliveryOutcome(message_id, DeliveryStatus.TEMPORARY_FAILURE, str(error))
-                )
+                outcomes.append(DeliveryOutcome(message_id, DeliveryStatus.TEMPORARY, str(error)))
             else:
                 outcomes.append(DeliveryOutcome(message_id, DeliveryStatus.DELIVERED, str(path)))
         return outcomes
 
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryOutcome]:
+    async def send(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
         """Write ``messages``; same contract as :meth:`SmtpTransport.send`."""
         return await asyncio.to_thread(self._write_all, messages)
 
-    def send_sync(self, messages: Sequence[EmailMessage]) -> list[DeliveryOutcome]:
+    def send_sync(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
         """Write ``messages`` without an event loop."""
         return self._write_all(messages)

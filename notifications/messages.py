@@ -120,7 +120,7 @@ def render_parts(mail: Mail, programme: Programme, *, now: datetime | None = Non
     return RenderedMail(
         kind=mail.kind,
         language=lang,
-        subject=" ".join(subject.split()),
+        subject=re.sub(r"[ \t\r\n]+", " ", subject).strip(),
         text=text.strip() + "\n",
         html=html,
         calendar=_calendar(mail, programme, moment),

@@ -9,6 +9,7 @@ the alternative of text and HTML.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -116,4 +117,14 @@ def build_message(
     # Set last: turning the message into a multipart moves every Content-* header set before
     # into the first body part.
     message["Content-Language"] = language
+    _derive_boundaries(message, message_id)
     return message
+
+
+def _derive_boundaries(message: EmailMessage, message_id: str) -> None:
+    # The email package picks random boundaries; deriving them from the Message-ID makes the
+    # same input give the same bytes. "=_" never occurs in base64 or quoted-printable bodies.
+    multiparts = [part for part in message.walk() if part.is_multipart()]
+    for number, part in enumerate(multiparts):
+        seed = f"{message_id}/{number}".encode()
+        part.set_boundary(f"=_{hashlib.sha256(seed).hexdigest()[:32]}")

@@ -166,7 +166,9 @@ class RosterMember(_Frozen):
     """What a moderator learns about one member: no surname, no contact data.
 
     ``languages`` are language codes the member speaks (shown with their names in the
-    moderator's language); ``needs`` are short notes such as "step-free access", shown as given.
+    moderator's language). ``needs`` are codes from
+    :data:`notifications.roster.KNOWN_NEEDS` (such as ``step_free``), shown translated, or short
+    notes, shown as given.
     """
 
     first_name: SingleLine

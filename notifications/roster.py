@@ -18,6 +18,22 @@ from notifications.models import RosterMember
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def N_(message: str) -> str:
+    """Marks a text for the catalogs without translating it yet."""
+    return message
+
+
+KNOWN_NEEDS: dict[str, str] = {"step_free": N_("step-free access")}
+"""Need codes the application stores, with the text shown for them; other needs are shown as
+given."""
+
+
+def describe_need(need: str, lang: str) -> str:
+    """The text for one entry of :attr:`RosterMember.needs` in ``lang``."""
+    message = KNOWN_NEEDS.get(need)
+    return translations(lang).gettext(message) if message is not None else need
+
+
 def _cell(value: str) -> str:
     # A first name such as "=HYPERLINK(...)" would otherwise run as a formula when opened.
     return f"'{value}" if value.startswith(_FORMULA_START) else value
@@ -38,7 +54,9 @@ def roster_csv(members: Sequence[RosterMember], lang: str) -> bytes:
             [
                 _cell(member.first_name),
                 _cell(format_list(languages, locale=babel_locale)),
-                _cell(format_list(list(member.needs), locale=babel_locale)),
+                _cell(
+                    format_list([describe_need(n, lang) for n in member.needs], locale=babel_locale)
+                ),
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -14,7 +14,6 @@ import os
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from enum import StrEnum
 from ipaddress import ip_address
 from typing import Final
@@ -26,9 +25,10 @@ from notifications.delivery import (
     DeliveryOutcome,
     DeliveryStatus,
     Envelope,
+    OutgoingMessage,
     UnusableMessage,
-    envelope_for,
     message_id_of,
+    prepare,
 )
 
 logger = logging.getLogger(__name__)
@@ -135,9 +135,9 @@ def _classify(code: int, reply: str, message_id: str) -> DeliveryOutcome:
     if 200 <= code < 300:
         status = DeliveryStatus.DELIVERED
     elif 500 <= code < 600:
-        status = DeliveryStatus.PERMANENT_FAILURE
+        status = DeliveryStatus.PERMANENT
     else:
-        status = DeliveryStatus.TEMPORARY_FAILURE
+        status = DeliveryStatus.TEMPORARY
     return DeliveryOutcome(message_id, status, f"{code} {reply}".strip(), code)
 
 
@@ -208,10 +208,10 @@ class SmtpTransport:
             # so the next message starts on a fresh one.
             client.close()
             reason = f"{type(error).__name__}: {error}".strip()
-            return DeliveryOutcome(envelope.message_id, DeliveryStatus.TEMPORARY_FAILURE, reason)
+            return DeliveryOutcome(envelope.message_id, DeliveryStatus.TEMPORARY, reason)
         return DeliveryOutcome(envelope.message_id, DeliveryStatus.DELIVERED, f"250 {reply}", 250)
 
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryOutcome]:
+    async def send(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
         """Deliver ``messages`` in order over one connection, reconnecting after a break.
 
         Returns one outcome per message. Messages that fail the local checks are reported as
@@ -222,11 +222,10 @@ class SmtpTransport:
         prepared: list[tuple[int, Envelope, bytes]] = []
         for index, message in enumerate(messages):
             try:
-                envelope = envelope_for(message, sender=self._envelope_sender)
-                data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-            except (UnusableMessage, ValueError, LookupError) as error:
+                envelope, data = prepare(message, sender=self._envelope_sender)
+            except UnusableMessage as error:
                 outcomes[index] = DeliveryOutcome(
-                    message_id_of(message), DeliveryStatus.PERMANENT_FAILURE, str(error)
+                    message_id_of(message), DeliveryStatus.PERMANENT, str(error)
                 )
                 logger.warning("not sending %s: %s", message_id_of(message), error)
                 continue
@@ -243,7 +242,7 @@ class SmtpTransport:
                         logger.warning("%s", reason)
                         for rest_index, rest, _ in prepared[position:]:
                             outcomes[rest_index] = DeliveryOutcome(
-                                rest.message_id, DeliveryStatus.TEMPORARY_FAILURE, reason
+                                rest.message_id, DeliveryStatus.TEMPORARY, reason
                             )
                         break
                 outcome = await self._deliver(client, envelope, data)
@@ -263,6 +262,6 @@ class SmtpTransport:
                     client.close()
         return [outcome for outcome in outcomes if outcome is not None]
 
-    def send_sync(self, messages: Sequence[EmailMessage]) -> list[DeliveryOutcome]:
+    def send_sync(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
         """:meth:`send` for callers without an event loop (CLI, worker threads)."""
         return asyncio.run(self.send(messages))

@@ -28,6 +28,7 @@ from notifications.i18n import (
     text_direction,
     translations,
 )
+from notifications.roster import describe_need
 
 BERLIN = ZoneInfo("Europe/Berlin")
 """All dates are shown in Konstanz time, whatever zone the caller's datetimes carry."""
@@ -67,6 +68,9 @@ def _filters(lang: str) -> dict[str, Any]:
     def language(code: str) -> str:
         return language_name(code, lang)
 
+    def needs(codes: Iterable[str]) -> list[str]:
+        return [describe_need(code, lang) for code in codes]
+
     return {
         "long_date": long_date,
         "short_time": short_time,
@@ -75,6 +79,7 @@ def _filters(lang: str) -> dict[str, Any]:
         "when": when,
         "join_list": join_list,
         "language_name": language,
+        "needs": needs,
     }
 
 

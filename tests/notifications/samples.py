@@ -1,0 +1,137 @@
+"""Sample data for the notification tests: one group in Konstanz, people in four languages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from notifications.identifiers import event_uid
+from notifications.kinds import (
+    CancellationReason,
+    EveningReminder,
+    EveningsCancelled,
+    GroupChange,
+    GroupChanged,
+    GroupInvitation,
+    Mail,
+    ModeratorRoster,
+    RegistrationConfirmation,
+    SelfServiceLink,
+    WaitingList,
+)
+from notifications.models import Evening, GroupInfo, Programme, Recipient, RosterMember
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
+LANGUAGES = ("de", "en", "ar", "uk")
+
+PROGRAMME = Programme(
+    email="vekl@konstanz.example",
+    reply_to="team@konstanz.example",
+    website_url="https://vekl.konstanz.example/",
+)
+
+CONFIRM_URL = "https://vekl.konstanz.example/confirm/CONFIRM-TOKEN-1f3a9"
+SELF_SERVICE_URL = "https://vekl.konstanz.example/me/SELF-TOKEN-77c2e"
+FEED_URL = "webcal://vekl.konstanz.example/feed/FEED-TOKEN-0b5d1.ics"
+SECRETS = ("CONFIRM-TOKEN-1f3a9", "SELF-TOKEN-77c2e", "FEED-TOKEN-0b5d1")
+
+ARABIC_NOTE = "يرجى إحضار طبق صغير لمشاركته مع الآخرين، وكثير من الفضول والرغبة في الحوار"
+UKRAINIAN_LABEL = "Зустрічі над Рейном — Констанц"
+
+RECIPIENTS = {
+    "de": Recipient(name="Anna Müller", first_name="Anna", email="anna@example.org", language="de"),
+    "en": Recipient(
+        name="John O'Brien", first_name="John", email="john@example.org", language="en-GB"
+    ),
+    "ar": Recipient(name="ليلى حسن", first_name="ليلى", email="layla@example.org", language="ar"),
+    "uk": Recipient(
+        name="Олена Шевченко", first_name="Олена", email="olena@example.org", language="uk"
+    ),
+}
+MODERATOR = Recipient(
+    name="Miriam Okafor", first_name="Miriam", email="miriam@example.org", language="de"
+)
+
+
+def evening(month: int, day: int, slot: int, *, person: str = "p-17") -> Evening:
+    """An evening 18:00-21:15 in Konstanz; its UID is derived from opaque ids only."""
+    return Evening(
+        uid=event_uid(person, "series-3", slot, domain=PROGRAMME.domain),
+        start=datetime(2026, month, day, 18, 0, tzinfo=BERLIN),
+        end=datetime(2026, month, day, 21, 15, tzinfo=BERLIN),
+        venue_name="Treffpunkt Petershausen",
+        venue_address="Georg-Elser-Platz 1, 78467 Konstanz",
+        step_free=slot != 2,
+    )
+
+
+def group(person: str = "p-17", **changes: object) -> GroupInfo:
+    """Three evenings in May and one after the switch to winter time."""
+    fields: dict[str, object] = {
+        "label": "Seerhein",
+        "series_label": "Frühjahr 2026",
+        "moderator_first_name": "Miriam",
+        "evenings": (
+            evening(5, 16, 1, person=person),
+            evening(5, 23, 2, person=person),
+            evening(5, 30, 3, person=person),
+            evening(11, 18, 4, person=person),
+        ),
+    }
+    fields.update(changes)
+    return GroupInfo.model_validate(fields)
+
+
+def roster() -> tuple[RosterMember, ...]:
+    return (
+        RosterMember(first_name="Anna", languages=("de", "en"), needs=()),
+        RosterMember(first_name="ليلى", languages=("ar", "de"), needs=("step_free",)),
+        RosterMember(first_name="=HYPERLINK(1)", languages=("uk",), needs=("needs a quiet room",)),
+    )
+
+
+def all_mails(recipient: Recipient) -> list[Mail]:
+    """One mail of every kind for ``recipient``, with every optional link filled in."""
+    the_group = group()
+    return [
+        RegistrationConfirmation(
+            recipient=recipient,
+            confirm_url=CONFIRM_URL,
+            confirm_before=datetime(2026, 5, 9, 23, 59, tzinfo=BERLIN),
+        ),
+        WaitingList(recipient=recipient, self_service_url=SELF_SERVICE_URL),
+        GroupInvitation(
+            recipient=recipient,
+            group=the_group,
+            sequence=0,
+            self_service_url=SELF_SERVICE_URL,
+            feed_url=FEED_URL,
+        ),
+        GroupChanged(
+            recipient=recipient,
+            group=the_group,
+            changes=frozenset({GroupChange.TIME, GroupChange.VENUE, GroupChange.MODERATOR}),
+            sequence=1,
+            self_service_url=SELF_SERVICE_URL,
+        ),
+        EveningsCancelled(
+            recipient=recipient,
+            group=the_group,
+            evenings=the_group.evenings[2:],
+            sequence=2,
+            reason=CancellationReason.CANCELLED,
+            self_service_url=SELF_SERVICE_URL,
+        ),
+        EveningReminder(
+            recipient=recipient,
+            group=the_group,
+            evening=the_group.evenings[1],
+            self_service_url=SELF_SERVICE_URL,
+        ),
+        ModeratorRoster(recipient=recipient, group=the_group, members=roster(), sequence=0),
+        SelfServiceLink(recipient=recipient, self_service_url=SELF_SERVICE_URL),
+    ]
+
+
+MAIL_KINDS = tuple(mail.kind for mail in all_mails(RECIPIENTS["de"]))

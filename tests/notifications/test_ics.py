@@ -1,0 +1,301 @@
+"""Calendar files, checked with icalendar's parser, byte by byte, and with ical.js."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+
+from notifications.ics import PRODID, cancel_calendar, feed_calendar, request_calendar
+from notifications.identifiers import event_uid
+from notifications.messages import render_parts
+from tests.notifications.samples import (
+    ARABIC_NOTE,
+    MODERATOR,
+    NOW,
+    PROGRAMME,
+    RECIPIENTS,
+    SECRETS,
+    UKRAINIAN_LABEL,
+    all_mails,
+    group,
+)
+
+ParseWithIcalJs = Callable[[bytes], dict[str, Any]]
+
+
+def invitation(lang: str = "de", **group_changes: object) -> bytes:
+    the_group = group("p-17", **group_changes)
+    return request_calendar(PROGRAMME, RECIPIENTS[lang], the_group, sequence=0, dtstamp=NOW)
+
+
+def update(lang: str = "de") -> bytes:
+    return request_calendar(PROGRAMME, RECIPIENTS[lang], group(), sequence=1, dtstamp=NOW)
+
+
+def cancellation(lang: str = "de") -> bytes:
+    the_group = group()
+    return cancel_calendar(
+        PROGRAMME, RECIPIENTS[lang], the_group, the_group.evenings, sequence=2, dtstamp=NOW
+    )
+
+
+def feed(lang: str = "de") -> bytes:
+    return feed_calendar(PROGRAMME, [group()], language=lang, sequence=1, dtstamp=NOW)
+
+
+def events(ics: bytes) -> list[Any]:
+    return list(Calendar.from_ical(ics).walk("VEVENT"))
+
+
+def test_invitation_has_one_event_per_evening_with_the_itip_properties() -> None:
+    calendar = Calendar.from_ical(invitation())
+    assert calendar["METHOD"] == "REQUEST"
+    assert calendar["PRODID"] == PRODID
+    assert calendar["VERSION"] == "2.0"
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    found = events(invitation())
+    assert [str(e["UID"]) for e in found] == [e.uid for e in group().evenings]
+    for event in found:
+        assert event["SEQUENCE"] == 0
+        assert event["STATUS"] == "CONFIRMED"
+        assert str(event["ORGANIZER"]) == "mailto:vekl@konstanz.example"
+        attendees = event.get("ATTENDEE")
+        assert not isinstance(attendees, list), "exactly one ATTENDEE"
+        assert str(attendees) == "mailto:anna@example.org"
+        assert attendees.params["RSVP"] == "FALSE"
+        assert attendees.params["PARTSTAT"] == "NEEDS-ACTION"
+        assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
+        assert "Seerhein" in event["SUMMARY"]
+        description = str(event["DESCRIPTION"])
+        for expected in ("Seerhein", "Georg-Elser-Platz 1", "Miriam", "Mitbringen"):
+            assert expected in description
+        assert (
+            str(event["LOCATION"]) == "Treffpunkt Petershausen, Georg-Elser-Platz 1, 78467 Konstanz"
+        )
+
+
+def test_times_are_written_in_berlin_time_and_dtstamp_in_utc() -> None:
+    text = invitation().decode()
+    assert "DTSTART;TZID=Europe/Berlin:20260516T180000\r\n" in text
+    assert "DTEND;TZID=Europe/Berlin:20260516T211500\r\n" in text
+    assert "DTSTART;TZID=Europe/Berlin:20261118T180000\r\n" in text
+    assert "DTSTAMP:20260502T093000Z\r\n" in text
+    first = events(invitation())[0]
+    assert first.decoded("DTSTART").utcoffset().total_seconds() == 2 * 3600
+    assert events(invitation())[-1].decoded("DTSTART").utcoffset().total_seconds() == 3600
+
+
+def test_organizer_is_the_programme_never_the_recipient() -> None:
+    for lang in RECIPIENTS:
+        for event in events(invitation(lang)):
+            assert str(event["ORGANIZER"]) == f"mailto:{PROGRAMME.email}"
+            assert str(event["ATTENDEE"]) == f"mailto:{RECIPIENTS[lang].email}"
+
+
+def test_cancellation_keeps_uids_raises_sequence_and_cancels() -> None:
+    calendar = Calendar.from_ical(cancellation())
+    assert calendar["METHOD"] == "CANCEL"
+    invited = {str(e["UID"]): e["SEQUENCE"] for e in events(invitation())}
+    cancelled = events(cancellation())
+    assert {str(e["UID"]) for e in cancelled} == set(invited)
+    for event in cancelled:
+        assert event["STATUS"] == "CANCELLED"
+        assert event["SEQUENCE"] > invited[str(event["UID"])]
+        assert str(event["ORGANIZER"]) == f"mailto:{PROGRAMME.email}"
+        assert str(event["ATTENDEE"]) == "mailto:anna@example.org"
+
+
+def test_moderator_copy_marks_the_moderator_as_chair() -> None:
+    ics = request_calendar(PROGRAMME, MODERATOR, group(), sequence=0, as_moderator=True)
+    for event in events(ics):
+        assert event["ATTENDEE"].params["ROLE"] == "CHAIR"
+        assert "Sie moderieren diese Gruppe." in str(event["DESCRIPTION"])
+
+
+def test_feed_is_a_plain_calendar_without_itip_properties() -> None:
+    calendar = Calendar.from_ical(feed("uk"))
+    assert "METHOD" not in calendar
+    assert calendar["X-WR-CALNAME"] == "VEKL: мої вечори"
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT6H\r\n" in feed().decode()
+    found = events(feed())
+    assert len(found) == 4
+    for event in found:
+        assert "ORGANIZER" not in event
+        assert "ATTENDEE" not in event
+        assert event["STATUS"] == "CONFIRMED"
+
+
+def test_an_empty_feed_is_still_a_valid_calendar() -> None:
+    ics = feed_calendar(PROGRAMME, [], language="de", dtstamp=NOW)
+    calendar = Calendar.from_ical(ics)
+    assert calendar["PRODID"] == PRODID
+    assert events(ics) == []
+
+
+def physical_lines(ics: bytes) -> list[bytes]:
+    assert ics.endswith(b"\r\n")
+    return ics[:-2].split(b"\r\n")
+
+
+@pytest.mark.parametrize("kind", ["invitation", "update", "cancellation", "feed"])
+@pytest.mark.parametrize("lang", ["ar", "uk", "de"])
+def test_lines_end_in_crlf_and_fold_at_75_octets_without_splitting_characters(
+    kind: str, lang: str
+) -> None:
+    long_texts = {"what_to_bring": ARABIC_NOTE * 3, "label": UKRAINIAN_LABEL * 2}
+    the_group = group(**long_texts)
+    ics = {
+        "invitation": request_calendar(
+            PROGRAMME, RECIPIENTS[lang], the_group, sequence=0, dtstamp=NOW
+        ),
+        "update": request_calendar(PROGRAMME, RECIPIENTS[lang], the_group, sequence=5),
+        "cancellation": cancel_calendar(
+            PROGRAMME, RECIPIENTS[lang], the_group, the_group.evenings, sequence=6
+        ),
+        "feed": feed_calendar(PROGRAMME, [the_group], language=lang),
+    }[kind]
+    assert b"\r" not in ics.replace(b"\r\n", b"")
+    assert b"\n" not in ics.replace(b"\r\n", b"")
+    lines = physical_lines(ics)
+    folded = [line for line in lines if line.startswith(b" ")]
+    assert folded, "the long texts must have been folded"
+    for line in lines:
+        assert len(line) <= 75, line
+        line.decode("utf-8")  # raises if a fold split a multi-byte character
+    unfolded = Calendar.from_ical(ics)
+    event = next(iter(unfolded.walk("VEVENT")))
+    assert ARABIC_NOTE * 3 in str(event["DESCRIPTION"])
+    assert UKRAINIAN_LABEL * 2 in str(event["SUMMARY"])
+
+
+def test_calendars_hold_no_links_or_tokens() -> None:
+    for lang in RECIPIENTS:
+        for mail in all_mails(RECIPIENTS[lang]):
+            calendar = render_parts(mail, PROGRAMME, now=NOW).calendar
+            if calendar is None:
+                continue
+            text = calendar.content.decode()
+            assert "http" not in text
+            assert "webcal" not in text
+            for secret in SECRETS:
+                assert secret not in text
+
+
+def test_uids_are_stable_opaque_and_depend_on_the_secret() -> None:
+    uid = event_uid(17, "series-3", 2, domain="konstanz.example")
+    assert uid == event_uid(17, "series-3", 2, domain="konstanz.example")
+    assert uid != event_uid(17, "series-3", 3, domain="konstanz.example")
+    local, domain = uid.split("@")
+    assert domain == "konstanz.example"
+    assert len(local) == 32
+    assert set(local) <= set("0123456789abcdef")  # a hash, not the ids in clear
+    assert "series" not in uid
+    keyed = event_uid(17, "series-3", 2, domain="konstanz.example", secret=b"k1")
+    assert keyed != uid
+    assert keyed != event_uid(17, "series-3", 2, domain="konstanz.example", secret=b"k2")
+    for lang, person in RECIPIENTS.items():
+        for event in events(invitation(lang)):
+            assert person.email.split("@")[0] not in str(event["UID"])
+            assert person.first_name.lower() not in str(event["UID"])
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(ValueError, match="SEQUENCE"):
+        request_calendar(PROGRAMME, RECIPIENTS["de"], group(), sequence=-1)
+    with pytest.raises(ValueError, match="time zone"):
+        request_calendar(
+            PROGRAMME, RECIPIENTS["de"], group(), sequence=0, dtstamp=datetime(2026, 5, 1)
+        )
+    with pytest.raises(ValueError, match="at least one"):
+        cancel_calendar(PROGRAMME, RECIPIENTS["de"], group(), [], sequence=1)
+    with pytest.raises(ValueError, match="plain DNS domain"):
+        event_uid(1, domain="bad domain")
+
+
+# -- an independent parser: ical.js, as used by Thunderbird ----------------------------------
+
+
+@pytest.mark.parametrize("lang", ["ar", "uk"])
+def test_icaljs_reads_the_invitation_with_the_right_utc_times(
+    ical_js: ParseWithIcalJs, lang: str
+) -> None:
+    parsed = ical_js(invitation(lang, what_to_bring=ARABIC_NOTE, label=UKRAINIAN_LABEL))
+    assert parsed["method"] == "REQUEST"
+    assert parsed["prodid"] == PRODID
+    assert parsed["timezones"] == ["Europe/Berlin"]
+    spring, *_, winter = parsed["events"]
+    assert (spring["start"], spring["end"]) == (
+        "2026-05-16T16:00:00.000Z",
+        "2026-05-16T19:15:00.000Z",
+    )
+    assert spring["startZone"] == "Europe/Berlin"
+    assert (winter["start"], winter["end"]) == (
+        "2026-11-18T17:00:00.000Z",
+        "2026-11-18T20:15:00.000Z",
+    )
+    for event, expected in zip(parsed["events"], group().evenings, strict=True):
+        assert event["uid"] == expected.uid
+        assert event["sequence"] == 0
+        assert event["status"] == "CONFIRMED"
+        assert event["organizer"]["value"] == "mailto:vekl@konstanz.example"
+        assert event["attendees"] == [
+            {
+                "value": f"mailto:{RECIPIENTS[lang].email}",
+                "cn": RECIPIENTS[lang].name,
+                "rsvp": "FALSE",
+                "partstat": "NEEDS-ACTION",
+                "role": "REQ-PARTICIPANT",
+            }
+        ]
+        assert ARABIC_NOTE in event["description"]
+        assert UKRAINIAN_LABEL in event["summary"]
+        assert event["dtstamp"] == "2026-05-02T09:30:00Z"
+
+
+def test_icaljs_reads_the_update_with_a_higher_sequence(ical_js: ParseWithIcalJs) -> None:
+    parsed = ical_js(update("uk"))
+    assert parsed["method"] == "REQUEST"
+    assert [e["sequence"] for e in parsed["events"]] == [1, 1, 1, 1]
+    assert [e["uid"] for e in parsed["events"]] == [e.uid for e in group().evenings]
+    assert parsed["events"][0]["summary"] == "VEKL: вечір 1 з 4, група Seerhein"
+
+
+def test_icaljs_reads_the_cancellation(ical_js: ParseWithIcalJs) -> None:
+    parsed = ical_js(cancellation("ar"))
+    assert parsed["method"] == "CANCEL"
+    for event, expected in zip(parsed["events"], group().evenings, strict=True):
+        assert event["uid"] == expected.uid
+        assert event["status"] == "CANCELLED"
+        assert event["sequence"] == 2
+        assert event["attendees"][0]["value"] == "mailto:layla@example.org"
+        assert event["description"].startswith("أُلغيت هذه الأمسية.")
+    assert parsed["events"][0]["start"] == "2026-05-16T16:00:00.000Z"
+
+
+def test_icaljs_reads_the_feed(ical_js: ParseWithIcalJs) -> None:
+    parsed = ical_js(feed("ar"))
+    assert parsed["method"] is None
+    assert parsed["name"] == "VEKL: أمسياتي"
+    assert [e["start"] for e in parsed["events"]] == [
+        "2026-05-16T16:00:00.000Z",
+        "2026-05-23T16:00:00.000Z",
+        "2026-05-30T16:00:00.000Z",
+        "2026-11-18T17:00:00.000Z",
+    ]
+    for event in parsed["events"]:
+        assert event["organizer"] is None
+        assert event["attendees"] == []
+        assert event["summary"].startswith("VEKL: الأمسية")
+
+
+def test_icaljs_reads_the_calendar_part_of_a_rendered_mail(ical_js: ParseWithIcalJs) -> None:
+    mail = all_mails(RECIPIENTS["uk"])[2]
+    calendar = render_parts(mail, PROGRAMME, now=NOW).calendar
+    assert calendar is not None
+    parsed = ical_js(calendar.content)
+    assert parsed["method"] == "REQUEST"
+    assert parsed["events"][0]["attendees"][0]["cn"] == "Олена Шевченко"
