@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vekl.cli import db, demo, imports, registrations, rounds
+from vekl.cli import db, demo, imports, mail, registrations, rounds, serve
 
 app = typer.Typer(
     help="VEKL: registrations, matching and invitations for the Konstanz dialogue groups.",
@@ -15,4 +15,6 @@ app.add_typer(db.app, name="db")
 app.add_typer(rounds.app, name="round")
 app.add_typer(imports.app, name="import")
 app.add_typer(registrations.app, name="registrations")
+app.add_typer(mail.app, name="mail")
 app.command("demo")(demo.demo)
+serve.register(app)

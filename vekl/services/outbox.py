@@ -28,6 +28,7 @@ def queue(
     participant: Participant | None = None,
     moderator: Moderator | None = None,
     not_after: datetime | None = None,
+    dedupe_key: str | None = None,
 ) -> OutboxMail:
     """Add a rendered message to the outbox; it goes out once the transaction commits."""
     message_id = message["Message-ID"]
@@ -46,6 +47,7 @@ def queue(
         payload=message.as_bytes(policy=SMTP),
         status=MailStatus.QUEUED,
         not_after=not_after,
+        dedupe_key=dedupe_key,
     )
     session.add(mail)
     session.flush()

@@ -224,3 +224,37 @@ def load_round_tree(session: Session, slug: str) -> Round:
     if found is None:
         raise NotFound(f"no round {slug!r}")
     return found
+
+
+def reschedule_evening(
+    session: Session,
+    evening: Evening,
+    day: date,
+    start: time,
+    end: time,
+    zone: ZoneInfo,
+    actor: str,
+) -> Evening:
+    """Move one evening; the caller tells the people concerned (``notify.resync_round``)."""
+    if end <= start:
+        raise InvalidInput([FieldError("end", "must be after start")])
+    evening.starts_at = datetime.combine(day, start, tzinfo=zone)
+    evening.ends_at = datetime.combine(day, end, tzinfo=zone)
+    session.flush()
+    series = session.get_one(Series, evening.series_id)
+    audit.record(
+        session, actor, "session.reschedule", round=series.round, subject=f"session:{evening.id}"
+    )
+    return evening
+
+
+def change_venue(
+    session: Session, series: Series, *, name: str, address: str, step_free: bool, actor: str
+) -> Series:
+    """Move a series to another venue; the caller tells the people concerned."""
+    series.venue_name = name
+    series.venue_address = address
+    series.step_free = step_free
+    session.flush()
+    audit.record(session, actor, "series.venue", round=series.round, subject=series.key)
+    return series

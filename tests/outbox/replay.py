@@ -1,0 +1,78 @@
+"""A calendar that takes iTIP files the way calendar clients do.
+
+Entries are keyed by UID; a REQUEST with a SEQUENCE not lower than the stored one
+replaces the entry, a CANCEL with such a SEQUENCE removes it, anything older is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email import message_from_bytes, policy
+
+from icalendar import Calendar
+
+
+@dataclass(frozen=True)
+class Entry:
+    uid: str
+    sequence: int
+    start: datetime
+    end: datetime
+    location: str
+    summary: str
+
+
+def calendar_part(payload: bytes) -> bytes | None:
+    message = message_from_bytes(payload, policy=policy.default)
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            data = part.get_payload(decode=True)
+            assert isinstance(data, bytes)
+            return data
+    return None
+
+
+class ClientCalendar:
+    def __init__(self) -> None:
+        self.entries: dict[str, Entry] = {}
+        self.cancelled: dict[str, int] = {}
+
+    def apply(self, ics: bytes) -> str:
+        calendar = Calendar.from_ical(ics)
+        method = str(calendar.get("METHOD", ""))
+        for event in calendar.walk("VEVENT"):
+            uid = str(event["UID"])
+            sequence = int(event.get("SEQUENCE", 0))
+            known = max(
+                self.entries[uid].sequence if uid in self.entries else -1,
+                self.cancelled.get(uid, -1),
+            )
+            if sequence < known:
+                continue
+            if method == "CANCEL":
+                assert str(event["STATUS"]) == "CANCELLED"
+                self.entries.pop(uid, None)
+                self.cancelled[uid] = sequence
+            else:
+                self.cancelled.pop(uid, None)
+                self.entries[uid] = Entry(
+                    uid=uid,
+                    sequence=sequence,
+                    start=event.decoded("DTSTART"),
+                    end=event.decoded("DTEND"),
+                    location=str(event.get("LOCATION", "")),
+                    summary=str(event.get("SUMMARY", "")),
+                )
+        return method
+
+    def replay(self, payloads: list[bytes]) -> list[str]:
+        methods = []
+        for payload in payloads:
+            ics = calendar_part(payload)
+            if ics is not None:
+                methods.append(self.apply(ics))
+        return methods
+
+    def evenings(self) -> set[tuple[datetime, datetime, str]]:
+        return {(e.start, e.end, e.location) for e in self.entries.values()}

@@ -1,0 +1,179 @@
+"""Replaying every calendar file a person received leaves exactly their current evenings."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from sqlalchemy.orm import Session
+
+from vekl.services import notify, rounds
+from vekl.store.models import Group, Participant, RegistrationStatus
+
+from .conftest import BEFORE, BERLIN, World
+from .replay import ClientCalendar
+
+
+def expected(group: Group | None) -> set[tuple[object, object, str]]:
+    if group is None:
+        return set()
+    series = group.series
+    return {
+        (e.starts_at, e.ends_at, f"{series.venue_name}, {series.venue_address}")
+        for e in series.sessions
+    }
+
+
+def replayed(world: World, person: Participant) -> tuple[ClientCalendar, list[str]]:
+    client = ClientCalendar()
+    methods = client.replay([m.payload for m in world.mails_to(person.email)])
+    return client, methods
+
+
+def first_grouping(world: World) -> tuple[list[Participant], list[Participant], list[Participant]]:
+    p = world.people
+    mods = world.moderators
+    mon, wed, sat = p[0:8], p[8:16], p[16:24]
+    world.publish(
+        {
+            "g1": ("mon", mon, [mods[0]]),
+            "g2": ("wed", wed, [mods[1]]),
+            "g3": ("sat", sat, [mods[2]]),
+        },
+        waitlist=p[24:30],
+    )
+    return mon, wed, sat
+
+
+def group_of(world: World, key: str) -> Group:
+    from vekl.services.placements import published_run
+
+    run = published_run(world.db, world.round)
+    assert run is not None
+    return next(g for g in run.groups if g.key == key)
+
+
+def test_invitations_give_each_member_their_three_evenings(world: World) -> None:
+    mon, _, _ = first_grouping(world)
+    client, methods = replayed(world, mon[0])
+    assert methods == ["REQUEST"]
+    assert client.evenings() == expected(group_of(world, "g1"))
+    assert len(client.entries) == 3
+
+
+def test_waitlisted_people_get_no_calendar(world: World) -> None:
+    first_grouping(world)
+    waiting = world.people[24]
+    client, methods = replayed(world, waiting)
+    assert methods == [] and client.evenings() == set()
+    assert [m.kind for m in world.mails_to(waiting.email)] == ["waiting_list"]
+
+
+def test_moved_to_another_series(world: World) -> None:
+    mon, wed, sat = first_grouping(world)
+    mover = mon[0]
+    mods = world.moderators
+    world.publish(
+        {
+            "g1": ("mon", mon[1:], [mods[0]]),
+            "g2": ("wed", [*wed, mover], [mods[1]]),
+            "g3": ("sat", sat, [mods[2]]),
+        },
+        waitlist=world.people[24:30],
+    )
+    client, methods = replayed(world, mover)
+    assert methods == ["REQUEST", "CANCEL", "REQUEST"]
+    assert client.evenings() == expected(group_of(world, "g2"))
+    # Nobody else in g2 or g3 was told anything new.
+    assert [m.kind for m in world.mails_to(wed[0].email)] == ["invitation"]
+    assert [m.kind for m in world.mails_to(sat[0].email)] == ["invitation"]
+
+
+def test_moved_to_another_group_in_the_same_series(world: World) -> None:
+    p, mods = world.people, world.moderators
+    a, b = p[0:8], p[8:16]
+    world.publish({"g1": ("mon", a, [mods[0]]), "g4": ("mon", b, [mods[4]])})
+    mover = a[0]
+    world.publish({"g1": ("mon", a[1:], [mods[0]]), "g4": ("mon", [*b, mover], [mods[4]])})
+    client, methods = replayed(world, mover)
+    # Same evenings, same UIDs: updated in place with a higher SEQUENCE.
+    assert methods == ["REQUEST", "REQUEST"]
+    assert client.evenings() == expected(group_of(world, "g4"))
+    assert {e.sequence for e in client.entries.values()} == {1}
+    assert [m.kind for m in world.mails_to(mover.email)] == ["invitation", "update"]
+
+
+def test_group_cancelled(world: World) -> None:
+    mon, wed, sat = first_grouping(world)
+    mods = world.moderators
+    world.publish(
+        {"g2": ("wed", wed, [mods[1]]), "g3": ("sat", sat, [mods[2]])},
+        waitlist=[*mon, *world.people[24:30]],
+    )
+    for person in mon:
+        client, methods = replayed(world, person)
+        assert methods == ["REQUEST", "CANCEL"]
+        assert client.evenings() == set()
+    moderator_mails = world.mails_to(mods[0].email)
+    assert [m.kind for m in moderator_mails] == ["roster", "cancellation"]
+
+
+def test_participant_withdrawn(world: World, db: Session) -> None:
+    mon, _, _ = first_grouping(world)
+    leaver = mon[3]
+    leaver.status = RegistrationStatus.WITHDRAWN
+    db.flush()
+    queued = notify.resync_round(db, world.round, settings=world.settings, now=BEFORE)
+    assert [m.recipient for m in queued] == [leaver.email]
+    client, methods = replayed(world, leaver)
+    assert methods == ["REQUEST", "CANCEL"]
+    assert client.evenings() == set()
+
+
+def test_joined_from_the_waiting_list(world: World) -> None:
+    mon, wed, sat = first_grouping(world)
+    joiner = world.people[24]
+    mods = world.moderators
+    world.publish(
+        {
+            "g1": ("mon", [*mon, joiner], [mods[0]]),
+            "g2": ("wed", wed, [mods[1]]),
+            "g3": ("sat", sat, [mods[2]]),
+        },
+        waitlist=world.people[25:30],
+    )
+    client, methods = replayed(world, joiner)
+    assert methods == ["REQUEST"]
+    assert client.evenings() == expected(group_of(world, "g1"))
+    assert [m.kind for m in world.mails_to(joiner.email)] == ["waiting_list", "invitation"]
+    # The moderator gets an updated roster; the other members hear nothing.
+    assert [m.kind for m in world.mails_to(mods[0].email)] == ["roster", "roster"]
+    assert [m.kind for m in world.mails_to(mon[0].email)] == ["invitation"]
+
+
+def test_evening_moved_and_venue_changed_by_the_organisers(world: World, db: Session) -> None:
+    mon, wed, _ = first_grouping(world)
+    series = world.series["mon"]
+    second = series.sessions[1]
+    rounds.reschedule_evening(db, second, date(2027, 5, 11), time(18, 30), time(21, 0), BERLIN, "t")
+    rounds.change_venue(
+        db,
+        world.series["wed"],
+        name="Bürgersaal",
+        address="Kanzleistraße 15, 78462 Konstanz",
+        step_free=True,
+        actor="t",
+    )
+    notify.resync_round(db, world.round, settings=world.settings, now=BEFORE)
+    client, methods = replayed(world, mon[0])
+    assert methods == ["REQUEST", "REQUEST"]
+    assert client.evenings() == expected(group_of(world, "g1"))
+    client, _ = replayed(world, wed[0])
+    assert {loc for _, _, loc in client.evenings()} == {
+        "Bürgersaal, Kanzleistraße 15, 78462 Konstanz"
+    }
+    assert [m.kind for m in world.mails_to(wed[0].email)] == ["invitation", "update"]
+
+
+def test_nothing_changes_nothing_is_sent(world: World, db: Session) -> None:
+    first_grouping(world)
+    assert notify.resync_round(db, world.round, settings=world.settings, now=BEFORE) == []

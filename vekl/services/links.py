@@ -1,0 +1,42 @@
+"""The public addresses of personal pages, as they are written into mails and letters.
+
+The web app serves exactly these paths; keeping them in one place means a mail can never
+point somewhere the app does not answer.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from vekl.settings import Settings
+
+PARTICIPANT_PATH = "/me/{token}"
+CONFIRM_PATH = "/me/{token}/confirm"
+PARTICIPANT_CALENDAR_PATH = "/me/{token}/calendar.ics"
+MODERATOR_PATH = "/moderator/{token}"
+
+
+def self_service_url(settings: Settings, token: str) -> str:
+    return settings.base_url + PARTICIPANT_PATH.format(token=token)
+
+
+def confirm_url(settings: Settings, token: str) -> str:
+    return settings.base_url + CONFIRM_PATH.format(token=token)
+
+
+def calendar_url(settings: Settings, token: str) -> str:
+    return settings.base_url + PARTICIPANT_CALENDAR_PATH.format(token=token)
+
+
+def subscription_url(settings: Settings, token: str) -> str:
+    """The same calendar as a ``webcal://`` address, which calendar apps subscribe to."""
+    return "webcal://" + calendar_url(settings, token).split("://", 1)[1]
+
+
+def moderator_url(settings: Settings, token: str) -> str:
+    return settings.base_url + MODERATOR_PATH.format(token=token)
+
+
+def letter_url(settings: Settings, code: str) -> str:
+    """The address printed in a lottery letter; it fills in the code on the form."""
+    return f"{settings.base_url}/?code={quote(code)}"

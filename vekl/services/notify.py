@@ -1,0 +1,507 @@
+"""Decides who is told what, and queues the mails in the caller's transaction.
+
+The store remembers, per person and evening, what their calendar was last told
+(``CalendarEntry``). Every change (publishing, a rematch, a withdrawal, an organiser
+moving an evening) is handled the same way: compare what each person's calendar should
+hold now with what it was told, and send exactly the difference: an invitation, an
+update with a higher SEQUENCE, or a cancellation. Replaying a person's calendar files in
+order therefore always leaves the evenings of their current group, and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from notifications import kinds
+from notifications.identifiers import make_message_id
+from notifications.messages import render_mail
+from notifications.models import Evening, GroupInfo, Programme, Recipient, RosterMember
+from vekl.services import outbox
+from vekl.services.calendar_ids import moderator_evening_uid, participant_evening_uid
+from vekl.services.matching_runs import Publication
+from vekl.services.placements import published_run
+from vekl.settings import Settings, get_settings
+from vekl.store.models import (
+    CalendarEntry,
+    Group,
+    GroupMember,
+    MatchingRun,
+    Moderator,
+    OutboxMail,
+    Participant,
+    RegistrationStatus,
+    Round,
+    Series,
+    WaitlistEntry,
+)
+from vekl.store.models import Session as EveningRow
+
+# Builds a personal self-service link for a participant, when the application can.
+LinkMaker = Callable[[Session, Participant], str | None]
+
+
+def programme(settings: Settings) -> Programme:
+    name, address = parseaddr(settings.mail_from)
+    return Programme(
+        email=address, website_url=settings.base_url, **({"name": name} if name else {})
+    )
+
+
+def first_name(full_name: str) -> str:
+    return full_name.split()[0] if full_name.split() else full_name
+
+
+def _participant_recipient(person: Participant) -> Recipient:
+    return Recipient(
+        name=person.full_name,
+        first_name=person.first_name,
+        email=person.email,
+        language=person.preferred_language,
+    )
+
+
+def _moderator_recipient(moderator: Moderator) -> Recipient:
+    return Recipient(
+        name=moderator.name,
+        first_name=first_name(moderator.name),
+        email=moderator.email,
+        language=moderator.preferred_language,
+    )
+
+
+def group_title(group: Group) -> str:
+    """People see "mon-2" style keys nowhere; they see the series and a number."""
+    return group.key
+
+
+def _state(
+    group: Group, evening: EveningRow, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    series = group.series
+    return {
+        "group": group.key,
+        "language": group.language,
+        "start": evening.starts_at.isoformat(),
+        "end": evening.ends_at.isoformat(),
+        "venue": f"{series.venue_name}\x1f{series.venue_address}",
+        "moderators": sorted(m.name for m in group.moderators),
+        **(extra or {}),
+    }
+
+
+def _changes(
+    old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]
+) -> frozenset[kinds.GroupChange]:
+    found: set[kinds.GroupChange] = set()
+    old_list, new_list = list(old), list(new)
+    if {s["group"] for s in old_list} != {s["group"] for s in new_list}:
+        found.add(kinds.GroupChange.GROUP)
+    if sorted((s["start"], s["end"]) for s in old_list) != sorted(
+        (s["start"], s["end"]) for s in new_list
+    ):
+        found.add(kinds.GroupChange.TIME)
+    if {s["venue"] for s in old_list} != {s["venue"] for s in new_list}:
+        found.add(kinds.GroupChange.VENUE)
+    if [s["moderators"] for s in old_list[:1]] != [s["moderators"] for s in new_list[:1]]:
+        found.add(kinds.GroupChange.MODERATOR)
+    return frozenset(found) or frozenset({kinds.GroupChange.GROUP})
+
+
+@dataclass
+class Planner:
+    """Queues the mails one change implies; one planner per transaction."""
+
+    session: Session
+    round: Round
+    settings: Settings = field(default_factory=get_settings)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    link_for: LinkMaker | None = None
+    queued: list[OutboxMail] = field(default_factory=list)
+
+    @property
+    def programme(self) -> Programme:
+        return programme(self.settings)
+
+    # -- building blocks -------------------------------------------------------------
+
+    def _uid(self, holder: Participant | Moderator, evening_id: int) -> str:
+        maker = (
+            participant_evening_uid if isinstance(holder, Participant) else moderator_evening_uid
+        )
+        return maker(
+            holder.id, evening_id, domain=self.settings.mail_domain, secret=self.settings.secret_key
+        )
+
+    def _evening(
+        self, holder: Participant | Moderator, series: Series, evening: EveningRow
+    ) -> Evening:
+        return Evening(
+            uid=self._uid(holder, evening.id),
+            start=evening.starts_at,
+            end=evening.ends_at,
+            venue_name=series.venue_name,
+            venue_address=series.venue_address,
+            step_free=series.step_free,
+        )
+
+    def _info(
+        self, holder: Participant | Moderator, group: Group, evenings: list[EveningRow]
+    ) -> GroupInfo:
+        moderator = group.moderators[0].name if group.moderators else self.programme.short_name
+        return GroupInfo(
+            label=group_title(group),
+            series_label=group.series.label,
+            moderator_first_name=first_name(moderator),
+            evenings=tuple(self._evening(holder, group.series, e) for e in evenings),
+        )
+
+    def _queue(
+        self,
+        mail: kinds.Mail,
+        *,
+        kind: str,
+        participant: Participant | None = None,
+        moderator: Moderator | None = None,
+        not_after: datetime | None = None,
+        dedupe_key: str | None = None,
+    ) -> OutboxMail:
+        message = render_mail(
+            mail, self.programme, message_id=make_message_id(self.programme.domain), now=self.now
+        )
+        row = outbox.queue(
+            self.session,
+            message,
+            kind=kind,
+            round=self.round,
+            participant=participant,
+            moderator=moderator,
+            not_after=not_after,
+            dedupe_key=dedupe_key,
+        )
+        self.queued.append(row)
+        return row
+
+    def _link(self, person: Participant) -> str | None:
+        return self.link_for(self.session, person) if self.link_for is not None else None
+
+    # -- calendars ------------------------------------------------------------------
+
+    def _entries(self, holder: Participant | Moderator) -> dict[int, CalendarEntry]:
+        column = (
+            CalendarEntry.participant_id
+            if isinstance(holder, Participant)
+            else CalendarEntry.moderator_id
+        )
+        return {
+            e.session_id: e
+            for e in self.session.scalars(select(CalendarEntry).where(column == holder.id))
+        }
+
+    def sync_holder(
+        self,
+        holder: Participant | Moderator,
+        group: Group | None,
+        *,
+        old_group: Group | None,
+        roster: tuple[RosterMember, ...] | None = None,
+    ) -> None:
+        """Bring one person's calendar from what it was told to ``group``'s future evenings."""
+        future = [e for e in group.series.sessions if e.starts_at > self.now] if group else []
+        extra = (
+            {"roster": [m.model_dump(mode="json") for m in roster]} if roster is not None else None
+        )
+        wanted = {e.id: (e, _state(group, e, extra)) for e in future} if group else {}
+        entries = self._entries(holder)
+        active = {sid: e for sid, e in entries.items() if not e.cancelled}
+        added = [sid for sid in wanted if sid not in active]
+        changed = [sid for sid in wanted if sid in active and active[sid].state != wanted[sid][1]]
+        removed = [
+            sid
+            for sid, entry in active.items()
+            if sid not in wanted and datetime.fromisoformat(entry.state["start"]) > self.now
+        ]
+        if not (added or changed or removed):
+            return
+        sequence = max((e.sequence for e in entries.values()), default=-1) + 1
+        is_participant = isinstance(holder, Participant)
+        recipient = (
+            _participant_recipient(holder)
+            if isinstance(holder, Participant)
+            else _moderator_recipient(holder)
+        )
+        link = self._link(holder) if isinstance(holder, Participant) else None
+        who: dict[str, Any] = {"participant": holder} if is_participant else {"moderator": holder}
+
+        if removed:
+            shown = old_group or group
+            rows = {
+                e.id: e
+                for e in self.session.scalars(select(EveningRow).where(EveningRow.id.in_(removed)))
+            }
+            series = self.session.get_one(Series, next(iter(rows.values())).series_id)
+            evenings = tuple(self._evening(holder, series, rows[sid]) for sid in removed)
+            info = (
+                self._info(holder, shown, [rows[sid] for sid in removed])
+                if shown is not None and shown.series_id == series.id
+                else GroupInfo(
+                    label=series.label,
+                    series_label=series.label,
+                    moderator_first_name=self.programme.short_name,
+                    evenings=evenings,
+                )
+            )
+            withdrawn = (
+                isinstance(holder, Participant) and holder.status == RegistrationStatus.WITHDRAWN
+            )
+            self._queue(
+                kinds.EveningsCancelled(
+                    recipient=recipient,
+                    group=info,
+                    evenings=evenings,
+                    sequence=sequence,
+                    reason=kinds.CancellationReason.WITHDRAWN
+                    if withdrawn
+                    else kinds.CancellationReason.CANCELLED,
+                    **({"self_service_url": link} if link and not withdrawn else {}),
+                ),
+                kind="cancellation",
+                not_after=max(e.start for e in evenings),
+                **who,
+            )
+            for sid in removed:
+                active[sid].sequence = sequence
+                active[sid].cancelled = True
+
+        if (added or changed) and group is not None:
+            info = self._info(holder, group, [e for e, _ in wanted.values()])
+            not_after = min(e.starts_at for e, _ in wanted.values())
+            if roster is not None:
+                mail: kinds.Mail = kinds.ModeratorRoster(
+                    recipient=recipient, group=info, members=roster, sequence=sequence
+                )
+                kind = "roster"
+            elif not active:
+                mail = kinds.GroupInvitation(
+                    recipient=recipient,
+                    group=info,
+                    sequence=sequence,
+                    **({"self_service_url": link} if link else {}),
+                )
+                kind = "invitation"
+            else:
+                before = [entry.state for sid, entry in active.items() if sid not in removed]
+                mail = kinds.GroupChanged(
+                    recipient=recipient,
+                    group=info,
+                    sequence=sequence,
+                    changes=_changes(
+                        before or [e.state for e in active.values()],
+                        [state for _, state in wanted.values()],
+                    ),
+                    **({"self_service_url": link} if link else {}),
+                )
+                kind = "update"
+            self._queue(mail, kind=kind, not_after=not_after, **who)
+            for sid, (_evening, state) in wanted.items():
+                entry = entries.get(sid)
+                if entry is None:
+                    entry = CalendarEntry(
+                        uid=self._uid(holder, sid),
+                        session_id=sid,
+                        state=state,
+                        **(
+                            {"participant_id": holder.id}
+                            if is_participant
+                            else {"moderator_id": holder.id}
+                        ),
+                    )
+                    self.session.add(entry)
+                entry.sequence = sequence
+                entry.cancelled = False
+                entry.state = state
+        self.session.flush()
+
+    def waiting_list(self, person: Participant) -> None:
+        """Tell a person once that they are on the waiting list."""
+        key = f"waitlist:r{self.round.id}:p{person.id}"
+        if (
+            self.session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == key))
+            is not None
+        ):
+            return
+        link = self._link(person)
+        self._queue(
+            kinds.WaitingList(
+                recipient=_participant_recipient(person),
+                **({"self_service_url": link} if link else {}),
+            ),
+            kind="waiting_list",
+            participant=person,
+            dedupe_key=key,
+        )
+
+    # -- whole round ----------------------------------------------------------------
+
+    def sync_round(
+        self, run: MatchingRun | None, previous: MatchingRun | None = None
+    ) -> list[OutboxMail]:
+        """Everyone's calendar to the grouping of ``run`` (the published one)."""
+        groups = _groups(self.session, run) if run is not None else []
+        old_groups = _groups(self.session, previous) if previous is not None else groups
+        placed = {m.participant_id: g for g in groups for m in g.members}
+        was = {m.participant_id: g for g in old_groups for m in g.members}
+        led = {m.id: g for g in groups for m in g.moderators}
+        led_before = {m.id: g for g in old_groups for m in g.moderators}
+        people = self.session.scalars(
+            select(Participant)
+            .where(Participant.round_id == self.round.id)
+            .order_by(Participant.id)
+        )
+        for person in people:
+            group = placed.get(person.id) if person.status != RegistrationStatus.WITHDRAWN else None
+            self.sync_holder(person, group, old_group=was.get(person.id))
+        for moderator in self.session.scalars(
+            select(Moderator).where(Moderator.round_id == self.round.id).order_by(Moderator.id)
+        ):
+            group = led.get(moderator.id)
+            roster = _roster(group) if group is not None else None
+            self.sync_holder(
+                moderator, group, old_group=led_before.get(moderator.id), roster=roster
+            )
+        if run is not None:
+            for entry in self.session.scalars(
+                select(WaitlistEntry)
+                .where(WaitlistEntry.run_id == run.id)
+                .options(selectinload(WaitlistEntry.participant))
+            ):
+                if entry.participant.status == RegistrationStatus.WAITLISTED:
+                    self.waiting_list(entry.participant)
+        return self.queued
+
+
+def _groups(session: Session, run: MatchingRun) -> list[Group]:
+    return list(
+        session.scalars(
+            select(Group)
+            .where(Group.run_id == run.id)
+            .options(
+                selectinload(Group.series).selectinload(Series.sessions),
+                selectinload(Group.moderators),
+                selectinload(Group.members).selectinload(GroupMember.participant),
+            )
+            .order_by(Group.id)
+        )
+    )
+
+
+def _roster(group: Group) -> tuple[RosterMember, ...]:
+    members = sorted((m.participant for m in group.members), key=lambda p: p.first_name.casefold())
+    return tuple(
+        RosterMember(
+            first_name=p.first_name,
+            languages=tuple(p.languages),
+            needs=tuple(["step_free"] if "step_free" in p.needs else []),
+        )
+        for p in members
+    )
+
+
+def publication_mails(
+    session: Session,
+    publication: Publication,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    link_for: LinkMaker | None = None,
+) -> list[OutboxMail]:
+    """The mails a publish implies: invitations, updates, cancellations, rosters, waiting list."""
+    round = session.get_one(Round, publication.run.round_id)
+    planner = Planner(
+        session, round, settings or get_settings(), now or datetime.now(UTC), link_for
+    )
+    return planner.sync_round(publication.run, publication.previous)
+
+
+def resync_round(
+    session: Session,
+    round: Round,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    link_for: LinkMaker | None = None,
+) -> list[OutboxMail]:
+    """After a withdrawal or an organiser's change to an evening: tell only who is affected."""
+    planner = Planner(
+        session, round, settings or get_settings(), now or datetime.now(UTC), link_for
+    )
+    return planner.sync_round(published_run(session, round))
+
+
+REMINDER_AHEAD = timedelta(hours=36)
+
+
+def queue_reminders(
+    session: Session,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    link_for: LinkMaker | None = None,
+) -> list[OutboxMail]:
+    """A reminder the day before each evening, to every member placed in a published group.
+
+    Run periodically; the dedupe key makes each reminder go out at most once, however
+    often this runs, and the mail expires when its evening begins.
+    """
+    moment = now or datetime.now(UTC)
+    queued: list[OutboxMail] = []
+    upcoming = session.scalars(
+        select(EveningRow)
+        .where(EveningRow.starts_at > moment, EveningRow.starts_at <= moment + REMINDER_AHEAD)
+        .order_by(EveningRow.starts_at)
+    ).all()
+    by_round: dict[int, list[EveningRow]] = {}
+    for evening in upcoming:
+        series = session.get_one(Series, evening.series_id)
+        by_round.setdefault(series.round_id, []).append(evening)
+    for round_id, evenings in by_round.items():
+        round = session.get_one(Round, round_id)
+        run = published_run(session, round)
+        if run is None:
+            continue
+        planner = Planner(session, round, settings or get_settings(), moment, link_for)
+        wanted = {e.id for e in evenings}
+        for group in _groups(session, run):
+            for evening in group.series.sessions:
+                if evening.id not in wanted:
+                    continue
+                for member in group.members:
+                    person = member.participant
+                    if person.status != RegistrationStatus.PLACED:
+                        continue
+                    key = f"reminder:p{person.id}:s{evening.id}"
+                    if session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == key)):
+                        continue
+                    future = [e for e in group.series.sessions if e.starts_at > moment]
+                    info = planner._info(person, group, future)
+                    link = planner._link(person)
+                    planner._queue(
+                        kinds.EveningReminder(
+                            recipient=_participant_recipient(person),
+                            group=info,
+                            evening=planner._evening(person, group.series, evening),
+                            **({"self_service_url": link} if link else {}),
+                        ),
+                        kind="reminder",
+                        participant=person,
+                        not_after=evening.starts_at,
+                        dedupe_key=key,
+                    )
+        queued += planner.queued
+    return queued
