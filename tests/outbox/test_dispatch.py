@@ -125,7 +125,7 @@ def test_busy_server_is_retried_and_delivers_once(sessions, settings, smtp) -> N
 
 
 def test_rejected_recipient_fails_and_is_not_retried(sessions, settings, smtp) -> None:
-    handler, transport = smtp
+    _handler, transport = smtp
     queue(sessions, settings, ["reject@example.org"])
     result = mail_dispatch.dispatch_once(sessions, transport)
     assert result.failed == 1 and "550" in result.errors[0]
@@ -139,7 +139,7 @@ def test_rejected_recipient_fails_and_is_not_retried(sessions, settings, smtp) -
 
 
 def test_connection_dropped_mid_message_is_retried(sessions, settings, smtp) -> None:
-    handler, transport = smtp
+    _handler, transport = smtp
     queue(sessions, settings, ["drop@example.org", "after@example.org"])
     result = mail_dispatch.dispatch_once(sessions, transport)
     assert result.retrying == 1 and result.sent == 1
