@@ -1,0 +1,129 @@
+"""The web app: participant pages, moderator pages and the JSON API, in one FastAPI app.
+
+Each area is a router of its own; organiser pages are added the same way (see ROUTERS).
+The app owns its engine and session factory, built from the settings it is given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from api import errors
+from api.language import COOKIE, COOKIE_MAX_AGE, requested
+from api.routes import json_api, moderator, participant, public
+from vekl.services import online_registration
+from vekl.settings import Settings, get_settings
+from vekl.store.db import make_engine, make_sessionmaker, transaction
+
+log = logging.getLogger("vekl.web")
+
+ROUTERS = (public.router, participant.router, moderator.router, json_api.router)
+HOUSEKEEPING_INTERVAL = 3600.0
+
+# Pages are self-contained: own stylesheet, no scripts, no third-party requests.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+_NO_CSP = ("/docs", "/redoc")
+_PRIVATE = ("/me/", "/moderator/", "/api/v1/me/", "/api/v1/moderator/")
+
+
+def _housekeeping(app: FastAPI) -> None:
+    """Remove unconfirmed registrations after a week, and old guess counters."""
+    with transaction(app.state.sessions) as session:
+        removed = online_registration.purge_pending(session, datetime.now(UTC))
+    if removed:
+        log.info("removed %d unconfirmed registrations", removed)
+
+
+async def _run_housekeeping(app: FastAPI) -> None:
+    while True:
+        try:
+            await run_in_threadpool(_housekeeping, app)
+        except Exception:
+            log.exception("housekeeping failed; trying again later")
+        await asyncio.sleep(HOUSEKEEPING_INTERVAL)
+
+
+def create_app(settings: Settings | None = None, *, housekeeping: bool = False) -> FastAPI:
+    """Build the app; ``housekeeping`` starts the hourly purge (``vekl serve`` turns it on)."""
+    config = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_run_housekeeping(app)) if housekeeping else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="VEKL – Von/Einander/Kennen/Lernen",
+        summary="Registration for the Konstanz dialogue groups, and the participants' pages.",
+        version="1",
+        lifespan=lifespan,
+    )
+    # Statement parameters stay out of error messages and so out of logs.
+    app.state.engine = make_engine(config.database_url, hide_parameters=True)
+    app.state.sessions = make_sessionmaker(app.state.engine)
+    app.state.settings = config
+    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    errors.install(app)
+
+    @app.middleware("http")
+    async def headers_and_language(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        path = request.url.path
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not path.startswith(_NO_CSP):
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if path.startswith(_PRIVATE) or "code=" in str(request.url.query):
+            response.headers["Cache-Control"] = "no-store"
+        chosen = requested(request)
+        if chosen is not None and request.cookies.get(COOKIE) != chosen:
+            response.set_cookie(
+                COOKIE,
+                chosen,
+                max_age=COOKIE_MAX_AGE,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https" or config.base_url.startswith("https:"),
+            )
+        # The route's template is logged, never the path: paths and queries carry tokens.
+        route = getattr(request.scope.get("route"), "path", "-")
+        log.info(
+            "%s %s %d %.0fms",
+            request.method,
+            route,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    return app
+
+
+def served_app() -> FastAPI:
+    """The app as ``vekl serve`` runs it: configured from the environment, with housekeeping."""
+    return create_app(get_settings(), housekeeping=True)

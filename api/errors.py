@@ -1,0 +1,119 @@
+"""How errors become responses: a page for people, a JSON body for the API.
+
+Service errors are mapped in one place so every route answers the same way. Anything
+unexpected is logged (without the request's data) and answered with a friendly page; the
+tests make sure no input gets there.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from api import problems
+from api.language import page_language
+from api.pages import gettext, render
+from vekl.errors import Conflict, InvalidInput, NotFound, ServiceError
+from vekl.services.guesses import TooManyGuesses
+
+log = logging.getLogger("vekl.web")
+
+API_PREFIX = "/api/"
+
+
+class Reply(Exception):
+    """A route's finished answer to a failed action, raised so the transaction rolls back."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("reply")
+        self.response = response
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def json_problems(found: list[problems.Problem], status_code: int) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"field": p.field, "message": p.message} for p in found]},
+        status_code=status_code,
+    )
+
+
+def _respond(request: Request, status_code: int, message: str) -> Response:
+    lang = page_language(request)
+    text = gettext(lang, message)
+    if _is_api(request):
+        return json_problems([problems.Problem(None, text)], status_code)
+    return render(request, lang, "error.html", status_code=status_code, message=text)
+
+
+async def _reply(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Reply)
+    return exc.response
+
+
+async def _service_error(request: Request, exc: Exception) -> Response:
+    lang = page_language(request)
+    if isinstance(exc, TooManyGuesses):
+        response = _respond(request, 429, problems.TOO_MANY_GUESSES)
+        response.headers["Retry-After"] = str(int(exc.retry_after.total_seconds()) + 1)
+        return response
+    if isinstance(exc, NotFound):
+        return _respond(request, 404, problems.NOT_FOUND)
+    if isinstance(exc, InvalidInput):
+        found = problems.from_service(exc.errors, lang)
+        if _is_api(request):
+            return json_problems(found, 422)
+        return render(
+            request,
+            lang,
+            "error.html",
+            status_code=422,
+            message="; ".join(p.message for p in found),
+        )
+    known = str(exc) if str(exc) in problems.SERVICE_MESSAGES else problems.INVALID
+    return _respond(request, 409 if isinstance(exc, Conflict) else 400, known)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    lang = page_language(request)
+    found = problems.from_validation(exc.errors(), lang)
+    if _is_api(request):
+        return json_problems(found, 422)
+    return render(
+        request,
+        lang,
+        "error.html",
+        status_code=422,
+        message="; ".join(p.message for p in found),
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return _respond(request, 404, problems.NOT_FOUND)
+    if exc.status_code == 405:
+        return _respond(request, 405, problems.NOT_ALLOWED)
+    return _respond(request, exc.status_code, problems.INVALID)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # The route template, not the path: paths hold tokens, which never go into a log.
+    route = getattr(request.scope.get("route"), "path", "?")
+    log.error("unexpected %s in %s %s", type(exc).__name__, request.method, route)
+    return _respond(request, 500, problems.UNEXPECTED)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Reply, _reply)
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,1 @@
+"""Routers, one per area: public pages, participant links, moderator links, JSON API."""

@@ -1,0 +1,272 @@
+"""The JSON API, for a city's own front end: the same actions, checks and messages as the pages.
+
+Error bodies are ``{"errors": [{"field": ..., "message": ...}]}`` with messages in the
+language asked for (``?lang=`` or Accept-Language).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from api import forms, problems
+from api.database import DbSession
+from api.errors import Reply, json_problems
+from api.language import Language
+from api.pages import gettext
+from api.problems import N_
+from api.routes.common import AppSettings, Client
+from api.routes.moderator import STEP_FREE
+from vekl.services import links, moderator_pages, online_registration, self_service
+from vekl.settings import Settings
+from vekl.store.models import Round
+from vekl.validation import RegistrationInput
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+ACCEPTED = N_(
+    "Thank you. We have sent an email to the address you gave. Please open the link in it "
+    "within 7 days to confirm your registration."
+)
+LINK_SENT = N_("If this address is registered, we have sent an email with the personal link to it.")
+
+
+class ProblemOut(BaseModel):
+    field: str | None
+    message: str
+
+
+class ProblemsOut(BaseModel):
+    errors: list[ProblemOut]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ProblemsOut, "description": "Unknown round or link"},
+    409: {"model": ProblemsOut, "description": "Not possible now (e.g. registration closed)"},
+    422: {"model": ProblemsOut, "description": "Invalid input, one message per field"},
+    429: {"model": ProblemsOut, "description": "Too many wrong codes from this client"},
+}
+
+
+class EveningOut(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class SeriesOut(BaseModel):
+    key: str
+    label: str
+    venue_name: str
+    venue_address: str
+    step_free: bool
+    evenings: list[EveningOut]
+
+
+class RoundOut(BaseModel):
+    slug: str
+    name: str
+    registration_deadline: datetime | None
+    series: list[SeriesOut]
+
+
+class MessageOut(BaseModel):
+    message: str
+
+
+class GroupOut(BaseModel):
+    title: str
+    series: SeriesOut
+    moderators: list[str] = Field(description="First names only")
+
+
+class StatusOut(BaseModel):
+    round: str
+    first_name: str
+    standing: self_service.Standing
+    series: list[str]
+    can_change_series: bool
+    group: GroupOut | None
+    calendar_url: str
+    subscription_url: str
+
+
+class SeriesChange(BaseModel):
+    series: list[str]
+
+
+class LinkRequest(BaseModel):
+    email: str
+
+
+class MemberOut(BaseModel):
+    first_name: str
+    languages: list[str]
+    needs: list[str]
+
+
+class ModeratedGroupOut(BaseModel):
+    title: str
+    series: SeriesOut
+    members: list[MemberOut]
+
+
+class ModeratorOut(BaseModel):
+    round: str
+    groups: list[ModeratedGroupOut]
+
+
+def _series(series: Any) -> SeriesOut:
+    return SeriesOut(
+        key=series.key,
+        label=series.label,
+        venue_name=series.venue_name,
+        venue_address=series.venue_address,
+        step_free=series.step_free,
+        evenings=[EveningOut(starts_at=e.starts_at, ends_at=e.ends_at) for e in series.sessions],
+    )
+
+
+def _round(round: Round) -> RoundOut:
+    return RoundOut(
+        slug=round.slug,
+        name=round.name,
+        registration_deadline=round.registration_deadline,
+        series=[_series(s) for s in round.series],
+    )
+
+
+def _status(page: self_service.ParticipantPage, settings: Settings, token: str) -> StatusOut:
+    group = page.group
+    return StatusOut(
+        round=page.round.slug,
+        first_name=page.participant.first_name,
+        standing=page.standing,
+        series=[s.key for s in page.participant.series],
+        can_change_series=page.can_change_series,
+        group=GroupOut(
+            title=group.title,
+            series=_series(group.group.series),
+            moderators=group.moderator_first_names,
+        )
+        if group is not None
+        else None,
+        calendar_url=links.calendar_url(settings, token),
+        subscription_url=links.subscription_url(settings, token),
+    )
+
+
+@router.get("/rounds", response_model=list[RoundOut], summary="Rounds open for registration")
+def open_rounds(session: DbSession) -> list[RoundOut]:
+    return [_round(r) for r in online_registration.open_rounds(session)]
+
+
+@router.post(
+    "/rounds/{slug}/registrations",
+    status_code=202,
+    response_model=MessageOut,
+    responses=ERRORS,
+    summary="Register; the same answer whether or not the email was registered before",
+)
+def register(
+    session: DbSession,
+    settings: AppSettings,
+    client: Client,
+    lang: Language,
+    slug: str,
+    body: forms.RegistrationRequest,
+) -> MessageOut:
+    try:
+        data = RegistrationInput.model_validate(forms.request_to_input(body))
+    except ValidationError as exc:
+        found = problems.from_validation(exc.errors(), lang)
+        raise Reply(json_problems(found, 422)) from None
+    online_registration.register_online(
+        session, settings, slug, data, letter_code=body.code, client=client
+    )
+    return MessageOut(message=gettext(lang, ACCEPTED))
+
+
+@router.post(
+    "/link-requests",
+    status_code=202,
+    response_model=MessageOut,
+    responses=ERRORS,
+    summary="Send the personal link again; the same answer whether or not the email is known",
+)
+def link_request(
+    session: DbSession, settings: AppSettings, client: Client, lang: Language, body: LinkRequest
+) -> MessageOut:
+    online_registration.send_link_again(session, settings, body.email, client=client)
+    return MessageOut(message=gettext(lang, LINK_SENT))
+
+
+@router.get("/me/{token}", response_model=StatusOut, responses=ERRORS, summary="Status")
+def status(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
+    return _status(self_service.page(session, token), settings, token)
+
+
+@router.post(
+    "/me/{token}/confirm", response_model=StatusOut, responses=ERRORS, summary="Confirm email"
+)
+def confirm(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
+    online_registration.confirm(session, token)
+    return _status(self_service.page(session, token), settings, token)
+
+
+@router.put(
+    "/me/{token}/series",
+    response_model=StatusOut,
+    responses=ERRORS,
+    summary="Change the series the participant can attend (while registration is open)",
+)
+def change_series(
+    session: DbSession, settings: AppSettings, token: str, body: SeriesChange
+) -> StatusOut:
+    self_service.change_series(session, token, body.series)
+    return _status(self_service.page(session, token), settings, token)
+
+
+@router.post("/me/{token}/withdraw", response_model=StatusOut, responses=ERRORS, summary="Withdraw")
+def withdraw(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
+    self_service.withdraw(session, settings, token)
+    return _status(self_service.page(session, token), settings, token)
+
+
+@router.get("/me/{token}/data", responses=ERRORS, summary="Everything stored about the person")
+def data(session: DbSession, token: str) -> dict[str, Any]:
+    return self_service.export(session, token)
+
+
+@router.delete("/me/{token}", status_code=204, responses=ERRORS, summary="Delete the registration")
+def delete(session: DbSession, token: str) -> Response:
+    self_service.delete(session, token)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/moderator/{token}",
+    response_model=ModeratorOut,
+    responses=ERRORS,
+    summary="A moderator's groups: first names, languages and needs",
+)
+def moderator(session: DbSession, lang: Language, token: str) -> ModeratorOut:
+    found = moderator_pages.page(session, token, step_free_note=gettext(lang, STEP_FREE))
+    return ModeratorOut(
+        round=found.round.slug,
+        groups=[
+            ModeratedGroupOut(
+                title=group.title,
+                series=_series(group.group.series),
+                members=[
+                    MemberOut(
+                        first_name=m.first_name, languages=list(m.languages), needs=list(m.needs)
+                    )
+                    for m in members
+                ],
+            )
+            for group, members in found.groups
+        ],
+    )

@@ -1,0 +1,141 @@
+"""The participant's personal link: status, calendar, changes, withdrawal, data, deletion."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api import problems
+from api.database import DbSession
+from api.errors import Reply
+from api.language import Language
+from api.pages import render
+from api.routes.common import AppSettings
+from vekl.errors import Conflict, InvalidInput
+from vekl.services import links, online_registration, self_service
+from vekl.settings import Settings
+
+router = APIRouter(prefix="/me/{token}", tags=["participant pages"])
+
+
+def _status(
+    request: Request,
+    lang: str,
+    found_page: self_service.ParticipantPage,
+    token: str,
+    *,
+    settings: Settings,
+    status_code: int = 200,
+    found: list[problems.Problem] | None = None,
+    notice: str = "",
+) -> HTMLResponse:
+    return render(
+        request,
+        lang,
+        "status.html",
+        status_code=status_code,
+        page=found_page,
+        token=token,
+        problems=found or [],
+        notice=notice,
+        calendar_path=links.PARTICIPANT_CALENDAR_PATH.format(token=token),
+        subscription_url=links.subscription_url(settings, token),
+    )
+
+
+@router.get("", response_class=HTMLResponse, summary="The participant's page")
+def status(
+    session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
+) -> Response:
+    page = self_service.page(session, token)
+    notice = request.query_params.get("done", "")
+    return _status(request, lang, page, token, settings=settings, notice=notice[:20])
+
+
+@router.get("/confirm", summary="Confirm the email address (link from the mail)")
+def confirm(session: DbSession, lang: Language, token: str) -> Response:
+    online_registration.confirm(session, token)
+    return RedirectResponse(f"/me/{token}?done=confirmed&lang={lang}", status_code=303)
+
+
+@router.post("/confirm", summary="Confirm the email address")
+def confirm_button(session: DbSession, lang: Language, token: str) -> Response:
+    online_registration.confirm(session, token)
+    return RedirectResponse(f"/me/{token}?done=confirmed&lang={lang}", status_code=303)
+
+
+@router.get(
+    "/calendar.ics",
+    summary="The participant's evenings as a calendar (download and webcal feed)",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def calendar(session: DbSession, settings: AppSettings, token: str) -> Response:
+    content = self_service.calendar(session, settings, token)
+    return Response(
+        content,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="vekl.ics"'},
+    )
+
+
+@router.post("/series", summary="Change the series the participant can attend")
+def change_series(
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
+    lang: Language,
+    token: str,
+    series: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+) -> Response:
+    try:
+        self_service.change_series(session, token, series)
+    except (InvalidInput, Conflict) as exc:
+        found = (
+            problems.from_service(exc.errors, lang)
+            if isinstance(exc, InvalidInput)
+            else [problems.Problem(None, problems.message(lang, str(exc)))]
+        )
+        page = self_service.page(session, token)
+        response = _status(
+            request, lang, page, token, settings=settings, status_code=422, found=found
+        )
+        raise Reply(response) from exc
+    return RedirectResponse(f"/me/{token}?done=changed&lang={lang}", status_code=303)
+
+
+@router.get("/withdraw", response_class=HTMLResponse, summary="Ask before withdrawing")
+def withdraw_form(session: DbSession, request: Request, lang: Language, token: str) -> Response:
+    page = self_service.page(session, token)
+    return render(request, lang, "withdraw.html", page=page, token=token)
+
+
+@router.post("/withdraw", summary="Withdraw from the round")
+def withdraw(session: DbSession, settings: AppSettings, lang: Language, token: str) -> Response:
+    self_service.withdraw(session, settings, token)
+    return RedirectResponse(f"/me/{token}?done=withdrawn&lang={lang}", status_code=303)
+
+
+@router.get("/data.json", summary="Everything stored about the participant")
+def data(session: DbSession, token: str) -> Response:
+    content = json.dumps(self_service.export(session, token), ensure_ascii=False, indent=2)
+    return Response(
+        content,
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="vekl-data.json"'},
+    )
+
+
+@router.get("/delete", response_class=HTMLResponse, summary="Ask before deleting")
+def delete_form(session: DbSession, request: Request, lang: Language, token: str) -> Response:
+    page = self_service.page(session, token)
+    return render(request, lang, "delete.html", page=page, token=token)
+
+
+@router.post("/delete", response_class=HTMLResponse, summary="Delete the registration")
+def delete(session: DbSession, request: Request, lang: Language, token: str) -> Response:
+    self_service.delete(session, token)
+    return render(request, lang, "deleted.html")

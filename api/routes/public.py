@@ -1,0 +1,148 @@
+"""Public pages: the registration form, the privacy notice, "send me my link again"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from api import forms, problems
+from api.database import DbSession
+from api.errors import Reply
+from api.language import Language
+from api.pages import render
+from api.routes.common import AppSettings, Client
+from vekl.errors import InvalidInput
+from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, country_names, language_names
+from vekl.services import online_registration
+from vekl.store.models import Round
+from vekl.validation import RegistrationInput
+
+router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
+
+
+def _form_page(
+    request: Request,
+    lang: str,
+    round: Round,
+    form: forms.RegistrationForm,
+    found: list[problems.Problem] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    found = found or []
+    by_field: dict[str, list[str]] = {}
+    for problem in found:
+        by_field.setdefault(problem.field or "", []).append(problem.message)
+    names = language_names(lang)
+    common = set(forms.COMMON_LANGUAGES)
+    chosen_other = [v for v in form.other_languages if v.strip()]
+    chosen_other += [""] * (forms.OTHER_LANGUAGE_INPUTS - len(chosen_other))
+    context: dict[str, Any] = {
+        "round": round,
+        "form": form,
+        "problems": found,
+        "field_errors": by_field,
+        "common_languages": [(code, names.get(code, code)) for code in forms.COMMON_LANGUAGES],
+        "all_languages": sorted(
+            ((code, name) for code, name in names.items() if code not in common),
+            key=lambda item: item[1].casefold(),
+        ),
+        "other_languages": chosen_other,
+        "countries": sorted(country_names(lang).items(), key=lambda item: item[1].casefold()),
+        "districts": DISTRICTS,
+        "age_bands": AGE_BANDS,
+        "genders": GENDERS,
+    }
+    return render(request, lang, "register.html", status_code=status_code, **context)
+
+
+@router.get("/", summary="The registration form of the open round")
+def home(session: DbSession, request: Request, lang: Language, code: str = "") -> Response:
+    rounds = online_registration.open_rounds(session)
+    if not rounds:
+        return render(request, lang, "no_round.html")
+    if len(rounds) > 1:
+        return render(request, lang, "choose_round.html", rounds=rounds, code=code[:40])
+    form = forms.RegistrationForm(code=code[:40], preferred_language=lang)
+    return _form_page(request, lang, rounds[0], form)
+
+
+@router.get("/rounds/{slug}", summary="The registration form of one round")
+def round_form(
+    session: DbSession, request: Request, lang: Language, slug: str, code: str = ""
+) -> Response:
+    round = online_registration.open_round(session, slug)
+    form = forms.RegistrationForm(code=code[:40], preferred_language=lang)
+    return _form_page(request, lang, round, form)
+
+
+@router.post("/rounds/{slug}/register", summary="Register (form)")
+def register(
+    session: DbSession,
+    settings: AppSettings,
+    client: Client,
+    request: Request,
+    lang: Language,
+    slug: str,
+    form: Annotated[forms.RegistrationForm, Form()],
+) -> Response:
+    done = RedirectResponse(f"/registered?lang={lang}", status_code=303)
+    if form.website.strip():
+        # Only bots fill the hidden field; they get the same answer and nothing is stored.
+        return done
+    try:
+        data = RegistrationInput.model_validate(forms.form_to_input(form, lang))
+    except ValidationError as exc:
+        round = online_registration.open_round(session, slug)
+        found = problems.from_validation(exc.errors(), lang)
+        raise Reply(_form_page(request, lang, round, form, found, 422)) from None
+    try:
+        online_registration.register_online(
+            session, settings, slug, data, letter_code=form.code, client=client
+        )
+    except InvalidInput as exc:
+        round = online_registration.open_round(session, slug)
+        found = problems.from_service(exc.errors, lang)
+        raise Reply(_form_page(request, lang, round, form, found, 422)) from exc
+    return done
+
+
+@router.get("/registered", summary="Thank-you page after registering")
+def registered(request: Request, lang: Language) -> Response:
+    return render(request, lang, "registered.html")
+
+
+@router.get("/privacy", summary="The privacy notice")
+def privacy(
+    session: DbSession, request: Request, lang: Language, round: str | None = None
+) -> Response:
+    terms = online_registration.privacy_terms(session, round[:64] if round else None)
+    return render(request, lang, "privacy.html", terms=terms, now=datetime.now(UTC))
+
+
+@router.get("/link", summary="Ask for the personal link again")
+def link_form(request: Request, lang: Language) -> Response:
+    return render(request, lang, "link.html", email="", problems=[])
+
+
+@router.post("/link", summary="Ask for the personal link again (form)")
+def link_request(
+    session: DbSession,
+    settings: AppSettings,
+    client: Client,
+    request: Request,
+    lang: Language,
+    email: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        online_registration.send_link_again(session, settings, email, client=client)
+    except InvalidInput as exc:
+        found = problems.from_service(exc.errors, lang)
+        page = render(
+            request, lang, "link.html", status_code=422, email=email[:254], problems=found
+        )
+        raise Reply(page) from exc
+    return render(request, lang, "link_sent.html")

@@ -1,0 +1,28 @@
+"""``vekl moderators links``: the moderators' personal links."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from vekl.cli.context import console, settings, unit_of_work
+from vekl.services import moderator_pages, rounds
+from vekl.services.audit import cli_actor
+
+app = typer.Typer(help="Moderators' personal links.", no_args_is_help=True)
+
+
+@app.command()
+def links(round: str = typer.Option(..., "--round", "-r", help="The round's short name.")) -> None:
+    """Issue a new link for every moderator of the round and print them.
+
+    Links issued before stop working, so send the new ones on (they grant access to the
+    first names of the group's members: keep the screen private).
+    """
+    with unit_of_work() as session:
+        found = rounds.get_round(session, round)
+        issued = moderator_pages.issue_links(session, settings(), found, actor=cli_actor())
+        table = Table("moderator", "email", "link", title=f"{len(issued)} moderator links")
+        for moderator, url in issued:
+            table.add_row(moderator.name, moderator.email, url)
+    console.print(table, soft_wrap=True)
