@@ -1,9 +1,13 @@
 """Keeps the ``.po`` catalogs in step with the texts used in templates and code.
 
 ``python -m notifications.catalogs check`` lists every message that lacks a translation;
-``python -m notifications.catalogs update`` adds new messages to every catalog (with an empty
-translation to fill in) and marks vanished ones obsolete. The test suite runs the same check, so
-a template text without a translation in every language fails the build.
+``python -m notifications.catalogs update`` adds new messages to every catalog, with an empty
+translation to fill in. Both take ``--templates DIR`` (repeatable) for other Jinja templates that
+use these catalogs, such as the web pages. The test suite runs the same check, so a text without
+a translation in every language fails the build.
+
+The catalogs are shared, so ``update`` never removes a message on its own: one that no source
+given uses any more is only reported, and stays until someone deletes it by hand.
 """
 
 from __future__ import annotations
@@ -22,29 +26,40 @@ from notifications.templating import JINJA_OPTIONS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-_METHODS = [
+_JINJA_OPTIONS = {
+    "extensions": "jinja2.ext.i18n",
+    "trimmed": str(JINJA_OPTIONS["trimmed"]).lower(),
+    "newstyle_gettext": "true",
+}
+_PACKAGE_METHODS = [
     ("templates/**.html", "jinja2"),
     ("templates/**.txt", "jinja2"),
     ("**.py", "python"),
 ]
-_OPTIONS = {
-    "templates/**": {
-        "extensions": "jinja2.ext.i18n",
-        "trimmed": str(JINJA_OPTIONS["trimmed"]).lower(),
-        "newstyle_gettext": "true",
-    }
-}
+_TEMPLATE_METHODS = [("**.html", "jinja2"), ("**.txt", "jinja2")]
 
 
-def extract_messages() -> Catalog:
-    """All messages the package uses, as a template catalog with source locations."""
+def extract_messages(extra_templates: Sequence[Path] = ()) -> Catalog:
+    """All messages in this package, plus those in ``extra_templates`` folders."""
     template = Catalog(project="vekl-notifications", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        PACKAGE_DIR, method_map=_METHODS, options_map=_OPTIONS
+        PACKAGE_DIR,
+        method_map=_PACKAGE_METHODS,
+        options_map={"templates/**": _JINJA_OPTIONS},
     ):
         template.add(
             message, locations=[(filename, lineno)], auto_comments=comments, context=context
         )
+    for folder in extra_templates:
+        for filename, lineno, message, comments, context in extract_from_dir(
+            folder, method_map=_TEMPLATE_METHODS, options_map={"**": _JINJA_OPTIONS}
+        ):
+            template.add(
+                message,
+                locations=[(f"{folder.name}/{filename}", lineno)],
+                auto_comments=comments,
+                context=context,
+            )
     return template
 
 
@@ -81,9 +96,13 @@ def problems(lang: str, template: Catalog | None = None) -> list[str]:
     return check_catalog(read_catalog(lang), template or extract_messages())
 
 
-def update_catalogs() -> None:
-    """Merge newly extracted messages into every catalog, keeping existing translations."""
-    template = extract_messages()
+def update_catalogs(extra_templates: Sequence[Path] = ()) -> list[str]:
+    """Merge newly extracted messages into every catalog, keeping every existing entry.
+
+    Returns the messages no given source uses, for a person to decide about.
+    """
+    template = extract_messages(extra_templates)
+    unused: set[str] = set()
     for lang in SUPPORTED_LANGUAGES:
         path = catalog_path(lang)
         if path.exists():
@@ -92,18 +111,32 @@ def update_catalogs() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=lang, project="vekl-notifications")
         catalog.update(template, no_fuzzy_matching=True)
+        for message in list(catalog.obsolete.values()):
+            unused.add(str(message.id))
+            catalog[message.id] = message
+        catalog.obsolete.clear()
         with path.open("wb") as po_file:
-            write_po(po_file, catalog, width=100, sort_output=False, ignore_obsolete=True)
+            write_po(po_file, catalog, width=100, sort_output=False)
+    return sorted(unused)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m notifications.catalogs")
     parser.add_argument("command", choices=["check", "update"])
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="another folder of Jinja templates that uses these catalogs",
+    )
     args = parser.parse_args(argv)
     if args.command == "update":
-        update_catalogs()
+        for message in update_catalogs(args.templates):
+            print(f"not used by the given sources (kept): {message!r}")
         return 0
-    template = extract_messages()
+    template = extract_messages(args.templates)
     found = [problem for lang in SUPPORTED_LANGUAGES for problem in problems(lang, template)]
     for problem in found:
         print(problem)

@@ -90,11 +90,15 @@ def _event(
     status: str,
     as_moderator: bool = False,
 ) -> Event:
+    try:
+        number: int | None = group.position(evening)
+    except ValueError:  # a cancelled evening the group no longer lists
+        number = None
     context = {
         "programme": programme,
         "group": group,
         "evening": evening,
-        "number": group.position(evening) if evening in group.evenings else None,
+        "number": number,
         "total": len(group.evenings),
         "as_moderator": as_moderator,
         "cancelled": status == "CANCELLED",
