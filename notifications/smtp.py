@@ -260,7 +260,12 @@ class SmtpTransport:
                     await client.quit()
                 except (aiosmtplib.SMTPException, OSError):
                     client.close()
-        return [outcome for outcome in outcomes if outcome is not None]
+        return [
+            outcome
+            if outcome is not None
+            else DeliveryOutcome(message_id_of(message), DeliveryStatus.TEMPORARY, "not attempted")
+            for outcome, message in zip(outcomes, messages, strict=True)
+        ]
 
     def send_sync(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
         """:meth:`send` for callers without an event loop (CLI, worker threads)."""
