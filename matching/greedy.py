@@ -1,0 +1,426 @@
+"""A fast constructor that always returns a grouping keeping every hard rule.
+
+It is the fallback when the time runs out, the warm start for CP-SAT, and the baseline the
+benchmarks compare against. In short: spread components over the series they can attend by
+free capacity, open as many groups per series as the people assigned there fill, deal people
+into them (higher priority and fewer alternatives first, each into the emptiest group where
+they fit and their categories are rarest), then top up, repair or drop groups that still break
+a rule. Locked previous groups are kept and only gain members.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from matching.feasibility import group_faults, newcomer_share_ok, unbridged
+from matching.grouping import Draft, Grouping
+from matching.instance import Instance
+
+
+class _Box:
+    """A draft group with the running counts that make fit tests cheap."""
+
+    def __init__(self, instance: Instance, draft: Draft) -> None:
+        self.instance = instance
+        self.draft = draft
+        self.newcomers = 0
+        self.origins: Counter[str] = Counter()
+        self.categories: list[Counter[str]] = [Counter() for _ in range(5)]
+        self.members: set[int] = set()
+        for i in list(draft.members):
+            draft.members.remove(i)
+            self.add([i])
+
+    @property
+    def size(self) -> int:
+        return len(self.draft.members)
+
+    def add(self, people: Iterable[int]) -> None:
+        for i in people:
+            person = self.instance.people[i]
+            self.draft.members.append(i)
+            self.members.add(i)
+            self.newcomers += person.newcomer
+            if person.origin is not None:
+                self.origins[person.origin] += 1
+            for a, category in enumerate(person.categories):
+                self.categories[a][category] += 1
+
+    def remove(self, people: Iterable[int]) -> None:
+        for i in people:
+            person = self.instance.people[i]
+            self.draft.members.remove(i)
+            self.members.discard(i)
+            self.newcomers -= person.newcomer
+            if person.origin is not None:
+                self.origins[person.origin] -= 1
+            for a, category in enumerate(person.categories):
+                self.categories[a][category] -= 1
+
+    def fits(self, component: int, *, final: bool = False) -> bool:
+        """Whether the component can join without breaking a rule that adding more people
+        could not mend (or, with ``final``, without breaking any rule of a finished group)."""
+        instance = self.instance
+        comp = instance.components[component]
+        if self.draft.series not in instance.component_series[component]:
+            return False
+        size = self.size + len(comp.members)
+        if size > instance.max_size:
+            return False
+        newcomers = self.newcomers + comp.newcomers
+        if final:
+            if size < instance.min_size or not newcomer_share_ok(instance, newcomers, size):
+                return False
+        elif (
+            newcomers > instance.share_high * instance.max_size
+            or size - newcomers > (1 - instance.share_low) * instance.max_size
+        ):
+            return False
+        people = instance.people
+        added = Counter(o for i in comp.members if (o := people[i].origin) is not None)
+        if any(self.origins[o] + n > instance.max_same_origin for o, n in added.items()):
+            return False
+        if any(instance.apart.get(i, frozenset()) & self.members for i in comp.members):
+            return False
+        together = self.draft.members + list(comp.members)
+        return not unbridged(instance, self.draft.language, together)
+
+    def crowding(self, component: int) -> int:
+        """How many members already share a category with the component's members: lower
+        means the group's mix gets closer to the pool's."""
+        people = self.instance.people
+        return sum(
+            self.categories[a][category]
+            for i in self.instance.components[component].members
+            for a, category in enumerate(people[i].categories)
+        )
+
+
+class _Greedy:
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.boxes: list[_Box] = []
+        self.unassigned: set[int] = {
+            c.index for c in instance.components if instance.component_series[c.index]
+        }
+        self.moderators_used: dict[int, set[int]] = defaultdict(set)
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def open(self, draft: Draft) -> _Box:
+        box = _Box(self.instance, draft)
+        self.boxes.append(box)
+        self.moderators_used[draft.series].update(draft.moderators)
+        return box
+
+    def close(self, box: _Box) -> None:
+        self.boxes.remove(box)
+        self.moderators_used[box.draft.series].difference_update(box.draft.moderators)
+        self.release(box, list(box.draft.members))
+
+    def release(self, box: _Box, people: list[int]) -> None:
+        box.remove(people)
+        self.unassigned.update(self.instance.component_of[i] for i in people)
+
+    def place(self, box: _Box, component: int) -> None:
+        box.add(self.instance.components[component].members)
+        self.unassigned.discard(component)
+
+    def groups_in(self, series: int) -> list[_Box]:
+        return [b for b in self.boxes if b.draft.series == series]
+
+    def free_slots(self, series: int) -> int:
+        return self.instance.series[series].max_groups - len(self.groups_in(series))
+
+    def pick_moderators(
+        self, series: int, language: str, exclude: set[int] | None = None
+    ) -> tuple[int, ...] | None:
+        instance = self.instance
+        excluded = self.moderators_used[series] | (exclude or set())
+        free = [
+            m
+            for m in instance.series[series].moderators
+            if m not in excluded and language in instance.moderators[m].languages
+        ]
+        if len(free) < instance.per_group:
+            return None
+        # Keep versatile moderators for groups in rarer languages.
+        free.sort(key=lambda m: (len(instance.moderators[m].languages), m))
+        return tuple(free[: instance.per_group])
+
+    def order(self, components: Iterable[int]) -> list[int]:
+        """Higher priority first, then those with fewer series to choose from."""
+        instance = self.instance
+        return sorted(
+            components,
+            key=lambda c: (
+                -max(instance.people[i].level for i in instance.components[c].members),
+                len(instance.component_series[c]),
+                c,
+            ),
+        )
+
+    # -- phases ------------------------------------------------------------------------------
+
+    def start_from(self, grouping: Grouping) -> None:
+        """Keep these groups as they are, as if they were locked."""
+        for draft in grouping.copy().groups:
+            draft.locked = True
+            self.open(draft)
+            self.unassigned -= {self.instance.component_of[i] for i in draft.members}
+
+    def start_from_previous(self) -> None:
+        """Reopen the previous groups with their remaining members, locked ones first so that
+        their together companions join them rather than another group."""
+        instance = self.instance
+        present = {b.draft.previous for b in self.boxes}
+        ordered = sorted(instance.previous, key=lambda g: (not g.locked, g.index))
+        for previous in ordered:
+            if previous.index in present:
+                continue
+            series = previous.series
+            reused = (
+                (previous.language, previous.moderators)
+                if previous.locked
+                else self._reuse(previous.series, previous.language, previous.moderators)
+            )
+            if reused is None:
+                continue
+            language, moderators = reused
+            box = self.open(
+                Draft(series, language, moderators, [], previous.index, previous.locked)
+            )
+            for component in dict.fromkeys(instance.component_of[i] for i in previous.members):
+                members = instance.components[component].members
+                if previous.locked:
+                    for other in self.boxes:
+                        if other is not box and not other.draft.locked:
+                            self.release(other, [i for i in members if i in other.members])
+                    box.add(i for i in members if i not in box.members)
+                    self.unassigned.discard(component)
+                elif (
+                    component in self.unassigned
+                    and all(instance.previous_group_of.get(i) == previous.index for i in members)
+                    and series in instance.component_series[component]
+                ):
+                    self.place(box, component)
+
+    def _reuse(
+        self, series: int, language: str, moderators: tuple[int, ...]
+    ) -> tuple[str, tuple[int, ...]] | None:
+        """The previous language and moderators of an unlocked group where they still work,
+        otherwise the closest replacement."""
+        instance = self.instance
+        if language not in instance.series[series].languages:
+            return None
+        usable = [
+            m
+            for m in moderators
+            if series in instance.moderators[m].series
+            and language in instance.moderators[m].languages
+            and m not in self.moderators_used[series]
+        ][: instance.per_group]
+        if len(usable) < instance.per_group:
+            extra = self.pick_moderators(series, language, exclude=set(usable))
+            if extra is None:
+                return None
+            usable += extra[: instance.per_group - len(usable)]
+        return language, tuple(usable)
+
+    def _language_for(self, series: int, people: Iterable[int]) -> str | None:
+        """The series language most of these people speak that enough free moderators speak."""
+        instance = self.instance
+        spoken: Counter[str] = Counter()
+        for i in people:
+            spoken.update(instance.people[i].languages)
+        options = [
+            lang
+            for lang in instance.series[series].languages
+            if self.pick_moderators(series, lang) is not None
+        ]
+        if not options:
+            return None
+        return max(options, key=lambda lang: (spoken[lang], -options.index(lang)))
+
+    def spread(self) -> dict[int, list[int]]:
+        """Assign each unassigned component to one series, where most room is left."""
+        instance = self.instance
+        room: dict[int, int] = {}
+        for series in instance.series:
+            moderator_sets = (
+                len(series.moderators) // instance.per_group
+                if instance.per_group
+                else series.max_groups
+            )
+            groups = min(series.max_groups, moderator_sets)
+            used = sum(b.size for b in self.groups_in(series.index))
+            room[series.index] = groups * instance.max_size - used
+        assigned: dict[int, list[int]] = defaultdict(list)
+        for c in self.order(self.unassigned):
+            options = instance.component_series[c]
+            best = max(options, key=lambda s: (room[s], -options.index(s)))
+            room[best] -= len(instance.components[c].members)
+            assigned[best].append(c)
+        return assigned
+
+    def open_groups(self, series: int, components: list[int]) -> None:
+        instance = self.instance
+        people = sum(len(instance.components[c].members) for c in components)
+        existing = self.groups_in(series)
+        room_existing = sum(instance.max_size - b.size for b in existing)
+        wanted = max(0, -(-(people - room_existing) // instance.max_size))
+        if people - room_existing < instance.min_size:
+            wanted = 0
+        members = [i for c in components for i in instance.components[c].members]
+        for _ in range(min(wanted, self.free_slots(series))):
+            language = self._language_for(series, members)
+            if language is None:
+                break
+            moderators = self.pick_moderators(series, language)
+            assert moderators is not None
+            self.open(Draft(series, language, moderators, []))
+
+    def deal(self, series: int, components: list[int]) -> None:
+        """Deal people into the series' groups: within a priority level, first those who can
+        bridge the group language for others, then those who speak it, then those who need a
+        bridge (by then most groups have one)."""
+        instance = self.instance
+        boxes = self.groups_in(series)
+        languages = {b.draft.language for b in boxes}
+        level = {c: i for i, c in enumerate(self.order(components))}
+
+        def bridging(c: int) -> int:
+            spoken = [instance.people[i].languages for i in instance.components[c].members]
+            if not all(s & languages for s in spoken):
+                return 2
+            return 0 if any(len(s) > 1 for s in spoken) else 1
+
+        def key(c: int) -> tuple[int, int, int]:
+            top = max(instance.people[i].level for i in instance.components[c].members)
+            return (-top, bridging(c), level[c])
+
+        pending = sorted(components, key=key)
+        for _ in range(2):
+            deferred = []
+            for c in pending:
+                fitting = [b for b in boxes if b.fits(c)]
+                if fitting:
+                    self.place(min(fitting, key=lambda b: (b.size, b.crowding(c))), c)
+                else:
+                    deferred.append(c)
+            pending = deferred
+
+    def repair(self) -> None:
+        """Top up or trim groups that break a rule; drop those that cannot be mended (a locked
+        group stays, and the caller learns from the checker that it is broken)."""
+        instance = self.instance
+        for box in list(self.boxes):
+            for _ in range(2 * instance.max_size):
+                if not self._faults(box) or not self._mend(box):
+                    break
+            if self._faults(box) and not box.draft.locked:
+                self.close(box)
+
+    def _faults(self, box: _Box) -> set[int]:
+        d = box.draft
+        return {
+            f.rule
+            for f in group_faults(self.instance, d.series, d.language, d.moderators, d.members)
+        }
+
+    def _mend(self, box: _Box) -> bool:
+        """One step towards a valid group; False when no step helps."""
+        rules = self._faults(box)
+        lost = unbridged(self.instance, box.draft.language, box.draft.members)
+        if rules - {2, 3, 6} or (6 in rules and not lost):
+            return False
+        if self._top_up(box, bool(lost)):
+            return True
+        return not box.draft.locked and self._trim(box, lost)
+
+    def _top_up(self, box: _Box, unbridged_members: bool) -> bool:
+        instance = self.instance
+        size, newcomers = box.size, box.newcomers
+        target = max(size, instance.min_size)
+        need_newcomer = newcomers < instance.share_low * target
+        need_citizen = size - newcomers < (1 - instance.share_high) * target
+        if not (size < instance.min_size or need_newcomer or need_citizen or unbridged_members):
+            return False
+        for c in self.order(self.unassigned):
+            comp = instance.components[c]
+            if need_newcomer and comp.newcomers == 0:
+                continue
+            if need_citizen and comp.newcomers == len(comp.members):
+                continue
+            if box.fits(c):
+                self.place(box, c)
+                return True
+        return False
+
+    def _trim(self, box: _Box, lost: list[int]) -> bool:
+        instance = self.instance
+        if lost:
+            components = {instance.component_of[i] for i in lost}
+            self.release(box, [i for c in components for i in instance.components[c].members])
+            return True
+        size, newcomers = box.size, box.newcomers
+        if size - 1 < instance.min_size:
+            return False
+        too_many_newcomers = newcomers > instance.share_high * size
+        for i in reversed(box.draft.members):
+            single = len(instance.components[instance.component_of[i]].members) == 1
+            if single and instance.people[i].newcomer == too_many_newcomers:
+                self.release(box, [i])
+                return True
+        return False
+
+    def insert_leftovers(self) -> None:
+        """Put remaining people into any group that stays valid with them."""
+        for c in self.order(list(self.unassigned)):
+            fitting = [b for b in self.boxes if b.fits(c, final=True)]
+            if fitting:
+                self.place(min(fitting, key=lambda b: (b.size, b.crowding(c))), c)
+
+    def run(self, start: Grouping | None) -> Grouping:
+        if start is not None:
+            self.start_from(start)
+        self.start_from_previous()
+        self.repair()
+        for _ in range(3):
+            before = len(self.unassigned)
+            for series, components in sorted(self.spread().items()):
+                self.open_groups(series, components)
+                self.deal(series, components)
+            self.repair()
+            self.insert_leftovers()
+            if len(self.unassigned) == before:
+                break
+        return Grouping([b.draft for b in self.boxes])
+
+
+def fill(instance: Instance, grouping: Grouping) -> Grouping:
+    """The grouping with waitlisted people added to every group that stays valid with them
+    (a cheap last step: any such place raises placement and moves nobody)."""
+    builder = _Greedy(instance)
+    builder.start_from(grouping)
+    builder.insert_leftovers()
+    result = Grouping([b.draft for b in builder.boxes])
+    _restore_locked(instance, result)
+    return result
+
+
+def _restore_locked(instance: Instance, grouping: Grouping) -> None:
+    for draft in grouping.groups:
+        draft.locked = draft.previous is not None and instance.previous[draft.previous].locked
+
+
+def greedy(instance: Instance, start: Grouping | None = None) -> Grouping:
+    """A valid grouping, unless a locked previous group cannot keep the rules (then that group
+    is returned as it is, and the caller must treat the problem as infeasible).
+
+    ``start`` groups (for example locked groups completed by :mod:`matching.locked`) are kept
+    as they are, like locked groups; their ``locked`` flags are restored in the result."""
+    result = _Greedy(instance).run(start)
+    _restore_locked(instance, result)
+    return result

@@ -1,0 +1,129 @@
+"""The public JSON contract (docs: /work/shared/contracts/matching-problem.md) as pydantic models.
+
+The shapes here are the contract; checks that need more than one field at a time (unknown ids,
+duplicates, language codes, ...) live in :mod:`matching.validation` so that every problem in an
+input is reported at once, each with its JSON path.
+
+Fields beyond the contract, all optional on input:
+
+- ``rules.newcomer_share`` defaults to ``[0, 1]``, ``rules.max_same_origin`` to no limit,
+  ``rules.moderators_per_group`` to 1;
+- ``series[].step_free`` defaults to false, ``previous.groups[].locked`` to false;
+- participants' ``gender``, ``age_band``, ``district``, ``origin`` default to null, their
+  ``needs``, ``together`` and ``apart`` to empty lists, ``priority`` to 0.
+
+Extra fields on output: ``bound.placed`` (an upper bound on how many can be placed),
+``proven`` (which of the three objectives were proven optimal) and ``explanation`` (why an
+``infeasible`` problem is infeasible).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["citizen", "newcomer"]
+Need = Literal["step_free"]
+Status = Literal["optimal", "feasible", "infeasible"]
+
+
+class _Model(BaseModel):
+    # Unknown input fields are ignored: other tools may add their own (names, notes, ...).
+    model_config = ConfigDict(extra="ignore")
+
+
+class Rules(_Model):
+    min_size: int
+    max_size: int
+    newcomer_share: tuple[float, float] = (0.0, 1.0)
+    max_same_origin: int | None = None
+    moderators_per_group: int = 1
+    working_languages: list[str] | None = None
+
+
+class Series(_Model):
+    id: str
+    max_groups: int
+    step_free: bool = False
+
+
+class Moderator(_Model):
+    id: str
+    languages: list[str]
+    series: list[str]
+
+
+class Participant(_Model):
+    id: str
+    role: Role
+    languages: list[str]
+    series: list[str]
+    gender: str | None = None
+    age_band: str | None = None
+    district: str | None = None
+    origin: str | None = None
+    needs: list[Need] = Field(default_factory=list)
+    together: list[str] = Field(default_factory=list)
+    apart: list[str] = Field(default_factory=list)
+    priority: int = 0
+
+
+class Group(_Model):
+    id: str
+    series: str
+    language: str
+    moderators: list[str]
+    members: list[str]
+
+
+class PreviousGroup(Group):
+    locked: bool = False
+
+
+class Previous(_Model):
+    groups: list[PreviousGroup]
+
+
+class Problem(_Model):
+    rules: Rules
+    series: list[Series]
+    moderators: list[Moderator]
+    participants: list[Participant]
+    previous: Previous | None = None
+
+
+class WaitlistEntry(_Model):
+    id: str
+    reason: str
+
+
+class Objective(_Model):
+    placed: int
+    moves: int
+    imbalance: float
+
+
+class Bound(_Model):
+    imbalance: float
+    # Upper bound on the number of participants any valid grouping places (None when unknown).
+    placed: int | None = None
+
+
+class Proven(_Model):
+    """Which objectives are proven optimal, in the lexicographic order they are optimised."""
+
+    placed: bool = False
+    moves: bool = False
+    imbalance: bool = False
+
+
+class Solution(_Model):
+    status: Status
+    groups: list[Group]
+    waitlist: list[WaitlistEntry]
+    objective: Objective
+    bound: Bound
+    solve_seconds: float
+    proven: Proven = Field(default_factory=Proven)
+    explanation: list[str] = Field(default_factory=list)

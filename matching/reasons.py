@@ -1,0 +1,196 @@
+"""Why each waitlisted person is waiting, found by trying to seat them.
+
+People the input alone rules out carry their reason from :mod:`matching.screening`. For the
+others every group of every series they can attend is tried with them (and their together
+companions) added, and the rules that block each try are collected; then the chance of
+opening another group there is checked (room in the series, a free moderator speaking a
+language they can follow, enough people waiting). The reason names what blocks them most
+often, in words an organiser can act on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from matching.feasibility import group_faults
+from matching.grouping import Grouping
+from matching.instance import Instance
+
+
+@dataclass
+class _Context:
+    instance: Instance
+    grouping: Grouping
+    ids: list[str]
+    by_series: dict[int, list[int]]
+    moderators_used: dict[int, set[int]]
+    waiting: set[int]
+
+
+def waitlist_reasons(instance: Instance, grouping: Grouping) -> dict[int, str]:
+    """A reason for every participant who is not placed, by participant index."""
+    placed = grouping.placed()
+    by_series: dict[int, list[int]] = defaultdict(list)
+    moderators_used: dict[int, set[int]] = defaultdict(set)
+    for k, draft in enumerate(grouping.groups):
+        by_series[draft.series].append(k)
+        moderators_used[draft.series].update(draft.moderators)
+    waiting = {i for i in range(len(instance.people)) if i not in placed}
+    context = _Context(
+        instance, grouping, grouping.ids(instance), by_series, moderators_used, waiting
+    )
+    reasons: dict[int, str] = {}
+    for i in sorted(waiting):
+        if i in reasons:
+            continue
+        if i in instance.blocked:
+            reasons[i] = instance.blocked[i]
+            continue
+        component = instance.components[instance.component_of[i]]
+        text = _component_reason(context, component.index)
+        for j in component.members:
+            if j in waiting and j not in instance.blocked:
+                others = [instance.people[k].id for k in component.members if k != j]
+                prefix = f"with {', '.join(others)} (together): " if others else ""
+                reasons[j] = prefix + text
+    return reasons
+
+
+def _names(items: list[str]) -> str:
+    return ", ".join(items)
+
+
+def _component_reason(context: _Context, c: int) -> str:
+    instance, grouping = context.instance, context.grouping
+    component = instance.components[c]
+    members = list(component.members)
+    series = list(instance.component_series[c])
+    series_names = _names([instance.series[s].id for s in series])
+    blockers: Counter[int] = Counter()
+    details: dict[int, str] = {}
+    full: list[int] = []
+    for s in series:
+        for k in context.by_series[s]:
+            draft = grouping.groups[k]
+            if len(draft.members) + len(members) > instance.max_size:
+                full.append(k)
+                continue
+            faults = group_faults(
+                instance, s, draft.language, draft.moderators, [*draft.members, *members]
+            )
+            if not faults:
+                return (
+                    f"group {context.ids[k]} could take them, but the search ended before it "
+                    "found that place"
+                )
+            for fault in faults:
+                blockers[fault.rule] += 1
+                details.setdefault(fault.rule, _fault_detail(context, c, k, fault.rule))
+    new_group = _new_group_obstacle(context, c, series)
+    groups_exist = any(context.by_series[s] for s in series)
+    if not groups_exist:
+        return new_group or f"no group could be formed on {series_names}"
+    suffix = f", and {new_group}" if new_group else ""
+    if not blockers:
+        priority = _priority_note(context, c, full)
+        if all(len(context.by_series[s]) >= instance.series[s].max_groups for s in series):
+            return f"no series they can attend has room: all groups on {series_names} are full" + (
+                priority
+            )
+        return f"all groups in the series they can attend ({series_names}) are full{priority}" + (
+            suffix
+        )
+    rule, _ = blockers.most_common(1)[0]
+    return details[rule] + suffix
+
+
+def _fault_detail(context: _Context, c: int, k: int, rule: int) -> str:
+    instance = context.instance
+    draft = context.grouping.groups[k]
+    series = instance.series[draft.series].id
+    members = instance.components[c].members
+    if rule == 3:
+        share = f"{float(instance.share_low):.0%} to {float(instance.share_high):.0%}"
+        role = "newcomers" if instance.people[members[0]].newcomer else "citizens"
+        return (
+            f"the groups with room on {series} already have as many {role} as the newcomer "
+            f"share ({share}) allows"
+        )
+    if rule == 6:
+        return (
+            f"nobody in the groups with room on {series} shares a language with them and "
+            f"speaks the group's language ({draft.language})"
+        )
+    if rule == 7:
+        origin = instance.people[members[0]].origin
+        return (
+            f"the groups with room on {series} already have {instance.max_same_origin} "
+            f"members from {origin}"
+        )
+    if rule == 9:
+        clash = sorted(
+            instance.people[j].id
+            for i in members
+            for j in instance.apart.get(i, frozenset())
+            if j in draft.members
+        )
+        who = _names(clash) or "someone they must be kept apart from"
+        return f"{who}, whom they must be kept apart from, is in the group with room on {series}"
+    if rule == 2:
+        return f"they and their companions need {len(members)} places together on {series}"
+    return f"group {context.ids[k]} on {series} cannot take them (rule {rule})"
+
+
+def _new_group_obstacle(context: _Context, c: int, series: list[int]) -> str | None:
+    """Why no further group opens on any of these series, or None when one could."""
+    instance = context.instance
+    people = instance.people
+    members = instance.components[c].members
+    obstacles = []
+    for s in series:
+        info = instance.series[s]
+        name = info.id
+        if len(context.by_series[s]) >= info.max_groups:
+            obstacles.append(f"{name} has no room for another group")
+            continue
+        usable = set().union(*(people[i].languages for i in members))
+        for j in context.waiting:
+            if s in people[j].series and people[j].languages & usable:
+                usable |= people[j].languages
+        free = [m for m in info.moderators if m not in context.moderators_used[s]]
+        languages = [
+            lang
+            for lang in info.languages
+            if lang in usable
+            and sum(lang in instance.moderators[m].languages for m in free) >= instance.per_group
+        ]
+        if not languages:
+            own = _names(sorted(set().union(*(people[i].languages for i in members))))
+            obstacles.append(
+                f"no moderator who speaks {own} or a bridged language is free on {name}"
+            )
+            continue
+        waiting = sum(
+            1
+            for j in context.waiting
+            if j not in instance.blocked
+            and s in instance.component_series[instance.component_of[j]]
+        )
+        if waiting < instance.min_size:
+            obstacles.append(
+                f"only {waiting} people who can attend {name} are waiting, too few to open a "
+                f"group ({instance.min_size})"
+            )
+            continue
+        return None
+    return "; ".join(obstacles) if obstacles else None
+
+
+def _priority_note(context: _Context, c: int, full: list[int]) -> str:
+    instance = context.instance
+    level = max(instance.people[i].level for i in instance.components[c].members)
+    higher = any(
+        instance.people[i].level > level for k in full for i in context.grouping.groups[k].members
+    )
+    return " (places went to participants with higher priority first)" if higher else ""

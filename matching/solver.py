@@ -1,0 +1,358 @@
+"""``solve``: from a problem to a valid solution within the time limit, whatever happens.
+
+The order of work:
+
+1. Locked previous groups are checked first: they alone can make a problem infeasible.
+2. The greedy constructor gives a valid grouping at once; it is the fallback from here on.
+3. Placement, then moves, are optimised exactly: for a city round in one CP-SAT model of the
+   whole problem; for larger pools, a series-level relaxation first assigns people to series
+   (and bounds the placement), each series is then solved exactly on its own, and
+   neighbourhoods of one or two series are re-solved to seat waitlisted people.
+4. Balance: exactly in CP-SAT for very small rounds, otherwise by local search that keeps the
+   people placed and everyone who stays in their previous group where they are.
+5. The result is checked by the independent checker, and every waitlisted person gets a
+   reason found by analysis.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from fractions import Fraction
+
+from matching import locked
+from matching.balance_bound import imbalance_bound
+from matching.capacity_model import CapacityModel, count_bound
+from matching.checker import check
+from matching.cpsat_model import imbalance_scale
+from matching.feasibility import group_faults
+from matching.greedy import fill, greedy
+from matching.grouping import Grouping
+from matching.instance import Instance
+from matching.lns import Staged, improve_placement, neighbourhood, solve_neighbourhood
+from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
+from matching.polish import polish
+from matching.progress import Progress, Reporter, StopSignal, stop_checker
+from matching.reasons import waitlist_reasons
+from matching.search import run_stage
+from matching.validation import InvalidProblem, problem_issues
+
+logger = logging.getLogger(__name__)
+
+# Above this many participant-slot variables the whole-problem model gets too slow to build
+# and solve within city-round limits, and the series decomposition takes over.
+FULL_MODEL_VARIABLES = 6000
+# Up to this many people placed, balance is optimised (and proven) by CP-SAT.
+EXACT_BALANCE_PEOPLE = 40
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    on_progress: Callable[[Progress], None] | None = None,
+    stop: StopSignal | None = None,
+) -> Solution:
+    """The best grouping found within ``time_limit`` seconds (less when proven optimal).
+
+    Raises :class:`~matching.validation.InvalidProblem` (one issue per JSON path) when the
+    problem refers to unknown ids, breaks code lists or has contradictory rules.
+    """
+    issues = problem_issues(problem)
+    if issues:
+        raise InvalidProblem(issues)
+    return _Run(problem, time_limit, workers, on_progress, stop).solve()
+
+
+class _Run:
+    def __init__(
+        self,
+        problem: Problem,
+        time_limit: float,
+        workers: int,
+        on_progress: Callable[[Progress], None] | None,
+        stop: StopSignal | None,
+    ) -> None:
+        self.start = time.monotonic()
+        self.problem = problem
+        self.instance = Instance(problem)
+        people = len(self.instance.people)
+        # Time kept back for the final check, reasons and bounds.
+        self.deadline = (
+            self.start + max(0.0, time_limit) - min(0.1 * time_limit, 0.05 + people * 1e-4)
+        )
+        self.workers = workers
+        self.stop = stop_checker(stop)
+        self.reporter = Reporter(on_progress, self.start, people)
+        self.proven = Proven()
+        self.placed_bound: int | None = None
+        self.exact_imbalance_bound: float | None = None
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def solve(self) -> Solution:
+        instance = self.instance
+        faults = locked.static_faults(instance)
+        if faults:
+            return self._infeasible(faults)
+        start: Grouping | None = None
+        if _locked_broken(instance, greedy(instance)):
+            verdict = locked.decide(
+                instance, time_limit=max(self.remaining() * 0.3, 1.0), stop=self.stop
+            )
+            if verdict.grouping is None:
+                return self._infeasible(verdict.explanation)
+            start = verdict.grouping
+        fallback = greedy(instance, start)
+        if _locked_broken(instance, fallback):
+            return self._infeasible(["the locked groups could not be completed"])
+        self.best = fallback
+        self._report(fallback, phase="greedy")
+
+        if self._full_model_variables() <= FULL_MODEL_VARIABLES:
+            staged = self._optimise_whole()
+        else:
+            staged = None
+            self._optimise_by_series()
+        self._optimise_balance(staged)
+        return self._finish(fallback)
+
+    def _full_model_variables(self) -> int:
+        instance = self.instance
+        slots = {
+            s.index: min(
+                s.max_groups,
+                len(s.moderators) // instance.per_group if instance.per_group else s.max_groups,
+            )
+            for s in instance.series
+        }
+        return sum(
+            len(instance.components[c].members) * slots[s]
+            for c, series in enumerate(instance.component_series)
+            for s in series
+        )
+
+    def _accept(self, candidate: Grouping, phase: str) -> bool:
+        if candidate.key(self.instance) > self.best.key(self.instance):
+            self.best = candidate
+            self._report(candidate, phase=phase)
+            return True
+        return False
+
+    def _report(self, grouping: Grouping, *, phase: str) -> None:
+        instance = self.instance
+        placed = len(grouping.placed())
+        imbalance = float(grouping.deviation(instance) / placed) if placed else 0.0
+        self.reporter.phase = phase
+        self.reporter.update(
+            force=True,
+            placed=placed,
+            moves=grouping.moves(instance) if instance.has_previous else None,
+            imbalance=imbalance,
+            placed_bound=self.placed_bound,
+        )
+
+    def _on_solution(self, value: float, bound: float, placed: int) -> None:
+        self.reporter.update(objective=value, bound=bound, placed=placed)
+
+    # -- placement and moves -----------------------------------------------------------------
+
+    def _improve_placement(self, budget: float) -> None:
+        self.best = improve_placement(
+            self.instance,
+            self.best,
+            deadline=time.monotonic() + budget,
+            workers=self.workers,
+            stop=self.stop,
+            on_improve=lambda g: self._report(g, phase="placement"),
+        )
+
+    def _optimise_whole(self) -> Staged | None:
+        """Seat waitlisted people series by series first (fast), then solve the whole
+        problem exactly from there, which also proves (or bounds) the placement."""
+        instance = self.instance
+        self.reporter.enter("placement")
+        self._improve_placement(self.remaining() * 0.3)
+        placeable = [c for c, series in enumerate(instance.component_series) if series]
+        part = neighbourhood(instance, self.best, range(len(instance.series)), placeable)
+        staged = solve_neighbourhood(
+            instance,
+            part,
+            time_limit=self.remaining() * 0.6,
+            workers=self.workers,
+            stop=self.stop,
+            on_solution=self._on_solution,
+            on_stage=self.reporter.enter,
+        )
+        if staged is None:
+            return None
+        self._accept(part.merge(staged.grouping), "placement")
+        first = staged.placement
+        if first.bound is not None:
+            available = _people_per_level(instance, placeable)
+            self.placed_bound = count_bound(first.bound, staged.model.level_weights, available)
+        self.proven.placed = first.status == "optimal"
+        self.proven.moves = self.proven.placed and (
+            not instance.has_previous
+            or (staged.moves is not None and staged.moves.status == "optimal")
+        )
+        return staged
+
+    def _optimise_by_series(self) -> None:
+        instance = self.instance
+        self.reporter.enter("placement")
+        capacity = CapacityModel(instance).solve(
+            time_limit=self.remaining() * 0.15, workers=self.workers, stop=self.stop
+        )
+        self.placed_bound = capacity.placed_bound
+        self.reporter.update(placed_bound=self.placed_bound, force=True)
+        self._improve_placement(self.remaining() * 0.5)
+        if capacity.bound is not None:
+            weights = CapacityModel.weights_for(instance)
+            score = sum(weights[instance.people[i].level] for i in self.best.placed())
+            self.proven.placed = score >= int(capacity.bound + 1e-6)
+        self.proven.moves = self.proven.placed and self.best.moves(instance) == 0
+
+    # -- balance -----------------------------------------------------------------------------
+
+    def _optimise_balance(self, staged: Staged | None) -> None:
+        instance = self.instance
+        self._accept(fill(instance, self.best), "placement")
+        self.reporter.enter("balance")
+        placed = self.best.placed()
+        if staged is not None and len(placed) <= EXACT_BALANCE_PEOPLE and self.proven.moves:
+            self._exact_balance(staged)
+        if self.proven.imbalance:
+            return
+        fixed = {
+            i
+            for d in self.best.groups
+            for i in d.members
+            if d.locked
+            or (d.previous is not None and instance.previous_group_of.get(i) == d.previous)
+        }
+        polished = polish(
+            instance,
+            self.best,
+            deadline=self.deadline,
+            fixed=fixed,
+            should_stop=self.stop,
+        )
+        self._accept(polished, "balance")
+        # Moving people around can open a place for someone waiting.
+        self._accept(fill(instance, self.best), "balance")
+
+    def _exact_balance(self, staged: Staged) -> None:
+        model = staged.model
+        mix = self.best.pool(self.instance)
+        model.fix_to(self.best.groups, placed=True, stayers=True)
+        result = run_stage(
+            model,
+            model.imbalance(mix),
+            maximize=False,
+            time_limit=self.remaining() * 0.5,
+            workers=self.workers,
+            hint=self.best,
+            stop=self.stop,
+        )
+        if result.grouping is not None:
+            self._accept(result.grouping, "balance")
+        if result.status == "optimal" and result.bound is not None and mix.total:
+            self.proven.imbalance = True
+            scale = imbalance_scale(mix)
+            self.exact_imbalance_bound = float(Fraction(round(result.bound), scale * mix.total))
+
+    # -- the result --------------------------------------------------------------------------
+
+    def _finish(self, fallback: Grouping) -> Solution:
+        self.reporter.enter("reasons")
+        solution = self._solution(self.best)
+        verdict = check(self.problem, solution)
+        if not verdict.ok:
+            logger.error(
+                "solver result breaks hard rules, using the greedy grouping: %s",
+                verdict.violations[:5],
+            )
+            self.proven = Proven()
+            solution = self._solution(fallback)
+            verdict = check(self.problem, solution)
+            if not verdict.ok:
+                raise RuntimeError(f"no valid grouping: {verdict.violations[:5]}")
+        self.reporter.enter("done")
+        return solution
+
+    def _solution(self, grouping: Grouping) -> Solution:
+        instance = self.instance
+        reasons = waitlist_reasons(instance, grouping)
+        mix = grouping.pool(instance)
+        profiles = grouping.profiles(instance)
+        imbalance = mix.imbalance(profiles)
+        if self.proven.imbalance and self.exact_imbalance_bound is not None:
+            bound = self.exact_imbalance_bound
+        else:
+            bound = imbalance_bound(
+                mix,
+                [(d.series, len(d.members)) for d in grouping.groups],
+                [
+                    (
+                        instance.people[i].categories,
+                        frozenset(instance.component_series[instance.component_of[i]]),
+                    )
+                    for d in grouping.groups
+                    for i in d.members
+                ],
+            )
+        placed = len(grouping.placed())
+        all_proven = self.proven.placed and self.proven.moves and self.proven.imbalance
+        return Solution(
+            status="optimal" if all_proven else "feasible",
+            groups=grouping.to_groups(instance),
+            waitlist=[
+                WaitlistEntry(id=instance.people[i].id, reason=reasons[i]) for i in sorted(reasons)
+            ],
+            objective=Objective(placed=placed, moves=grouping.moves(instance), imbalance=imbalance),
+            bound=Bound(imbalance=min(bound, imbalance), placed=self.placed_bound),
+            solve_seconds=round(time.monotonic() - self.start, 3),
+            proven=self.proven,
+        )
+
+    def _infeasible(self, explanation: list[str]) -> Solution:
+        instance = self.instance
+        reason = "no grouping can keep the locked groups: " + explanation[0]
+        self.reporter.enter("done")
+        return Solution(
+            status="infeasible",
+            groups=[],
+            waitlist=[WaitlistEntry(id=p.id, reason=reason) for p in instance.people],
+            objective=Objective(placed=0, moves=len(instance.previous_group_of), imbalance=0.0),
+            bound=Bound(imbalance=0.0, placed=0),
+            solve_seconds=round(time.monotonic() - self.start, 3),
+            explanation=explanation,
+        )
+
+
+def _locked_broken(instance: Instance, grouping: Grouping) -> bool:
+    """Whether a locked previous group is missing from the grouping or breaks a rule."""
+    present = {d.previous: d for d in grouping.groups if d.locked}
+    for previous in instance.previous:
+        if not previous.locked:
+            continue
+        draft = present.get(previous.index)
+        if draft is None:
+            return True
+        if group_faults(instance, draft.series, draft.language, draft.moderators, draft.members):
+            return True
+    return False
+
+
+def _people_per_level(instance: Instance, components: list[int]) -> list[int]:
+    counts = [0] * len(instance.level_counts)
+    for c in components:
+        for i in instance.components[c].members:
+            counts[instance.people[i].level] += 1
+    return counts

@@ -1,0 +1,209 @@
+"""Input checks that name the JSON path of every problem, so an organiser can fix all at once.
+
+Pydantic catches wrong shapes and types; :func:`problem_issues` adds the checks that need the
+whole problem (unknown or duplicate ids, language and country codes, contradictory rules).
+Participants listed in ``previous`` but no longer in ``participants`` are dropouts, not errors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from matching.codes import ISO_639_1, ISO_3166_1_ALPHA_2
+from matching.models import Problem
+
+
+@dataclass(frozen=True)
+class InputIssue:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class InvalidProblem(ValueError):
+    """Raised with every issue found, one line each."""
+
+    def __init__(self, issues: Sequence[InputIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(issue) for issue in self.issues))
+
+
+def json_path(loc: Iterable[int | str]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path or "(root)"
+
+
+def parse_problem_json(text: str | bytes) -> Problem:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidProblem(
+            [InputIssue("(root)", f"not valid JSON: {error.msg} at line {error.lineno}")]
+        ) from error
+    return parse_problem(data)
+
+
+def parse_problem(data: object) -> Problem:
+    try:
+        problem = Problem.model_validate(data)
+    except ValidationError as error:
+        raise InvalidProblem(
+            [InputIssue(json_path(e["loc"]), e["msg"]) for e in error.errors()]
+        ) from error
+    issues = problem_issues(problem)
+    if issues:
+        raise InvalidProblem(issues)
+    return problem
+
+
+def problem_issues(problem: Problem) -> list[InputIssue]:
+    issues: list[InputIssue] = []
+    issues += _rule_issues(problem)
+    series_ids = _unique_ids("series", [s.id for s in problem.series], issues)
+    moderator_ids = _unique_ids("moderators", [m.id for m in problem.moderators], issues)
+    participant_ids = _unique_ids("participants", [p.id for p in problem.participants], issues)
+
+    for i, series in enumerate(problem.series):
+        if series.max_groups < 0:
+            issues.append(InputIssue(f"series[{i}].max_groups", "must not be negative"))
+    for i, moderator in enumerate(problem.moderators):
+        path = f"moderators[{i}]"
+        issues += _language_issues(_indexed(f"{path}.languages", moderator.languages))
+        issues += _reference_issues(
+            _indexed(f"{path}.series", moderator.series), series_ids, "series"
+        )
+    for i in range(len(problem.participants)):
+        issues += _participant_issues(problem, i, series_ids, participant_ids)
+    issues += _previous_issues(problem, series_ids, moderator_ids)
+    return issues
+
+
+def _rule_issues(problem: Problem) -> list[InputIssue]:
+    rules = problem.rules
+    issues = []
+    if rules.min_size < 1:
+        issues.append(InputIssue("rules.min_size", "must be at least 1"))
+    if rules.max_size < rules.min_size:
+        issues.append(
+            InputIssue(
+                "rules.min_size",
+                f"{rules.min_size} is greater than max_size {rules.max_size}",
+            )
+        )
+    low, high = rules.newcomer_share
+    for k, share in enumerate(rules.newcomer_share):
+        if not 0.0 <= share <= 1.0:
+            issues.append(InputIssue(f"rules.newcomer_share[{k}]", f"{share} is outside [0, 1]"))
+    if low > high:
+        issues.append(InputIssue("rules.newcomer_share", f"lower bound {low} exceeds {high}"))
+    if rules.max_same_origin is not None and rules.max_same_origin < 1:
+        issues.append(InputIssue("rules.max_same_origin", "must be at least 1"))
+    if rules.moderators_per_group < 0:
+        issues.append(InputIssue("rules.moderators_per_group", "must not be negative"))
+    if rules.working_languages is not None:
+        issues += _language_issues(_indexed("rules.working_languages", rules.working_languages))
+    return issues
+
+
+def _participant_issues(
+    problem: Problem, index: int, series_ids: set[str], participant_ids: set[str]
+) -> list[InputIssue]:
+    person = problem.participants[index]
+    path = f"participants[{index}]"
+    issues = _language_issues(_indexed(f"{path}.languages", person.languages))
+    issues += _reference_issues(_indexed(f"{path}.series", person.series), series_ids, "series")
+    if person.origin is not None and person.origin not in ISO_3166_1_ALPHA_2:
+        issues.append(
+            InputIssue(f"{path}.origin", f"'{person.origin}' is not an ISO 3166-1 alpha-2 code")
+        )
+    for field in ("together", "apart"):
+        others: list[str] = getattr(person, field)
+        issues += _reference_issues(
+            _indexed(f"{path}.{field}", others), participant_ids, "participant"
+        )
+        for k, other in enumerate(others):
+            if other == person.id:
+                issues.append(InputIssue(f"{path}.{field}[{k}]", "names the participant itself"))
+    for k, other in enumerate(person.apart):
+        if other in person.together:
+            issues.append(InputIssue(f"{path}.apart[{k}]", f"'{other}' is also listed in together"))
+    return issues
+
+
+def _previous_issues(
+    problem: Problem, series_ids: set[str], moderator_ids: set[str]
+) -> list[InputIssue]:
+    if problem.previous is None:
+        return []
+    groups = problem.previous.groups
+    issues: list[InputIssue] = []
+    _unique_ids("previous.groups", [g.id for g in groups], issues)
+    member_seen: dict[str, str] = {}
+    leads: dict[tuple[str, str], str] = {}
+    for i, group in enumerate(groups):
+        path = f"previous.groups[{i}]"
+        issues += _reference_issues([(f"{path}.series", group.series)], series_ids, "series")
+        issues += _language_issues([(f"{path}.language", group.language)])
+        issues += _reference_issues(
+            _indexed(f"{path}.moderators", group.moderators), moderator_ids, "moderator"
+        )
+        for k, moderator in enumerate(group.moderators):
+            key = (moderator, group.series)
+            if key in leads:
+                issues.append(
+                    InputIssue(
+                        f"{path}.moderators[{k}]",
+                        f"'{moderator}' also leads {leads[key]} in series '{group.series}'",
+                    )
+                )
+            leads.setdefault(key, path)
+        for k, member in enumerate(group.members):
+            if member in member_seen:
+                issues.append(
+                    InputIssue(
+                        f"{path}.members[{k}]", f"'{member}' is also in {member_seen[member]}"
+                    )
+                )
+            member_seen.setdefault(member, path)
+    return issues
+
+
+def _unique_ids(path: str, ids: list[str], issues: list[InputIssue]) -> set[str]:
+    first: dict[str, int] = {}
+    for i, item in enumerate(ids):
+        if not item:
+            issues.append(InputIssue(f"{path}[{i}].id", "must not be empty"))
+        elif item in first:
+            issues.append(
+                InputIssue(f"{path}[{i}].id", f"duplicate id '{item}' (also {path}[{first[item]}])")
+            )
+        else:
+            first[item] = i
+    return set(first)
+
+
+def _indexed(path: str, values: list[str]) -> list[tuple[str, str]]:
+    return [(f"{path}[{k}]", value) for k, value in enumerate(values)]
+
+
+def _reference_issues(items: list[tuple[str, str]], known: set[str], kind: str) -> list[InputIssue]:
+    return [InputIssue(path, f"unknown {kind} '{ref}'") for path, ref in items if ref not in known]
+
+
+def _language_issues(items: list[tuple[str, str]]) -> list[InputIssue]:
+    return [
+        InputIssue(path, f"'{code}' is not an ISO 639-1 language code")
+        for path, code in items
+        if code not in ISO_639_1
+    ]
