@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from vekl.cli.context import console, settings, unit_of_work
 from vekl.services import moderator_pages, rounds
@@ -22,7 +21,8 @@ def links(round: str = typer.Option(..., "--round", "-r", help="The round's shor
     with unit_of_work() as session:
         found = rounds.get_round(session, round)
         issued = moderator_pages.issue_links(session, settings(), found, actor=cli_actor())
-        table = Table("moderator", "email", "link", title=f"{len(issued)} moderator links")
-        for moderator, url in issued:
-            table.add_row(moderator.name, moderator.email, url)
-    console.print(table, soft_wrap=True)
+        lines = [f"{moderator.name} <{moderator.email}>\n  {url}" for moderator, url in issued]
+    console.print(f"{len(lines)} new moderator links (earlier links no longer work):")
+    for line in lines:
+        # Printed whole, never cut to the terminal's width: the link must be copyable.
+        console.print(line, soft_wrap=True, highlight=False, markup=False)

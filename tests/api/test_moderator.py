@@ -1,0 +1,83 @@
+"""The moderator's link: first names, languages and needs only; roster and evenings."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+from sqlalchemy.orm import Session
+
+from vekl.services import moderator_pages
+from vekl.settings import Settings
+from vekl.store.models import Moderator, Participant, RegistrationStatus, Role, Round
+
+from .conftest import settle
+from .published import publish_group
+
+
+def _person(db: Session, round: Round, first: str, email: str, **extra: object) -> Participant:
+    person = Participant(
+        round_id=round.id,
+        role=Role.NEWCOMER,
+        first_name=first,
+        last_name="Secretname",
+        email=email,
+        languages=["ar", "de"],
+        origin="SY",
+        status=RegistrationStatus.CONFIRMED,
+        **extra,
+    )
+    db.add(person)
+    db.flush()
+    return person
+
+
+def test_the_moderator_sees_first_names_languages_and_needs_only(
+    client: TestClient, db: Session, settings: Settings, open_round: Round
+) -> None:
+    karim = _person(db, open_round, "Karim", "karim@example.org", needs=["step_free"])
+    lea = _person(db, open_round, "Lea", "lea@example.org", needs_other="private note")
+    gone = _person(db, open_round, "Gone", "gone@example.org")
+    publish_group(db, open_round, [karim, lea, gone])
+    gone.status = RegistrationStatus.WITHDRAWN
+    [(moderator, url)] = moderator_pages.issue_links(db, settings, open_round, actor="test")
+    settle(db)
+    assert url.startswith("https://vekl.example/moderator/")
+    path = url.removeprefix("https://vekl.example")
+
+    page = client.get(path + "?lang=en")
+    assert page.status_code == 200
+    assert "Hello Miriam," in page.text
+    assert "Karim" in page.text and "Lea" in page.text and "Gone" not in page.text
+    for secret in ("Secretname", "karim@example.org", "private note", "Syria"):
+        assert secret not in page.text
+    assert "Arabic, German" in page.text and "Needs step-free access" in page.text
+
+    roster = client.get(path + "/groups/mon-1/roster.csv?lang=de")
+    assert roster.status_code == 200
+    rows = list(csv.reader(io.StringIO(roster.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "Vorname"
+    assert [r[0] for r in rows[1:]] == ["Karim", "Lea"]
+    assert client.get(path + "/groups/wed-9/roster.csv").status_code == 404
+
+    calendar = Calendar.from_ical(client.get(path + "/calendar.ics").content)
+    assert len(list(calendar.walk("VEVENT"))) == 3
+
+    # Issuing links again revokes the old ones.
+    moderator_pages.issue_links(db, settings, open_round, actor="test")
+    settle(db)
+    assert client.get(path).status_code == 404
+    assert moderator.token_hash is not None
+
+
+def test_before_grouping_the_moderator_is_told_to_wait(
+    client: TestClient, db: Session, settings: Settings, open_round: Round
+) -> None:
+    db.add(Moderator(round_id=open_round.id, name="Jonas Beck", email="j@example.org"))
+    db.flush()
+    [(_, url)] = moderator_pages.issue_links(db, settings, open_round, actor="test")
+    settle(db)
+    page = client.get(url.removeprefix("https://vekl.example") + "?lang=en")
+    assert "have not been put together yet" in page.text

@@ -1,0 +1,190 @@
+"""The personal link: status, calendar, changing evenings, withdrawing, data, deleting."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vekl.services import tokens
+from vekl.services.calendar_ids import participant_evening_uid
+from vekl.store.models import (
+    AuditEntry,
+    GroupMember,
+    OutboxMail,
+    Participant,
+    RegistrationStatus,
+    Round,
+    RoundStatus,
+    WaitlistEntry,
+)
+
+from .conftest import SECRET, link_in, mails, newcomer_form, settle, token_of
+from .published import publish_group
+
+
+def _registered(client: TestClient, db: Session, **changes: object) -> tuple[Participant, str]:
+    """A confirmed newcomer and the path of their personal page."""
+    client.post("/rounds/konstanz-mai/register", data=newcomer_form(**changes))
+    confirm = link_in(mails(db, "registration_confirmation")[-1])
+    client.get(confirm)
+    person = db.scalars(select(Participant).order_by(Participant.id.desc())).first()
+    assert person is not None and person.status is RegistrationStatus.CONFIRMED
+    return person, confirm.removesuffix("/confirm")
+
+
+def test_the_status_page_follows_the_registration(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
+    client.post("/rounds/konstanz-mai/register", data=newcomer_form())
+    confirm = link_in(mails(db, "registration_confirmation")[0])
+    page = client.get(confirm.removesuffix("/confirm") + "?lang=en")
+    assert "Not confirmed yet." in page.text
+    assert page.headers["cache-control"] == "no-store"
+    confirmed = client.get(confirm.removesuffix("/confirm") + "/confirm?lang=en")
+    assert "You are registered." in confirmed.text
+    assert "your email address is confirmed" in confirmed.text
+
+
+def test_a_placed_person_sees_group_evenings_and_moderator_and_gets_the_calendar(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
+    person, page_path = _registered(client, db)
+    group = publish_group(db, open_round, [person])
+    page = client.get(page_path + "?lang=en")
+    assert "You have a place in a group." in page.text
+    assert "Miriam" in page.text and "Okafor" not in page.text
+    assert "Kulturzentrum am Münster" in page.text and "The venue is step-free." in page.text
+    token = token_of(page_path)
+    assert f"webcal://vekl.example/me/{token}/calendar.ics" in page.text
+
+    ics = client.get(f"/me/{token}/calendar.ics")
+    assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(ics.content)
+    events = list(calendar.walk("VEVENT"))
+    expected = {
+        participant_evening_uid(person.id, evening.id, domain="konstanz.example", secret=SECRET)
+        for evening in group.series.sessions
+    }
+    assert {str(e["UID"]) for e in events} == expected
+    assert token not in ics.text, "no access token in a calendar file"
+
+    # Withdrawing empties the feed and is logged for the organisers.
+    withdrawn = client.post(f"/me/{token}/withdraw?lang=en", follow_redirects=True)
+    assert "You have withdrawn from this round." in withdrawn.text
+    db.refresh(person)
+    assert person.status is RegistrationStatus.WITHDRAWN and person.withdrawn_at is not None
+    assert (
+        db.scalar(
+            select(func.count()).where(
+                AuditEntry.action == "registration.withdraw",
+                AuditEntry.subject == f"participant:{person.id}",
+            )
+        )
+        == 1
+    )
+    empty = Calendar.from_ical(client.get(f"/me/{token}/calendar.ics").content)
+    assert list(empty.walk("VEVENT")) == []
+
+
+def test_the_waiting_list_is_shown(client: TestClient, db: Session, open_round: Round) -> None:
+    person, page_path = _registered(client, db)
+    other, _ = _registered(client, db, email="someone@example.org", first_name="Sami")
+    group = publish_group(db, open_round, [other])
+    db.add(WaitlistEntry(run_id=group.run_id, participant_id=person.id, reason="no place"))
+    person.status = RegistrationStatus.WAITLISTED
+    settle(db)
+    assert "You are on the waiting list." in client.get(page_path + "?lang=en").text
+
+
+def test_evenings_can_be_changed_while_registration_is_open(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
+    person, page_path = _registered(client, db)
+    changed = client.post(
+        page_path + "/series?lang=en", data={"series": ["wed"]}, follow_redirects=True
+    )
+    assert "Your evenings have been changed." in changed.text
+    db.refresh(person)
+    assert [s.key for s in person.series] == ["wed"]
+    none = client.post(page_path + "/series?lang=en", data={})
+    assert none.status_code == 422 and "at least one series" in none.text
+    unknown = client.post(page_path + "/series?lang=en", data={"series": ["tue"]})
+    assert unknown.status_code == 422
+    open_round.status = RoundStatus.CLOSED
+    settle(db)
+    closed = client.post(page_path + "/series?lang=en", data={"series": ["sat"]})
+    assert closed.status_code == 422 and "can no longer be changed" in closed.text
+    db.refresh(person)
+    assert [s.key for s in person.series] == ["wed"]
+
+
+def test_the_data_download_holds_everything_about_the_person(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
+    _person, page_path = _registered(client, db)
+    download = client.get(page_path + "/data.json")
+    assert download.status_code == 200
+    assert "attachment" in download.headers["content-disposition"]
+    data = json.loads(download.content)
+    assert data["registration"]["email"] == "olena.melnyk@example.org"
+    assert data["registration"]["origin"] == "UA"
+    assert data["registration"]["series"] == ["mon", "sat"]
+    assert {m["kind"] for m in data["mails"]} == {"registration_confirmation"}
+    assert [h["action"] for h in data["history"]][:2] == [
+        "registration.create",
+        "registration.confirm",
+    ]
+
+
+def test_deleting_removes_the_person_and_everything_hanging_off_them(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
+    person, page_path = _registered(client, db)
+    publish_group(db, open_round, [person])
+    person_id = person.id
+    form = client.get(page_path + "/delete?lang=en")
+    assert "cannot be undone" in form.text
+    deleted = client.post(page_path + "/delete?lang=en")
+    assert deleted.status_code == 200 and "Your data has been deleted" in deleted.text
+    db.expire_all()
+    assert db.get(Participant, person_id) is None
+    assert db.scalar(select(func.count()).where(OutboxMail.participant_id == person_id)) == 0
+    assert db.scalar(select(func.count()).where(GroupMember.participant_id == person_id)) == 0
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "registration.delete")).one()
+    assert entry.subject == f"participant:{person_id}" and entry.details == {}
+    assert client.get(page_path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/me/not-a-token",
+        "/me/" + "A" * 43,
+        "/me/" + "A" * 43 + "/calendar.ics",
+        "/me/" + "A" * 43 + "/data.json",
+        "/moderator/" + "B" * 43,
+        "/nowhere",
+    ],
+)
+def test_wrong_links_get_a_plain_404_page(client: TestClient, open_round: Round, path: str) -> None:
+    response = client.get(path + "?lang=en")
+    assert response.status_code == 404
+    assert "the link is no longer valid" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+
+
+def test_a_new_link_revokes_the_old_one(client: TestClient, db: Session, open_round: Round) -> None:
+    person, page_path = _registered(client, db)
+    client.post("/link", data={"email": person.email})
+    new_path = link_in(mails(db, "self_service_link")[-1])
+    assert new_path != page_path
+    assert client.get(page_path).status_code == 404
+    assert client.get(new_path).status_code == 200
+    tokens.revoke(person)
+    settle(db)
+    assert client.get(new_path).status_code == 404

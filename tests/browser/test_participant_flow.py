@@ -1,0 +1,169 @@
+"""A person registers with a letter code in Chromium, confirms, gets the calendar, withdraws."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from tests.api.published import publish_group
+from vekl.store.models import OutboxMail, Participant, RegistrationStatus, Round
+
+from .conftest import Server
+
+pytestmark = pytest.mark.browser
+
+
+def _confirmation_path(server: Server, email: str) -> str:
+    with server.sessions() as session:
+        row = session.scalars(
+            select(OutboxMail).where(
+                OutboxMail.recipient == email, OutboxMail.kind == "registration_confirmation"
+            )
+        ).one()
+        message = message_from_bytes(row.payload, policy=policy.default)
+    body = message.get_body(("plain",))
+    assert body is not None
+    found = re.search(
+        re.escape(server.base_url) + r"(/me/[A-Za-z0-9_-]{43}/confirm)", str(body.get_content())
+    )  # type: ignore[attr-defined]
+    assert found is not None
+    return found.group(1)
+
+
+def _place(server: Server, email: str) -> None:
+    """Put the person into a published group, as the organisers' matching would."""
+    with server.sessions() as session:
+        person = session.scalars(select(Participant).where(Participant.email == email)).one()
+        round = session.get_one(Round, person.round_id)
+        publish_group(session, round, [person])
+
+
+def _status(server: Server, email: str) -> RegistrationStatus:
+    with server.sessions() as session:
+        return session.scalars(select(Participant.status).where(Participant.email == email)).one()
+
+
+def _register_confirm_download_withdraw(
+    browser: Any,
+    server: Server,
+    tmp_path: Path,
+    *,
+    lang: str,
+    code: str,
+    email: str,
+    texts: dict[str, str],
+    fill_languages: Any,
+) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{server.base_url}/?code={code}&lang={lang}")
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+    assert page.input_value("#field-code") == code
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling"
+
+    page.check("#role-citizen")
+    page.fill("#field-first_name", "Anna")
+    page.fill("#field-last_name", "Weber")
+    page.fill("#field-email", email)
+    fill_languages(page)
+    page.check("#series-mon")
+    page.check("#need-step_free")
+    page.select_option("#field-district", "Petershausen-Ost")
+    # Forgetting the consent is explained, and nothing typed is lost.
+    page.click("button[type=submit]")
+    assert page.locator("#error-consent").is_visible()
+    assert page.input_value("#field-first_name") == "Anna"
+    page.check("#consent")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/registered"))
+    assert texts["registered"] in page.content()
+    assert _status(server, email) is RegistrationStatus.PENDING
+
+    page.goto(server.base_url + _confirmation_path(server, email))
+    assert texts["confirmed"] in page.content()
+    assert _status(server, email) is RegistrationStatus.CONFIRMED
+    status_url = page.url.split("?")[0]
+
+    _place(server, email)
+    page.goto(status_url)
+    assert texts["placed"] in page.content()
+    assert "Miriam" in page.content()
+    with page.expect_download() as download_info:
+        page.click("a[href$='calendar.ics']")
+    saved = tmp_path / f"{lang}.ics"
+    download_info.value.save_as(saved)
+    events = list(Calendar.from_ical(saved.read_bytes()).walk("VEVENT"))
+    assert len(events) == 3
+
+    page.click("a[href*='/withdraw']")
+    page.click("button.danger")
+    page.wait_for_url(re.compile(r"done=withdrawn"))
+    assert texts["withdrawn"] in page.content()
+    assert _status(server, email) is RegistrationStatus.WITHDRAWN
+    context.close()
+
+
+def test_register_in_german_with_a_letter_code(
+    browser: Any, server: Server, tmp_path: Path
+) -> None:
+    def languages(page: Any) -> None:
+        page.check("#language-de")
+        page.fill("#other-language-1", "Schwedisch")
+
+    _register_confirm_download_withdraw(
+        browser,
+        server,
+        tmp_path,
+        lang="de",
+        code=server.codes[0],
+        email="anna.weber@example.org",
+        texts={
+            "registered": "Fast geschafft",
+            "confirmed": "Ihre E-Mail-Adresse ist bestätigt",
+            "placed": "Sie haben einen Platz in einer Gruppe.",
+            "withdrawn": "Sie haben sich von dieser Runde abgemeldet.",
+        },
+        fill_languages=languages,
+    )
+    with server.sessions() as session:
+        person = session.scalars(
+            select(Participant).where(Participant.email == "anna.weber@example.org")
+        ).one()
+        assert person.languages == ["de", "sv"]
+        assert person.needs == ["step_free"] and person.district == "Petershausen-Ost"
+
+
+def test_register_in_arabic_with_a_letter_code(
+    browser: Any, server: Server, tmp_path: Path
+) -> None:
+    def languages(page: Any) -> None:
+        page.check("#language-ar")
+        page.fill("#other-language-1", "الفرنسية")
+
+    _register_confirm_download_withdraw(
+        browser,
+        server,
+        tmp_path,
+        lang="ar",
+        code=server.codes[1],
+        email="rania.haddad@example.org",
+        texts={
+            "registered": "شكرًا لكم. أوشكتم على الانتهاء!",
+            "confirmed": "تم تأكيد عنوان بريدكم الإلكتروني",
+            "placed": "لديكم مكان في مجموعة.",
+            "withdrawn": "لقد انسحبتم من هذه الدورة.",
+        },
+        fill_languages=languages,
+    )
+    with server.sessions() as session:
+        person = session.scalars(
+            select(Participant).where(Participant.email == "rania.haddad@example.org")
+        ).one()
+        assert person.languages == ["ar", "fr"]
