@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api import errors
+from api import errors, organiser
 from api.language import COOKIE, COOKIE_MAX_AGE, requested
 from api.routes import json_api, moderator, participant, public
 from vekl.services import online_registration
@@ -26,7 +26,7 @@ from vekl.store.db import make_engine, make_sessionmaker, transaction
 
 log = logging.getLogger("vekl.web")
 
-ROUTERS = (public.router, participant.router, moderator.router, json_api.router)
+ROUTERS = (public.router, participant.router, moderator.router, json_api.router, organiser.router)
 HOUSEKEEPING_INTERVAL = 3600.0
 
 # Pages are self-contained: own stylesheet, no scripts, no third-party requests.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vekl.cli import db, demo, imports, mail, registrations, rounds, serve
+from vekl.cli import db, demo, imports, mail, organiser_commands, registrations, rounds, serve
 
 app = typer.Typer(
     help="VEKL: registrations, matching and invitations for the Konstanz dialogue groups.",
@@ -18,3 +18,4 @@ app.add_typer(registrations.app, name="registrations")
 app.add_typer(mail.app, name="mail")
 app.command("demo")(demo.demo)
 serve.register(app)
+organiser_commands.register(app)

@@ -1,0 +1,91 @@
+"""Registrations: counts and charts, the filtered list, one person's detail, edits, dropouts."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.database import DbSession
+from api.organiser.auth import PREFIX, Organiser, OrganiserForm
+from api.organiser.common import Lang, done, form_values, service_errors
+from api.organiser.rendering import render
+from api.routes.common import AppSettings
+from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, NEEDS
+from vekl.services import organisers, registration_overview
+
+router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
+PERSON_LISTS = ("series", "needs")
+
+
+@router.get("/rounds/{slug}/registrations", summary="Registrations: counts, charts and list")
+@service_errors
+def registrations_page(
+    session: DbSession,
+    me: Organiser,
+    settings: AppSettings,
+    request: Request,
+    lang: Lang,
+    slug: str,
+) -> Response:
+    filters = {
+        key: request.query_params.get(key, "")[:100] for key in registration_overview.FILTERS
+    }
+    view = registration_overview.overview(session, slug, filters, settings.zone)
+    return render(request, lang, "registrations.html", view=view)
+
+
+@router.get("/rounds/{slug}/registrations/{participant_id}", summary="One registration")
+@service_errors
+def person_page(
+    session: DbSession,
+    me: Organiser,
+    request: Request,
+    lang: Lang,
+    slug: str,
+    participant_id: int,
+) -> Response:
+    return render(
+        request,
+        lang,
+        "person.html",
+        view=registration_overview.detail(session, slug, participant_id),
+        districts=DISTRICTS,
+        age_bands=AGE_BANDS,
+        genders=GENDERS,
+        needs=NEEDS,
+    )
+
+
+@router.post("/rounds/{slug}/registrations/{participant_id}", summary="Correct a registration")
+@service_errors
+async def save_person(
+    session: DbSession, me: OrganiserForm, request: Request, slug: str, participant_id: int
+) -> Response:
+    form = form_values(await request.form(), PERSON_LISTS)
+    typed = str(form.pop("languages_text", ""))
+    form["languages"] = [code for code in re.split(r"[\s,;|/]+", typed) if code]
+    registration_overview.update(session, slug, participant_id, form, organisers.actor(me))
+    return done(f"{PREFIX}/rounds/{slug}/registrations/{participant_id}", "saved")
+
+
+@router.post(
+    "/rounds/{slug}/registrations/{participant_id}/drop-out", summary="Mark as dropped out"
+)
+@service_errors
+async def drop_out(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    participant_id: int,
+) -> Response:
+    form = await request.form()
+    mails = registration_overview.drop_out(
+        session, slug, participant_id, str(form.get("reason", "")), settings, organisers.actor(me)
+    )
+    return done(
+        f"{PREFIX}/rounds/{slug}/registrations/{participant_id}?mails={mails}", "dropped_out"
+    )

@@ -1,0 +1,219 @@
+"""Matching as a job, the review of a draft, hand edits, publishing, dropouts and the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from api.database import DbSession
+from api.organiser.auth import PREFIX, Organiser, OrganiserForm
+from api.organiser.common import AppJobs, Lang, done, service_errors
+from api.organiser.rendering import PRIVATE_HEADERS, render
+from api.routes.common import AppSettings
+from vekl.services import mail_overview, organisers, run_edits, run_review
+
+router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
+REFRESH_SECONDS = 2
+
+
+def _run_path(slug: str, run_id: int) -> str:
+    return f"{PREFIX}/rounds/{slug}/runs/{run_id}"
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+@router.get("/rounds/{slug}/matching", summary="Matching runs of a round")
+@service_errors
+def matching_page(
+    session: DbSession, me: Organiser, jobs: AppJobs, request: Request, lang: Lang, slug: str
+) -> Response:
+    view = run_review.matching_page(session, slug)
+    return render(request, lang, "matching.html", view=view, jobs=jobs)
+
+
+@router.post("/rounds/{slug}/matching", summary="Start matching (returns at once)")
+@service_errors
+async def start_matching(
+    session: DbSession,
+    me: OrganiserForm,
+    jobs: AppJobs,
+    background: BackgroundTasks,
+    request: Request,
+    slug: str,
+) -> Response:
+    form = await request.form()
+    try:
+        time_limit = float(str(form.get("time_limit", "30")))
+    except ValueError:
+        time_limit = 0.0
+    run = run_review.start(
+        session,
+        slug,
+        time_limit=time_limit,
+        rematch=form.get("rematch") == "yes",
+        actor=organisers.actor(me),
+    )
+    # A background task runs after the response, so after this request's commit.
+    background.add_task(jobs.start_run, run.id)
+    return done(_run_path(slug, run.id), "started")
+
+
+@router.get("/rounds/{slug}/runs/{run_id}", summary="A run: progress, groups, report, changes")
+@service_errors
+def run_page(
+    session: DbSession,
+    me: Organiser,
+    jobs: AppJobs,
+    settings: AppSettings,
+    request: Request,
+    lang: Lang,
+    slug: str,
+    run_id: int,
+) -> Response:
+    view = run_review.run_page(session, slug, run_id, running_here=jobs.running(run_id))
+    preview = (
+        run_review.preview_mails(session, slug, run_id, settings)
+        if view.run.status.value == "draft"
+        else None
+    )
+    return render(
+        request,
+        lang,
+        "run.html",
+        view=view,
+        preview=preview,
+        running_here=jobs.running(run_id),
+        refresh=REFRESH_SECONDS if view.run.status.value == "running" else None,
+    )
+
+
+@router.get("/rounds/{slug}/runs/{run_id}/progress.json", summary="A run's progress as JSON")
+@service_errors
+def run_progress(
+    session: DbSession, me: Organiser, jobs: AppJobs, request: Request, slug: str, run_id: int
+) -> Response:
+    view = run_review.run_page(session, slug, run_id, running_here=jobs.running(run_id))
+    return JSONResponse(
+        {
+            "run": view.run.id,
+            "status": view.run.status.value,
+            "progress": view.run.progress,
+            "placed": view.run.placed,
+            "waitlisted": view.run.waitlisted,
+            "abandoned": view.abandoned,
+            "at": datetime.now(UTC).isoformat(),
+        },
+        headers=PRIVATE_HEADERS,
+    )
+
+
+@router.post("/rounds/{slug}/runs/{run_id}/cancel", summary="Cancel a running run")
+@service_errors
+def cancel_run(
+    session: DbSession, me: OrganiserForm, jobs: AppJobs, request: Request, slug: str, run_id: int
+) -> Response:
+    run_review.record_cancel(session, slug, run_id, organisers.actor(me))
+    jobs.cancel(run_id)
+    return done(_run_path(slug, run_id), "cancelling")
+
+
+@router.post("/rounds/{slug}/runs/{run_id}/fail", summary="Mark an abandoned run as failed")
+@service_errors
+def fail_run(
+    session: DbSession, me: OrganiserForm, jobs: AppJobs, request: Request, slug: str, run_id: int
+) -> Response:
+    run_review.mark_failed(
+        session, slug, run_id, organisers.actor(me), running_here=jobs.running(run_id)
+    )
+    return done(_run_path(slug, run_id), "marked_failed")
+
+
+@router.post("/rounds/{slug}/runs/{run_id}/pin", summary="Put a person into a group")
+@service_errors
+async def pin(
+    session: DbSession, me: OrganiserForm, request: Request, slug: str, run_id: int
+) -> Response:
+    form = await request.form()
+    run_edits.pin(
+        session,
+        slug,
+        run_id,
+        _int(form.get("participant")),
+        str(form.get("group", "")),
+        organisers.actor(me),
+    )
+    return done(_run_path(slug, run_id), "edited")
+
+
+@router.post("/rounds/{slug}/runs/{run_id}/swap", summary="Swap two people")
+@service_errors
+async def swap(
+    session: DbSession, me: OrganiserForm, request: Request, slug: str, run_id: int
+) -> Response:
+    form = await request.form()
+    run_edits.swap(
+        session,
+        slug,
+        run_id,
+        _int(form.get("first")),
+        _int(form.get("second")),
+        organisers.actor(me),
+    )
+    return done(_run_path(slug, run_id), "edited")
+
+
+@router.post("/rounds/{slug}/runs/{run_id}/publish", summary="Publish a draft and queue mails")
+@service_errors
+def publish(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    run_id: int,
+) -> Response:
+    mails = run_review.publish(session, slug, run_id, settings, organisers.actor(me))
+    return done(f"{PREFIX}/rounds/{slug}/mail?queued={mails}", "published")
+
+
+@router.get("/rounds/{slug}/dropouts", summary="Dropouts and rematching")
+@service_errors
+def dropouts_page(
+    session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
+) -> Response:
+    return render(request, lang, "dropouts.html", view=run_review.dropout_page(session, slug))
+
+
+@router.get("/rounds/{slug}/mail", summary="The round's outbox")
+@service_errors
+def mail_page(
+    session: DbSession, me: Organiser, jobs: AppJobs, request: Request, lang: Lang, slug: str
+) -> Response:
+    return render(
+        request, lang, "mail.html", view=mail_overview.page(session, slug), sending=jobs.sending
+    )
+
+
+@router.post("/rounds/{slug}/mail/{mail_id}/retry", summary="Try a failed mail again")
+@service_errors
+def retry_mail(
+    session: DbSession, me: OrganiserForm, request: Request, slug: str, mail_id: int
+) -> Response:
+    mail_overview.retry(session, slug, mail_id)
+    return done(f"{PREFIX}/rounds/{slug}/mail", "retry")
+
+
+@router.post("/rounds/{slug}/mail/send", summary="Send queued mails now (in the background)")
+@service_errors
+def send_mail(
+    me: OrganiserForm, jobs: AppJobs, background: BackgroundTasks, request: Request, slug: str
+) -> Response:
+    background.add_task(jobs.send_mail)
+    return done(f"{PREFIX}/rounds/{slug}/mail", "sending")

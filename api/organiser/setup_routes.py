@@ -1,0 +1,237 @@
+"""Setting a round up: rules, series, evenings, venues, imports, letter codes, status."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.database import DbSession
+from api.organiser.auth import PREFIX, Organiser, OrganiserForm
+from api.organiser.common import Lang, done, form_values, service_errors, upload_bytes
+from api.organiser.rendering import download, render
+from api.routes.common import AppSettings
+from vekl.reference import language_names
+from vekl.services import organisers, round_setup
+
+router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
+ROUND_LISTS = ("languages_offered", "working_languages")
+
+
+def _round_path(slug: str, page: str = "") -> str:
+    return f"{PREFIX}/rounds/{slug}{page}"
+
+
+@router.get("/rounds/new", summary="Form for a new round")
+def new_round(me: Organiser, request: Request, lang: Lang) -> Response:
+    return render(request, lang, "round_new.html", language_choices=language_names(lang))
+
+
+@router.post("/rounds", summary="Create a round from the form")
+@service_errors
+async def create_round(
+    session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request
+) -> Response:
+    form = form_values(await request.form(), ROUND_LISTS)
+    slug = str(form.pop("slug", ""))
+    round = round_setup.create_round(session, slug, form, settings, organisers.actor(me))
+    return done(_round_path(round.slug), "created")
+
+
+@router.post("/rounds/upload", summary="Create a round from a round file (TOML)")
+@service_errors
+async def upload_round(
+    session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request
+) -> Response:
+    raw = await upload_bytes(await request.form(), "file")
+    round = round_setup.create_round_from_file(session, raw, settings, organisers.actor(me))
+    return done(_round_path(round.slug), "created")
+
+
+@router.get("/rounds/{slug}", summary="A round at a glance")
+@service_errors
+def round_overview(
+    session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
+) -> Response:
+    return render(request, lang, "round.html", view=round_setup.overview(session, slug))
+
+
+@router.get("/rounds/{slug}/setup", summary="Rules, series, evenings and venues")
+@service_errors
+def setup_page(
+    session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
+) -> Response:
+    return render(
+        request,
+        lang,
+        "setup.html",
+        view=round_setup.overview(session, slug),
+        language_choices=language_names(lang),
+    )
+
+
+@router.post("/rounds/{slug}/settings", summary="Change the round's rules")
+@service_errors
+async def save_settings(
+    session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request, slug: str
+) -> Response:
+    form = form_values(await request.form(), ROUND_LISTS)
+    round_setup.update_round(session, slug, form, settings, organisers.actor(me))
+    return done(_round_path(slug, "/setup"), "saved")
+
+
+@router.post("/rounds/{slug}/status", summary="Open or close registration")
+@service_errors
+async def set_status(
+    session: DbSession, me: OrganiserForm, request: Request, slug: str
+) -> Response:
+    form = await request.form()
+    round_setup.set_status(session, slug, str(form.get("status", "")), organisers.actor(me))
+    return done(_round_path(slug), "status")
+
+
+@router.post("/rounds/{slug}/series", summary="Add a series")
+@service_errors
+async def add_series(
+    session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request, slug: str
+) -> Response:
+    form = form_values(await request.form())
+    key = str(form.pop("key", ""))
+    round_setup.add_series(session, slug, key, form, settings, organisers.actor(me))
+    return done(_round_path(slug, "/setup"), "saved")
+
+
+@router.post("/rounds/{slug}/series/{key}", summary="Change a series or its venue")
+@service_errors
+async def edit_series(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    key: str,
+) -> Response:
+    form = form_values(await request.form())
+    mails = round_setup.edit_series(session, slug, key, form, settings, organisers.actor(me))
+    return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
+
+
+@router.post("/rounds/{slug}/series/{key}/evenings", summary="Add an evening")
+@service_errors
+async def add_evening(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    key: str,
+) -> Response:
+    form = form_values(await request.form())
+    mails = round_setup.add_evening(session, slug, key, form, settings, organisers.actor(me))
+    return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
+
+
+@router.post("/rounds/{slug}/evenings/{evening_id}", summary="Move an evening")
+@service_errors
+async def reschedule_evening(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    evening_id: int,
+) -> Response:
+    form = form_values(await request.form())
+    mails = round_setup.reschedule_evening(
+        session, slug, evening_id, form, settings, organisers.actor(me)
+    )
+    return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
+
+
+@router.post("/rounds/{slug}/evenings/{evening_id}/delete", summary="Remove an evening")
+@service_errors
+def remove_evening(
+    session: DbSession, me: OrganiserForm, request: Request, slug: str, evening_id: int
+) -> Response:
+    round_setup.remove_evening(session, slug, evening_id, organisers.actor(me))
+    return done(_round_path(slug, "/setup"), "saved")
+
+
+@router.get("/rounds/{slug}/import", summary="Import moderators and registrations")
+@service_errors
+def import_page(
+    session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
+) -> Response:
+    return render(request, lang, "import.html", view=round_setup.overview(session, slug))
+
+
+@router.post("/rounds/{slug}/import/{kind}", summary="Import a CSV file")
+@service_errors
+async def import_file(
+    session: DbSession, me: OrganiserForm, request: Request, lang: Lang, slug: str, kind: str
+) -> Response:
+    raw = await upload_bytes(await request.form(), "file")
+    actor = organisers.actor(me)
+    if kind == "registrations":
+        result = round_setup.import_registrations(session, slug, raw, actor)
+    elif kind == "moderators":
+        result = round_setup.import_moderators(session, slug, raw, actor)
+    else:
+        return render(request, lang, "error.html", status_code=404, messages=[kind])
+    return render(
+        request,
+        lang,
+        "import.html",
+        view=round_setup.overview(session, slug),
+        result=result,
+        kind=kind,
+    )
+
+
+@router.get("/rounds/{slug}/moderators", summary="The moderators and their links")
+@service_errors
+def moderators_page(
+    session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
+) -> Response:
+    return render(request, lang, "moderators.html", view=round_setup.overview(session, slug))
+
+
+@router.post("/rounds/{slug}/moderators/links", summary="Issue new moderator links")
+@service_errors
+def moderator_links(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    lang: Lang,
+    slug: str,
+) -> Response:
+    issued = round_setup.moderator_links(session, slug, settings, organisers.actor(me))
+    return render(
+        request,
+        lang,
+        "moderators.html",
+        view=round_setup.overview(session, slug),
+        issued=issued,
+    )
+
+
+@router.get("/rounds/{slug}/codes", summary="Codes for the lottery letters")
+@service_errors
+def codes_page(
+    session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
+) -> Response:
+    return render(request, lang, "codes.html", view=round_setup.overview(session, slug))
+
+
+@router.post("/rounds/{slug}/codes", summary="Generate codes and download them")
+@service_errors
+async def generate_codes(
+    session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request, slug: str
+) -> Response:
+    form = await request.form()
+    try:
+        count = int(str(form.get("count", "")))
+    except ValueError:
+        count = 0
+    content = round_setup.letter_codes_csv(session, slug, count, settings, organisers.actor(me))
+    return download(content, "text/csv; charset=utf-8", f"{slug}-codes.csv")
