@@ -302,4 +302,4 @@ def run_changes(run: MatchingRun) -> matching.Changes | None:
         return None
     problem = matching.Problem.model_validate(run.problem)
     solution = matching.Solution.model_validate(run.solution)
-    return matching.changes(problem, solution)
+    return matching.changes(problem.previous, solution)
