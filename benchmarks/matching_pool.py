@@ -58,7 +58,15 @@ NEWCOMER_ORIGINS: dict[str, tuple[int, tuple[str, ...], float, float]] = {
 # Citizens: most without a migration history (origin null), some naturalised.
 CITIZEN_ORIGINS = {None: 80, "TR": 5, "IT": 4, "RO": 3, "PL": 3, "RU": 2, "HR": 2, "GR": 1}
 CITIZEN_EXTRA_LANGUAGES = {"en": 0.65, "fr": 0.15, "es": 0.08, "it": 0.06}
-NATIVE_BY_ORIGIN = {"TR": "tr", "IT": "it", "RO": "ro", "PL": "pl", "RU": "ru", "HR": "hr", "GR": "el"}
+NATIVE_BY_ORIGIN = {
+    "TR": "tr",
+    "IT": "it",
+    "RO": "ro",
+    "PL": "pl",
+    "RU": "ru",
+    "HR": "hr",
+    "GR": "el",
+}
 MODERATOR_EXTRA_LANGUAGES = {"en": 0.85, "fr": 0.2, "ar": 0.08, "uk": 0.06, "tr": 0.06, "fa": 0.05}
 
 
@@ -123,7 +131,9 @@ def generate(n: int, *, seed: int = 0, tightness: float = 1.05) -> Problem:
     )
 
 
-def _participant(rng: random.Random, k: int, series_ids: list[str], max_size: int) -> dict[str, Any]:
+def _participant(
+    rng: random.Random, k: int, series_ids: list[str], max_size: int
+) -> dict[str, Any]:
     newcomer = rng.random() < 0.5
     if newcomer:
         origin = _pick(rng, {o: w for o, (w, *_rest) in NEWCOMER_ORIGINS.items()})
@@ -135,7 +145,8 @@ def _participant(rng: random.Random, k: int, series_ids: list[str], max_size: in
             languages.append("en")
     else:
         origin = _pick(rng, CITIZEN_ORIGINS)
-        languages = ["de"] + [l for l, p in CITIZEN_EXTRA_LANGUAGES.items() if rng.random() < p]
+        extra = [lang for lang, p in CITIZEN_EXTRA_LANGUAGES.items() if rng.random() < p]
+        languages = ["de", *extra]
         if origin is not None and rng.random() < 0.7:
             languages.append(NATIVE_BY_ORIGIN[origin])
     # Availability: one to three evenings, mostly near each other in the list.
@@ -164,11 +175,13 @@ def _add_companions(rng: random.Random, participants: list[dict[str, Any]]) -> N
     n = len(participants)
     if n < 4:
         return
+    linked: set[int] = set()
     for _ in range(n // 40):
         a, b = rng.sample(range(n), 2)
-        pa, pb = participants[a], participants[b]
-        if pa["together"] or pb["together"] or pa["apart"] or pb["apart"]:
+        if a in linked or b in linked:
             continue
+        linked |= {a, b}
+        pa, pb = participants[a], participants[b]
         pb["series"] = list(pa["series"])
         pb["needs"] = list(pa["needs"])
         if "de" not in pb["languages"] and "de" in pa["languages"]:
@@ -176,10 +189,10 @@ def _add_companions(rng: random.Random, participants: list[dict[str, Any]]) -> N
         pa["together"].append(pb["id"])
     for _ in range(n // 100):
         a, b = rng.sample(range(n), 2)
-        pa, pb = participants[a], participants[b]
-        if pb["id"] in pa["together"] or pa["id"] in pb["together"]:
+        if a in linked or b in linked:
             continue
-        pa["apart"].append(pb["id"])
+        linked |= {a, b}
+        participants[a]["apart"].append(participants[b]["id"])
 
 
 def with_dropouts(problem: Problem, solution: Solution, *, fraction: float, seed: int) -> Problem:

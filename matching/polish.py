@@ -158,7 +158,7 @@ def polish(
     step = 0
     last_gain = 0
     # Small rematches have few people free to move: stop once nothing improves for long.
-    patience = max(50_000, 500 * len(movable))
+    patience = max(5_000, 200 * len(movable))
     while True:
         step += 1
         if step % 256 == 0:

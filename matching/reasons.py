@@ -10,6 +10,7 @@ often, in words an organiser can act on.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -171,16 +172,24 @@ def _new_group_obstacle(context: _Context, c: int, series: list[int]) -> str | N
                 f"no moderator who speaks {own} or a bridged language is free on {name}"
             )
             continue
-        waiting = sum(
-            1
+        pool = [
+            j
             for j in context.waiting
             if j not in instance.blocked
             and s in instance.component_series[instance.component_of[j]]
-        )
-        if waiting < instance.min_size:
+        ]
+        if len(pool) < instance.min_size:
             obstacles.append(
-                f"only {waiting} people who can attend {name} are waiting, too few to open a "
+                f"only {len(pool)} people who can attend {name} are waiting, too few to open a "
                 f"group ({instance.min_size})"
+            )
+            continue
+        newcomers = sum(people[j].newcomer for j in pool)
+        if not _role_mix_available(instance, newcomers, len(pool) - newcomers):
+            role = "newcomers" if 2 * newcomers < len(pool) else "citizens"
+            obstacles.append(
+                f"too few {role} are waiting on {name} to open a group with a newcomer share "
+                f"between {float(instance.share_low):.0%} and {float(instance.share_high):.0%}"
             )
             continue
         return None
@@ -194,3 +203,13 @@ def _priority_note(context: _Context, c: int, full: list[int]) -> str:
         instance.people[i].level > level for k in full for i in context.grouping.groups[k].members
     )
     return " (places went to participants with higher priority first)" if higher else ""
+
+
+def _role_mix_available(instance: Instance, newcomers: int, citizens: int) -> bool:
+    """Whether some group size allows a valid newcomer share from these people."""
+    for size in range(instance.min_size, min(instance.max_size, newcomers + citizens) + 1):
+        low = max(math.ceil(instance.share_low * size), size - citizens)
+        high = min(math.floor(instance.share_high * size), newcomers)
+        if low <= high:
+            return True
+    return False

@@ -7,6 +7,7 @@ changes, because a person screened out can no longer bridge a language or fill a
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -67,8 +68,8 @@ def screen(instance: Instance) -> Screening:
 def role_mix_possible(instance: Instance, size: int, newcomers: int, citizens: int) -> bool:
     """Whether a group of ``size`` can contain these newcomers and citizens (and others) and
     keep the newcomer share."""
-    low = max(newcomers, -((-instance.share_low * size).__floor__()))
-    high = min(size - citizens, (instance.share_high * size).__floor__())
+    low = max(newcomers, math.ceil(instance.share_low * size))
+    high = min(size - citizens, math.floor(instance.share_high * size))
     return low <= high
 
 
@@ -158,8 +159,6 @@ def _viable_series(instance: Instance, blocked: dict[int, str]) -> dict[int, str
             result[series.index] = f"{series.id} has no room for groups"
         elif len(series.moderators) < instance.per_group:
             result[series.index] = f"no moderator is free on {series.id}"
-        elif not series.languages:
-            result[series.index] = f"no moderator on {series.id} speaks an allowed language"
         elif count < instance.min_size:
             result[series.index] = (
                 f"only {count} people who can be placed attend {series.id}, fewer than a group "

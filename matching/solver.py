@@ -225,6 +225,9 @@ class _Run:
         self._accept(fill(instance, self.best), "placement")
         self.reporter.enter("balance")
         placed = self.best.placed()
+        if not placed:
+            self.proven.imbalance = True
+            return
         if staged is not None and len(placed) <= EXACT_BALANCE_PEOPLE and self.proven.moves:
             self._exact_balance(staged)
         if self.proven.imbalance:

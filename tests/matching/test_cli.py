@@ -1,0 +1,111 @@
+"""``python -m matching``: exit codes, JSON-path error lines, output file, check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matching import Solution
+from matching.cli import main
+
+from .factory import citizens, newcomers, person, problem
+
+
+def write_problem(path: Path) -> Path:
+    p = problem(citizens(5) + newcomers(5) + [person("f1", "newcomer", languages=["fa"])])
+    path.write_text(p.model_dump_json(), encoding="utf-8")
+    return path
+
+
+def test_solve_writes_the_output_file_and_check_accepts_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_problem(tmp_path / "problem.json")
+    target = tmp_path / "solution.json"
+    assert main(["solve", str(source), "--time-limit", "20", "--output", str(target)]) == 0
+    solution = Solution.model_validate_json(target.read_text(encoding="utf-8"))
+    assert solution.objective.placed == 10
+    assert [w.id for w in solution.waitlist] == ["f1"]
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "placed 10" in captured.err
+    assert main(["check", str(source), str(target)]) == 0
+    assert capsys.readouterr().out.startswith("valid: 0 violations, 10 placed")
+
+
+def test_check_exits_1_on_violations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write_problem(tmp_path / "problem.json")
+    target = tmp_path / "solution.json"
+    main(["solve", str(source), "--quiet", "--output", str(target)])
+    data = json.loads(target.read_text(encoding="utf-8"))
+    data["groups"][0]["members"].append("f1")
+    data["waitlist"] = []
+    target.write_text(json.dumps(data), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["check", str(source), str(target)]) == 1
+    out = capsys.readouterr().out
+    assert "rule 6: f1 does not speak de" in out
+    assert out.splitlines()[-1].startswith("INVALID")
+
+
+def test_invalid_problem_exits_2_with_one_line_per_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = problem(citizens(3)).model_dump()
+    p["participants"][2]["series"] = ["mon", "tue"]
+    p["participants"][0]["together"] = ["nobody"]
+    source = tmp_path / "bad.json"
+    source.write_text(json.dumps(p), encoding="utf-8")
+    target = tmp_path / "solution.json"
+    assert main(["solve", str(source), "--output", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "participants[0].together[0]: unknown participant 'nobody'",
+        "participants[2].series[1]: unknown series 'tue'",
+    ]
+    assert captured.out == ""
+    assert not target.exists()
+
+
+def test_unreadable_and_malformed_inputs_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["solve", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    broken = tmp_path / "broken.json"
+    broken.write_text("{", encoding="utf-8")
+    assert main(["check", str(broken), str(broken)]) == 2
+    assert capsys.readouterr().err.startswith("(root): not valid JSON")
+    source = write_problem(tmp_path / "problem.json")
+    solution = tmp_path / "solution.json"
+    solution.write_text('{"status": "great", "groups": []}', encoding="utf-8")
+    assert main(["check", str(source), str(solution)]) == 2
+    assert f"{solution}: status:" in capsys.readouterr().err
+
+
+def test_module_entry_point_writes_json_to_stdout(tmp_path: Path) -> None:
+    source = write_problem(tmp_path / "problem.json")
+    run = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", str(source), "--time-limit", "20"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["objective"]["placed"] == 10
+    assert "done" in run.stderr
+
+
+def test_report_command_prints_the_quality_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_problem(tmp_path / "problem.json")
+    target = tmp_path / "solution.json"
+    main(["solve", str(source), "--quiet", "--output", str(target)])
+    capsys.readouterr()
+    assert main(["report", str(source), str(target)]) == 0
+    assert capsys.readouterr().out.startswith("status optimal: 10 placed, 1 waitlisted")

@@ -1,0 +1,68 @@
+"""The library entry point: priorities, progress reports, cancellation, larger pools."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+from benchmarks.matching_pool import generate
+from matching import Progress, check, solve
+
+from .factory import citizens, newcomers, problem, solved
+
+
+def test_higher_priority_is_placed_first() -> None:
+    people = citizens(4) + newcomers(4)
+    people[0]["priority"] = 2
+    people[1]["priority"] = 1
+    p = problem(people, series=[{"id": "mon", "max_groups": 1}], max_size=6)
+    solution = solved(p)
+    placed = {i for g in solution.groups for i in g.members}
+    assert {"c1", "c2"} <= placed
+    assert len(placed) == 6
+    assert all("full" in w.reason for w in solution.waitlist)
+
+
+def test_progress_is_reported_in_phases() -> None:
+    seen: list[Progress] = []
+    solution = solve(problem(citizens(6) + newcomers(6)), time_limit=20, on_progress=seen.append)
+    phases = [p.phase for p in seen]
+    assert phases[0] == "greedy"
+    assert phases[-1] == "done"
+    assert "balance" in phases
+    assert seen[-1].placed == solution.objective.placed
+    assert all(a.elapsed <= b.elapsed for a, b in itertools.pairwise(seen))
+
+
+def test_a_stopped_solve_still_returns_a_valid_grouping() -> None:
+    p = generate(150, seed=5)
+    stop = threading.Event()
+    stop.set()
+    solution = solve(p, time_limit=600, stop=stop)
+    assert check(p, solution).ok
+    assert solution.status == "feasible"
+    assert solution.objective.placed > 0
+
+
+def test_stop_as_a_callable_ends_a_long_solve() -> None:
+    p = generate(150, seed=6)
+    calls = 0
+
+    def stop() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls > 3
+
+    solution = solve(p, time_limit=600, stop=stop)
+    assert check(p, solution).ok
+
+
+def test_a_generated_city_round_is_valid_and_bounded() -> None:
+    p = generate(90, seed=2)
+    solution = solve(p, time_limit=4)
+    result = check(p, solution)
+    assert result.ok, result.violations
+    assert solution.bound.placed is not None
+    assert solution.objective.placed <= solution.bound.placed
+    assert solution.bound.imbalance <= solution.objective.imbalance
+    assert result.imbalance_floor <= solution.objective.imbalance
