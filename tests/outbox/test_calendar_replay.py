@@ -177,3 +177,27 @@ def test_evening_moved_and_venue_changed_by_the_organisers(world: World, db: Ses
 def test_nothing_changes_nothing_is_sent(world: World, db: Session) -> None:
     first_grouping(world)
     assert notify.resync_round(db, world.round, settings=world.settings, now=BEFORE) == []
+
+
+def test_a_moderator_leading_two_series_gets_a_roster_and_evenings_for_each(world: World) -> None:
+    p, mods = world.people, world.moderators
+    world.publish({"g1": ("mon", p[0:8], [mods[0]]), "g2": ("wed", p[8:16], [mods[0]])})
+    mails = world.mails_to(mods[0].email)
+    assert [m.kind for m in mails] == ["roster", "roster"]
+    client, methods = replayed(world, mods[0])
+    assert methods == ["REQUEST", "REQUEST"]
+    assert client.evenings() == expected(group_of(world, "g1")) | expected(group_of(world, "g2"))
+    # Handing one group to a colleague cancels only that group's evenings.
+    world.publish({"g1": ("mon", p[0:8], [mods[0]]), "g2": ("wed", p[8:16], [mods[5]])})
+    client, methods = replayed(world, mods[0])
+    assert methods == ["REQUEST", "REQUEST", "CANCEL"]
+    assert client.evenings() == expected(group_of(world, "g1"))
+    assert [m.kind for m in world.mails_to(p[8].email)] == ["invitation", "update"]
+    assert [m.kind for m in world.mails_to(p[0].email)] == ["invitation"]
+
+
+def test_a_new_working_language_alone_sends_nothing(world: World, db: Session) -> None:
+    mon, _, _ = first_grouping(world)
+    group_of(world, "g1").language = "en"
+    db.flush()
+    assert notify.resync_round(db, world.round, settings=world.settings, now=BEFORE) == []

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from vekl.cli import db, demo, imports, mail, organiser_commands, registrations, rounds, serve
+from vekl.cli import (
+    db,
+    demo,
+    imports,
+    mail,
+    matching,
+    organiser_commands,
+    registrations,
+    rounds,
+    serve,
+)
 
 app = typer.Typer(
     help="VEKL: registrations, matching and invitations for the Konstanz dialogue groups.",
@@ -16,6 +26,9 @@ app.add_typer(rounds.app, name="round")
 app.add_typer(imports.app, name="import")
 app.add_typer(registrations.app, name="registrations")
 app.add_typer(mail.app, name="mail")
+app.add_typer(matching.runs_app, name="runs")
+app.command("match")(matching.match)
+app.command("rematch")(matching.rematch)
 app.command("demo")(demo.demo)
 serve.register(app)
 organiser_commands.register(app)

@@ -28,7 +28,7 @@ def _progress_table(p: matching.Progress | None, limit: float) -> Table:
         table.add_row(
             f"{p.elapsed:.1f} / {limit:.0f} s",
             str(p.phase),
-            "-" if p.placed is None else str(p.placed),
+            str(p.placed) if p.placed_bound is None else f"{p.placed} of at most {p.placed_bound}",
             "-" if p.objective is None else f"{p.objective:g}",
             "-" if p.bound is None else f"{p.bound:g}",
         )
@@ -56,7 +56,8 @@ def print_report(run: MatchingRun) -> None:
         f"(lowest possible {run.imbalance_floor if run.imbalance_floor is not None else '-'}), "
         f"{run.solve_seconds:.1f} s"
     )
-    console.print(matching.format_report(report), highlight=False)
+    if report:
+        console.print(matching.QualityReport.model_validate(report).text(), highlight=False)
     if run.waitlist:
         table = Table("participant", "why on the waiting list", title="Waiting list")
         for entry in run.waitlist:
@@ -68,7 +69,7 @@ def print_changes(run: MatchingRun) -> None:
     changes = matching_runs.run_changes(run)
     if changes is None:
         return
-    console.print(matching.format_changes(changes), highlight=False)
+    console.print(changes.text(), highlight=False)
 
 
 def match(

@@ -10,7 +10,7 @@ order therefore always leaves the evenings of their current group, and nothing e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
@@ -87,7 +87,6 @@ def _state(
     series = group.series
     return {
         "group": group.key,
-        "language": group.language,
         "start": evening.starts_at.isoformat(),
         "end": evening.ends_at.isoformat(),
         "venue": f"{series.venue_name}\x1f{series.venue_address}",
@@ -207,21 +206,24 @@ class Planner:
     def sync_holder(
         self,
         holder: Participant | Moderator,
-        group: Group | None,
+        groups: Sequence[Group],
         *,
-        old_group: Group | None,
-        roster: tuple[RosterMember, ...] | None = None,
+        old_groups: Sequence[Group] = (),
+        rosters: Mapping[int, tuple[RosterMember, ...]] | None = None,
     ) -> None:
-        """Bring one person's calendar from what it was told to ``group``'s future evenings."""
-        future = [e for e in group.series.sessions if e.starts_at > self.now] if group else []
-        extra = (
-            {"roster": [m.model_dump(mode="json") for m in roster]} if roster is not None else None
-        )
-        wanted = {e.id: (e, _state(group, e, extra)) for e in future} if group else {}
+        """Bring one person's calendar from what it was told to the future evenings of
+        ``groups`` (a participant has at most one; a moderator one per series they lead)."""
+        wanted: dict[int, tuple[EveningRow, dict[str, Any], Group]] = {}
+        for group in groups:
+            roster = rosters.get(group.id) if rosters is not None else None
+            extra = {"roster": [m.model_dump(mode="json") for m in roster]} if roster else None
+            for evening in group.series.sessions:
+                if evening.starts_at > self.now:
+                    wanted[evening.id] = (evening, _state(group, evening, extra), group)
         entries = self._entries(holder)
         active = {sid: e for sid, e in entries.items() if not e.cancelled}
-        added = [sid for sid in wanted if sid not in active]
-        changed = [sid for sid in wanted if sid in active and active[sid].state != wanted[sid][1]]
+        added = {sid for sid in wanted if sid not in active}
+        changed = {sid for sid in wanted if sid in active and active[sid].state != wanted[sid][1]}
         removed = [
             sid
             for sid, entry in active.items()
@@ -230,26 +232,68 @@ class Planner:
         if not (added or changed or removed):
             return
         sequence = max((e.sequence for e in entries.values()), default=-1) + 1
-        is_participant = isinstance(holder, Participant)
-        recipient = (
-            _participant_recipient(holder)
-            if isinstance(holder, Participant)
-            else _moderator_recipient(holder)
+        who: dict[str, Any] = (
+            {"participant": holder} if isinstance(holder, Participant) else {"moderator": holder}
         )
-        link = self._link(holder) if isinstance(holder, Participant) else None
-        who: dict[str, Any] = {"participant": holder} if is_participant else {"moderator": holder}
-
         if removed:
-            shown = old_group or group
-            rows = {
-                e.id: e
-                for e in self.session.scalars(select(EveningRow).where(EveningRow.id.in_(removed)))
-            }
-            series = self.session.get_one(Series, next(iter(rows.values())).series_id)
-            evenings = tuple(self._evening(holder, series, rows[sid]) for sid in removed)
+            self._cancel(holder, removed, old_groups, sequence, who)
+            for sid in removed:
+                active[sid].sequence = sequence
+                active[sid].cancelled = True
+        for group in groups:
+            mine = [(e, state) for e, state, g in wanted.values() if g is group]
+            if not any(e.id in added or e.id in changed for e, _ in mine):
+                continue
+            before = [entry.state for sid, entry in active.items() if sid not in removed]
+            self._invite(holder, group, mine, before, sequence, rosters, who)
+            for evening, state in mine:
+                entry = entries.get(evening.id)
+                if entry is None:
+                    entry = CalendarEntry(
+                        uid=self._uid(holder, evening.id),
+                        session_id=evening.id,
+                        state=state,
+                        participant_id=holder.id if isinstance(holder, Participant) else None,
+                        moderator_id=holder.id if isinstance(holder, Moderator) else None,
+                    )
+                    self.session.add(entry)
+                entry.sequence = sequence
+                entry.cancelled = False
+                entry.state = state
+        self.session.flush()
+
+    def _recipient(self, holder: Participant | Moderator) -> Recipient:
+        if isinstance(holder, Participant):
+            return _participant_recipient(holder)
+        return _moderator_recipient(holder)
+
+    def _cancel(
+        self,
+        holder: Participant | Moderator,
+        removed: list[int],
+        old_groups: Sequence[Group],
+        sequence: int,
+        who: dict[str, Any],
+    ) -> None:
+        """One cancellation per series whose evenings leave this person's calendar."""
+        rows = {
+            e.id: e
+            for e in self.session.scalars(select(EveningRow).where(EveningRow.id.in_(removed)))
+        }
+        by_series: dict[int, list[EveningRow]] = {}
+        for sid in removed:
+            by_series.setdefault(rows[sid].series_id, []).append(rows[sid])
+        withdrawn = (
+            isinstance(holder, Participant) and holder.status == RegistrationStatus.WITHDRAWN
+        )
+        link = self._link(holder) if isinstance(holder, Participant) and not withdrawn else None
+        for series_id, gone in by_series.items():
+            series = self.session.get_one(Series, series_id)
+            evenings = tuple(self._evening(holder, series, e) for e in gone)
+            old = next((g for g in old_groups if g.series_id == series_id), None)
             info = (
-                self._info(holder, shown, [rows[sid] for sid in removed])
-                if shown is not None and shown.series_id == series.id
+                self._info(holder, old, gone)
+                if old is not None
                 else GroupInfo(
                     label=series.label,
                     series_label=series.label,
@@ -257,76 +301,62 @@ class Planner:
                     evenings=evenings,
                 )
             )
-            withdrawn = (
-                isinstance(holder, Participant) and holder.status == RegistrationStatus.WITHDRAWN
+            reason = (
+                kinds.CancellationReason.WITHDRAWN
+                if withdrawn
+                else kinds.CancellationReason.CANCELLED
             )
             self._queue(
                 kinds.EveningsCancelled(
-                    recipient=recipient,
+                    recipient=self._recipient(holder),
                     group=info,
                     evenings=evenings,
                     sequence=sequence,
-                    reason=kinds.CancellationReason.WITHDRAWN
-                    if withdrawn
-                    else kinds.CancellationReason.CANCELLED,
-                    **({"self_service_url": link} if link and not withdrawn else {}),
+                    reason=reason,
+                    **({"self_service_url": link} if link else {}),
                 ),
                 kind="cancellation",
                 not_after=max(e.start for e in evenings),
                 **who,
             )
-            for sid in removed:
-                active[sid].sequence = sequence
-                active[sid].cancelled = True
 
-        if (added or changed) and group is not None:
-            info = self._info(holder, group, [e for e, _ in wanted.values()])
-            not_after = min(e.starts_at for e, _ in wanted.values())
-            if roster is not None:
-                mail: kinds.Mail = kinds.ModeratorRoster(
-                    recipient=recipient, group=info, members=roster, sequence=sequence
-                )
-                kind = "roster"
-            elif not active:
-                mail = kinds.GroupInvitation(
-                    recipient=recipient,
-                    group=info,
-                    sequence=sequence,
-                    **({"self_service_url": link} if link else {}),
-                )
-                kind = "invitation"
-            else:
-                before = [entry.state for sid, entry in active.items() if sid not in removed]
-                mail = kinds.GroupChanged(
-                    recipient=recipient,
-                    group=info,
-                    sequence=sequence,
-                    changes=_changes(
-                        before or [e.state for e in active.values()],
-                        [state for _, state in wanted.values()],
-                    ),
-                    **({"self_service_url": link} if link else {}),
-                )
-                kind = "update"
-            self._queue(mail, kind=kind, not_after=not_after, **who)
-            for sid, (_evening, state) in wanted.items():
-                entry = entries.get(sid)
-                if entry is None:
-                    entry = CalendarEntry(
-                        uid=self._uid(holder, sid),
-                        session_id=sid,
-                        state=state,
-                        **(
-                            {"participant_id": holder.id}
-                            if is_participant
-                            else {"moderator_id": holder.id}
-                        ),
-                    )
-                    self.session.add(entry)
-                entry.sequence = sequence
-                entry.cancelled = False
-                entry.state = state
-        self.session.flush()
+    def _invite(
+        self,
+        holder: Participant | Moderator,
+        group: Group,
+        mine: list[tuple[EveningRow, dict[str, Any]]],
+        before: list[dict[str, Any]],
+        sequence: int,
+        rosters: Mapping[int, tuple[RosterMember, ...]] | None,
+        who: dict[str, Any],
+    ) -> None:
+        """An invitation, an update or a roster for one group's evenings."""
+        recipient = self._recipient(holder)
+        info = self._info(holder, group, [e for e, _ in mine])
+        not_after = min(e.starts_at for e, _ in mine)
+        link = self._link(holder) if isinstance(holder, Participant) else None
+        extra = {"self_service_url": link} if link else {}
+        mail: kinds.Mail
+        if rosters is not None:
+            mail = kinds.ModeratorRoster(
+                recipient=recipient,
+                group=info,
+                members=rosters.get(group.id, ()),
+                sequence=sequence,
+            )
+            kind = "roster"
+        elif not before:
+            mail = kinds.GroupInvitation(
+                recipient=recipient, group=info, sequence=sequence, **extra
+            )
+            kind = "invitation"
+        else:
+            changes = _changes(before, [state for _, state in mine])
+            mail = kinds.GroupChanged(
+                recipient=recipient, group=info, sequence=sequence, changes=changes, **extra
+            )
+            kind = "update"
+        self._queue(mail, kind=kind, not_after=not_after, **who)
 
     def waiting_list(self, person: Participant) -> None:
         """Tell a person once that they are on the waiting list."""
@@ -357,8 +387,15 @@ class Planner:
         old_groups = _groups(self.session, previous) if previous is not None else groups
         placed = {m.participant_id: g for g in groups for m in g.members}
         was = {m.participant_id: g for g in old_groups for m in g.members}
-        led = {m.id: g for g in groups for m in g.moderators}
-        led_before = {m.id: g for g in old_groups for m in g.moderators}
+        led: dict[int, list[Group]] = {}
+        led_before: dict[int, list[Group]] = {}
+        for g in groups:
+            for m in g.moderators:
+                led.setdefault(m.id, []).append(g)
+        for g in old_groups:
+            for m in g.moderators:
+                led_before.setdefault(m.id, []).append(g)
+        rosters = {g.id: _roster(g) for g in groups}
         people = self.session.scalars(
             select(Participant)
             .where(Participant.round_id == self.round.id)
@@ -366,14 +403,16 @@ class Planner:
         )
         for person in people:
             group = placed.get(person.id) if person.status != RegistrationStatus.WITHDRAWN else None
-            self.sync_holder(person, group, old_group=was.get(person.id))
+            old = was.get(person.id)
+            self.sync_holder(person, [group] if group else [], old_groups=[old] if old else [])
         for moderator in self.session.scalars(
             select(Moderator).where(Moderator.round_id == self.round.id).order_by(Moderator.id)
         ):
-            group = led.get(moderator.id)
-            roster = _roster(group) if group is not None else None
             self.sync_holder(
-                moderator, group, old_group=led_before.get(moderator.id), roster=roster
+                moderator,
+                led.get(moderator.id, []),
+                old_groups=led_before.get(moderator.id, []),
+                rosters=rosters,
             )
         if run is not None:
             for entry in self.session.scalars(
