@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from email import message_from_bytes, policy
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +12,13 @@ from vekl.store.models import Group, Participant, RegistrationStatus
 
 from .conftest import BEFORE, BERLIN, World
 from .replay import ClientCalendar
+
+
+def text_of(payload: bytes) -> str:
+    message = message_from_bytes(payload, policy=policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
 
 
 def expected(group: Group | None) -> set[tuple[object, object, str]]:
@@ -201,3 +209,30 @@ def test_a_new_working_language_alone_sends_nothing(world: World, db: Session) -
     group_of(world, "g1").language = "en"
     db.flush()
     assert notify.resync_round(db, world.round, settings=world.settings, now=BEFORE) == []
+
+
+def test_people_without_a_link_get_one_and_keep_it(world: World, db: Session) -> None:
+    from vekl.services import tokens
+
+    mon, wed, sat = first_grouping(world)
+    person = mon[0]
+    invitation = text_of(world.mails_to(person.email)[0].payload)
+    assert "https://vekl.konstanz.example/me/" in invitation
+    token = invitation.split("https://vekl.konstanz.example/me/", 1)[1][:43]
+    assert tokens.participant_for(db, token).id == person.id
+    mods = world.moderators
+    world.publish(
+        {
+            "g1": ("mon", mon[1:], [mods[0]]),
+            "g2": ("wed", [*wed, person], [mods[1]]),
+            "g3": ("sat", sat, [mods[2]]),
+        },
+    )
+    later = [text_of(m.payload) for m in world.mails_to(person.email)[1:]]
+    assert later and all("/me/" not in text for text in later)
+    assert tokens.participant_for(db, token).id == person.id
+    # No calendar file ever carries the link.
+    from .replay import calendar_part
+
+    for mail in world.mails_to(person.email):
+        assert b"/me/" not in (calendar_part(mail.payload) or b"")

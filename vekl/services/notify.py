@@ -23,7 +23,7 @@ from notifications import kinds
 from notifications.identifiers import make_message_id
 from notifications.messages import render_mail
 from notifications.models import Evening, GroupInfo, Programme, Recipient, RosterMember
-from vekl.services import outbox
+from vekl.services import links, outbox, tokens
 from vekl.services.calendar_ids import moderator_evening_uid, participant_evening_uid
 from vekl.services.matching_runs import Publication
 from vekl.services.placements import published_run
@@ -45,6 +45,24 @@ from vekl.store.models import Session as EveningRow
 
 # Builds a personal self-service link for a participant, when the application can.
 LinkMaker = Callable[[Session, Participant], str | None]
+
+
+def link_if_missing(settings: Settings) -> LinkMaker:
+    """A link for people who never got one (imported from paper forms).
+
+    Only token hashes are stored, so a link cannot be repeated, only replaced; replacing
+    would break the link in every earlier mail. People who registered online keep the
+    link from their confirmation mail, and can ask for it again on the website.
+    """
+
+    def make(session: Session, person: Participant) -> str | None:
+        if person.token_hash is not None:
+            return None
+        token = tokens.issue(person)
+        session.flush()
+        return links.self_service_url(settings, token)
+
+    return make
 
 
 def programme(settings: Settings) -> Programme:
@@ -123,6 +141,10 @@ class Planner:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     link_for: LinkMaker | None = None
     queued: list[OutboxMail] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.link_for is None:
+            self.link_for = link_if_missing(self.settings)
 
     @property
     def programme(self) -> Programme:
