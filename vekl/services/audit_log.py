@@ -20,5 +20,5 @@ class AuditPage:
 
 def page(session: Session, slug: str | None = None, limit: int = 500) -> AuditPage:
     round = rounds.get_round(session, slug) if slug else None
-    names = dict(session.execute(select(Round.id, Round.slug)).tuples().all())
+    names = {round_id: slug for round_id, slug in session.execute(select(Round.id, Round.slug))}
     return AuditPage(round, audit.entries(session, round, limit=limit), names)

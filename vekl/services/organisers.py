@@ -122,7 +122,8 @@ def _check_lock(session: Session, account: str, client: str, now: datetime) -> N
         raise LoginLocked(guesses.window_start(now) + guesses.WINDOW - now)
 
 
-def _new_session(session: Session, organiser: Organiser, now: datetime) -> NewSession:
+def start_session(session: Session, organiser: Organiser, now: datetime) -> NewSession:
+    """A new browser session for an organiser whose password was checked."""
     token = secrets.token_urlsafe(32)
     row = OrganiserSession(
         token_hash=_token_hash(token),
@@ -153,7 +154,7 @@ def login(
     if _hasher.check_needs_rehash(organiser.password_hash):
         organiser.password_hash = _hasher.hash(password)
     organiser.last_login_at = now
-    new = _new_session(session, organiser, now)
+    new = start_session(session, organiser, now)
     audit.record(session, _actor(organiser), "organiser.login", subject=f"organiser:{organiser.id}")
     return new
 
