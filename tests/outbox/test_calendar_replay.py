@@ -205,7 +205,7 @@ def test_a_moderator_leading_two_series_gets_a_roster_and_evenings_for_each(worl
 
 
 def test_a_new_working_language_alone_sends_nothing(world: World, db: Session) -> None:
-    mon, _, _ = first_grouping(world)
+    first_grouping(world)
     group_of(world, "g1").language = "en"
     db.flush()
     assert notify.resync_round(db, world.round, settings=world.settings, now=BEFORE) == []

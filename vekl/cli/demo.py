@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import typer
 
-from vekl.cli.context import console, settings, unit_of_work
+from vekl.cli.context import console, sessions, settings, unit_of_work
 from vekl.cli.rounds import print_round
-from vekl.services import csv_import, rounds
+from vekl.services import csv_import, mail_dispatch, matching_runs, notify, registrations, rounds
 from vekl.services.audit import cli_actor
+from vekl.settings import Settings
 from vekl.store import migrate
 
 EXAMPLE = "konstanz-mai"
+DEMO_TIME_LIMIT = 10.0
+DROPOUT_REASON = "demo: cannot come after all"
 
 
 def _default_examples() -> Path:
@@ -54,3 +58,45 @@ def demo(
     with unit_of_work() as session:
         round = rounds.load_round_tree(session, EXAMPLE)
         print_round(round, rounds.status_counts(session, round))
+    _match_publish_send(config, rematch=False, step=5)
+    with unit_of_work() as session:
+        round = rounds.get_round(session, EXAMPLE)
+        dropped = registrations.drop_out_first_placed(session, round, 2, actor, DROPOUT_REASON)
+        notify.resync_round(session, round, settings=config)
+        console.print(f"8. {len(dropped)} participants dropped out; their evenings were cancelled")
+    _match_publish_send(config, rematch=True, step=9)
+    console.rule("done")
+    console.print(
+        f"The mails are in {config.mail_dir.resolve()} (one .eml file each; open them in a "
+        "mail program, the calendar files are attached)."
+    )
+
+
+def _match_publish_send(config: Settings, *, rematch: bool, step: int) -> None:
+    word = "rematch" if rematch else "matching"
+    with unit_of_work() as session:
+        round = rounds.get_round(session, EXAMPLE)
+        run_id = matching_runs.start_run(
+            session, round, actor=cli_actor(), time_limit=DEMO_TIME_LIMIT, rematch=rematch
+        ).id
+    console.print(f"{step}. {word}: solving for up to {DEMO_TIME_LIMIT:.0f} s ...")
+    matching_runs.execute_run(sessions(), run_id)
+    with unit_of_work() as session:
+        run = matching_runs.get_run(session, run_id)
+        console.print(
+            f"   run {run.id}: {run.placed} placed in {len(run.groups)} groups, "
+            f"{run.waitlisted} on the waiting list, {run.moves or 0} moved "
+            f"(solver: {run.solver_status})"
+        )
+        changes = matching_runs.run_changes(run)
+        if changes is not None:
+            console.print(changes.text(), highlight=False)
+        publication = matching_runs.publish(session, run, cli_actor())
+        queued = notify.publication_mails(session, publication, settings=config)
+        kinds = Counter(mail.kind for mail in queued)
+        console.print(
+            f"{step + 1}. published; queued "
+            + (", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "no mails")
+        )
+    result = mail_dispatch.dispatch_all(sessions(), mail_dispatch.transport_for(config))
+    console.print(f"{step + 2}. {result.sent} mails sent to {config.mail_dir}")

@@ -201,3 +201,37 @@ def get_participant(session: Session, round: Round, participant_id: int) -> Part
     if found is None or found.round_id != round.id:
         raise NotFound(f"no registration {participant_id} in round {round.slug!r}")
     return found
+
+
+def withdraw(
+    session: Session, round: Round, participant: Participant, reason: str, actor: str
+) -> None:
+    """Mark someone as dropped out; the next rematch frees their place.
+
+    The caller tells the person (``notify.resync_round``) in the same transaction.
+    """
+    if participant.status is RegistrationStatus.WITHDRAWN:
+        return
+    previous = participant.status
+    participant.status = RegistrationStatus.WITHDRAWN
+    participant.withdrawn_at = datetime.now(UTC)
+    participant.withdrawn_reason = reason[:500]
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "registration.withdraw",
+        round=round,
+        subject=f"participant:{participant.id}",
+        previous_status=previous.value,
+    )
+
+
+def drop_out_first_placed(
+    session: Session, round: Round, count: int, actor: str, reason: str
+) -> list[Participant]:
+    """The demo's dropouts: the first ``count`` placed people, in registration order."""
+    placed = list_registrations(session, round, status=RegistrationStatus.PLACED)[:count]
+    for person in placed:
+        withdraw(session, round, person, reason, actor)
+    return placed
