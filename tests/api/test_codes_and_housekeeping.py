@@ -7,6 +7,7 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,11 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from api import create_app
+from api.app import _housekeeping as housekeeping
 from vekl.cli import app as cli
 from vekl.cli import context
-from vekl.services import guesses, letter_codes, online_registration
-from vekl.settings import get_settings
-from vekl.store.models import GuessCounter, InvitationCode, Participant, Round
+from vekl.services import guesses, letter_codes, online_registration, rounds
+from vekl.settings import Settings, get_settings
+from vekl.store import migrate
+from vekl.store.db import transaction
+from vekl.store.models import GuessCounter, InvitationCode, Participant, Role, Round
 
 from .conftest import EXAMPLE, SECRET, citizen_form, newcomer_form, settle
 
@@ -141,3 +146,29 @@ def test_moderator_links_and_purge_commands(cli_database: Path) -> None:
     purge = runner.invoke(cli, ["registrations", "purge-pending"])
     assert purge.exit_code == 0 and "Removed 0" in purge.output
     assert runner.invoke(cli, ["serve", "--help"]).exit_code == 0
+
+
+def test_the_served_app_purges_unconfirmed_registrations(tmp_path: Path) -> None:
+    """The hourly task of ``vekl serve`` runs the same purge in a transaction of its own."""
+    url = f"sqlite:///{tmp_path / 'housekeeping.sqlite3'}"
+    migrate.upgrade(url)
+    app = create_app(Settings(environment="test", database_url=url, secret_key=SECRET))
+    with transaction(app.state.sessions) as session:
+        spec = rounds.load_round_file(EXAMPLE / "round.toml")
+        round = rounds.create_round(session, spec, ZoneInfo("Europe/Berlin"), "test")
+        for age, email in ((8, "old@example.org"), (1, "new@example.org")):
+            session.add(
+                Participant(
+                    round_id=round.id,
+                    role=Role.NEWCOMER,
+                    first_name="P",
+                    last_name="Q",
+                    email=email,
+                    languages=["de"],
+                    created_at=datetime.now(UTC) - timedelta(days=age),
+                )
+            )
+    housekeeping(app)
+    with app.state.sessions() as session:
+        assert list(session.scalars(select(Participant.email))) == ["new@example.org"]
+    app.state.engine.dispose()

@@ -167,10 +167,7 @@ def register_online(
             now=moment,
         )
         code = checked.row
-    existing = registrations.find_by_email(session, round, data.email)
-    if existing is not None:
-        _remind(session, settings, existing, moment)
-        return
+    # An address already registered in this round is answered with a mail, not a second row.
     outcome = registrations.register(
         session,
         round,
