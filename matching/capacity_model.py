@@ -1,10 +1,8 @@
-"""Series-level relaxation for large pools: which series each component goes to, and how
-many groups each series opens.
+"""Series-level relaxation for large pools: an upper bound on how many can be placed.
 
 Group-level rules are summed over a series' groups (sizes, newcomer share, origin limit,
 moderators), which every valid grouping satisfies, so the optimum of this model bounds the
-placement of any grouping from above; and its assignment splits a national pool into
-independent per-series problems small enough for the exact model.
+placement of any grouping from above, for pools too large for the exact model.
 """
 
 from __future__ import annotations
@@ -22,8 +20,6 @@ from matching.search import new_solver, stop_watch
 @dataclass(frozen=True)
 class CapacityResult:
     status: str
-    # Component -> series, for the components the relaxation places.
-    series_of: dict[int, int]
     # Upper bound on the priority-weighted placement, and on the number of people placed.
     bound: float | None
     placed_bound: int | None
@@ -182,49 +178,19 @@ class CapacityModel:
         for s, count in locked_per_series.items():
             self.model.add(self.groups[s] >= count)
 
-    def stays_in_previous_series(self) -> cp_model.LinearExpr:
-        instance = self.instance
-        variables, weights = [], []
-        for c in self.components:
-            for i in instance.components[c].members:
-                previous = instance.previous_group_of.get(i)
-                if previous is not None:
-                    s = instance.previous[previous].series
-                    if s in self.assign[c]:
-                        variables.append(self.assign[c][s])
-                        weights.append(1)
-        return cp_model.LinearExpr.weighted_sum(variables, weights)
-
     def solve(self, *, time_limit: float, workers: int, stop: Callable[[], bool]) -> CapacityResult:
-        """Maximise placement; with a previous grouping, then keep people in their series."""
         self.model.maximize(self.placement)
-        solver = new_solver(time_limit * (0.7 if self.instance.has_previous else 1.0), workers)
+        solver = new_solver(time_limit, workers)
         with stop_watch(solver, stop):
             status = solver.solve(self.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return CapacityResult(solver.status_name(status).lower(), {}, None, None)
+            return CapacityResult(solver.status_name(status).lower(), None, None)
         bound = solver.best_objective_bound
         available = [0] * len(self.weights)
         for c in self.components:
             for i in self.instance.components[c].members:
                 available[self.instance.people[i].level] += 1
         placed_bound = count_bound(bound, self.weights, available)
-        if self.instance.has_previous:
-            self.model.add(self.placement >= round(solver.objective_value))
-            self.model.maximize(self.stays_in_previous_series())
-            for options in self.assign.values():
-                for var in options.values():
-                    self.model.add_hint(var, solver.boolean_value(var))
-            second = new_solver(time_limit * 0.3, workers)
-            with stop_watch(second, stop):
-                if second.solve(self.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                    solver = second
-        series_of = {
-            c: s
-            for c, options in self.assign.items()
-            for s, var in options.items()
-            if solver.boolean_value(var)
-        }
         return CapacityResult(
-            "optimal" if status == cp_model.OPTIMAL else "feasible", series_of, bound, placed_bound
+            "optimal" if status == cp_model.OPTIMAL else "feasible", bound, placed_bound
         )

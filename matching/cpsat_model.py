@@ -108,6 +108,13 @@ class GroupingModel:
             [len(instance.components[c].members) for c in self.x],
         )
         self.moves, self.moderator_changes = self._moves_terms()
+        # Member moves first; moderator changes only break ties between equal moves.
+        previous_leads = sum(
+            len(instance.previous[slot.previous].moderators)
+            for slot in sub.slots
+            if slot.previous is not None
+        )
+        self.changes = self.moves * (previous_leads + 1) + self.moderator_changes
 
     # -- variables ---------------------------------------------------------------------------
 

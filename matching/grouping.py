@@ -70,9 +70,16 @@ class Grouping:
         mix = self.pool(instance)
         return sum((mix.deviation(g) for g in self.profiles(instance)), Fraction(0))
 
-    def key(self, instance: Instance) -> tuple[tuple[int, ...], int, Fraction]:
-        """Larger is better."""
-        return (self.placement(instance), -self.moves(instance), -self.deviation(instance))
+    def key(self, instance: Instance) -> tuple[tuple[int, ...], tuple[int, ...], Fraction]:
+        """Larger is better: the objectives in the order they rank. With a previous grouping
+        a member stays unless the hard rules force a move, so fewer moves rank before more
+        people placed; otherwise placement comes first (moves are then always 0)."""
+        placement = self.placement(instance)
+        stays = (-self.moves(instance),)
+        balance = -self.deviation(instance)
+        if instance.has_previous:
+            return (stays, placement, balance)
+        return (placement, stays, balance)
 
     def ids(self, instance: Instance) -> list[str]:
         """Public ids, aligned with ``groups``. Groups that keep a previous group keep its id;

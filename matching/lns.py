@@ -3,9 +3,10 @@
 A neighbourhood is every group of a few series plus the waitlisted people who could join
 them; everything else stays as it is. Within one series no rule links its groups to the rest
 (a moderator leads at most one group *per series*; people are in one group at most), so the
-neighbourhood is a complete problem of its own, solved exactly in two stages (placement,
-then moves) by the same :class:`~matching.cpsat_model.GroupingModel` that solves whole city
-rounds. The whole problem is the neighbourhood of all series.
+neighbourhood is a complete problem of its own, solved exactly in stages (moves when there
+is a previous grouping, then placement) by the same model that solves whole city rounds
+(:class:`~matching.cpsat_model.GroupingModel`). The whole problem is the neighbourhood of
+all series.
 """
 
 from __future__ import annotations
@@ -15,10 +16,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ortools.sat.python import cp_model
+
 from matching.cpsat_model import GroupingModel, Slot, SubProblem
+from matching.feasibility import group_faults
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
 from matching.search import SolutionHook, StageResult, run_stage
+
+# The least time worth giving one neighbourhood solve (model building and presolve).
+MIN_STEP = 0.3
 
 
 @dataclass
@@ -65,9 +72,10 @@ def neighbourhood(
 @dataclass(frozen=True)
 class Staged:
     grouping: Grouping
-    placement: StageResult
+    # The stage results (None: the stage did not run or found nothing).
+    placement: StageResult | None
     moves: StageResult | None
-    # The model, with the placement (and moves) reached added as constraints.
+    # The model, with the values the stages reached added as constraints.
     model: GroupingModel
 
 
@@ -80,56 +88,47 @@ def solve_neighbourhood(
     stop: Callable[[], bool],
     on_solution: SolutionHook | None = None,
     on_stage: Callable[[str], None] | None = None,
-    placement_share: float = 0.6,
     first_improvement: bool = False,
 ) -> Staged | None:
-    """Maximise placement, then (with a previous grouping) minimise moves keeping that
-    placement. Returns the neighbourhood's best part, or None if no solution was found."""
+    """Optimise the neighbourhood lexicographically: without a previous grouping, placement;
+    with one, first moves (a member stays in their previous group unless the hard rules force
+    a move), then placement among the groupings with that few moves. Each stage keeps what
+    the one before reached. None if no solution was found at all."""
     deadline = time.monotonic() + time_limit
     model = GroupingModel(instance, part.sub)
-    incumbent = Grouping(part.inside)
-    if on_stage is not None:
-        on_stage("placement")
-    first = run_stage(
-        model,
-        model.placement,
-        maximize=True,
-        time_limit=time_limit * (placement_share if instance.has_previous else 1.0),
-        workers=workers,
-        hint=incumbent,
-        stop=stop,
-        on_solution=on_solution,
-        first_improvement=first_improvement,
-    )
-    if first.grouping is None or first.value is None:
+    stages: list[tuple[str, cp_model.LinearExpr, bool]] = []
+    if instance.has_previous:
+        stages.append(("moves", model.changes, False))
+    stages.append(("placement", model.placement, True))
+    hint = Grouping(part.inside)
+    results: dict[str, StageResult] = {}
+    for k, (name, objective, maximize) in enumerate(stages):
+        if on_stage is not None:
+            on_stage(name)
+        left = deadline - time.monotonic()
+        result = run_stage(
+            model,
+            objective,
+            maximize=maximize,
+            time_limit=left if k == len(stages) - 1 else left * 0.5,
+            workers=workers,
+            hint=hint,
+            stop=stop,
+            on_solution=on_solution,
+            first_improvement=first_improvement,
+        )
+        if result.grouping is None or result.value is None:
+            break
+        results[name] = result
+        hint = result.grouping
+        reached = round(result.value)
+        model.model.add(objective >= reached if maximize else objective <= reached)
+    if not results:
         return None
-    result = Staged(first.grouping, first, None, model)
-    if not instance.has_previous:
-        return result
-    if on_stage is not None:
-        on_stage("moves")
-    model.model.add(model.placement >= round(first.value))
-    # Member moves first; moderator changes only break ties.
-    most_moderators = sum(
-        len(instance.previous[slot.previous].moderators)
-        for slot in part.sub.slots
-        if slot.previous is not None
-    )
-    second = run_stage(
-        model,
-        model.moves * (most_moderators + 1) + model.moderator_changes,
-        maximize=False,
-        time_limit=deadline - time.monotonic(),
-        workers=workers,
-        hint=first.grouping,
-        stop=stop,
-    )
-    if second.grouping is not None:
-        return Staged(second.grouping, first, second, model)
-    return result
+    return Staged(hint, results.get("placement"), results.get("moves"), model)
 
 
-def improve_placement(
+def improve(
     instance: Instance,
     incumbent: Grouping,
     *,
@@ -140,15 +139,47 @@ def improve_placement(
     seed: int = 0,
     step_limit: float = 1.0,
 ) -> Grouping:
-    """Try to seat waitlisted people by re-solving the series they can attend, alone, in
-    pairs, or with a series their groups' members could move to; keep every result that
-    places more (by priority) or, placing as many, moves fewer. Stops when every such
-    neighbourhood has been tried since the last improvement."""
+    """Re-solve series neighbourhoods and keep every result that the objectives rank higher
+    in placement or moves (see :meth:`Grouping.key`).
+
+    First a sweep solves, once each, every series with something to do (people waiting who
+    could attend it, previous members who are not back in their group); then neighbourhoods
+    are drawn at random around the people still waiting: a series they can attend, a pair of
+    them, or one of them with a series that members of its groups could move to (making
+    room). Stops when every such neighbourhood has been tried since the last improvement."""
     rng = random.Random(seed)
-    tried: set[tuple[int, ...]] = set()
     best, best_key = incumbent, incumbent.key(instance)
+
+    def attempt(series: tuple[int, ...], waiting: list[int], quick: bool) -> bool:
+        nonlocal best, best_key
+        part = neighbourhood(instance, best, series, waiting)
+        staged = solve_neighbourhood(
+            instance,
+            part,
+            time_limit=min(step_limit, deadline - time.monotonic()),
+            workers=workers,
+            stop=stop,
+            first_improvement=quick,
+        )
+        if staged is None:
+            return False
+        candidate = part.merge(staged.grouping)
+        key = candidate.key(instance)
+        if key[:2] <= best_key[:2]:
+            return False
+        best, best_key = candidate, key
+        on_improve(best)
+        return True
+
+    waiting, _ = _options(instance, best)
+    for series in _sweep(instance, best, waiting):
+        if time.monotonic() >= deadline - 0.05 or stop():
+            return best
+        if attempt(series, waiting, quick=False):
+            waiting, _ = _options(instance, best)
+
+    tried: set[tuple[int, ...]] = set()
     options: list[tuple[int, ...]] = []
-    waiting: list[int] = []
     stale = True
     while time.monotonic() < deadline - 0.05 and not stop():
         if stale:
@@ -159,25 +190,26 @@ def improve_placement(
             break
         series = options[rng.randrange(len(options))]
         tried.add(series)
-        part = neighbourhood(instance, best, series, waiting)
-        staged = solve_neighbourhood(
-            instance,
-            part,
-            time_limit=min(step_limit, deadline - time.monotonic()),
-            workers=workers,
-            stop=stop,
-            first_improvement=True,
-        )
-        if staged is None:
-            continue
-        candidate = part.merge(staged.grouping)
-        key = candidate.key(instance)
-        if key[:2] > best_key[:2]:
-            best, best_key = candidate, key
+        if attempt(series, waiting, quick=True):
             tried.clear()
             stale = True
-            on_improve(best)
     return best
+
+
+def _sweep(instance: Instance, grouping: Grouping, waiting: list[int]) -> list[tuple[int, ...]]:
+    """Series with people waiting who could attend them or with previous members not back in
+    their previous group, most such people first."""
+    work: dict[int, int] = {}
+    for c in waiting:
+        for s in instance.component_series[c]:
+            work[s] = work.get(s, 0) + len(instance.components[c].members)
+    present = {d.previous: d for d in grouping.groups if d.previous is not None}
+    for i, g in instance.previous_group_of.items():
+        draft = present.get(g)
+        if draft is None or i not in draft.members:
+            s = instance.previous[g].series
+            work[s] = work.get(s, 0) + 1
+    return [(s,) for s in sorted(work, key=lambda s: (-work[s], s))]
 
 
 def _options(instance: Instance, grouping: Grouping) -> tuple[list[int], list[tuple[int, ...]]]:
@@ -205,3 +237,77 @@ def _options(instance: Instance, grouping: Grouping) -> tuple[list[int], list[tu
                 tuple(sorted((s, other))) for other in reach.get(s, ()) if other not in series
             )
     return waiting, sorted(options)
+
+
+def rematch_by_series(
+    instance: Instance,
+    *,
+    deadline: float,
+    workers: int,
+    stop: Callable[[], bool],
+) -> Grouping | None:
+    """A rematch solved series by series from the previous groups as they are after the
+    dropouts: each series keeps its previous members where the rules allow, with the fewest
+    moves, then seats people waiting (and people an earlier series had to let go). A series
+    not solved in time keeps its previous groups that still keep every rule. None if a
+    locked group could not be completed."""
+    raw = [
+        Draft(g.series, g.language, g.moderators, list(g.members), g.index, g.locked)
+        for g in instance.previous
+    ]
+    placed: set[int] = set()
+    groups: list[Draft] = []
+    order = sorted(
+        {d.series for d in raw},
+        key=lambda s: (-sum(len(d.members) for d in raw if d.series == s), s),
+    )
+    order += [s.index for s in instance.series if s.index not in order]
+    for k, s in enumerate(order):
+        later = set(order[k:])
+        waiting = [
+            c.index
+            for c in instance.components
+            if instance.component_series[c.index]
+            and c.index not in placed
+            and not _previous_member_of(instance, c.index, later)
+        ]
+        # The previous groups that still keep every rule are the starting point (a feasible
+        # hint); the members of the others are free to be placed anew.
+        inside = [d for d in raw if d.series == s]
+        valid = [d for d in inside if not _faults(instance, d, placed)]
+        loose = {
+            instance.component_of[i] for d in inside if d not in valid for i in d.members
+        } - placed
+        staged = None
+        if time.monotonic() < deadline and not stop():
+            part = neighbourhood(instance, Grouping(valid), [s], [*waiting, *sorted(loose)])
+            staged = solve_neighbourhood(
+                instance,
+                part,
+                time_limit=max(MIN_STEP, (deadline - time.monotonic()) / (len(order) - k)),
+                workers=workers,
+                stop=stop,
+            )
+        if staged is None and any(d.locked for d in inside if d not in valid):
+            return None
+        solved = staged.grouping.groups if staged is not None else valid
+        groups += solved
+        placed |= {instance.component_of[i] for d in solved for i in d.members}
+    return Grouping(groups)
+
+
+def _faults(instance: Instance, draft: Draft, placed: set[int]) -> bool:
+    if any(instance.component_of[i] in placed for i in draft.members):
+        return True
+    return bool(
+        group_faults(instance, draft.series, draft.language, draft.moderators, draft.members)
+    )
+
+
+def _previous_member_of(instance: Instance, c: int, series: set[int]) -> bool:
+    """Whether a member of the component was in a previous group of one of these series."""
+    for i in instance.components[c].members:
+        g = instance.previous_group_of.get(i)
+        if g is not None and instance.previous[g].series in series:
+            return True
+    return False

@@ -131,10 +131,26 @@ def decide(instance: Instance, *, time_limit: float, stop: Callable[[], bool]) -
         return LockedVerdict("feasible", model.read(solver), [])
     if status == cp_model.INFEASIBLE:
         core = set(solver.sufficient_assumptions_for_infeasibility())
+        core = _minimise(model, core, time_limit)
         return LockedVerdict("infeasible", None, _explain(instance, model, core))
     return LockedVerdict(
         "unknown", None, ["the locked groups could not be checked within the time limit"]
     )
+
+
+def _minimise(model: GroupingModel, core: set[int], time_limit: float) -> set[int]:
+    """Drop every assumption the conflict does not need (locked groups first, so that the
+    explanation names as few groups as it can, then rule families)."""
+    literals = {v.index: v for v in [*model.keep_locked.values(), *model.switches.values()]}
+    model.model.clear_objective()  # type: ignore[no-untyped-call]
+    kept = [index for index in literals if index in core]
+    for index in list(kept):
+        trial = [k for k in kept if k != index]
+        model.model.clear_assumptions()
+        model.model.add_assumptions([literals[k] for k in trial])
+        if new_solver(time_limit, 1).solve(model.model) == cp_model.INFEASIBLE:
+            kept = trial
+    return set(kept)
 
 
 def _explain(instance: Instance, model: GroupingModel, core: set[int]) -> list[str]:
@@ -150,7 +166,8 @@ def _explain(instance: Instance, model: GroupingModel, core: set[int]) -> list[s
         names = ", ".join(g.id for g in groups)
         rules = ", ".join(sorted({_FAMILY_TEXT[f] for f in families})) or "the rules"
         return [f"locked groups {names} cannot all be kept ({rules}): they need the same people"]
-    return [_family_text(instance, groups[0], family) for family in families] or [
+    texts = [_family_text(instance, groups[0], family) for family in families]
+    return list(dict.fromkeys(texts)) or [
         f"locked group {groups[0].id} cannot be kept with the people who can join it"
     ]
 

@@ -12,9 +12,17 @@ Fields beyond the contract, all optional on input:
 - participants' ``gender``, ``age_band``, ``district``, ``origin`` default to null, their
   ``needs``, ``together`` and ``apart`` to empty lists, ``priority`` to 0.
 
-Extra fields on output: ``bound.placed`` (an upper bound on how many can be placed),
-``proven`` (which of the three objectives were proven optimal) and ``explanation`` (why an
-``infeasible`` problem is infeasible).
+Extra fields on output: ``bound.placed`` (an upper bound on how many can be placed; with a
+previous grouping, among groupings with no more moves), ``proven`` (which objectives were
+proven optimal, each given what the objectives ranked before it reached) and
+``explanation`` (why an ``infeasible`` problem is infeasible).
+
+Objective order. Without ``previous``: placement by priority, then balance. With
+``previous``, the contract's "a member stays in their previous group unless the hard rules
+force a move" is taken literally: fewest moves (moving to the waitlist counts) rank first,
+so nobody is moved just to seat someone from the waitlist; then placement; then balance.
+``bound.imbalance`` is a lower bound on the imbalance of any grouping of the same people
+into groups of the same sizes and series (exact when ``proven.imbalance``).
 """
 
 from __future__ import annotations

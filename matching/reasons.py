@@ -11,7 +11,7 @@ often, in words an organiser can act on.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 from matching.feasibility import group_faults
@@ -64,12 +64,11 @@ def _names(items: list[str]) -> str:
 
 def _component_reason(context: _Context, c: int) -> str:
     instance, grouping = context.instance, context.grouping
-    component = instance.components[c]
-    members = list(component.members)
+    members = list(instance.components[c].members)
     series = list(instance.component_series[c])
     series_names = _names([instance.series[s].id for s in series])
-    blockers: Counter[int] = Counter()
-    details: dict[int, str] = {}
+    # Per blocking rule: the groups with room where it blocks them.
+    blocked: dict[int, list[int]] = {}
     full: list[int] = []
     for s in series:
         for k in context.by_series[s]:
@@ -85,62 +84,63 @@ def _component_reason(context: _Context, c: int) -> str:
                     f"group {context.ids[k]} could take them, but the search ended before it "
                     "found that place"
                 )
-            for fault in faults:
-                blockers[fault.rule] += 1
-                details.setdefault(fault.rule, _fault_detail(context, c, k, fault.rule))
+            for rule in dict.fromkeys(f.rule for f in faults):
+                blocked.setdefault(rule, []).append(k)
     new_group = _new_group_obstacle(context, c, series)
-    groups_exist = any(context.by_series[s] for s in series)
-    if not groups_exist:
+    if not any(context.by_series[s] for s in series):
         return new_group or f"no group could be formed on {series_names}"
-    suffix = f", and {new_group}" if new_group else ""
-    if not blockers:
+    suffix = f"; and no new group can open: {new_group}" if new_group else ""
+    if not blocked:
         priority = _priority_note(context, c, full)
         if all(len(context.by_series[s]) >= instance.series[s].max_groups for s in series):
             return f"no series they can attend has room: all groups on {series_names} are full" + (
                 priority
             )
-        return f"all groups in the series they can attend ({series_names}) are full{priority}" + (
-            suffix
+        return f"all groups in the series they can attend ({series_names}) are full" + (
+            priority + suffix
         )
-    rule, _ = blockers.most_common(1)[0]
-    return details[rule] + suffix
+    rule = max(blocked, key=lambda r: (len(blocked[r]), -r))
+    return _fault_detail(context, c, blocked[rule], rule) + suffix
 
 
-def _fault_detail(context: _Context, c: int, k: int, rule: int) -> str:
+def _fault_detail(context: _Context, c: int, groups: list[int], rule: int) -> str:
     instance = context.instance
-    draft = context.grouping.groups[k]
-    series = instance.series[draft.series].id
+    drafts = [context.grouping.groups[k] for k in groups]
+    where = _names(list(dict.fromkeys(instance.series[d.series].id for d in drafts)))
     members = instance.components[c].members
     if rule == 3:
         share = f"{float(instance.share_low):.0%} to {float(instance.share_high):.0%}"
         role = "newcomers" if instance.people[members[0]].newcomer else "citizens"
         return (
-            f"the groups with room on {series} already have as many {role} as the newcomer "
+            f"the groups with room on {where} already have as many {role} as the newcomer "
             f"share ({share}) allows"
         )
     if rule == 6:
+        languages = _names(sorted({d.language for d in drafts}))
         return (
-            f"nobody in the groups with room on {series} shares a language with them and "
-            f"speaks the group's language ({draft.language})"
+            f"nobody in the groups with room on {where} shares a language with them and "
+            f"speaks the group's language ({languages})"
         )
     if rule == 7:
-        origin = instance.people[members[0]].origin
+        origins = _names(sorted({o for i in members if (o := instance.people[i].origin)}))
         return (
-            f"the groups with room on {series} already have {instance.max_same_origin} "
-            f"members from {origin}"
+            f"the groups with room on {where} already have {instance.max_same_origin} "
+            f"members from {origins}"
         )
     if rule == 9:
         clash = sorted(
-            instance.people[j].id
-            for i in members
-            for j in instance.apart.get(i, frozenset())
-            if j in draft.members
+            {
+                instance.people[j].id
+                for d in drafts
+                for i in members
+                for j in instance.apart.get(i, frozenset())
+                if j in d.members
+            }
         )
         who = _names(clash) or "someone they must be kept apart from"
-        return f"{who}, whom they must be kept apart from, is in the group with room on {series}"
-    if rule == 2:
-        return f"they and their companions need {len(members)} places together on {series}"
-    return f"group {context.ids[k]} on {series} cannot take them (rule {rule})"
+        return f"{who}, whom they must be kept apart from, is in the groups with room on {where}"
+    ids = _names([context.ids[k] for k in groups])
+    return f"groups {ids} on {where} cannot take them (rule {rule})"
 
 
 def _new_group_obstacle(context: _Context, c: int, series: list[int]) -> str | None:

@@ -4,10 +4,11 @@ The order of work:
 
 1. Locked previous groups are checked first: they alone can make a problem infeasible.
 2. The greedy constructor gives a valid grouping at once; it is the fallback from here on.
-3. Placement, then moves, are optimised exactly: for a city round in one CP-SAT model of the
-   whole problem; for larger pools, a series-level relaxation first assigns people to series
-   (and bounds the placement), each series is then solved exactly on its own, and
-   neighbourhoods of one or two series are re-solved to seat waitlisted people.
+3. Placement and moves are optimised exactly on neighbourhoods of one or two series (each
+   a complete problem of its own), first every series with work to do, then around the
+   people still waiting. For a city round the whole problem is then solved in one CP-SAT
+   model, which proves (or bounds) the result; for larger pools a series-level relaxation
+   bounds the placement.
 4. Balance: exactly in CP-SAT for very small rounds, otherwise by local search that keeps the
    people placed and everyone who stays in their previous group where they are.
 5. The result is checked by the independent checker, and every waitlisted person gets a
@@ -30,7 +31,13 @@ from matching.feasibility import group_faults
 from matching.greedy import fill, greedy
 from matching.grouping import Grouping
 from matching.instance import Instance
-from matching.lns import Staged, improve_placement, neighbourhood, solve_neighbourhood
+from matching.lns import (
+    Staged,
+    improve,
+    neighbourhood,
+    rematch_by_series,
+    solve_neighbourhood,
+)
 from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
 from matching.polish import polish
 from matching.progress import Progress, Reporter, StopSignal, stop_checker
@@ -113,6 +120,16 @@ class _Run:
             return self._infeasible(["the locked groups could not be completed"])
         self.best = fallback
         self._report(fallback, phase="greedy")
+        if instance.has_previous:
+            self.reporter.enter("moves")
+            rebuilt = rematch_by_series(
+                instance,
+                deadline=time.monotonic() + self.remaining() * 0.4,
+                workers=self.workers,
+                stop=self.stop,
+            )
+            if rebuilt is not None:
+                self._accept(rebuilt, "moves")
 
         if self._full_model_variables() <= FULL_MODEL_VARIABLES:
             staged = self._optimise_whole()
@@ -163,7 +180,7 @@ class _Run:
     # -- placement and moves -----------------------------------------------------------------
 
     def _improve_placement(self, budget: float) -> None:
-        self.best = improve_placement(
+        self.best = improve(
             self.instance,
             self.best,
             deadline=time.monotonic() + budget,
@@ -173,8 +190,8 @@ class _Run:
         )
 
     def _optimise_whole(self) -> Staged | None:
-        """Seat waitlisted people series by series first (fast), then solve the whole
-        problem exactly from there, which also proves (or bounds) the placement."""
+        """Improve series by series first (fast), then solve the whole problem exactly from
+        there, which also proves (or bounds) the result."""
         instance = self.instance
         self.reporter.enter("placement")
         self._improve_placement(self.remaining() * 0.3)
@@ -192,14 +209,15 @@ class _Run:
         if staged is None:
             return None
         self._accept(part.merge(staged.grouping), "placement")
-        first = staged.placement
-        if first.bound is not None:
+        placement, moves = staged.placement, staged.moves
+        if placement is not None and placement.bound is not None:
             available = _people_per_level(instance, placeable)
-            self.placed_bound = count_bound(first.bound, staged.model.level_weights, available)
-        self.proven.placed = first.status == "optimal"
-        self.proven.moves = self.proven.placed and (
-            not instance.has_previous
-            or (staged.moves is not None and staged.moves.status == "optimal")
+            self.placed_bound = count_bound(placement.bound, staged.model.level_weights, available)
+        self.proven.moves = not instance.has_previous or (
+            moves is not None and moves.status == "optimal"
+        )
+        self.proven.placed = (
+            self.proven.moves and placement is not None and placement.status == "optimal"
         )
         return staged
 
@@ -212,11 +230,11 @@ class _Run:
         self.placed_bound = capacity.placed_bound
         self.reporter.update(placed_bound=self.placed_bound, force=True)
         self._improve_placement(self.remaining() * 0.5)
+        self.proven.moves = self.best.moves(instance) == 0
         if capacity.bound is not None:
             weights = CapacityModel.weights_for(instance)
             score = sum(weights[instance.people[i].level] for i in self.best.placed())
             self.proven.placed = score >= int(capacity.bound + 1e-6)
-        self.proven.moves = self.proven.placed and self.best.moves(instance) == 0
 
     # -- balance -----------------------------------------------------------------------------
 

@@ -97,3 +97,36 @@ def test_rematching_an_unchanged_grouping_moves_nobody() -> None:
     assert sorted((g.id, sorted(g.members)) for g in again.groups) == sorted(
         (g.id, sorted(g.members)) for g in first.groups
     )
+
+
+def test_locked_groups_competing_for_the_same_person_are_named_together() -> None:
+    people = citizens(4) + newcomers(2) + citizens(1, "x")
+    previous = [
+        previous_group("g1", ["c1", "c2", "n1"], "m1", locked=True),
+        previous_group("g2", ["c3", "c4", "n2"], "m2", locked=True),
+    ]
+    solution = solved(problem(people, previous=previous))
+    assert solution.status == "infeasible"
+    assert solution.explanation == [
+        "locked groups g1, g2 cannot all be kept (minimum size): they need the same people"
+    ]
+
+
+def test_locked_group_that_cannot_reach_the_newcomer_share() -> None:
+    previous = [previous_group("g1", ["c1", "c2", "c3"], "m1", locked=True)]
+    solution = solved(problem(citizens(6), previous=previous))
+    assert solution.status == "infeasible"
+    assert len(solution.explanation) == 1
+    assert "cannot reach a newcomer share between 25% and 75%" in solution.explanation[0]
+
+
+def test_locked_group_whose_moderator_is_no_longer_free() -> None:
+    previous = [previous_group("g1", ["c1", "c2", "n1", "n2"], "m1", locked=True)]
+    p = problem(
+        citizens(3) + newcomers(3),
+        previous=previous,
+        moderators=[{"id": "m1", "languages": ["de"], "series": []}],
+    )
+    solution = solved(p)
+    assert solution.status == "infeasible"
+    assert solution.explanation == ["locked group g1: moderator m1 is no longer free on mon"]

@@ -1,0 +1,173 @@
+"""Matching benchmark: the solver against a greedy baseline on generated pools.
+
+    .venv/bin/python -m benchmarks.matching_run            # n = 60, 300, 2000, 10000
+    .venv/bin/python -m benchmarks.matching_run --sizes 60 300
+
+Every run happens in a fresh subprocess so that its peak memory (ru_maxrss) is its own.
+Prints a Markdown table: placed, waitlisted, the placement bound, imbalance with its floor
+and the solver's bound, status, wall time and peak memory; then a rematch at n = 300 after
+10% dropouts. Not part of the test suite: it takes several minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import platform
+import resource
+import sys
+import time
+from typing import Any
+
+from benchmarks.matching_pool import generate, with_dropouts
+from matching import check, solve
+from matching.greedy import greedy
+from matching.grouping import Grouping
+from matching.instance import Instance
+from matching.models import Bound, Objective, Problem, Solution, WaitlistEntry
+from matching.reasons import waitlist_reasons
+
+LIMITS = {60: 10.0, 300: 10.0, 2000: 30.0, 10000: 120.0}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _as_solution(instance: Instance, grouping: Grouping, seconds: float) -> Solution:
+    reasons = waitlist_reasons(instance, grouping)
+    profiles = grouping.profiles(instance)
+    return Solution(
+        status="feasible",
+        groups=grouping.to_groups(instance),
+        waitlist=[WaitlistEntry(id=instance.people[i].id, reason=r) for i, r in reasons.items()],
+        objective=Objective(
+            placed=len(grouping.placed()),
+            moves=grouping.moves(instance),
+            imbalance=grouping.pool(instance).imbalance(profiles),
+        ),
+        bound=Bound(imbalance=0.0),
+        solve_seconds=seconds,
+    )
+
+
+def _figures(problem: Problem, solution: Solution, seconds: float) -> dict[str, Any]:
+    result = check(problem, solution)
+    return {
+        "valid": result.ok,
+        "placed": solution.objective.placed,
+        "waitlisted": len(solution.waitlist),
+        "placed_bound": solution.bound.placed,
+        "moves": solution.objective.moves,
+        "imbalance": result.imbalance,
+        "floor": result.imbalance_floor,
+        "bound": solution.bound.imbalance,
+        "status": solution.status,
+        "proven": solution.proven.model_dump(),
+        "seconds": seconds,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def run_greedy(n: int, seed: int) -> dict[str, Any]:
+    problem = generate(n, seed=seed)
+    start = time.monotonic()
+    instance = Instance(problem)
+    grouping = greedy(instance)
+    seconds = time.monotonic() - start
+    return _figures(problem, _as_solution(instance, grouping, seconds), seconds)
+
+
+def run_solver(n: int, seed: int, limit: float) -> dict[str, Any]:
+    problem = generate(n, seed=seed)
+    start = time.monotonic()
+    solution = solve(problem, time_limit=limit, workers=2)
+    return _figures(problem, solution, time.monotonic() - start)
+
+
+def run_rematch(n: int, seed: int, limit: float, rematch_limit: float) -> dict[str, Any]:
+    problem = generate(n, seed=seed)
+    first = solve(problem, time_limit=limit, workers=2)
+    again = with_dropouts(problem, first, fraction=0.1, seed=seed)
+    start = time.monotonic()
+    solution = solve(again, time_limit=rematch_limit, workers=2)
+    seconds = time.monotonic() - start
+    figures = _figures(again, solution, seconds)
+    figures["dropouts"] = len(problem.participants) - len(again.participants)
+    figures["unforced"] = _moves_out_of_kept_groups(again, solution)
+    return figures
+
+
+def _moves_out_of_kept_groups(problem: Problem, solution: Solution) -> int:
+    """Moves of people whose previous group still exists and still meets the minimum size
+    without them: the ones a rematch should not need."""
+    assert problem.previous is not None
+    listed = {p.id for p in problem.participants}
+    now = {i: g.id for g in solution.groups for i in g.members}
+    kept = {g.id for g in solution.groups}
+    count = 0
+    for group in problem.previous.groups:
+        remaining = [i for i in group.members if i in listed]
+        if group.id not in kept or len(remaining) < problem.rules.min_size:
+            continue
+        count += sum(1 for i in remaining if now.get(i) != group.id)
+    return count
+
+
+def _in_subprocess(target: Any, *args: Any) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        result: dict[str, Any] = pool.apply(target, args)
+    return result
+
+
+def _row(n: int, limit: float, method: str, r: dict[str, Any]) -> str:
+    bound = r["placed_bound"] if r["placed_bound"] is not None else "-"
+    ratio = r["imbalance"] / r["floor"] if r["floor"] else float("nan")
+    solver_bound = f"{r['bound']:.3f}" if method == "solver" else "-"
+    return (
+        f"| {n} | {limit:g} | {method} | {'yes' if r['valid'] else 'NO'} | {r['placed']} | "
+        f"{r['waitlisted']} | {bound} | {r['imbalance']:.3f} | {r['floor']:.3f} | "
+        f"{ratio:.2f} | {solver_bound} | {r['status']} | {r['seconds']:.1f} | "
+        f"{r['peak_mb']:.0f} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="matching benchmark")
+    parser.add_argument("--sizes", type=int, nargs="*", default=sorted(LIMITS))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rematch-limit", type=float, default=2.5)
+    parser.add_argument("--no-rematch", action="store_true")
+    args = parser.parse_args(argv)
+
+    print(
+        f"machine: {platform.processor() or platform.machine()}, "
+        f"{multiprocessing.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"seed {args.seed}; time limits {LIMITS}; 2 CP-SAT workers\n")
+    print(
+        "| n | limit s | method | valid | placed | waitlisted | placed bound | imbalance | "
+        "floor | imb/floor | imb bound | status | wall s | peak MB |"
+    )
+    print("|" + "---|" * 14)
+    for n in args.sizes:
+        limit = LIMITS.get(n, 30.0)
+        baseline = _in_subprocess(run_greedy, n, args.seed)
+        print(_row(n, limit, "greedy", baseline), flush=True)
+        result = _in_subprocess(run_solver, n, args.seed, limit)
+        print(_row(n, limit, "solver", result), flush=True)
+    if not args.no_rematch:
+        r = _in_subprocess(run_rematch, 300, args.seed, LIMITS[300], args.rematch_limit)
+        print(
+            f"\nrematch n=300 after {r['dropouts']} dropouts (limit {args.rematch_limit:g} s): "
+            f"valid {r['valid']}, placed {r['placed']}, waitlisted {r['waitlisted']}, "
+            f"moves {r['moves']} (proven minimal: {r['proven']['moves']}), "
+            f"moves out of groups that survive at minimum size: {r['unforced']}, "
+            f"imbalance {r['imbalance']:.3f}, wall {r['seconds']:.2f} s"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
