@@ -141,7 +141,16 @@ def main() -> int:
         }
         vekl = Path(sys.executable).parent / "vekl"
         process = subprocess.Popen(
-            [str(vekl), "serve", "--port", str(port), "--workers", str(args.workers)],
+            # Mails are only queued here, as in the request; sending is measured elsewhere.
+            [
+                str(vekl),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--no-send-mail",
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

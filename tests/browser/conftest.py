@@ -45,6 +45,7 @@ class Server:
     base_url: str
     sessions: sessionmaker[Session]
     codes: list[str]
+    log: Path
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +91,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     "vekl serve did not start: " + (folder / "serve.log").read_text()
                 )
             time.sleep(0.2)
-        yield Server(base_url, sessions, codes)
+        yield Server(base_url, sessions, codes, folder / "serve.log")
     finally:
         process.terminate()
         try:

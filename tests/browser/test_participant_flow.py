@@ -108,6 +108,11 @@ def _register_confirm_download_withdraw(
     assert texts["withdrawn"] in page.content()
     assert _status(server, email) is RegistrationStatus.WITHDRAWN
     context.close()
+    # The server logged every request, but neither the letter code nor the personal link.
+    log = server.log.read_text()
+    assert "GET /me/{token}" in log
+    token = status_url.rsplit("/", 1)[1]
+    assert token not in log and code not in log and email not in log
 
 
 def test_register_in_german_with_a_letter_code(

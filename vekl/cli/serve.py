@@ -2,11 +2,16 @@
 
 ``register`` adds this module's commands to the ``vekl`` command: ``serve``, ``codes``
 (lottery letters), ``moderators links`` and ``registrations purge-pending``.
+
+Besides the web workers, ``serve`` runs one mail loop in its own process (a thread next
+to uvicorn's supervisor), so a confirmation mail leaves within seconds whatever the
+number of workers; ``--no-send-mail`` leaves sending to a separate ``vekl mail send``.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 
 import typer
@@ -16,18 +21,60 @@ from vekl.cli import registrations
 from vekl.cli.codes import app as codes_app
 from vekl.cli.context import console, settings, unit_of_work
 from vekl.cli.moderator_links import app as moderators_app
-from vekl.services import online_registration
+from vekl.services import mail_dispatch, notify, online_registration
+from vekl.settings import Settings
+from vekl.store.db import make_engine, make_sessionmaker, transaction
+
+log = logging.getLogger("vekl.mail")
+MAIL_INTERVAL = 15.0
+
+
+def _send_mail_forever(config: Settings, stop: threading.Event) -> None:
+    """Queue due reminders and send what is due, every ``MAIL_INTERVAL`` seconds."""
+    sessions = make_sessionmaker(make_engine(config.database_url, hide_parameters=True))
+    transport = mail_dispatch.transport_for(config)
+    while not stop.is_set():
+        try:
+            with transaction(sessions) as session:
+                notify.queue_reminders(session, settings=config)
+            result = mail_dispatch.dispatch_all(sessions, transport)
+            if result.claimed:
+                log.info(
+                    "mail: %d sent, %d to retry, %d failed",
+                    result.sent,
+                    result.retrying,
+                    result.failed,
+                )
+        except Exception as exc:  # the loop must outlive a broken mail server
+            # Only the kind of error: messages may carry addresses.
+            log.error("sending mail failed (%s); trying again", type(exc).__name__)
+        stop.wait(MAIL_INTERVAL)
 
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
+    send_mail: bool = typer.Option(
+        True, "--send-mail/--no-send-mail", help="Also send queued mails every 15 seconds."
+    ),
 ) -> None:
     """Run the web app on the configured database (unconfirmed registrations are purged hourly)."""
     config = settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     console.print(f"VEKL web app on http://{host}:{port} (public address {config.base_url})")
+    stop = threading.Event()
+    if send_mail:
+        threading.Thread(
+            target=_send_mail_forever, args=(config, stop), name="mail", daemon=True
+        ).start()
+    try:
+        _run(host, port, workers)
+    finally:
+        stop.set()
+
+
+def _run(host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "api.app:served_app",
         factory=True,
