@@ -181,7 +181,6 @@ def consume(session: Session, row: InvitationCode, participant: Participant, now
     )
     if getattr(result, "rowcount", 0) != 1:
         raise InvalidInput([FieldError("code", CODE_USED)])
-    session.refresh(row)
 
 
 def release_codes_of(session: Session, participant_ids: list[int]) -> None:
