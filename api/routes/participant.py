@@ -24,7 +24,7 @@ router = APIRouter(prefix="/me/{token}", tags=["participant pages"])
 def _status(
     request: Request,
     lang: str,
-    found_page: self_service.ParticipantPage,
+    page: self_service.ParticipantPage,
     token: str,
     *,
     settings: Settings,
@@ -37,7 +37,7 @@ def _status(
         lang,
         "status.html",
         status_code=status_code,
-        page=found_page,
+        page=page,
         token=token,
         problems=found or [],
         notice=notice,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -120,7 +119,7 @@ def privacy(
     session: DbSession, request: Request, lang: Language, round: str | None = None
 ) -> Response:
     terms = online_registration.privacy_terms(session, round[:64] if round else None)
-    return render(request, lang, "privacy.html", terms=terms, now=datetime.now(UTC))
+    return render(request, lang, "privacy.html", terms=terms)
 
 
 @router.get("/link", summary="Ask for the personal link again")
