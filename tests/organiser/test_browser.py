@@ -1,0 +1,302 @@
+"""A round run by an organiser in a real browser against a real ``vekl serve``.
+
+Log in, create the example round from its file, import moderators and registrations, form
+groups, look at the preview, publish, mark two dropouts, rematch, publish again, and check
+that the mail folder holds exactly the invitations, updates and cancellations the changes
+call for.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifications.filesink import FileSink
+from vekl.services import mail_dispatch, organisers
+from vekl.store import migrate
+from vekl.store.db import make_engine, make_sessionmaker, transaction
+from vekl.store.models import (
+    Group,
+    GroupMember,
+    MatchingRun,
+    OutboxMail,
+    Participant,
+    RunStatus,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"
+SECRET = "organiser-browser-secret-0123456789"
+EMAIL = "team@konstanz.example"
+PASSWORD = "lange-genug-und-geheim"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base_url: str
+    sessions: sessionmaker[Session]
+    mail_dir: Path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("organiser-browser")
+    url = f"sqlite:///{folder / 'organiser.sqlite3'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as session:
+        organisers.create_user(session, EMAIL, PASSWORD, actor="test")
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "VEKL_DATABASE_URL": url,
+        "VEKL_ENVIRONMENT": "test",
+        "VEKL_SECRET_KEY": SECRET,
+        "VEKL_BASE_URL": base_url,
+        "VEKL_MAIL_DIR": str(folder / "mail"),
+    }
+    log = (folder / "serve.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "vekl"), "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base_url + "/organiser/login", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "vekl serve did not start: " + (folder / "serve.log").read_text()
+                )
+            time.sleep(0.2)
+        yield Server(base_url, sessions, folder / "mail")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def page(server: Server) -> Iterator[object]:
+    if not CHROMIUM.exists():
+        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(f"browser tests are required under CI: {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        context = browser.new_context(base_url=server.base_url, locale="de-DE")
+        yield context.new_page()
+        browser.close()
+
+
+def _wait_for_draft(page) -> None:  # type: ignore[no-untyped-def]
+    """The run page refreshes itself while the solver works, until the draft is there."""
+    page.locator("#publish, .error").first.wait_for(timeout=90_000)
+    assert page.locator("#publish").count(), page.locator("main").inner_text()
+
+
+def _mails(server: Server) -> dict[str, tuple[str, str, str]]:
+    """The mail folder: Message-ID -> (kind, recipient, calendar method) of every file."""
+    with transaction(server.sessions) as session:
+        kinds = {m: k for m, k in session.execute(select(OutboxMail.message_id, OutboxMail.kind))}
+    found: dict[str, tuple[str, str, str]] = {}
+    for path in server.mail_dir.glob("*.eml"):
+        raw = path.read_bytes()
+        message = message_from_bytes(raw, policy=policy.default)
+        text = "".join(
+            str(part.get_content())
+            for part in message.walk()
+            if part.get_content_type() == "text/calendar"
+        )
+        method = (
+            "CANCEL" if "METHOD:CANCEL" in text else "REQUEST" if "METHOD:REQUEST" in text else ""
+        )
+        message_id = str(message["Message-ID"]).strip()
+        found[message_id] = (kinds[message_id], message["To"].addresses[0].addr_spec, method)
+    return found
+
+
+def _to(mails: dict[str, tuple[str, str, str]], kind: str) -> set[str]:
+    return {to for k, to, _ in mails.values() if k == kind}
+
+
+def _methods(mails: dict[str, tuple[str, str, str]], kind: str) -> set[str]:
+    return {method for k, _, method in mails.values() if k == kind}
+
+
+def _dispatch(server: Server) -> None:
+    """Run the dispatcher as ``vekl mail send`` would; in a thread of its own, because
+    Playwright's synchronous API keeps an event loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        result = pool.submit(
+            mail_dispatch.dispatch_all, server.sessions, FileSink(server.mail_dir)
+        ).result()
+    assert result.failed == 0 and result.retrying == 0, result.errors
+
+
+def _placements(session: Session, run_id: int) -> dict[str, tuple[str, str, tuple[int, ...]]]:
+    """Email -> what a member's calendar shows of their group: key, language, moderators."""
+    groups = {g.id: g for g in session.scalars(select(Group).where(Group.run_id == run_id))}
+    rows = session.execute(
+        select(Participant.email, GroupMember.group_id)
+        .join(GroupMember, GroupMember.participant_id == Participant.id)
+        .where(GroupMember.run_id == run_id)
+    ).all()
+    return {
+        email: (
+            groups[group_id].key,
+            groups[group_id].language,
+            tuple(sorted(m.id for m in groups[group_id].moderators)),
+        )
+        for email, group_id in rows
+    }
+
+
+def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/organiser/")
+    assert "/organiser/login" in page.url
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/organiser/")
+
+    page.goto("/organiser/rounds/new")
+    page.set_input_files("#round-file", str(EXAMPLE / "round.toml"))
+    page.click("form[action='/organiser/rounds/upload'] button")
+    page.wait_for_url("**/organiser/rounds/konstanz-mai?done=created")
+
+    page.goto("/organiser/rounds/konstanz-mai/import")
+    page.set_input_files("#moderators-file", str(EXAMPLE / "moderators.csv"))
+    page.click("form[action$='/import/moderators'] button")
+    assert "8" in page.locator(".notice").inner_text()
+    page.set_input_files("#registrations-file", str(EXAMPLE / "registrations.csv"))
+    page.click("form[action$='/import/registrations'] button")
+    assert "60" in page.locator(".notice").inner_text()
+
+    # The counts and charts are there, with their numbers as text.
+    page.goto("/organiser/rounds/konstanz-mai/registrations")
+    assert page.locator("svg.chart").count() >= 3
+    assert page.locator("details.chart-data table").count() >= 3
+
+    page.goto("/organiser/rounds/konstanz-mai/matching")
+    page.fill("#time_limit", "2")
+    page.click("form[action$='/matching'] button")
+    page.wait_for_url("**/runs/*")
+    first_url = page.url.split("?")[0]
+    _wait_for_draft(page)
+    planned = page.locator("#publish tbody tr").count()
+    assert planned > 40
+    page.click("#publish button")
+    page.wait_for_url("**/mail?**")
+    _dispatch(server)
+    first = _mails(server)
+
+    with transaction(server.sessions) as session:
+        published = session.scalar(
+            select(MatchingRun).where(MatchingRun.status == RunStatus.PUBLISHED)
+        )
+        assert published is not None
+        before = _placements(session, published.id)
+        waitlisted = set(
+            session.scalars(select(Participant.email).where(Participant.status == "waitlisted"))
+        )
+    assert _to(first, "invitation") == set(before)
+    assert _methods(first, "invitation") == {"REQUEST"}
+    assert _to(first, "waiting_list") == waitlisted
+    assert len(first) == planned
+
+    # Two people of the same group drop out.
+    group_key = sorted(before.values())[0][0]
+    leaving = sorted(email for email, place in before.items() if place[0] == group_key)[:2]
+    for email in leaving:
+        page.goto("/organiser/rounds/konstanz-mai/registrations?q=" + email)
+        page.click("table.list tbody a")
+        page.fill("#reason", "krank")
+        page.click("form[action$='/drop-out'] button")
+        page.wait_for_url("**done=dropped_out")
+    _dispatch(server)
+    after_dropouts = _mails(server)
+    new = {k: v for k, v in after_dropouts.items() if k not in first}
+    assert _to(new, "cancellation") == set(leaving)
+    assert _methods(new, "cancellation") == {"CANCEL"}
+    assert _to(new, "invitation") == set() and _to(new, "update") == set()
+
+    page.goto("/organiser/rounds/konstanz-mai/dropouts")
+    assert "krank" not in page.locator("main").inner_text()  # reasons stay on the person
+    page.fill("#time_limit", "2")
+    page.click("form[action$='/matching'] button")
+    page.wait_for_url("**/runs/*")
+    second_url = page.url.split("?")[0]
+    assert second_url != first_url
+    _wait_for_draft(page)
+    preview = sorted(
+        cell.split("<")[-1].rstrip(">").strip()
+        for cell in page.locator("#publish tbody tr td:nth-child(2)").all_inner_texts()
+    )
+    page.click("#publish button")
+    page.wait_for_url("**/mail?**")
+    _dispatch(server)
+    final = _mails(server)
+    rematch_mails = {k: v for k, v in final.items() if k not in after_dropouts}
+
+    with transaction(server.sessions) as session:
+        rematch = session.scalar(
+            select(MatchingRun).where(MatchingRun.status == RunStatus.PUBLISHED)
+        )
+        assert rematch is not None and rematch.previous_run_id == published.id
+        after = _placements(session, rematch.id)
+    stayed = set(before) - set(leaving)
+    assert _to(rematch_mails, "invitation") == set(after) - set(before)
+    assert _to(rematch_mails, "update") == {
+        e for e in stayed if e in after and after[e] != before[e]
+    }
+    assert _to(rematch_mails, "cancellation") == {e for e in stayed if e not in after}
+    # The preview named exactly the mails publishing then sent.
+    assert preview == sorted(to for _, to, _ in rematch_mails.values())
