@@ -66,7 +66,7 @@ async def checked_form(request: Request, row: Organiser) -> OrganiserSession:
     if not organisers.csrf_ok(row, submitted if isinstance(submitted, str) else None):
         lang = organiser_language(request)
         raise Reply(
-            render(request, lang, "error.html", status_code=403, message=tr(lang, FORM_EXPIRED))
+            render(request, lang, "error.html", status_code=403, messages=[tr(lang, FORM_EXPIRED)])
         )
     return row
 

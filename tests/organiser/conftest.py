@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -28,6 +29,14 @@ BERLIN = ZoneInfo("Europe/Berlin")
 SECRET = "organiser-test-secret-0123456789"
 EMAIL = "team@konstanz.example"
 PASSWORD = "lange-genug-und-geheim"
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its real cost takes half a second per hash here; the tests hash a lot."""
+    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(organisers, "_hasher", quick)
+    monkeypatch.setattr(organisers, "_DUMMY_HASH", quick.hash("dummy password"))
 
 
 @pytest.fixture
