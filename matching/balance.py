@@ -59,12 +59,17 @@ class PoolMix:
 
     def deviation(self, group: Sequence[Profile]) -> Fraction:
         """Sum over attributes of the L1 distance of the group's counts from its target."""
+        return Fraction(self.scaled_deviation(group), self.total or 1)
+
+    def scaled_deviation(self, group: Sequence[Profile]) -> int:
+        """The deviation times the pool size: an integer, as every target is a multiple of
+        1/pool size (fast and exact for comparisons)."""
         size = len(group)
-        total = Fraction(0)
-        for a, shares in enumerate(self.shares):
+        total = 0
+        for a, pool in enumerate(self.counts):
             counts = Counter(profile[a] for profile in group)
-            for category, share in shares.items():
-                total += abs(counts.get(category, 0) - size * share)
+            for category, n in pool.items():
+                total += abs(self.total * counts.get(category, 0) - n * size)
         return total
 
     def floor(self, size: int) -> Fraction:
@@ -84,7 +89,7 @@ class PoolMix:
     def imbalance(self, groups: Sequence[Sequence[Profile]]) -> float:
         if self.total == 0:
             return 0.0
-        return float(sum((self.deviation(g) for g in groups), Fraction(0)) / self.total)
+        return sum(self.scaled_deviation(g) for g in groups) / self.total**2
 
     def imbalance_floor(self, sizes: Sequence[int]) -> float:
         if self.total == 0:

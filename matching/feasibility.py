@@ -33,7 +33,10 @@ def unbridged(instance: Instance, language: str, members: Sequence[int]) -> list
 
 
 def newcomer_share_ok(instance: Instance, newcomers: int, size: int) -> bool:
-    return instance.share_low * size <= newcomers <= instance.share_high * size
+    if size >= len(instance.newcomer_range):
+        return instance.share_low * size <= newcomers <= instance.share_high * size
+    low, high = instance.newcomer_range[size]
+    return low <= newcomers <= high
 
 
 def group_faults(

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from matching.feasibility import group_faults, newcomer_share_ok, unbridged
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
+from matching.placement_bound import series_assignment
 
 
 class _Box:
@@ -72,11 +73,10 @@ class _Box:
         if final:
             if size < instance.min_size or not newcomer_share_ok(instance, newcomers, size):
                 return False
-        elif (
-            newcomers > instance.share_high * instance.max_size
-            or size - newcomers > (1 - instance.share_low) * instance.max_size
-        ):
-            return False
+        else:
+            low, high = instance.newcomer_range[instance.max_size]
+            if newcomers > high or size - newcomers > instance.max_size - low:
+                return False
         people = instance.people
         added = Counter(o for i in comp.members if (o := people[i].origin) is not None)
         if any(self.origins[o] + n > instance.max_same_origin for o, n in added.items()):
@@ -105,17 +105,33 @@ class _Greedy:
             c.index for c in instance.components if instance.component_series[c.index]
         }
         self.moderators_used: dict[int, set[int]] = defaultdict(set)
+        self.by_series: dict[int, list[_Box]] = defaultdict(list)
+        # Higher priority first, then those with fewer series to choose from.
+        self.rank = {
+            c.index: (
+                -max(instance.people[i].level for i in c.members),
+                len(instance.component_series[c.index]),
+                c.index,
+            )
+            for c in instance.components
+        }
+        self.candidates: dict[int, list[int]] = defaultdict(list)
+        for c in sorted(self.unassigned, key=self.rank.__getitem__):
+            for series in instance.component_series[c]:
+                self.candidates[series].append(c)
 
     # -- bookkeeping -------------------------------------------------------------------------
 
     def open(self, draft: Draft) -> _Box:
         box = _Box(self.instance, draft)
         self.boxes.append(box)
+        self.by_series[draft.series].append(box)
         self.moderators_used[draft.series].update(draft.moderators)
         return box
 
     def close(self, box: _Box) -> None:
         self.boxes.remove(box)
+        self.by_series[box.draft.series].remove(box)
         self.moderators_used[box.draft.series].difference_update(box.draft.moderators)
         self.release(box, list(box.draft.members))
 
@@ -128,7 +144,7 @@ class _Greedy:
         self.unassigned.discard(component)
 
     def groups_in(self, series: int) -> list[_Box]:
-        return [b for b in self.boxes if b.draft.series == series]
+        return list(self.by_series.get(series, []))
 
     def free_slots(self, series: int) -> int:
         return self.instance.series[series].max_groups - len(self.groups_in(series))
@@ -150,16 +166,7 @@ class _Greedy:
         return tuple(free[: instance.per_group])
 
     def order(self, components: Iterable[int]) -> list[int]:
-        """Higher priority first, then those with fewer series to choose from."""
-        instance = self.instance
-        return sorted(
-            components,
-            key=lambda c: (
-                -max(instance.people[i].level for i in instance.components[c].members),
-                len(instance.component_series[c]),
-                c,
-            ),
-        )
+        return sorted(components, key=self.rank.__getitem__)
 
     # -- phases ------------------------------------------------------------------------------
 
@@ -244,7 +251,8 @@ class _Greedy:
         return max(options, key=lambda lang: (spoken[lang], -options.index(lang)))
 
     def spread(self) -> dict[int, list[int]]:
-        """Assign each unassigned component to one series, where most room is left."""
+        """Assign each unassigned component to one series: where a capacity flow sends it
+        (priority first, no series over its room), else where most room is left."""
         instance = self.instance
         room: dict[int, int] = {}
         for series in instance.series:
@@ -256,10 +264,12 @@ class _Greedy:
             groups = min(series.max_groups, moderator_sets)
             used = sum(b.size for b in self.groups_in(series.index))
             room[series.index] = groups * instance.max_size - used
+        pending = self.order(self.unassigned)
+        flow = series_assignment(instance, room, pending)
         assigned: dict[int, list[int]] = defaultdict(list)
-        for c in self.order(self.unassigned):
+        for c in pending:
             options = instance.component_series[c]
-            best = max(options, key=lambda s: (room[s], -options.index(s)))
+            best = flow.get(c, max(options, key=lambda s: (room[s], -options.index(s))))
             room[best] -= len(instance.components[c].members)
             assigned[best].append(c)
         return assigned
@@ -342,12 +352,14 @@ class _Greedy:
     def _top_up(self, box: _Box, unbridged_members: bool) -> bool:
         instance = self.instance
         size, newcomers = box.size, box.newcomers
-        target = max(size, instance.min_size)
-        need_newcomer = newcomers < instance.share_low * target
-        need_citizen = size - newcomers < (1 - instance.share_high) * target
+        low, high = instance.newcomer_range[max(size, instance.min_size)]
+        need_newcomer = newcomers < low
+        need_citizen = size - newcomers < max(size, instance.min_size) - high
         if not (size < instance.min_size or need_newcomer or need_citizen or unbridged_members):
             return False
-        for c in self.order(self.unassigned):
+        for c in self.candidates[box.draft.series]:
+            if c not in self.unassigned:
+                continue
             comp = instance.components[c]
             if need_newcomer and comp.newcomers == 0:
                 continue
@@ -367,7 +379,7 @@ class _Greedy:
         size, newcomers = box.size, box.newcomers
         if size - 1 < instance.min_size:
             return False
-        too_many_newcomers = newcomers > instance.share_high * size
+        too_many_newcomers = newcomers > instance.newcomer_range[size][1]
         for i in reversed(box.draft.members):
             single = len(instance.components[instance.component_of[i]].members) == 1
             if single and instance.people[i].newcomer == too_many_newcomers:
@@ -377,8 +389,14 @@ class _Greedy:
 
     def insert_leftovers(self) -> None:
         """Put remaining people into any group that stays valid with them."""
+        instance = self.instance
         for c in self.order(list(self.unassigned)):
-            fitting = [b for b in self.boxes if b.fits(c, final=True)]
+            fitting = [
+                b
+                for s in instance.component_series[c]
+                for b in self.by_series.get(s, [])
+                if b.fits(c, final=True)
+            ]
             if fitting:
                 self.place(min(fitting, key=lambda b: (b.size, b.crowding(c))), c)
 

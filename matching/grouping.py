@@ -67,19 +67,22 @@ class Grouping:
         return [[instance.people[i].categories for i in d.members] for d in self.groups]
 
     def deviation(self, instance: Instance) -> Fraction:
+        """Sum of the groups' deviations (the imbalance times the number placed)."""
         mix = self.pool(instance)
-        return sum((mix.deviation(g) for g in self.profiles(instance)), Fraction(0))
+        scaled = sum(mix.scaled_deviation(g) for g in self.profiles(instance))
+        return Fraction(scaled, mix.total or 1)
 
-    def key(self, instance: Instance) -> tuple[tuple[int, ...], tuple[int, ...], Fraction]:
-        """Larger is better: the objectives in the order they rank. With a previous grouping
-        a member stays unless the hard rules force a move, so fewer moves rank before more
-        people placed; otherwise placement comes first (moves are then always 0)."""
+    def rank(self, instance: Instance) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The first two objectives, larger is better. With a previous grouping a member
+        stays unless the hard rules force a move, so fewer moves rank before more people
+        placed; otherwise placement comes first (moves are then always 0)."""
         placement = self.placement(instance)
         stays = (-self.moves(instance),)
-        balance = -self.deviation(instance)
-        if instance.has_previous:
-            return (stays, placement, balance)
-        return (placement, stays, balance)
+        return (stays, placement) if instance.has_previous else (placement, stays)
+
+    def key(self, instance: Instance) -> tuple[tuple[int, ...], tuple[int, ...], Fraction]:
+        """All objectives in the order they rank, larger is better."""
+        return (*self.rank(instance), -self.deviation(instance))
 
     def ids(self, instance: Instance) -> list[str]:
         """Public ids, aligned with ``groups``. Groups that keep a previous group keep its id;

@@ -7,6 +7,7 @@ which languages a series can work in) is worked out once here.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
@@ -80,6 +81,12 @@ class Instance:
         self.max_size = rules.max_size
         self.share_low = _fraction(rules.newcomer_share[0])
         self.share_high = _fraction(rules.newcomer_share[1])
+        # Per group size: the fewest and most newcomers the share allows (integer tests are
+        # much faster than fraction arithmetic in the inner loops).
+        self.newcomer_range = [
+            (math.ceil(self.share_low * size), math.floor(self.share_high * size))
+            for size in range(rules.max_size + 1)
+        ]
         self.max_same_origin = (
             rules.max_same_origin if rules.max_same_origin is not None else rules.max_size
         )

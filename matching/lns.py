@@ -140,7 +140,7 @@ def improve(
     step_limit: float = 1.0,
 ) -> Grouping:
     """Re-solve series neighbourhoods and keep every result that the objectives rank higher
-    in placement or moves (see :meth:`Grouping.key`).
+    in placement or moves (see :meth:`Grouping.rank`).
 
     First a sweep solves, once each, every series with something to do (people waiting who
     could attend it, previous members who are not back in their group); then neighbourhoods
@@ -148,10 +148,10 @@ def improve(
     them, or one of them with a series that members of its groups could move to (making
     room). Stops when every such neighbourhood has been tried since the last improvement."""
     rng = random.Random(seed)
-    best, best_key = incumbent, incumbent.key(instance)
+    best, best_rank = incumbent, incumbent.rank(instance)
 
     def attempt(series: tuple[int, ...], waiting: list[int], quick: bool) -> bool:
-        nonlocal best, best_key
+        nonlocal best, best_rank
         part = neighbourhood(instance, best, series, waiting)
         staged = solve_neighbourhood(
             instance,
@@ -164,10 +164,10 @@ def improve(
         if staged is None:
             return False
         candidate = part.merge(staged.grouping)
-        key = candidate.key(instance)
-        if key[:2] <= best_key[:2]:
+        rank = candidate.rank(instance)
+        if rank <= best_rank:
             return False
-        best, best_key = candidate, key
+        best, best_rank = candidate, rank
         on_improve(best)
         return True
 

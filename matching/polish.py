@@ -4,8 +4,8 @@ hard rule and the set of people placed.
 CP-SAT proves placement and moves, but its bound on the balance objective is weak (an L1
 distance summed over many small categories), so improving balance in an exact model stalls on
 anything but tiny neighbourhoods. A swap changes only a handful of category counts, so it can
-be evaluated in microseconds; simulated annealing over swaps and moves reaches close to the
-floor quickly, for 60 people or 10,000 alike.
+be evaluated in microseconds; simulated annealing over swaps and moves gets close to the
+solver's lower bound quickly, for 60 people or 10,000 alike.
 """
 
 from __future__ import annotations
@@ -13,83 +13,91 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 
-from matching.balance import ATTRIBUTES, PoolMix
+from matching.balance import PoolMix
 from matching.feasibility import newcomer_share_ok, unbridged
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
 
 
+class _Categories:
+    """Every (attribute, category) pair of the pool as one integer, with its pool share."""
+
+    def __init__(self, instance: Instance, mix: PoolMix) -> None:
+        self.index: dict[tuple[int, str], int] = {}
+        self.shares: list[float] = []
+        for a, shares in enumerate(mix.shares):
+            for category, share in shares.items():
+                self.index[(a, category)] = len(self.shares)
+                self.shares.append(float(share))
+        self.of_person: dict[int, tuple[int, ...]] = {}
+        self._instance = instance
+
+    def of(self, person: int) -> tuple[int, ...]:
+        found = self.of_person.get(person)
+        if found is None:
+            categories = self._instance.people[person].categories
+            found = tuple(self.index[(a, c)] for a, c in enumerate(categories))
+            self.of_person[person] = found
+        return found
+
+
 class _Group:
-    def __init__(self, instance: Instance, draft: Draft, shares: list[dict[str, float]]) -> None:
+    def __init__(self, draft: Draft, categories: _Categories) -> None:
         self.draft = draft
         self.members: list[int] = list(draft.members)
-        self.counts: list[Counter[str]] = [Counter() for _ in ATTRIBUTES]
-        people = instance.people
+        self.counts = [0] * len(categories.shares)
         for i in self.members:
-            for a, category in enumerate(people[i].categories):
-                self.counts[a][category] += 1
-        self.shares = shares
-        self.deviation = self.full_deviation(len(self.members))
+            for k in categories.of(i):
+                self.counts[k] += 1
+        self.categories = categories
+        self.deviation = self.deviation_at(len(self.members), {})
 
-    def full_deviation(self, size: int, change: dict[tuple[int, str], int] | None = None) -> float:
+    def deviation_at(self, size: int, change: dict[int, int]) -> float:
+        counts, shares = self.counts, self.categories.shares
         total = 0.0
-        for a, shares in enumerate(self.shares):
-            counts = self.counts[a]
-            for category, share in shares.items():
-                n = counts.get(category, 0)
-                if change:
-                    n += change.get((a, category), 0)
-                total += abs(n - size * share)
+        for k, share in enumerate(shares):
+            gap = counts[k] - size * share
+            total += gap if gap >= 0 else -gap
+        for k, d in change.items():
+            gap = counts[k] - size * shares[k]
+            total += abs(gap + d) - abs(gap)
         return total
 
-    def swap_delta(self, out: list[int], into: list[int], instance: Instance) -> float:
-        """Deviation change when ``out`` leave and ``into`` join (same number of people)."""
-        change: dict[tuple[int, str], int] = defaultdict(int)
-        people = instance.people
-        for i in out:
-            for a, category in enumerate(people[i].categories):
-                change[(a, category)] -= 1
-        for i in into:
-            for a, category in enumerate(people[i].categories):
-                change[(a, category)] += 1
+    def swap_delta(self, out: int, into: int) -> float:
+        """Deviation change when ``out`` leaves and ``into`` joins."""
         size = len(self.members)
+        counts, shares = self.counts, self.categories.shares
         delta = 0.0
-        for (a, category), d in change.items():
-            if d == 0:
+        for k_out, k_in in zip(self.categories.of(out), self.categories.of(into), strict=True):
+            if k_out == k_in:
                 continue
-            n = self.counts[a].get(category, 0)
-            target = size * self.shares[a].get(category, 0.0)
-            delta += abs(n + d - target) - abs(n - target)
+            n, target = counts[k_out], size * shares[k_out]
+            delta += abs(n - 1 - target) - abs(n - target)
+            n, target = counts[k_in], size * shares[k_in]
+            delta += abs(n + 1 - target) - abs(n - target)
         return delta
 
-    def resize_deviation(self, out: list[int], into: list[int], instance: Instance) -> float:
-        change: dict[tuple[int, str], int] = defaultdict(int)
-        people = instance.people
-        for i in out:
-            for a, category in enumerate(people[i].categories):
-                change[(a, category)] -= 1
-        for i in into:
-            for a, category in enumerate(people[i].categories):
-                change[(a, category)] += 1
-        return self.full_deviation(len(self.members) - len(out) + len(into), change)
+    def resized_deviation(self, person: int, sign: int) -> float:
+        """Deviation after ``person`` joins (sign +1) or leaves (sign -1)."""
+        change = dict.fromkeys(self.categories.of(person), sign)
+        return self.deviation_at(len(self.members) + sign, change)
 
-    def apply(self, out: list[int], into: list[int], instance: Instance, deviation: float) -> None:
-        people = instance.people
-        for i in out:
-            self.members.remove(i)
-            for a, category in enumerate(people[i].categories):
-                self.counts[a][category] -= 1
-        for i in into:
-            self.members.append(i)
-            for a, category in enumerate(people[i].categories):
-                self.counts[a][category] += 1
+    def apply(self, out: int | None, into: int | None, deviation: float) -> None:
+        if out is not None:
+            self.members.remove(out)
+            for k in self.categories.of(out):
+                self.counts[k] -= 1
+        if into is not None:
+            self.members.append(into)
+            for k in self.categories.of(into):
+                self.counts[k] += 1
         self.deviation = deviation
 
 
-def _valid(instance: Instance, group: _Group, members: list[int]) -> bool:
+def _valid(instance: Instance, language: str, members: list[int]) -> bool:
     """The rules that a change of members can break (series, moderators and language choice
     stay as they are)."""
     size = len(members)
@@ -105,7 +113,7 @@ def _valid(instance: Instance, group: _Group, members: list[int]) -> bool:
     member_set = set(members)
     if any(instance.apart.get(i, frozenset()) & member_set for i in members):
         return False
-    return not unbridged(instance, group.draft.language, members)
+    return not unbridged(instance, language, members)
 
 
 def polish(
@@ -120,43 +128,46 @@ def polish(
     """A grouping with the same people placed and a lower (or equal) imbalance.
 
     ``fixed`` people (members of locked groups, people who stay in their previous group in a
-    rematch) keep their group; everyone else may move between groups of series they attend.
+    rematch) keep their group; everyone else who is not tied to a companion may move between
+    groups of series they attend.
     """
     if len(grouping.groups) < 2 or time.monotonic() >= deadline:
         return grouping
     rng = random.Random(seed)
-    mix = PoolMix(grouping.profiles(instance))
-    shares = [{c: float(s) for c, s in attr.items()} for attr in mix.shares]
-    groups = [_Group(instance, d, shares) for d in grouping.copy().groups]
-    by_series: dict[int, list[int]] = defaultdict(list)
-    for k, g in enumerate(groups):
-        by_series[g.draft.series].append(k)
+    categories = _Categories(instance, grouping.pool(instance))
+    groups = [_Group(d, categories) for d in grouping.copy().groups]
+    by_series: dict[int, list[int]] = {}
     where: dict[int, int] = {}
     for k, g in enumerate(groups):
+        by_series.setdefault(g.draft.series, []).append(k)
         for i in g.members:
-            where[instance.component_of[i]] = k
+            where[i] = k
     movable = [
-        c
-        for c in where
-        if not any(i in fixed for i in instance.components[c].members)
-        and len(instance.components[c].members) == 1
+        i
+        for i in where
+        if i not in fixed and len(instance.components[instance.component_of[i]].members) == 1
     ]
     if not movable:
         return grouping
     targets = {
-        c: [k for s in instance.component_series[c] for k in by_series.get(s, [])] for c in movable
+        i: [
+            k
+            for s in instance.component_series[instance.component_of[i]]
+            for k in by_series.get(s, [])
+        ]
+        for i in movable
     }
-    movable_set = set(movable)
+    can_attend = {i: set(instance.component_series[instance.component_of[i]]) for i in movable}
+    people = instance.people
 
-    best_total = sum(g.deviation for g in groups)
+    total = best_total = sum(g.deviation for g in groups)
     best_members = [list(g.members) for g in groups]
-    total = best_total
     start = time.monotonic()
     span = max(deadline - start, 1e-3)
     hot, cold = 0.6, 0.02
     temperature = hot
-    step = 0
-    last_gain = 0
+    step = last_gain = saved_at = 0
+    saved_total = total
     # Small rematches have few people free to move: stop once nothing improves for long.
     patience = max(5_000, 200 * len(movable))
     while True:
@@ -166,50 +177,55 @@ def polish(
             if now >= deadline or should_stop() or step - last_gain > patience:
                 break
             temperature = hot * (cold / hot) ** ((now - start) / span)
-        c = movable[rng.randrange(len(movable))]
-        options = targets[c]
-        a = where[c]
-        b = options[rng.randrange(len(options))]
+        person = movable[rng.randrange(len(movable))]
+        options = targets[person]
+        a, b = where[person], options[rng.randrange(len(options))]
         if a == b:
             continue
         ga, gb = groups[a], groups[b]
-        person = instance.components[c].members[0]
-        swap = rng.random() < 0.7
-        if swap:
-            partners = [
-                i
-                for i in gb.members
-                if instance.component_of[i] in movable_set
-                and ga.draft.series in instance.component_series[instance.component_of[i]]
-            ]
-            if not partners:
+        other: int | None = None
+        draw = rng.random()
+        if draw < 0.7:
+            pool = gb.members
+            if draw < 0.35:
+                # Someone speaking the same languages: the swap cannot break a bridge.
+                spoken = people[person].languages
+                pool = [i for i in gb.members if people[i].languages == spoken] or pool
+            other = pool[rng.randrange(len(pool))]
+            if other not in can_attend or ga.draft.series not in can_attend[other]:
                 continue
-            other = partners[rng.randrange(len(partners))]
-            new_a = ga.deviation + ga.swap_delta([person], [other], instance)
-            new_b = gb.deviation + gb.swap_delta([other], [person], instance)
-            out_a, in_a, out_b, in_b = [person], [other], [other], [person]
+            new_a = ga.deviation + ga.swap_delta(person, other)
+            new_b = gb.deviation + gb.swap_delta(other, person)
         else:
-            new_a = ga.resize_deviation([person], [], instance)
-            new_b = gb.resize_deviation([], [person], instance)
-            out_a, in_a, out_b, in_b = [person], [], [], [person]
+            new_a = ga.resized_deviation(person, -1)
+            new_b = gb.resized_deviation(person, +1)
         delta = new_a + new_b - ga.deviation - gb.deviation
         if delta > 1e-9 and rng.random() >= math.exp(-delta / temperature):
             continue
-        members_a = [i for i in ga.members if i not in out_a] + in_a
-        members_b = [i for i in gb.members if i not in out_b] + in_b
-        if not _valid(instance, ga, members_a) or not _valid(instance, gb, members_b):
+        members_a = [i for i in ga.members if i != person]
+        members_b = [i for i in gb.members if i != other] + [person]
+        if other is not None:
+            members_a.append(other)
+        if not _valid(instance, ga.draft.language, members_a):
             continue
-        ga.apply(out_a, in_a, instance, new_a)
-        gb.apply(out_b, in_b, instance, new_b)
-        for i in in_a:
-            where[instance.component_of[i]] = a
-        for i in in_b:
-            where[instance.component_of[i]] = b
+        if not _valid(instance, gb.draft.language, members_b):
+            continue
+        ga.apply(person, other, new_a)
+        gb.apply(other, person, new_b)
+        where[person] = b
+        if other is not None:
+            where[other] = a
         total += delta
         if total < best_total - 1e-9:
             last_gain = step
             best_total = total
-            best_members = [list(g.members) for g in groups]
+            # Copying every group costs as much as thousands of steps: keep the best state
+            # only now and then, and compare it with the final state below.
+            if step - saved_at > 2_000:
+                saved_at, saved_total = step, total
+                best_members = [list(g.members) for g in groups]
+    if total <= saved_total:
+        best_members = [list(g.members) for g in groups]
     result = Grouping(
         [
             Draft(

@@ -24,7 +24,6 @@ from fractions import Fraction
 
 from matching import locked
 from matching.balance_bound import imbalance_bound
-from matching.capacity_model import CapacityModel, count_bound
 from matching.checker import check
 from matching.cpsat_model import imbalance_scale
 from matching.feasibility import group_faults
@@ -39,6 +38,7 @@ from matching.lns import (
     solve_neighbourhood,
 )
 from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
+from matching.placement_bound import count_bound, placement_bound
 from matching.polish import polish
 from matching.progress import Progress, Reporter, StopSignal, stop_checker
 from matching.reasons import waitlist_reasons
@@ -155,7 +155,11 @@ class _Run:
         )
 
     def _accept(self, candidate: Grouping, phase: str) -> bool:
-        if candidate.key(self.instance) > self.best.key(self.instance):
+        instance = self.instance
+        new, old = candidate.rank(instance), self.best.rank(instance)
+        if new > old or (
+            new == old and candidate.deviation(instance) < self.best.deviation(instance)
+        ):
             self.best = candidate
             self._report(candidate, phase=phase)
             return True
@@ -224,17 +228,13 @@ class _Run:
     def _optimise_by_series(self) -> None:
         instance = self.instance
         self.reporter.enter("placement")
-        capacity = CapacityModel(instance).solve(
-            time_limit=self.remaining() * 0.15, workers=self.workers, stop=self.stop
-        )
-        self.placed_bound = capacity.placed_bound
+        bound = placement_bound(instance)
+        self.placed_bound = bound.placed
         self.reporter.update(placed_bound=self.placed_bound, force=True)
         self._improve_placement(self.remaining() * 0.5)
         self.proven.moves = self.best.moves(instance) == 0
-        if capacity.bound is not None:
-            weights = CapacityModel.weights_for(instance)
-            score = sum(weights[instance.people[i].level] for i in self.best.placed())
-            self.proven.placed = score >= int(capacity.bound + 1e-6)
+        score = sum(bound.level_weights[instance.people[i].level] for i in self.best.placed())
+        self.proven.placed = score >= bound.weighted
 
     # -- balance -----------------------------------------------------------------------------
 
@@ -316,18 +316,7 @@ class _Run:
         if self.proven.imbalance and self.exact_imbalance_bound is not None:
             bound = self.exact_imbalance_bound
         else:
-            bound = imbalance_bound(
-                mix,
-                [(d.series, len(d.members)) for d in grouping.groups],
-                [
-                    (
-                        instance.people[i].categories,
-                        frozenset(instance.component_series[instance.component_of[i]]),
-                    )
-                    for d in grouping.groups
-                    for i in d.members
-                ],
-            )
+            bound = imbalance_bound(mix, [len(d.members) for d in grouping.groups])
         placed = len(grouping.placed())
         all_proven = self.proven.placed and self.proven.moves and self.proven.imbalance
         return Solution(

@@ -1,0 +1,142 @@
+"""Upper bounds on placement for pools too large for the exact model, as network flows.
+
+People flow from the source through the series they can attend to the sink; a series takes
+at most (groups it can open) x max_size people, where the groups it can open are limited by
+``max_groups`` and by its moderators. Every valid grouping is such a flow (with whole
+together-components, and more rules on top), so the flow optimum bounds it from above:
+
+- the maximum flow bounds how many people can be placed;
+- the minimum-cost flow, with each person worth the priority weight of their level (one
+  person of a level outweighs everyone below) and a free bypass arc for those left out,
+  bounds the priority-weighted placement that the solver maximises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.graph.python import max_flow, min_cost_flow
+
+from matching.instance import Instance
+
+
+@dataclass(frozen=True)
+class PlacementBound:
+    placed: int
+    # Bound on sum(level_weights[level of person]) over the people placed.
+    weighted: int
+    level_weights: list[int]
+
+
+def level_weights(counts: list[int]) -> list[int]:
+    """Weights per priority level such that one person of a level outweighs all of the
+    levels below."""
+    weights = []
+    below = 0
+    for count in counts:
+        weights.append(below + 1)
+        below += count * (below + 1)
+    return weights
+
+
+def count_bound(weighted_bound: float, weights: list[int], available: list[int]) -> int:
+    """The most people any placement with at most this weighted score can hold: fill the
+    lightest levels first."""
+    budget = int(weighted_bound + 1e-6)
+    placed = 0
+    for weight, count in sorted(zip(weights, available, strict=True)):
+        take = min(count, budget // weight)
+        placed += take
+        budget -= take * weight
+    return placed
+
+
+def placement_bound(instance: Instance) -> PlacementBound:
+    weights = level_weights(instance.level_counts)
+    people = [
+        i
+        for i in range(len(instance.people))
+        if instance.component_series[instance.component_of[i]]
+    ]
+    source, sink = 0, 1
+    series_node = {s.index: 2 + k for k, s in enumerate(instance.series)}
+    person_node = {i: 2 + len(instance.series) + k for k, i in enumerate(people)}
+    tails: list[int] = []
+    heads: list[int] = []
+    capacities: list[int] = []
+    costs: list[int] = []
+
+    def arc(tail: int, head: int, capacity: int, cost: int = 0) -> None:
+        tails.append(tail)
+        heads.append(head)
+        capacities.append(capacity)
+        costs.append(cost)
+
+    top = max(weights, default=1)
+    for i in people:
+        # Costs are shifted by the top weight so that they are non-negative; every person
+        # takes exactly one of the two arcs out of the source, so the shift is a constant.
+        arc(source, person_node[i], 1, top - weights[instance.people[i].level])
+        for s in instance.component_series[instance.component_of[i]]:
+            arc(person_node[i], series_node[s], 1)
+    for series in instance.series:
+        groups = series.max_groups
+        if instance.per_group:
+            groups = min(groups, len(series.moderators) // instance.per_group)
+        arc(series_node[series.index], sink, groups * instance.max_size)
+
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(tails, heads, capacities)
+    placed = flow.optimal_flow() if flow.solve(source, sink) == flow.OPTIMAL else len(people)
+
+    cheapest = min_cost_flow.SimpleMinCostFlow()
+    cheapest.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+    bypass = len(people)
+    cheapest.add_arc_with_capacity_and_unit_cost(source, sink, bypass, top)
+    cheapest.set_node_supply(source, len(people))
+    cheapest.set_node_supply(sink, -len(people))
+    if cheapest.solve() == cheapest.OPTIMAL:
+        weighted = top * len(people) - cheapest.optimal_cost()
+    else:
+        weighted = sum(weights[instance.people[i].level] for i in people)
+    return PlacementBound(placed, weighted, weights)
+
+
+def series_assignment(
+    instance: Instance, room: dict[int, int], components: list[int]
+) -> dict[int, int]:
+    """A series for each component that fits, chosen by the same min-cost flow (priority
+    first, whole series capacities respected): a starting point for greedy dealing. A
+    component the flow splits goes where most of it flows; one it leaves out gets none."""
+    weights = level_weights(instance.level_counts)
+    top = max(weights, default=1)
+    source, sink = 0, 1
+    series_node = {s.index: 2 + k for k, s in enumerate(instance.series)}
+    first = 2 + len(instance.series)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs: dict[int, list[tuple[int, int]]] = {}
+    total = 0
+    for k, c in enumerate(components):
+        node = first + k
+        members = instance.components[c].members
+        size = len(members)
+        total += size
+        unit = max(weights[instance.people[i].level] for i in members)
+        flow.add_arc_with_capacity_and_unit_cost(source, node, size, top - unit)
+        arcs[c] = [
+            (s, flow.add_arc_with_capacity_and_unit_cost(node, series_node[s], size, 0))
+            for s in instance.component_series[c]
+        ]
+    for s, capacity in room.items():
+        flow.add_arc_with_capacity_and_unit_cost(series_node[s], sink, max(0, capacity), 0)
+    flow.add_arc_with_capacity_and_unit_cost(source, sink, total, top)
+    flow.set_node_supply(source, total)
+    flow.set_node_supply(sink, -total)
+    if flow.solve() != flow.OPTIMAL:
+        return {}
+    result = {}
+    for c, options in arcs.items():
+        amount, series = max((flow.flow(arc), -rank) for rank, (_, arc) in enumerate(options))
+        if amount > 0:
+            result[c] = options[-series][0]
+    return result
