@@ -86,6 +86,10 @@ def _run(host: str, port: int, workers: int) -> None:
         access_log=False,
         log_config=None,
         proxy_headers=True,
+        # Workers start by importing the whole ``vekl`` command (it is their main module);
+        # on a busy two-core machine that takes longer than uvicorn's default 5 s allowance,
+        # after which it would kill and restart them without end.
+        timeout_worker_healthcheck=60,
     )
 
 
