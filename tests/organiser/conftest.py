@@ -125,8 +125,8 @@ def example_round(db: Session) -> Round:
 
 def solved_draft(db: Session, round: Round, *, rematch: bool = False) -> MatchingRun:
     """A draft run solved in the test's own transaction (the web app does this in a thread)."""
-    run = matching_runs.start_run(db, round, actor="test", time_limit=2.0, rematch=rematch)
-    solution, report = matching_runs.solve_problem(run.problem, time_limit=2.0)
+    run = matching_runs.start_run(db, round, actor="test", time_limit=1.0, rematch=rematch)
+    solution, report = matching_runs.solve_problem(run.problem, time_limit=1.0)
     matching_runs.store_solution(db, run, solution, report)
     db.commit()
     return run

@@ -1,0 +1,216 @@
+"""Reviewing and editing a draft, the mail preview, publishing, dropouts and rematching."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import matching
+from tests.organiser.conftest import LoggedIn, solved_draft
+from vekl.errors import InvalidInput
+from vekl.services import matching_runs, notify, registration_overview, run_edits, run_review
+from vekl.services.problem import participant_key
+from vekl.settings import Settings
+from vekl.store.models import (
+    GroupMember,
+    MatchingRun,
+    OutboxMail,
+    Participant,
+    RegistrationStatus,
+    Role,
+    Round,
+)
+
+
+def _group_of(run: MatchingRun, person_id: int) -> str | None:
+    for group in run.solution["groups"] if run.solution else []:
+        if participant_key(person_id) in group["members"]:
+            return str(group["id"])
+    return None
+
+
+def test_a_pin_that_breaks_a_rule_is_refused_naming_the_rule(
+    db: Session, example_round: Round
+) -> None:
+    run = solved_draft(db, example_round)
+    # Claudia Wagner can only come on Mondays and needs step-free access.
+    claudia = db.scalar(
+        select(Participant).where(Participant.email == "claudia.wagner@example.org")
+    )
+    assert claudia is not None
+    elsewhere = next(g for g in run.groups if g.series.key != "mon")
+    before = dict(run.solution or {})
+    with pytest.raises(run_edits.EditRefused) as refused:
+        run_edits.pin(db, example_round.slug, run.id, claudia.id, elsewhere.key, "test")
+    assert "rule 4 (series and moderators' availability)" in str(refused.value)
+    if not elsewhere.series.step_free:
+        assert "rule 8 (step-free access)" in str(refused.value)
+    db.refresh(run)
+    assert run.solution == before
+    assert _group_of(run, claudia.id) != elsewhere.key
+
+
+def test_a_valid_swap_is_stored_everywhere(db: Session, example_round: Round) -> None:
+    run = solved_draft(db, example_round)
+    problem = matching.Problem.model_validate(run.problem)
+    groups = run.solution["groups"] if run.solution else []
+    role = {p.id: p.role for p in problem.participants}
+    # Two people of the same role in two groups of the same series and language swap
+    # without breaking the share, size, series or language rules in most groupings; the
+    # checker decides, and a refusal must leave everything as it was.
+    candidates = [
+        (a, b)
+        for g in groups
+        for h in groups
+        if g["id"] < h["id"] and g["series"] == h["series"]
+        for a in g["members"]
+        for b in h["members"]
+        if role[a] == role[b]
+    ]
+    assert candidates, "the example needs two groups in one series"
+    for a, b in candidates:
+        try:
+            run_edits.swap(db, example_round.slug, run.id, int(a[1:]), int(b[1:]), "test")
+        except run_edits.EditRefused:
+            continue
+        break
+    else:
+        pytest.fail("no swap of equals was possible")
+    db.refresh(run)
+    assert _group_of(run, int(a[1:])) != _group_of(run, int(b[1:]))
+    stored = {
+        (m.participant_id, m.group.key)
+        for m in db.scalars(select(GroupMember).where(GroupMember.run_id == run.id))
+    }
+    assert (int(a[1:]), _group_of(run, int(a[1:]))) in stored
+    assert (int(b[1:]), _group_of(run, int(b[1:]))) in stored
+    assert matching.check(problem, matching.Solution.model_validate(run.solution)).ok
+    assert run.report is not None and run.report["placed"] == run.placed
+
+
+def test_an_unknown_person_or_group_is_refused(db: Session, example_round: Round) -> None:
+    run = solved_draft(db, example_round)
+    with pytest.raises(InvalidInput):
+        run_edits.pin(db, example_round.slug, run.id, 10**6, run.groups[0].key, "test")
+    person = run.groups[0].members[0].participant_id
+    with pytest.raises(InvalidInput):
+        run_edits.pin(db, example_round.slug, run.id, person, "no-such-group", "test")
+
+
+def test_the_preview_names_exactly_the_mails_publishing_queues(
+    db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    preview = run_review.preview_mails(db, example_round.slug, run.id, settings)
+    assert preview.problem is None
+    assert db.scalar(select(func.count()).select_from(OutboxMail)) == 0
+    assert db.get(MatchingRun, run.id).status.value == "draft"  # type: ignore[union-attr]
+    queued = run_review.publish(db, example_round.slug, run.id, settings, "test")
+    rows = db.scalars(select(OutboxMail)).all()
+    assert queued == len(rows) == len(preview.mails)
+    assert sorted((m.kind, m.recipient) for m in preview.mails) == sorted(
+        (m.kind, m.recipient) for m in rows
+    )
+
+
+def test_dropouts_show_on_the_groups_and_a_rematch_lists_the_changes(
+    db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    group = run.groups[0]
+    leaving = [m.participant_id for m in group.members][:3]
+    for person_id in leaving:
+        queued = registration_overview.drop_out(
+            db, example_round.slug, person_id, "verzogen", settings, "test"
+        )
+        assert queued >= 1
+    page = run_review.dropout_page(db, example_round.slug)
+    health = next(g for g in page.groups if g.group.key == group.key)
+    assert health.active == len(group.members) - 3
+    assert health.too_small == (health.active < example_round.min_size)
+    assert {p.id for p in health.withdrawn} == set(leaving)
+    assert not health.locked
+
+    rematch = solved_draft(db, example_round, rematch=True)
+    view = run_review.run_page(db, example_round.slug, rematch.id, running_here=False)
+    assert view.changes is not None
+    assert {m.person.id for m in view.changes.left} == set(leaving)
+    moved = {m.person.id for m in view.changes.moved}
+    assert not moved & set(leaving)
+    changes = matching_runs.run_changes(rematch)
+    assert changes is not None and len(changes.stays) == view.changes.stay
+
+
+def test_a_dropout_cancels_the_persons_calendar(
+    db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    person = run.groups[0].members[0].participant
+    registration_overview.drop_out(db, example_round.slug, person.id, "krank", settings, "t")
+    kinds = db.scalars(
+        select(OutboxMail.kind).where(OutboxMail.recipient == person.email).order_by(OutboxMail.id)
+    ).all()
+    assert kinds == ["invitation", "cancellation"]
+    assert person.status is RegistrationStatus.WITHDRAWN and person.withdrawn_reason == "krank"
+    with pytest.raises(Exception, match="dropped out already"):
+        registration_overview.drop_out(db, example_round.slug, person.id, "x", settings, "t")
+
+
+def test_moving_an_evening_after_publishing_sends_updates(
+    team: LoggedIn, db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    db.commit()
+    series = next(s for s in example_round.series if any(g.series_id == s.id for g in run.groups))
+    evening = series.sessions[0]
+    members = {
+        m.participant.email for g in run.groups if g.series_id == series.id for m in g.members
+    }
+    response = team.post(
+        f"/organiser/rounds/{example_round.slug}/evenings/{evening.id}",
+        {"day": "2027-05-04", "start": "18:30", "end": "21:30"},
+    )
+    assert response.status_code == 303, response.text
+    updates = set(db.scalars(select(OutboxMail.recipient).where(OutboxMail.kind == "update")).all())
+    assert members <= updates
+    assert "mails=" in response.headers["location"]
+
+
+def test_notify_publication_is_what_publish_queues(
+    db: Session, example_round: Round, settings: Settings
+) -> None:
+    """The page's publish is matching_runs.publish plus notify.publication_mails, nothing else."""
+    run = solved_draft(db, example_round)
+    count = run_review.publish(db, example_round.slug, run.id, settings, "test")
+    placed = db.scalar(
+        select(func.count())
+        .select_from(Participant)
+        .where(Participant.round_id == example_round.id, Participant.status == "placed")
+    )
+    invitations = db.scalar(
+        select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == "invitation")
+    )
+    assert invitations == placed and count >= placed
+    assert notify.resync_round(db, example_round, settings=settings) == []
+
+
+def test_the_run_page_shows_groups_composition_and_report(
+    team: LoggedIn, db: Session, example_round: Round
+) -> None:
+    run = solved_draft(db, example_round)
+    page = team.client.get(f"/organiser/rounds/{example_round.slug}/runs/{run.id}")
+    assert page.status_code == 200
+    html = page.text
+    for group in run.groups:
+        assert f'id="group-{group.key}"' in html
+    assert html.count("<svg class='stacked'") == 5 * len(run.groups)
+    assert "lowest possible" in html or "niedrigst" in html
+    newcomer = next(
+        m.participant for g in run.groups for m in g.members if m.participant.role is Role.NEWCOMER
+    )
+    assert newcomer.full_name in html
+    assert 'http-equiv="refresh"' not in html
