@@ -1,0 +1,249 @@
+"""The set-up, registration, mail and export pages, through the app as an organiser uses them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.organiser.conftest import EXAMPLE, LoggedIn, solved_draft
+from vekl.services import letter_codes, run_review
+from vekl.settings import Settings
+from vekl.store.models import (
+    AuditEntry,
+    InvitationCode,
+    MailStatus,
+    OutboxMail,
+    Participant,
+    Round,
+    RoundStatus,
+)
+
+ROUND = "/organiser/rounds/konstanz-mai"
+
+
+def test_a_round_is_set_up_from_the_form(team: LoggedIn, db: Session) -> None:
+    created = team.post(
+        "/organiser/rounds",
+        {
+            "slug": "konstanz-herbst",
+            "name": "Konstanz, Herbst",
+            "languages_offered": ["de", "en"],
+            "registration_deadline": "2027-09-01T23:59",
+            "min_size": "5",
+            "max_size": "8",
+            "newcomer_share_min": "0.3",
+            "newcomer_share_max": "0.7",
+            "max_same_origin": "2",
+            "moderators_per_group": "1",
+            "retention_days": "60",
+        },
+    )
+    assert created.status_code == 303, created.text
+    base = "/organiser/rounds/konstanz-herbst"
+    added = team.post(
+        f"{base}/series",
+        {
+            "key": "tue",
+            "label": "Dienstagabende",
+            "venue_name": "Bürgersaal",
+            "venue_address": "Salmannsweilerstraße 1, 78462 Konstanz",
+            "step_free": "true",
+            "rooms": "2",
+        },
+    )
+    assert added.status_code == 303, added.text
+    evening = team.post(
+        f"{base}/series/tue/evenings", {"day": "2027-10-05", "start": "18:00", "end": "21:00"}
+    )
+    assert evening.status_code == 303, evening.text
+    round = db.scalar(select(Round).where(Round.slug == "konstanz-herbst"))
+    assert round is not None
+    assert (round.min_size, round.max_size, round.retention_days) == (5, 8, 60)
+    assert round.registration_deadline is not None
+    assert round.registration_deadline.hour == 21  # 23:59 in Konstanz is 21:59 UTC in summer
+    assert [s.key for s in round.series] == ["tue"]
+    assert len(round.series[0].sessions) == 1
+    wrong = team.post(
+        f"{base}/series/tue/evenings", {"day": "2027-10-12", "start": "21:00", "end": "18:00"}
+    )
+    assert wrong.status_code == 422
+    assert "must end after it starts" in wrong.text
+
+
+def test_settings_are_checked_and_saved(team: LoggedIn, example_round: Round) -> None:
+    bad = team.post(
+        f"{ROUND}/settings",
+        {"name": "x", "languages_offered": ["de"], "min_size": "9", "max_size": "4"},
+    )
+    assert bad.status_code == 422 and "max_size must be at least min_size" in bad.text
+    good = team.post(
+        f"{ROUND}/settings",
+        {
+            "name": "Konstanz, Mai (neu)",
+            "languages_offered": ["de", "uk"],
+            "working_languages": ["de"],
+            "min_size": "5",
+            "max_size": "9",
+        },
+    )
+    assert good.status_code == 303
+    assert example_round.name == "Konstanz, Mai (neu)"
+    assert example_round.working_languages == ["de"]
+
+
+def test_csv_import_reports_every_bad_row_like_the_command(
+    team: LoggedIn, example_round: Round, db: Session
+) -> None:
+    lines = (EXAMPLE / "registrations.csv").read_text(encoding="utf-8").splitlines()
+    broken = lines[0] + "\n" + lines[1].replace("de|en", "de|xx") + "\n"
+    broken += lines[2].replace(";wed;", ";tue;") + "\n"
+    response = team.post(
+        f"{ROUND}/import/registrations",
+        files={"file": ("people.csv", broken.encode(), "text/csv")},
+    )
+    assert response.status_code == 422
+    assert "line 2, column languages: unknown language code &#39;xx&#39;" in response.text
+    assert "line 3, column series: unknown series &#39;tue&#39;" in response.text
+    again = team.post(
+        f"{ROUND}/import/registrations",
+        files={"file": ("people.csv", (EXAMPLE / "registrations.csv").read_bytes(), "text/csv")},
+    )
+    assert again.status_code == 200
+    assert "0 neu" in again.text and "60 unverändert" in again.text
+
+
+def test_letter_codes_come_as_a_download_and_are_kept_only_hashed(
+    team: LoggedIn, example_round: Round, db: Session
+) -> None:
+    response = team.post(f"{ROUND}/codes", {"count": "5"})
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["code", "url"] and len(rows) == 6
+    codes = [row[0] for row in rows[1:]]
+    assert all(letter_codes.format_problem(letter_codes.normalise(c)) is None for c in codes)
+    stored = db.scalars(select(InvitationCode.code_hash)).all()
+    assert len(stored) == 5 and not set(codes) & set(stored)
+
+
+def test_registration_status_can_be_closed_and_opened(team: LoggedIn, example_round: Round) -> None:
+    assert team.post(f"{ROUND}/status", {"status": "closed"}).status_code == 303
+    assert example_round.status is RoundStatus.CLOSED
+    refused = team.post(f"{ROUND}/status", {"status": "published"})
+    assert refused.status_code == 422
+    assert team.post(f"{ROUND}/status", {"status": "open"}).status_code == 303
+    assert example_round.status is RoundStatus.OPEN
+
+
+def test_the_registrations_page_counts_filters_and_draws(
+    team: LoggedIn, example_round: Round
+) -> None:
+    page = team.client.get(f"{ROUND}/registrations")
+    assert page.status_code == 200
+    assert "Insgesamt 60 Anmeldungen." in page.text
+    assert page.text.count("<svg class='chart'") == 6
+    # Each chart's numbers are also there as text.
+    assert page.text.count("<details class='chart-data'>") == 6
+    filtered = team.client.get(f"{ROUND}/registrations?role=newcomer&series=wed")
+    shown = int(filtered.text.split(" angezeigt.")[0].rsplit(">", 1)[-1])
+    people = [
+        p
+        for p in example_round.participants
+        if p.role.value == "newcomer" and "wed" in {s.key for s in p.series}
+    ]
+    assert shown == len(people) > 0
+
+
+def test_a_registration_is_corrected_with_the_usual_checks(
+    team: LoggedIn, example_round: Round, db: Session
+) -> None:
+    person = db.scalar(select(Participant).where(Participant.email == "claudia.wagner@example.org"))
+    assert person is not None
+    path = f"{ROUND}/registrations/{person.id}"
+    form = {
+        "role": "citizen",
+        "first_name": "Claudia",
+        "last_name": "Wagner-Lang",
+        "email": "claudia.wagner@example.org",
+        "languages_text": "de en",
+        "series": ["mon", "sat"],
+        "needs": ["step_free"],
+        "priority": "0",
+    }
+    assert team.post(path, form).status_code == 303
+    assert person.last_name == "Wagner-Lang"
+    assert [s.key for s in person.series] == ["mon", "sat"]
+    bad = team.post(path, {**form, "languages_text": "de zz"})
+    assert bad.status_code == 422 and "zz" in bad.text
+    assert db.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == "registration.update",
+            AuditEntry.subject == f"participant:{person.id}",
+        )
+    )
+
+
+def test_rosters_sign_in_sheets_and_the_round_export(
+    team: LoggedIn, db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    db.commit()
+    group = run.groups[0]
+    names = {m.participant.last_name for m in group.members}
+    roster = team.client.get(f"{ROUND}/groups/{group.key}/roster.csv")
+    assert roster.status_code == 200 and roster.headers["cache-control"] == "no-store"
+    rows = list(csv.DictReader(io.StringIO(roster.content.decode("utf-8-sig")), delimiter=";"))
+    assert {r["last_name"] for r in rows} == names
+    series_rows = team.client.get(f"{ROUND}/series/{group.series.key}/roster.csv")
+    assert len(series_rows.text.splitlines()) - 1 == sum(
+        len(g.members) for g in run.groups if g.series_id == group.series_id
+    )
+    printable = team.client.get(f"{ROUND}/groups/{group.key}/roster")
+    assert all(name in printable.text for name in names)
+    evening = group.series.sessions[0]
+    sheet = team.client.get(f"{ROUND}/evenings/{evening.id}/sign-in")
+    assert sheet.status_code == 200
+    assert sheet.text.count('class="sheet"') == sum(
+        1 for g in run.groups if g.series_id == group.series_id
+    )
+    export = team.client.get(f"{ROUND}/export.json")
+    data = json.loads(export.text)
+    assert len(data["registrations"]) == 60
+    assert {g["key"] for g in data["groups"]} == {g.key for g in run.groups}
+    assert data["published_run"] == run.id
+
+
+def test_the_mail_page_shows_failures_and_retries_them(
+    team: LoggedIn, db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    mail = db.scalars(select(OutboxMail).order_by(OutboxMail.id)).first()
+    assert mail is not None
+    mail.status = MailStatus.FAILED
+    mail.attempts = 3
+    mail.last_error = "550 5.1.1 mailbox unavailable"
+    db.commit()
+    page = team.client.get(f"{ROUND}/mail")
+    assert "550 5.1.1 mailbox unavailable" in page.text
+    assert team.post(f"{ROUND}/mail/{mail.id}/retry").status_code == 303
+    assert mail.status is MailStatus.QUEUED and mail.attempts == 0
+
+
+def test_the_audit_log_page_lists_what_organisers_did(team: LoggedIn, example_round: Round) -> None:
+    team.post(f"{ROUND}/status", {"status": "closed"})
+    page = team.client.get(f"{ROUND}/audit")
+    assert "round.status" in page.text and "organiser:team@konstanz.example" in page.text
+    assert "registrations.import" in page.text
+
+
+def test_german_is_the_default_and_english_can_be_chosen(team: LoggedIn) -> None:
+    german = team.client.get("/organiser/")
+    assert 'lang="de"' in german.text and "Runden" in german.text
+    english = team.client.get("/organiser/?lang=en")
+    assert 'lang="en"' in english.text and "Rounds" in english.text
