@@ -11,8 +11,10 @@ number of workers; ``--no-send-mail`` leaves sending to a separate ``vekl mail s
 from __future__ import annotations
 
 import logging
+import logging.config
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import typer
 import uvicorn
@@ -27,6 +29,15 @@ from vekl.store.db import make_engine, make_sessionmaker, transaction
 
 log = logging.getLogger("vekl.mail")
 MAIL_INTERVAL = 15.0
+
+# Applied by uvicorn in every worker process as well as here; one line per event.
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+}
 
 
 def _send_mail_forever(config: Settings, stop: threading.Event) -> None:
@@ -61,7 +72,7 @@ def serve(
 ) -> None:
     """Run the web app on the configured database (unconfirmed registrations are purged hourly)."""
     config = settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.config.dictConfig(LOG_CONFIG)
     console.print(f"VEKL web app on http://{host}:{port} (public address {config.base_url})")
     stop = threading.Event()
     if send_mail:
@@ -84,7 +95,7 @@ def _run(host: str, port: int, workers: int) -> None:
         # uvicorn's access log prints paths and queries, which carry tokens and codes;
         # the app logs each request by its route template instead.
         access_log=False,
-        log_config=None,
+        log_config=LOG_CONFIG,
         proxy_headers=True,
         # Workers start by importing the whole ``vekl`` command (it is their main module);
         # on a busy two-core machine that takes longer than uvicorn's default 5 s allowance,
