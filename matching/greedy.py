@@ -10,6 +10,7 @@ a rule. Locked previous groups are kept and only gain members.
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -400,6 +401,39 @@ class _Greedy:
             if fitting:
                 self.place(min(fitting, key=lambda b: (b.size, b.crowding(c))), c)
 
+    def eject(self, deadline: float, movable: set[int]) -> None:
+        """Seat waiting people by making room: a waiting person takes the place of a
+        ``movable`` member who fits into another group of a series they attend."""
+        instance = self.instance
+        for c in self.order(list(self.unassigned)):
+            if time.monotonic() >= deadline:
+                return
+            for s in instance.component_series[c]:
+                if self._eject_into(c, s, movable):
+                    break
+
+    def _eject_into(self, c: int, series: int, movable: set[int]) -> bool:
+        instance = self.instance
+        for box in self.by_series.get(series, []):
+            for m in list(box.draft.members):
+                if (
+                    m not in movable
+                    or len(instance.components[instance.component_of[m]].members) > 1
+                ):
+                    continue
+                box.remove([m])
+                if box.fits(c, final=True):
+                    for s in instance.component_series[instance.component_of[m]]:
+                        for other in self.by_series.get(s, []):
+                            if other is not box and other.fits(
+                                instance.component_of[m], final=True
+                            ):
+                                other.add([m])
+                                self.place(box, c)
+                                return True
+                box.add([m])
+        return False
+
     def run(self, start: Grouping | None) -> Grouping:
         if start is not None:
             self.start_from(start)
@@ -417,11 +451,14 @@ class _Greedy:
         return Grouping([b.draft for b in self.boxes])
 
 
-def fill(instance: Instance, grouping: Grouping) -> Grouping:
-    """The grouping with waitlisted people added to every group that stays valid with them
-    (a cheap last step: any such place raises placement and moves nobody)."""
+def make_room(
+    instance: Instance, grouping: Grouping, *, deadline: float, movable: set[int]
+) -> Grouping:
+    """The grouping with more people seated where one member can move to another group to
+    make room (see :meth:`_Greedy.eject`); then everyone who simply fits."""
     builder = _Greedy(instance)
     builder.start_from(grouping)
+    builder.eject(deadline, movable)
     builder.insert_leftovers()
     result = Grouping([b.draft for b in builder.boxes])
     _restore_locked(instance, result)

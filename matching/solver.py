@@ -27,7 +27,7 @@ from matching.balance_bound import imbalance_bound
 from matching.checker import check
 from matching.cpsat_model import imbalance_scale
 from matching.feasibility import group_faults
-from matching.greedy import fill, greedy
+from matching.greedy import greedy, make_room
 from matching.grouping import Grouping
 from matching.instance import Instance
 from matching.lns import (
@@ -107,19 +107,19 @@ class _Run:
         faults = locked.static_faults(instance)
         if faults:
             return self._infeasible(faults)
-        start: Grouping | None = None
-        if _locked_broken(instance, greedy(instance)):
+        fallback = greedy(instance)
+        if _locked_broken(instance, fallback):
             verdict = locked.decide(
                 instance, time_limit=max(self.remaining() * 0.3, 1.0), stop=self.stop
             )
             if verdict.grouping is None:
                 return self._infeasible(verdict.explanation)
-            start = verdict.grouping
-        fallback = greedy(instance, start)
-        if _locked_broken(instance, fallback):
-            return self._infeasible(["the locked groups could not be completed"])
+            fallback = greedy(instance, verdict.grouping)
+            if _locked_broken(instance, fallback):
+                return self._infeasible(["the locked groups could not be completed"])
         self.best = fallback
         self._report(fallback, phase="greedy")
+        self._make_room("greedy")
         if instance.has_previous:
             self.reporter.enter("moves")
             rebuilt = rematch_by_series(
@@ -138,6 +138,24 @@ class _Run:
             self._optimise_by_series()
         self._optimise_balance(staged)
         return self._finish(fallback)
+
+    def _make_room(self, phase: str) -> None:
+        """Cheap seating of waiting people (see :func:`matching.greedy.make_room`), repeated
+        while it helps. Nobody who stays in their previous group is moved."""
+        instance = self.instance
+        for _ in range(3):
+            movable = {
+                i
+                for d in self.best.groups
+                if not d.locked
+                for i in d.members
+                if d.previous is None or instance.previous_group_of.get(i) != d.previous
+            }
+            deadline = time.monotonic() + self.remaining() * 0.1
+            if not self._accept(
+                make_room(instance, self.best, deadline=deadline, movable=movable), phase
+            ):
+                return
 
     def _full_model_variables(self) -> int:
         instance = self.instance
@@ -240,7 +258,7 @@ class _Run:
 
     def _optimise_balance(self, staged: Staged | None) -> None:
         instance = self.instance
-        self._accept(fill(instance, self.best), "placement")
+        self._make_room("placement")
         self.reporter.enter("balance")
         placed = self.best.placed()
         if not placed:
@@ -266,7 +284,7 @@ class _Run:
         )
         self._accept(polished, "balance")
         # Moving people around can open a place for someone waiting.
-        self._accept(fill(instance, self.best), "balance")
+        self._make_room("balance")
 
     def _exact_balance(self, staged: Staged) -> None:
         model = staged.model
