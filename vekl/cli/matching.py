@@ -11,7 +11,7 @@ from rich.table import Table
 import matching
 from vekl.cli.context import console, err_console, sessions, unit_of_work
 from vekl.errors import ServiceError
-from vekl.services import matching_runs, rounds
+from vekl.services import matching_runs, notify, rounds
 from vekl.services.audit import cli_actor
 from vekl.store.models import MatchingRun
 
@@ -50,10 +50,15 @@ def _solve(run_id: int, time_limit: float) -> MatchingRun:
 
 def print_report(run: MatchingRun) -> None:
     report: dict[str, Any] = run.report or {}
+    if run.imbalance is None or run.solve_seconds is None:
+        console.print(
+            f"Run {run.id}: {run.status.value}" + (f" ({run.error})" if run.error else "")
+        )
+        return
     console.print(
         f"Run {run.id}: solver {run.solver_status}, {run.placed} placed, {run.waitlisted} on "
         f"the waiting list, {run.moves or 0} moved, imbalance {run.imbalance:.3f} "
-        f"(lowest possible {run.imbalance_floor if run.imbalance_floor is not None else '-'}), "
+        f"(lowest possible {run.imbalance_floor or 0:.3f}), "
         f"{run.solve_seconds:.1f} s"
     )
     if report:
@@ -72,6 +77,23 @@ def print_changes(run: MatchingRun) -> None:
     console.print(changes.text(), highlight=False)
 
 
+def _solve_and_report(round: str, time_limit: float, *, rematch: bool) -> None:
+    with unit_of_work() as session:
+        found = rounds.get_round(session, round)
+        run_id = matching_runs.start_run(
+            session, found, actor=cli_actor(), time_limit=time_limit, rematch=rematch
+        ).id
+    _solve(run_id, time_limit)
+    command = "rematch" if rematch else "match"
+    with unit_of_work() as session:
+        stored = matching_runs.get_run(session, run_id)
+        print_report(stored)
+        print_changes(stored)
+        console.print(
+            f"Draft run {run_id} stored. Publish it with: vekl {command} -r {round} --publish"
+        )
+
+
 def match(
     round: str = RoundOpt,
     time_limit: float = TimeOpt,
@@ -83,19 +105,8 @@ def match(
     """Form groups for a round and keep them as a draft; --publish makes a draft official."""
     if publish:
         _publish(round, run)
-        return
-    with unit_of_work() as session:
-        found = rounds.get_round(session, round)
-        run_id = matching_runs.start_run(
-            session, found, actor=cli_actor(), time_limit=time_limit
-        ).id
-    _solve(run_id, time_limit)
-    with unit_of_work() as session:
-        stored = matching_runs.get_run(session, run_id)
-        print_report(stored)
-        console.print(
-            f"Draft run {run_id} stored. Publish it with: vekl match -r {round} --publish"
-        )
+    else:
+        _solve_and_report(round, time_limit, rematch=False)
 
 
 def rematch(
@@ -109,25 +120,11 @@ def rematch(
     """After dropouts: regroup changing as little as possible, and show who moves."""
     if publish:
         _publish(round, run)
-        return
-    with unit_of_work() as session:
-        found = rounds.get_round(session, round)
-        run_id = matching_runs.start_run(
-            session, found, actor=cli_actor(), time_limit=time_limit, rematch=True
-        ).id
-    _solve(run_id, time_limit)
-    with unit_of_work() as session:
-        stored = matching_runs.get_run(session, run_id)
-        print_report(stored)
-        print_changes(stored)
-        console.print(
-            f"Draft rematch {run_id} stored. Publish it with: vekl rematch -r {round} --publish"
-        )
+    else:
+        _solve_and_report(round, time_limit, rematch=True)
 
 
 def _publish(round: str, run_id: int | None) -> None:
-    from vekl.services import notify
-
     with unit_of_work() as session:
         found = rounds.get_round(session, round)
         run = (

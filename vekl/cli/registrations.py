@@ -5,8 +5,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from vekl.cli.context import console, unit_of_work
-from vekl.services import registrations, rounds
+from vekl.cli.context import console, settings, unit_of_work
+from vekl.services import notify, registrations, rounds
+from vekl.services.audit import cli_actor
 from vekl.store.models import RegistrationStatus, Role
 
 app = typer.Typer(help="List registrations.", no_args_is_help=True)
@@ -50,3 +51,21 @@ def list_(
                 p.origin or "-",
             )
         console.print(table)
+
+
+@app.command()
+def withdraw(
+    participant_id: int = typer.Argument(..., help="Registration id (see `list`)."),
+    round: str = typer.Option(..., "--round", "-r", help="The round's short name."),
+    reason: str = typer.Option("dropped out", help="Kept for the organisers only."),
+) -> None:
+    """Mark someone as dropped out; their evenings are cancelled and a rematch frees the place."""
+    with unit_of_work() as session:
+        found = rounds.get_round(session, round)
+        person = registrations.get_participant(session, found, participant_id)
+        registrations.withdraw(session, found, person, reason, cli_actor())
+        queued = notify.resync_round(session, found, settings=settings())
+        console.print(
+            f"Registration {participant_id} withdrawn; {len(queued)} mails queued. "
+            f"Run `vekl rematch -r {round}` to fill the place."
+        )
