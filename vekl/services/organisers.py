@@ -154,6 +154,7 @@ def login(
     if _hasher.check_needs_rehash(organiser.password_hash):
         organiser.password_hash = _hasher.hash(password)
     organiser.last_login_at = now
+    purge_expired_sessions(session, now)
     new = start_session(session, organiser, now)
     audit.record(session, _actor(organiser), "organiser.login", subject=f"organiser:{organiser.id}")
     return new
