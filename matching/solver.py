@@ -25,20 +25,19 @@ from fractions import Fraction
 from matching import locked
 from matching.balance_bound import imbalance_bound
 from matching.checker import check
-from matching.cpsat_model import imbalance_scale
+from matching.cpsat_model import GroupingModel, imbalance_scale
 from matching.feasibility import group_faults
 from matching.greedy import greedy, make_room
 from matching.grouping import Grouping
 from matching.instance import Instance
 from matching.lns import (
-    Staged,
     improve,
     neighbourhood,
     rematch_by_series,
     solve_neighbourhood,
 )
 from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
-from matching.placement_bound import count_bound, placement_bound
+from matching.placement_bound import PlacementBound, count_bound, placement_bound
 from matching.polish import polish
 from matching.progress import Progress, Reporter, StopSignal, stop_checker
 from matching.reasons import waitlist_reasons
@@ -131,12 +130,9 @@ class _Run:
             if rebuilt is not None:
                 self._accept(rebuilt, "moves")
 
-        if self._full_model_variables() <= FULL_MODEL_VARIABLES:
-            staged = self._optimise_whole()
-        else:
-            staged = None
-            self._optimise_by_series()
-        self._optimise_balance(staged)
+        whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
+        self._optimise(whole_model)
+        self._optimise_balance(whole_model)
         return self._finish(fallback)
 
     def _make_room(self, phase: str) -> None:
@@ -211,12 +207,19 @@ class _Run:
             on_improve=lambda g: self._report(g, phase="placement"),
         )
 
-    def _optimise_whole(self) -> Staged | None:
-        """Improve series by series first (fast), then solve the whole problem exactly from
-        there, which also proves (or bounds) the result."""
+    def _optimise(self, whole_model: bool) -> None:
+        """Improve series by series (fast); a flow bound proves placement when it is
+        reached. For a city round, then solve the whole problem in one model from there,
+        which proves (or bounds) what the flow cannot."""
         instance = self.instance
         self.reporter.enter("placement")
-        self._improve_placement(self.remaining() * 0.3)
+        bound = placement_bound(instance)
+        self.placed_bound = bound.placed
+        self.reporter.update(placed_bound=self.placed_bound, force=True)
+        self._improve_placement(self.remaining() * 0.5)
+        self._prove_with(bound)
+        if not whole_model or (self.proven.placed and self.proven.moves):
+            return
         placeable = [c for c, series in enumerate(instance.component_series) if series]
         part = neighbourhood(instance, self.best, range(len(instance.series)), placeable)
         staged = solve_neighbourhood(
@@ -229,34 +232,33 @@ class _Run:
             on_stage=self.reporter.enter,
         )
         if staged is None:
-            return None
+            return
         self._accept(part.merge(staged.grouping), "placement")
+        self._make_room("placement")
         placement, moves = staged.placement, staged.moves
         if placement is not None and placement.bound is not None:
             available = _people_per_level(instance, placeable)
-            self.placed_bound = count_bound(placement.bound, staged.model.level_weights, available)
-        self.proven.moves = not instance.has_previous or (
+            model_bound = count_bound(placement.bound, staged.model.level_weights, available)
+            self.placed_bound = min(bound.placed, model_bound)
+        self.proven.moves |= not instance.has_previous or (
             moves is not None and moves.status == "optimal"
         )
-        self.proven.placed = (
+        self.proven.placed |= (
             self.proven.moves and placement is not None and placement.status == "optimal"
         )
-        return staged
+        self._prove_with(bound)
 
-    def _optimise_by_series(self) -> None:
+    def _prove_with(self, bound: PlacementBound) -> None:
+        """Placement reaching the flow bound is optimal whatever came before it; no moves
+        at all is optimal too."""
         instance = self.instance
-        self.reporter.enter("placement")
-        bound = placement_bound(instance)
-        self.placed_bound = bound.placed
-        self.reporter.update(placed_bound=self.placed_bound, force=True)
-        self._improve_placement(self.remaining() * 0.5)
-        self.proven.moves = self.best.moves(instance) == 0
+        self.proven.moves |= self.best.moves(instance) == 0
         score = sum(bound.level_weights[instance.people[i].level] for i in self.best.placed())
-        self.proven.placed = score >= bound.weighted
+        self.proven.placed |= self.proven.moves and score >= bound.weighted
 
     # -- balance -----------------------------------------------------------------------------
 
-    def _optimise_balance(self, staged: Staged | None) -> None:
+    def _optimise_balance(self, whole_model: bool) -> None:
         instance = self.instance
         self._make_room("placement")
         self.reporter.enter("balance")
@@ -264,8 +266,8 @@ class _Run:
         if not placed:
             self.proven.imbalance = True
             return
-        if staged is not None and len(placed) <= EXACT_BALANCE_PEOPLE and self.proven.moves:
-            self._exact_balance(staged)
+        if whole_model and len(placed) <= EXACT_BALANCE_PEOPLE and self.proven.moves:
+            self._exact_balance()
         if self.proven.imbalance:
             return
         fixed = {
@@ -286,9 +288,14 @@ class _Run:
         # Moving people around can open a place for someone waiting.
         self._make_room("balance")
 
-    def _exact_balance(self, staged: Staged) -> None:
-        model = staged.model
-        mix = self.best.pool(self.instance)
+    def _exact_balance(self) -> None:
+        """CP-SAT on the whole problem with the people placed (and those who stay in their
+        previous group) fixed: small rounds get a proven balance."""
+        instance = self.instance
+        placeable = [c for c, series in enumerate(instance.component_series) if series]
+        part = neighbourhood(instance, self.best, range(len(instance.series)), placeable)
+        model = GroupingModel(instance, part.sub)
+        mix = self.best.pool(instance)
         model.fix_to(self.best.groups, placed=True, stayers=True)
         result = run_stage(
             model,
