@@ -171,21 +171,25 @@ def improve(
         on_improve(best)
         return True
 
-    waiting, _ = _options(instance, best)
+    waiting = _options(instance, best)[0]
     for series in _sweep(instance, best, waiting):
         if time.monotonic() >= deadline - 0.05 or stop():
             return best
         if attempt(series, waiting, quick=False):
-            waiting, _ = _options(instance, best)
+            waiting = _options(instance, best)[0]
 
     tried: set[tuple[int, ...]] = set()
-    options: list[tuple[int, ...]] = []
+    tiers: list[list[tuple[int, ...]]] = []
     stale = True
     while time.monotonic() < deadline - 0.05 and not stop():
         if stale:
-            waiting, options = _options(instance, best)
+            waiting, tiers = _options(instance, best)
             stale = False
-        options = [o for o in options if o not in tried]
+        options: list[tuple[int, ...]] = []
+        for tier in tiers:
+            options = [o for o in tier if o not in tried]
+            if options:
+                break
         if not options:
             break
         series = options[rng.randrange(len(options))]
@@ -212,10 +216,13 @@ def _sweep(instance: Instance, grouping: Grouping, waiting: list[int]) -> list[t
     return [(s,) for s in sorted(work, key=lambda s: (-work[s], s))]
 
 
-def _options(instance: Instance, grouping: Grouping) -> tuple[list[int], list[tuple[int, ...]]]:
-    """The waiting components, and the series sets worth re-solving for them: each series a
-    waiting component can attend, each pair of them, and each of them with a series that
-    members of its groups could move to (making room)."""
+def _options(
+    instance: Instance, grouping: Grouping
+) -> tuple[list[int], list[list[tuple[int, ...]]]]:
+    """The waiting components, and the series sets worth re-solving for them, smallest
+    first: each series a waiting component can attend, each pair of them, and each of them
+    with a series that members of its groups could move to (making room); then each of them
+    with two such series, for the chains of moves a pair cannot hold."""
     placed = grouping.placed()
     waiting = [
         c.index
@@ -227,16 +234,23 @@ def _options(instance: Instance, grouping: Grouping) -> tuple[list[int], list[tu
         targets = reach.setdefault(draft.series, set())
         for i in draft.members:
             targets.update(instance.component_series[instance.component_of[i]])
-    options: set[tuple[int, ...]] = set()
+    small: set[tuple[int, ...]] = set()
+    large: set[tuple[int, ...]] = set()
     for c in waiting:
         series = instance.component_series[c]
-        options.update((s,) for s in series)
-        options.update(tuple(sorted((a, b))) for a in series for b in series if a != b)
+        small.update((s,) for s in series)
+        small.update(tuple(sorted((a, b))) for a in series for b in series if a != b)
         for s in series:
-            options.update(
-                tuple(sorted((s, other))) for other in reach.get(s, ()) if other not in series
-            )
-    return waiting, sorted(options)
+            for other in reach.get(s, ()):
+                if other == s:
+                    continue
+                small.add(tuple(sorted((s, other))))
+                large.update(
+                    tuple(sorted((s, other, third)))
+                    for third in reach.get(other, ())
+                    if third not in (s, other)
+                )
+    return waiting, [sorted(small), sorted(large - small)]
 
 
 def rematch_by_series(
