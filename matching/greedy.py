@@ -257,14 +257,8 @@ class _Greedy:
         instance = self.instance
         room: dict[int, int] = {}
         for series in instance.series:
-            moderator_sets = (
-                len(series.moderators) // instance.per_group
-                if instance.per_group
-                else series.max_groups
-            )
-            groups = min(series.max_groups, moderator_sets)
             used = sum(b.size for b in self.groups_in(series.index))
-            room[series.index] = groups * instance.max_size - used
+            room[series.index] = series.capacity * instance.max_size - used
         pending = self.order(self.unassigned)
         flow = series_assignment(instance, room, pending)
         assigned: dict[int, list[int]] = defaultdict(list)

@@ -50,6 +50,8 @@ class SeriesInfo:
     # Languages a group of this series may work in: allowed, spoken by enough of its
     # moderators, and spoken by at least one participant who can attend it.
     languages: tuple[str, ...]
+    # How many groups it can open: room, and a full set of moderators for each.
+    capacity: int
 
 
 @dataclass(frozen=True)
@@ -173,9 +175,18 @@ class Instance:
                     if sum(lang in self.moderators[m].languages for m in moderators)
                     >= self.per_group
                 }
+            capacity = s.max_groups
+            if self.per_group:
+                capacity = min(capacity, len(moderators) // self.per_group)
             result.append(
                 SeriesInfo(
-                    k, s.id, s.max_groups, s.step_free, moderators, tuple(sorted(candidates))
+                    k,
+                    s.id,
+                    s.max_groups,
+                    s.step_free,
+                    moderators,
+                    tuple(sorted(candidates)),
+                    capacity,
                 )
             )
         return result

@@ -52,12 +52,8 @@ def neighbourhood(
         if previous.series in chosen and previous.index not in present:
             slots.append(Slot(previous.series, previous.index, previous.locked))
     for s in sorted(chosen):
-        info = instance.series[s]
-        moderator_sets = (
-            len(info.moderators) // instance.per_group if instance.per_group else info.max_groups
-        )
         used = sum(1 for slot in slots if slot.series == s)
-        slots += [Slot(s)] * max(0, min(info.max_groups, moderator_sets) - used)
+        slots += [Slot(s)] * max(0, instance.series[s].capacity - used)
     components = {instance.component_of[i] for d in inside for i in d.members}
     components |= {c for c in extra if chosen & set(instance.component_series[c])}
     sub = SubProblem(

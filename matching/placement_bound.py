@@ -80,10 +80,7 @@ def placement_bound(instance: Instance) -> PlacementBound:
         for s in instance.component_series[instance.component_of[i]]:
             arc(person_node[i], series_node[s], 1)
     for series in instance.series:
-        groups = series.max_groups
-        if instance.per_group:
-            groups = min(groups, len(series.moderators) // instance.per_group)
-        arc(series_node[series.index], sink, groups * instance.max_size)
+        arc(series_node[series.index], sink, series.capacity * instance.max_size)
 
     flow = max_flow.SimpleMaxFlow()
     flow.add_arcs_with_capacity(tails, heads, capacities)

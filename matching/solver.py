@@ -95,6 +95,7 @@ class _Run:
         self.proven = Proven()
         self.placed_bound: int | None = None
         self.exact_imbalance_bound: float | None = None
+        self.best = Grouping()
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
@@ -155,15 +156,8 @@ class _Run:
 
     def _full_model_variables(self) -> int:
         instance = self.instance
-        slots = {
-            s.index: min(
-                s.max_groups,
-                len(s.moderators) // instance.per_group if instance.per_group else s.max_groups,
-            )
-            for s in instance.series
-        }
         return sum(
-            len(instance.components[c].members) * slots[s]
+            len(instance.components[c].members) * instance.series[s].capacity
             for c, series in enumerate(instance.component_series)
             for s in series
         )
