@@ -95,20 +95,3 @@ class PoolMix:
         if self.total == 0:
             return 0.0
         return float(sum((self.floor(n) for n in sizes), Fraction(0)) / self.total)
-
-    def lowest_imbalance(self, min_size: int, max_size: int) -> float:
-        """A lower bound on the imbalance of any grouping of these people: the best floor over
-        every way of splitting them into groups of allowed sizes."""
-        if self.total == 0:
-            return 0.0
-        sizes = range(min_size, max_size + 1)
-        best: list[Fraction | None] = [Fraction(0)] + [None] * self.total
-        for n in range(1, self.total + 1):
-            options = [
-                prev + self.floor(size)
-                for size in sizes
-                if size <= n and (prev := best[n - size]) is not None
-            ]
-            best[n] = min(options) if options else None
-        result = best[self.total]
-        return float(result / self.total) if result is not None else 0.0

@@ -125,9 +125,6 @@ class Instance:
     def has_previous(self) -> bool:
         return self.problem.previous is not None
 
-    def speaks(self, person: int, language: str) -> bool:
-        return language in self.people[person].languages
-
     def _people(self) -> list[Person]:
         levels = {
             value: k

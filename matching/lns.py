@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -141,59 +142,127 @@ def improve(
     First a sweep solves, once each, every series with something to do (people waiting who
     could attend it, previous members who are not back in their group); then neighbourhoods
     are drawn at random around the people still waiting: a series they can attend, a pair of
-    them, or one of them with a series that members of its groups could move to (making
-    room). Stops when every such neighbourhood has been tried since the last improvement."""
-    rng = random.Random(seed)
-    best, best_rank = incumbent, incumbent.rank(instance)
+    them, or one of them with one or two series that members of its groups could move to
+    (making room). Stops when every such neighbourhood has been tried since the last
+    improvement. With several workers, that many neighbourhoods on different series are
+    solved at once, one CP-SAT worker each."""
+    search = _Search(instance, incumbent, deadline, workers, stop, on_improve, step_limit)
+    return search.run(random.Random(seed))
 
-    def attempt(series: tuple[int, ...], waiting: list[int], quick: bool) -> bool:
-        nonlocal best, best_rank
-        part = neighbourhood(instance, best, series, waiting)
-        staged = solve_neighbourhood(
-            instance,
-            part,
-            time_limit=min(step_limit, deadline - time.monotonic()),
-            workers=workers,
-            stop=stop,
-            first_improvement=quick,
-        )
-        if staged is None:
-            return False
-        candidate = part.merge(staged.grouping)
-        rank = candidate.rank(instance)
-        if rank <= best_rank:
-            return False
-        best, best_rank = candidate, rank
-        on_improve(best)
-        return True
 
-    waiting = _options(instance, best)[0]
-    for series in _sweep(instance, best, waiting):
-        if time.monotonic() >= deadline - 0.05 or stop():
-            return best
-        if attempt(series, waiting, quick=False):
-            waiting = _options(instance, best)[0]
+class _Search:
+    def __init__(
+        self,
+        instance: Instance,
+        incumbent: Grouping,
+        deadline: float,
+        workers: int,
+        stop: Callable[[], bool],
+        on_improve: Callable[[Grouping], None],
+        step_limit: float,
+    ) -> None:
+        self.instance = instance
+        self.best = incumbent
+        self.best_rank = incumbent.rank(instance)
+        self.deadline = deadline
+        self.lanes = max(1, workers)
+        self.stop = stop
+        self.on_improve = on_improve
+        self.step_limit = step_limit
 
-    tried: set[tuple[int, ...]] = set()
-    tiers: list[list[tuple[int, ...]]] = []
-    stale = True
-    while time.monotonic() < deadline - 0.05 and not stop():
-        if stale:
-            waiting, tiers = _options(instance, best)
-            stale = False
-        options: list[tuple[int, ...]] = []
-        for tier in tiers:
-            options = [o for o in tier if o not in tried]
-            if options:
-                break
-        if not options:
-            break
-        series = options[rng.randrange(len(options))]
-        tried.add(series)
-        if attempt(series, waiting, quick=True):
-            tried.clear()
+    def time_left(self) -> bool:
+        return time.monotonic() < self.deadline - 0.05 and not self.stop()
+
+    def run(self, rng: random.Random) -> Grouping:
+        with ThreadPoolExecutor(max_workers=self.lanes) as pool:
+            waiting = _options(self.instance, self.best)[0]
+            sweep = _sweep(self.instance, self.best, waiting)
+            while sweep and self.time_left():
+                batch, sweep = sweep[: self.lanes], sweep[self.lanes :]
+                if self.attempt(pool, batch, waiting, quick=False):
+                    waiting = _options(self.instance, self.best)[0]
+            tried: set[tuple[int, ...]] = set()
+            tiers: list[list[tuple[int, ...]]] = []
             stale = True
-    return best
+            while self.time_left():
+                if stale:
+                    waiting, tiers = _options(self.instance, self.best)
+                    stale = False
+                batch = _draw(tiers, tried, self.lanes, rng)
+                if not batch:
+                    break
+                tried.update(batch)
+                if self.attempt(pool, batch, waiting, quick=True):
+                    tried.clear()
+                    stale = True
+        return self.best
+
+    def attempt(
+        self,
+        pool: ThreadPoolExecutor,
+        batch: list[tuple[int, ...]],
+        waiting: list[int],
+        quick: bool,
+    ) -> bool:
+        """Solve the batch's neighbourhoods (on disjoint series) at once, then apply each
+        result that still fits and ranks higher."""
+        parts = [neighbourhood(self.instance, self.best, series, waiting) for series in batch]
+        limit = min(self.step_limit, self.deadline - time.monotonic())
+
+        def solve(part: Neighbourhood) -> Staged | None:
+            return solve_neighbourhood(
+                self.instance,
+                part,
+                time_limit=limit,
+                workers=1 if len(parts) > 1 else self.lanes,
+                stop=self.stop,
+                first_improvement=quick,
+            )
+
+        improved = False
+        for part, staged in zip(parts, list(pool.map(solve, parts)), strict=True):
+            candidate = None if staged is None else self.compose(part, staged.grouping)
+            if candidate is None:
+                continue
+            rank = candidate.rank(self.instance)
+            if rank > self.best_rank:
+                self.best, self.best_rank = candidate, rank
+                self.on_improve(candidate)
+                improved = True
+        return improved
+
+    def compose(self, part: Neighbourhood, result: Grouping) -> Grouping | None:
+        """The current best with the part's series replaced by the result; None when the
+        result seats someone another part has seated meanwhile."""
+        chosen = set(part.sub.room)
+        outside = [d for d in self.best.groups if d.series not in chosen]
+        component_of = self.instance.component_of
+        seated = {component_of[i] for d in outside for i in d.members}
+        if any(component_of[i] in seated for d in result.groups for i in d.members):
+            return None
+        return Grouping([*outside, *result.groups])
+
+
+def _draw(
+    tiers: list[list[tuple[int, ...]]], tried: set[tuple[int, ...]], size: int, rng: random.Random
+) -> list[tuple[int, ...]]:
+    """Up to ``size`` untried series sets from the first tier that has any, on disjoint
+    series."""
+    for tier in tiers:
+        options = [o for o in tier if o not in tried]
+        if not options:
+            continue
+        rng.shuffle(options)
+        batch: list[tuple[int, ...]] = []
+        used: set[int] = set()
+        for option in options:
+            if not used & set(option):
+                batch.append(option)
+                used |= set(option)
+                if len(batch) == size:
+                    break
+        return batch
+    return []
 
 
 def _sweep(instance: Instance, grouping: Grouping, waiting: list[int]) -> list[tuple[int, ...]]:

@@ -70,7 +70,7 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
 
 @contextmanager
-def stop_watch(solver: cp_model.CpSolver, stop: Callable[[], bool]) -> Iterator[None]:
+def _stop_watch(solver: cp_model.CpSolver, stop: Callable[[], bool]) -> Iterator[None]:
     """Stops the search when asked, also while no solution arrives to call back."""
     done = threading.Event()
 
@@ -124,7 +124,7 @@ def run_stage(
         model.hint(hint.groups)
     solver = new_solver(time_limit, workers, seed)
     callback = _Callback(model, on_solution, stop, first_improvement)
-    with stop_watch(solver, stop):
+    with _stop_watch(solver, stop):
         status = solver.solve(model.model, callback)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         has_objective = objective is not None
