@@ -55,7 +55,21 @@ def _filters(lang: str, zone: ZoneInfo) -> dict[str, Any]:
     def country(code: str | None) -> str:
         return country_names(lang).get(code, code) if code else "–"
 
+    def labelled(items: list[tuple[str, int]], kind: str) -> list[tuple[str, int]]:
+        """Chart items with codes turned into names (languages, countries, roles)."""
+        roles = {"citizen": tr(lang, "citizens"), "newcomer": tr(lang, "newcomers")}
+
+        def name(code: str) -> str:
+            if kind == "language":
+                return language(code)
+            if kind == "country":
+                return country(code) if code != "–" else code
+            return roles.get(code, code)
+
+        return [(name(label), count) for label, count in items]
+
     return {
+        "labelled": labelled,
         "day": day,
         "clock": clock,
         "when": when,
