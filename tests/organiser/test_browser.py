@@ -278,7 +278,7 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
     _wait_for_draft(page)
     preview = sorted(
         cell.split("<")[-1].rstrip(">").strip()
-        for cell in page.locator("#publish tbody tr td:nth-child(2)").all_inner_texts()
+        for cell in page.locator("#publish tbody tr td:nth-child(2)").all_text_contents()
     )
     page.click("#publish button")
     page.wait_for_url("**/mail?**")
