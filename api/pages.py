@@ -100,13 +100,18 @@ def render(
     *,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    switch_path: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
     zone = request.app.state.settings.timezone
     template = environment(lang, zone).get_template(name)
-    # The language switcher links to the same page with the same query, in another language.
+    # The language switcher links to the same page with the same query, in another language;
+    # a page that answers a form links to where the form can be opened again.
     keep = urlencode(
         [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "done")]
     )
-    html = template.render(path=request.url.path, keep=keep + "&" if keep else "", **context)
+    path = request.url.path if request.method == "GET" else switch_path or "/"
+    if request.method != "GET":
+        keep = ""
+    html = template.render(path=path, keep=keep + "&" if keep else "", **context)
     return HTMLResponse(html, status_code=status_code, headers=headers)

@@ -37,6 +37,7 @@ def _status(
         lang,
         "status.html",
         status_code=status_code,
+        switch_path=f"/me/{token}",
         page=page,
         token=token,
         problems=found or [],

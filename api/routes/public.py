@@ -55,7 +55,14 @@ def _form_page(
         "age_bands": AGE_BANDS,
         "genders": GENDERS,
     }
-    return render(request, lang, "register.html", status_code=status_code, **context)
+    return render(
+        request,
+        lang,
+        "register.html",
+        status_code=status_code,
+        switch_path=f"/rounds/{round.slug}",
+        **context,
+    )
 
 
 @router.get("/", summary="The registration form of the open round")
@@ -141,7 +148,13 @@ def link_request(
     except InvalidInput as exc:
         found = problems.from_service(exc.errors, lang)
         page = render(
-            request, lang, "link.html", status_code=422, email=email[:254], problems=found
+            request,
+            lang,
+            "link.html",
+            status_code=422,
+            switch_path="/link",
+            email=email[:254],
+            problems=found,
         )
         raise Reply(page) from exc
-    return render(request, lang, "link_sent.html")
+    return render(request, lang, "link_sent.html", switch_path="/link")
