@@ -1,12 +1,12 @@
 """The codes printed in lottery letters.
 
 A code is read from paper and typed by hand, so it uses no characters that look alike
-(no 0/O, no 1/I/L, no Z next to 2), comes in groups of four, and ends in a check character
-(Luhn mod 30; the even base is what makes it catch every single mistyped character) that
-also catches most swapped neighbours. That lets the form
-say "typo" instead of "wrong code", and a typo does not count as a guess. Eleven random
-characters give 54 bits. Only a keyed hash of each code is stored, so the table alone
-cannot be turned back into letters.
+(no 0/O, no 1/I/L, no Z next to 2) and comes in groups of four. Its last character is a
+check character (Luhn mod 30; the even base is what makes it catch every single mistyped
+character, and it catches most swapped neighbours too). That lets the form say "typo"
+instead of "wrong code", and a typo does not count as a guess. The eleven random characters
+give 54 bits. Only a keyed hash of each code is stored, so the table alone cannot be turned
+back into letters.
 """
 
 from __future__ import annotations
