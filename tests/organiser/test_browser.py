@@ -259,8 +259,9 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
         page.goto("/organiser/rounds/konstanz-mai/registrations?q=" + email)
         page.click("table.list tbody a")
         page.fill("#reason", "krank")
-        page.click("form[action$='/drop-out'] button")
-        page.wait_for_url("**done=dropped_out")
+        with page.expect_navigation(url="**done=dropped_out"):
+            page.click("form[action$='/drop-out'] button")
+        assert "abgesagt" in page.locator("dl.facts").inner_text()
     _dispatch(server)
     after_dropouts = _mails(server)
     new = {k: v for k, v in after_dropouts.items() if k not in first}
