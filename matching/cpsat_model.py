@@ -115,6 +115,7 @@ class GroupingModel:
             if slot.previous is not None
         )
         self.changes = self.moves * (previous_leads + 1) + self.moderator_changes
+        self.joiners = self._joiners_term()
 
     # -- variables ---------------------------------------------------------------------------
 
@@ -420,6 +421,22 @@ class GroupingModel:
                 if m in self.lead[g]:
                     kept_leads.append(self.lead[g][m])
         return -cp_model.LinearExpr.sum(stays), -cp_model.LinearExpr.sum(kept_leads)
+
+    def _joiners_term(self) -> cp_model.LinearExpr:
+        """People placed who were not members of a previous group among these slots."""
+        instance = self.instance
+        mine = {s.previous for s in self.sub.slots if s.previous is not None}
+        components = list(self.x)
+        return cp_model.LinearExpr.weighted_sum(
+            [self.placed_var(c) for c in components],
+            [
+                sum(
+                    instance.previous_group_of.get(i) not in mine
+                    for i in instance.components[c].members
+                )
+                for c in components
+            ],
+        )
 
     def imbalance(self, mix: PoolMix) -> cp_model.LinearExpr:
         """Sum over slots, attributes and categories of |scale*count - target*size|, where

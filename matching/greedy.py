@@ -428,6 +428,64 @@ class _Greedy:
                 box.add([m])
         return False
 
+    def return_home(self, deadline: float) -> None:
+        """Bring people back into their previous group where it is open: directly, or in
+        exchange for someone who joined it, who goes to the group the returner leaves,
+        to another group, or to the waitlist (a move undone ranks before a place)."""
+        instance = self.instance
+        home = {b.draft.previous: b for b in self.boxes if b.draft.previous is not None}
+        where = {i: b for b in self.boxes for i in b.draft.members}
+        for i, g in sorted(instance.previous_group_of.items()):
+            if time.monotonic() >= deadline:
+                return
+            box = home.get(g)
+            c = instance.component_of[i]
+            if box is None or i in box.members or len(instance.components[c].members) > 1:
+                continue
+            current = where.get(i)
+            if current is not None and current.draft.locked:
+                continue
+            if current is not None:
+                current.remove([i])
+                if not self._valid(current):
+                    current.add([i])
+                    continue
+            if self._bring_back(box, i, current, where):
+                where[i] = box
+                self.unassigned.discard(c)
+            elif current is not None:
+                current.add([i])
+
+    def _valid(self, box: _Box) -> bool:
+        d = box.draft
+        return not group_faults(self.instance, d.series, d.language, d.moderators, d.members)
+
+    def _bring_back(self, box: _Box, i: int, left: _Box | None, where: dict[int, _Box]) -> bool:
+        instance = self.instance
+        box.add([i])
+        if self._valid(box):
+            return True
+        for j in list(box.draft.members):
+            joined = instance.previous_group_of.get(j) != box.draft.previous
+            if not joined or len(instance.components[instance.component_of[j]].members) > 1:
+                continue
+            box.remove([j])
+            if self._valid(box):
+                for target in [left, *self.by_series.get(box.draft.series, [])]:
+                    if target is None or target is box:
+                        continue
+                    target.add([j])
+                    if self._valid(target):
+                        where[j] = target
+                        return True
+                    target.remove([j])
+                where.pop(j, None)
+                self.unassigned.add(instance.component_of[j])
+                return True
+            box.add([j])
+        box.remove([i])
+        return False
+
     def run(self, start: Grouping | None) -> Grouping:
         if start is not None:
             self.start_from(start)
@@ -453,6 +511,18 @@ def make_room(
     builder = _Greedy(instance)
     builder.start_from(grouping)
     builder.eject(deadline, movable)
+    builder.insert_leftovers()
+    result = Grouping([b.draft for b in builder.boxes])
+    _restore_locked(instance, result)
+    return result
+
+
+def undo_moves(instance: Instance, grouping: Grouping, *, deadline: float) -> Grouping:
+    """The grouping with people back in their previous group wherever the rules allow (see
+    :meth:`_Greedy.return_home`), then everyone waiting who simply fits."""
+    builder = _Greedy(instance)
+    builder.start_from(grouping)
+    builder.return_home(deadline)
     builder.insert_leftovers()
     result = Grouping([b.draft for b in builder.boxes])
     _restore_locked(instance, result)

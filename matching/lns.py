@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from matching.cpsat_model import GroupingModel, Slot, SubProblem
-from matching.feasibility import group_faults
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
 from matching.search import SolutionHook, StageResult, run_stage
@@ -86,17 +85,27 @@ def solve_neighbourhood(
     on_solution: SolutionHook | None = None,
     on_stage: Callable[[str], None] | None = None,
     first_improvement: bool = False,
+    frugal: bool = False,
+    first_share: float = 0.5,
 ) -> Staged | None:
     """Optimise the neighbourhood lexicographically: without a previous grouping, placement;
     with one, first moves (a member stays in their previous group unless the hard rules force
     a move), then placement among the groupings with that few moves. Each stage keeps what
-    the one before reached. None if no solution was found at all."""
+    the one before reached. None if no solution was found at all.
+
+    The first stage gets ``first_share`` of the time when another follows. ``frugal``
+    (with a previous grouping) replaces placement by taking in as few people from
+    outside the neighbourhood's previous groups as the fewest moves allow, leaving the
+    others for the series solved after it."""
     deadline = time.monotonic() + time_limit
     model = GroupingModel(instance, part.sub)
     stages: list[tuple[str, cp_model.LinearExpr, bool]] = []
     if instance.has_previous:
         stages.append(("moves", model.changes, False))
-    stages.append(("placement", model.placement, True))
+    if instance.has_previous and frugal:
+        stages.append(("joiners", model.joiners, False))
+    else:
+        stages.append(("placement", model.placement, True))
     hint = Grouping(part.inside)
     results: dict[str, StageResult] = {}
     for k, (name, objective, maximize) in enumerate(stages):
@@ -107,7 +116,7 @@ def solve_neighbourhood(
             model,
             objective,
             maximize=maximize,
-            time_limit=left if k == len(stages) - 1 else left * 0.5,
+            time_limit=left if k == len(stages) - 1 else left * first_share,
             workers=workers,
             hint=hint,
             stop=stop,
@@ -284,10 +293,11 @@ def _sweep(instance: Instance, grouping: Grouping, waiting: list[int]) -> list[t
 def _options(
     instance: Instance, grouping: Grouping
 ) -> tuple[list[int], list[list[tuple[int, ...]]]]:
-    """The waiting components, and the series sets worth re-solving for them, smallest
-    first: each series a waiting component can attend, each pair of them, and each of them
-    with a series that members of its groups could move to (making room); then each of them
-    with two such series, for the chains of moves a pair cannot hold."""
+    """The waiting components, and the series sets worth re-solving for them (and, in a
+    rematch, for those who left their previous group), smallest first: each series such a
+    component can attend, each pair of them, and each of them with a series that members of
+    its groups could move to (making room); then each of them with two such series, for the
+    chains of moves a pair cannot hold."""
     placed = grouping.placed()
     waiting = [
         c.index
@@ -299,9 +309,16 @@ def _options(
         targets = reach.setdefault(draft.series, set())
         for i in draft.members:
             targets.update(instance.component_series[instance.component_of[i]])
+    # In a rematch, people who had to leave their previous group are worth another look too.
+    kept = {d.previous: set(d.members) for d in grouping.groups if d.previous is not None}
+    moved = {
+        instance.component_of[i]
+        for i, g in instance.previous_group_of.items()
+        if i not in kept.get(g, set()) and instance.component_series[instance.component_of[i]]
+    }
     small: set[tuple[int, ...]] = set()
     large: set[tuple[int, ...]] = set()
-    for c in waiting:
+    for c in sorted(set(waiting) | moved):
         series = instance.component_series[c]
         small.update((s,) for s in series)
         small.update(tuple(sorted((a, b))) for a in series for b in series if a != b)
@@ -316,77 +333,3 @@ def _options(
                     if third not in (s, other)
                 )
     return waiting, [sorted(small), sorted(large - small)]
-
-
-def rematch_by_series(
-    instance: Instance,
-    *,
-    deadline: float,
-    workers: int,
-    stop: Callable[[], bool],
-) -> Grouping | None:
-    """A rematch solved series by series from the previous groups as they are after the
-    dropouts: each series keeps its previous members where the rules allow, with the fewest
-    moves, then seats people waiting (and people an earlier series had to let go). A series
-    not solved in time keeps its previous groups that still keep every rule. None if a
-    locked group could not be completed."""
-    raw = [
-        Draft(g.series, g.language, g.moderators, list(g.members), g.index, g.locked)
-        for g in instance.previous
-    ]
-    placed: set[int] = set()
-    groups: list[Draft] = []
-    order = sorted(
-        {d.series for d in raw},
-        key=lambda s: (-sum(len(d.members) for d in raw if d.series == s), s),
-    )
-    order += [s.index for s in instance.series if s.index not in order]
-    for k, s in enumerate(order):
-        later = set(order[k:])
-        waiting = [
-            c.index
-            for c in instance.components
-            if instance.component_series[c.index]
-            and c.index not in placed
-            and not _previous_member_of(instance, c.index, later)
-        ]
-        # The previous groups that still keep every rule are the starting point (a feasible
-        # hint); the members of the others are free to be placed anew.
-        inside = [d for d in raw if d.series == s]
-        valid = [d for d in inside if not _faults(instance, d, placed)]
-        loose = {
-            instance.component_of[i] for d in inside if d not in valid for i in d.members
-        } - placed
-        staged = None
-        if time.monotonic() < deadline and not stop():
-            part = neighbourhood(instance, Grouping(valid), [s], [*waiting, *sorted(loose)])
-            staged = solve_neighbourhood(
-                instance,
-                part,
-                time_limit=max(MIN_STEP, (deadline - time.monotonic()) / (len(order) - k)),
-                workers=workers,
-                stop=stop,
-            )
-        if staged is None and any(d.locked for d in inside if d not in valid):
-            return None
-        solved = staged.grouping.groups if staged is not None else valid
-        groups += solved
-        placed |= {instance.component_of[i] for d in solved for i in d.members}
-    return Grouping(groups)
-
-
-def _faults(instance: Instance, draft: Draft, placed: set[int]) -> bool:
-    if any(instance.component_of[i] in placed for i in draft.members):
-        return True
-    return bool(
-        group_faults(instance, draft.series, draft.language, draft.moderators, draft.members)
-    )
-
-
-def _previous_member_of(instance: Instance, c: int, series: set[int]) -> bool:
-    """Whether a member of the component was in a previous group of one of these series."""
-    for i in instance.components[c].members:
-        g = instance.previous_group_of.get(i)
-        if g is not None and instance.previous[g].series in series:
-            return True
-    return False

@@ -169,7 +169,7 @@ def polish(
     step = last_gain = saved_at = 0
     saved_total = total
     # Small rematches have few people free to move: stop once nothing improves for long.
-    patience = max(5_000, 200 * len(movable))
+    patience = max(20_000, 1_000 * len(movable))
     while True:
         step += 1
         if step % 256 == 0:

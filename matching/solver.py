@@ -27,20 +27,16 @@ from matching.balance_bound import imbalance_bound
 from matching.checker import check
 from matching.cpsat_model import GroupingModel, imbalance_scale
 from matching.feasibility import group_faults
-from matching.greedy import greedy, make_room
+from matching.greedy import greedy, make_room, undo_moves
 from matching.grouping import Grouping
 from matching.instance import Instance
-from matching.lns import (
-    improve,
-    neighbourhood,
-    rematch_by_series,
-    solve_neighbourhood,
-)
+from matching.lns import improve, neighbourhood, solve_neighbourhood
 from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
 from matching.placement_bound import PlacementBound, count_bound, placement_bound
 from matching.polish import polish
 from matching.progress import Progress, Reporter, StopSignal, stop_checker
 from matching.reasons import waitlist_reasons
+from matching.rematch import rematch_by_series
 from matching.search import run_stage
 from matching.validation import InvalidProblem, problem_issues
 
@@ -130,6 +126,7 @@ class _Run:
             )
             if rebuilt is not None:
                 self._accept(rebuilt, "moves")
+            self._undo_moves()
 
         whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
         self._optimise(whole_model)
@@ -153,6 +150,11 @@ class _Run:
                 make_room(instance, self.best, deadline=deadline, movable=movable), phase
             ):
                 return
+
+    def _undo_moves(self) -> None:
+        if self.instance.has_previous:
+            deadline = time.monotonic() + self.remaining() * 0.1
+            self._accept(undo_moves(self.instance, self.best, deadline=deadline), "moves")
 
     def _full_model_variables(self) -> int:
         instance = self.instance
@@ -202,32 +204,44 @@ class _Run:
         )
 
     def _optimise(self, whole_model: bool) -> None:
-        """Improve series by series (fast); a flow bound proves placement when it is
-        reached. For a city round, then solve the whole problem in one model from there,
-        which proves (or bounds) what the flow cannot."""
+        """Improve series by series (fast) and, for a city round, solve the whole problem in
+        one model, which proves (or bounds) what the flow bound on placement cannot. A
+        rematch starts with the whole model: moves come first there, and chains of moves
+        across series are what neighbourhoods of a few series find slowest."""
         instance = self.instance
         self.reporter.enter("placement")
         bound = placement_bound(instance)
         self.placed_bound = bound.placed
         self.reporter.update(placed_bound=self.placed_bound, force=True)
-        self._improve_placement(self.remaining() * 0.5)
+        if whole_model and instance.has_previous:
+            self._solve_whole(bound, self.remaining() * 0.7)
+            self._improve_placement(self.remaining() * 0.5)
+        else:
+            self._improve_placement(self.remaining() * 0.5)
+            self._prove_with(bound)
+            if whole_model and not (self.proven.placed and self.proven.moves):
+                self._solve_whole(bound, self.remaining() * 0.6)
         self._prove_with(bound)
-        if not whole_model or (self.proven.placed and self.proven.moves):
-            return
+
+    def _solve_whole(self, bound: PlacementBound, time_limit: float) -> None:
+        instance = self.instance
         placeable = [c for c, series in enumerate(instance.component_series) if series]
         part = neighbourhood(instance, self.best, range(len(instance.series)), placeable)
         staged = solve_neighbourhood(
             instance,
             part,
-            time_limit=self.remaining() * 0.6,
+            time_limit=time_limit,
             workers=self.workers,
             stop=self.stop,
             on_solution=self._on_solution,
             on_stage=self.reporter.enter,
+            # In a rematch the neighbourhood search seats people well; moves need the model.
+            first_share=0.9 if instance.has_previous else 0.5,
         )
         if staged is None:
             return
         self._accept(part.merge(staged.grouping), "placement")
+        self._undo_moves()
         self._make_room("placement")
         placement, moves = staged.placement, staged.moves
         if placement is not None and placement.bound is not None:
@@ -240,7 +254,6 @@ class _Run:
         self.proven.placed |= (
             self.proven.moves and placement is not None and placement.status == "optimal"
         )
-        self._prove_with(bound)
 
     def _prove_with(self, bound: PlacementBound) -> None:
         """Placement reaching the flow bound is optimal whatever came before it; no moves
