@@ -18,6 +18,7 @@ from babel.support import Translations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from notifications.i18n import (
     SUPPORTED_LANGUAGES,
@@ -56,6 +57,10 @@ def _filters(lang: str, zone: ZoneInfo) -> dict[str, Any]:
     def country(code: str) -> str:
         return country_names(lang).get(code, code)
 
+    def isolated(text: str) -> Markup:
+        # Names keep their own direction inside a sentence of the other direction.
+        return Markup("<bdi>{}</bdi>").format(text)
+
     return {
         "long_date": long_date,
         "date_only": date_only,
@@ -63,6 +68,7 @@ def _filters(lang: str, zone: ZoneInfo) -> dict[str, Any]:
         "date_time": date_time,
         "language_name": language,
         "country_name": country,
+        "bdi": isolated,
     }
 
 
