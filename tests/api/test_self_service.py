@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from email.message import EmailMessage
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,7 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vekl.services import self_service, tokens
+from vekl.services import notify, self_service, tokens
 from vekl.services.calendar_ids import participant_evening_uid
 from vekl.settings import Settings
 from vekl.store.models import (
@@ -203,3 +204,29 @@ def test_links_for_other_mails_are_fresh_and_revoke_the_previous_one(
     assert client.get(first.removeprefix("https://vekl.example")).status_code == 404
     assert client.get(second.removeprefix("https://vekl.example")).status_code == 200
     assert client.get(page_path).status_code == 404
+
+
+def test_withdrawing_after_the_invitation_cancels_the_same_calendar_entries(
+    client: TestClient, db: Session, settings: Settings, open_round: Round
+) -> None:
+    person, page_path = _registered(client, db)
+    publish_group(db, open_round, [person])
+    notify.resync_round(db, open_round, settings=settings)
+    settle(db)
+    [invitation] = mails(db, "invitation", to=person.email)
+    token = token_of(page_path)
+    feed = Calendar.from_ical(client.get(f"/me/{token}/calendar.ics").content)
+    feed_uids = {str(e["UID"]) for e in feed.walk("VEVENT")}
+
+    client.post(f"/me/{token}/withdraw")
+    [cancellation] = mails(db, "cancellation", to=person.email)
+
+    def uids(message: EmailMessage) -> set[str]:
+        for part in message.walk():
+            if part.get_content_type() == "text/calendar":
+                return {
+                    str(e["UID"]) for e in Calendar.from_ical(part.get_content()).walk("VEVENT")
+                }
+        return set()
+
+    assert uids(invitation) == feed_uids == uids(cancellation)
