@@ -83,7 +83,7 @@ class _Run:
         people = len(self.instance.people)
         # Time kept back for the final check, reasons and bounds.
         self.deadline = (
-            self.start + max(0.0, time_limit) - min(0.1 * time_limit, 0.05 + people * 1e-4)
+            self.start + max(0.0, time_limit) - min(0.1 * time_limit, 0.05 + people * 2e-4)
         )
         self.workers = workers
         self.stop = stop_checker(stop)
@@ -133,11 +133,11 @@ class _Run:
         self._optimise_balance(whole_model)
         return self._finish(fallback)
 
-    def _make_room(self, phase: str) -> None:
+    def _make_room(self, phase: str, rounds: int = 3) -> None:
         """Cheap seating of waiting people (see :func:`matching.greedy.make_room`), repeated
         while it helps. Nobody who stays in their previous group is moved."""
         instance = self.instance
-        for _ in range(3):
+        for _ in range(rounds):
             movable = {
                 i
                 for d in self.best.groups
@@ -293,7 +293,7 @@ class _Run:
         )
         self._accept(polished, "balance")
         # Moving people around can open a place for someone waiting.
-        self._make_room("balance")
+        self._make_room("balance", rounds=1)
 
     def _exact_balance(self) -> None:
         """CP-SAT on the whole problem with the people placed (and those who stay in their
