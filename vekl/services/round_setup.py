@@ -311,11 +311,15 @@ def remove_evening(session: Session, slug: str, evening_id: int, actor: str) -> 
     audit.record(session, actor, "session.delete", round=round, subject=f"session:{evening_id}")
 
 
-def import_registrations(session: Session, slug: str, raw: bytes, actor: str) -> Any:
+def import_registrations(
+    session: Session, slug: str, raw: bytes, actor: str
+) -> csv_import.ImportResult:
     return csv_import.import_registrations(session, rounds.get_round(session, slug), raw, actor)
 
 
-def import_moderators(session: Session, slug: str, raw: bytes, actor: str) -> Any:
+def import_moderators(
+    session: Session, slug: str, raw: bytes, actor: str
+) -> csv_import.ImportResult:
     return csv_import.import_moderators(session, rounds.get_round(session, slug), raw, actor)
 
 

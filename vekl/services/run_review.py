@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from vekl.errors import Conflict, NotFound
+from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
 from vekl.services import audit, matching_runs, notify, rounds
 from vekl.services.placements import published_run
 from vekl.services.problem import parse_key, participant_key
@@ -242,7 +242,7 @@ def start(
 ) -> MatchingRun:
     """Record a run; the caller hands its id to a worker, which solves it after commit."""
     if not 1 <= time_limit <= 600:
-        raise Conflict("the time limit must be between 1 and 600 seconds")
+        raise InvalidInput([FieldError("time_limit", "between 1 and 600 seconds")])
     round = rounds.load_round_tree(session, slug)
     return matching_runs.start_run(
         session, round, actor=actor, time_limit=time_limit, rematch=rematch
