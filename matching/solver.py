@@ -116,7 +116,9 @@ class _Run:
         self.best = fallback
         self._report(fallback, phase="greedy")
         self._make_room("greedy")
-        if instance.has_previous:
+        whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
+        if instance.has_previous and not whole_model:
+            # Too large for the whole model: repair the broken series one by one first.
             self.reporter.enter("moves")
             rebuilt = rematch_by_series(
                 instance,
@@ -126,9 +128,7 @@ class _Run:
             )
             if rebuilt is not None:
                 self._accept(rebuilt, "moves")
-            self._undo_moves()
-
-        whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
+        self._undo_moves()
         self._optimise(whole_model)
         self._optimise_balance(whole_model)
         return self._finish(fallback)
@@ -214,7 +214,7 @@ class _Run:
         self.placed_bound = bound.placed
         self.reporter.update(placed_bound=self.placed_bound, force=True)
         if whole_model and instance.has_previous:
-            self._solve_whole(bound, self.remaining() * 0.7)
+            self._solve_whole(bound, self.remaining() * 0.9)
             self._improve_placement(self.remaining() * 0.5)
         else:
             self._improve_placement(self.remaining() * 0.5)
@@ -236,7 +236,7 @@ class _Run:
             on_solution=self._on_solution,
             on_stage=self.reporter.enter,
             # In a rematch the neighbourhood search seats people well; moves need the model.
-            first_share=0.9 if instance.has_previous else 0.5,
+            first_share=0.95 if instance.has_previous else 0.5,
         )
         if staged is None:
             return
