@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import math
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -19,11 +20,13 @@ from api import create_app
 from api.app import _housekeeping as housekeeping
 from vekl.cli import app as cli
 from vekl.cli import context
+from vekl.errors import InvalidInput
 from vekl.services import guesses, letter_codes, online_registration, rounds
 from vekl.settings import Settings, get_settings
 from vekl.store import migrate
-from vekl.store.db import transaction
+from vekl.store.db import make_sessionmaker, transaction
 from vekl.store.models import GuessCounter, InvitationCode, Participant, Role, Round
+from vekl.validation import RegistrationInput
 
 from .conftest import EXAMPLE, SECRET, citizen_form, newcomer_form, settle
 
@@ -172,3 +175,57 @@ def test_the_served_app_purges_unconfirmed_registrations(tmp_path: Path) -> None
     with app.state.sessions() as session:
         assert list(session.scalars(select(Participant.email))) == ["new@example.org"]
     app.state.engine.dispose()
+
+
+def test_one_code_sent_twice_at_once_registers_one_person(engine: Engine) -> None:
+    """Two different people racing with the same letter code: exactly one gets in."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a real race needs PostgreSQL's row locks; SQLite serialises writers")
+    config = Settings(environment="test", database_url="postgresql://unused", secret_key=SECRET)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as setup:
+        spec = rounds.load_round_file(EXAMPLE / "round.toml").model_copy(
+            update={"slug": "code-race", "registration_deadline": None}
+        )
+        round_id = rounds.create_round(setup, spec, ZoneInfo("Europe/Berlin"), "test").id
+        [code] = letter_codes.generate(
+            setup, setup.get_one(Round, round_id), 1, secret=SECRET, actor="test"
+        )
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt(email: str) -> None:
+        form = RegistrationInput.model_validate(
+            {
+                "role": "citizen",
+                "first_name": "Racer",
+                "last_name": "Test",
+                "email": email,
+                "languages": ["de"],
+                "series": ["mon"],
+                "consent": True,
+            }
+        )
+        try:
+            with transaction(sessions) as session:
+                barrier.wait()
+                online_registration.register_online(
+                    session, config, "code-race", form, letter_code=code, client=email
+                )
+            outcomes.append("stored")
+        except InvalidInput as exc:
+            outcomes.append(exc.errors[0].message)
+
+    threads = [threading.Thread(target=attempt, args=(f"racer{i}@example.org",)) for i in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(outcomes) == sorted(["stored", letter_codes.CODE_USED])
+        with sessions() as check:
+            stored = check.scalar(select(func.count()).where(Participant.round_id == round_id))
+        assert stored == 1
+    finally:
+        with transaction(sessions) as cleanup:
+            cleanup.execute(delete(Round).where(Round.id == round_id))
