@@ -37,7 +37,8 @@ def bars(items: Sequence[tuple[str, int]], title: str, table_caption: str = "Num
     height = row_height * len(items) + 4
     parts = [
         f"<svg class='chart' role='img' viewBox='0 0 {width} {height}' width='100%' "
-        f"aria-labelledby='{chart_id}-t {chart_id}-d' preserveAspectRatio='xMinYMin meet'>",
+        f"aria-label='{escape(title)}' aria-describedby='{chart_id}-d' "
+        "preserveAspectRatio='xMinYMin meet'>",
         f"<title id='{chart_id}-t'>{escape(title)}</title>",
         f"<desc id='{chart_id}-d'>"
         + escape("; ".join(f"{label}: {value}" for label, value in items))
@@ -67,7 +68,7 @@ def columns(items: Sequence[tuple[str, int]], title: str, table_caption: str = "
     step = width / len(items)
     parts = [
         f"<svg class='chart' role='img' viewBox='0 0 {width} {height}' width='100%' "
-        f"aria-labelledby='{chart_id}-t {chart_id}-d'>",
+        f"aria-label='{escape(title)}' aria-describedby='{chart_id}-d'>",
         f"<title id='{chart_id}-t'>{escape(title)}</title>",
         f"<desc id='{chart_id}-d'>"
         + escape("; ".join(f"{label}: {value}" for label, value in items))
@@ -102,12 +103,11 @@ def stacked(segments: Sequence[tuple[str, int]], title: str) -> Markup:
     if total == 0:
         return Markup("")
     width, height = 300, 14
+    label = f"{title}: " + ", ".join(f"{name} {value}" for name, value in segments)
     parts = [
         f"<svg class='stacked' role='img' viewBox='0 0 {width} {height}' width='100%' "
-        f"height='{height}' preserveAspectRatio='none' aria-labelledby='{chart_id}-t'>",
-        f"<title id='{chart_id}-t'>{escape(title)}: "
-        + escape(", ".join(f"{label} {value}" for label, value in segments))
-        + "</title>",
+        f"height='{height}' preserveAspectRatio='none' aria-label='{escape(label)}'>",
+        f"<title id='{chart_id}-t'>{escape(label)}</title>",
     ]
     x = 0.0
     for index, (_label, value) in enumerate(segments):

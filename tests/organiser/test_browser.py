@@ -51,6 +51,7 @@ SECRET = "organiser-browser-secret-0123456789"
 EMAIL = "team@konstanz.example"
 PASSWORD = "lange-genug-und-geheim"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -131,9 +132,24 @@ def page(server: Server) -> Iterator[object]:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
-        context = browser.new_context(base_url=server.base_url, locale="de-DE")
+        # bypass_csp lets the test inject axe-core, which the pages' own policy forbids.
+        context = browser.new_context(base_url=server.base_url, locale="de-DE", bypass_csp=True)
         yield context.new_page()
         browser.close()
+
+
+def _serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious and critical findings on the page as it is now."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run npm ci (make test does)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}) at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def _wait_for_draft(page) -> None:  # type: ignore[no-untyped-def]
@@ -224,6 +240,7 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
     page.goto("/organiser/rounds/konstanz-mai/registrations")
     assert page.locator("svg.chart").count() >= 3
     assert page.locator("details.chart-data table").count() >= 3
+    violations = _serious_violations(page)
 
     page.goto("/organiser/rounds/konstanz-mai/matching")
     page.fill("#time_limit", "2")
@@ -231,6 +248,7 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
     page.wait_for_url("**/runs/*")
     first_url = page.url.split("?")[0]
     _wait_for_draft(page)
+    violations += _serious_violations(page)
     planned = page.locator("#publish tbody tr").count()
     assert planned > 40
     page.click("#publish button")
@@ -270,6 +288,7 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
     assert _to(new, "invitation") == set() and _to(new, "update") == set()
 
     page.goto("/organiser/rounds/konstanz-mai/dropouts")
+    violations += _serious_violations(page)
     assert "krank" not in page.locator("main").inner_text()  # reasons stay on the person
     page.fill("#time_limit", "2")
     page.click("form[action$='/matching'] button")
@@ -304,5 +323,8 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
     assert _to(rematch_mails, "cancellation") == {e for e in stayed if e not in after} | (
         other_series
     )
+    page.goto("/organiser/rounds/konstanz-mai/mail")
+    violations += _serious_violations(page)
+    assert violations == []
     # The preview named exactly the mails publishing then sent.
     assert preview == sorted(to for _, to, _ in rematch_mails.values())
