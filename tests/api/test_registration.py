@@ -266,3 +266,13 @@ def test_send_my_link_again_answers_the_same_for_known_and_unknown_addresses(
     assert "/me/" in text_of(link_mail)
     invalid = client.post("/link", data={"email": "no at all"})
     assert invalid.status_code == 422
+
+
+def test_asking_for_links_is_limited_per_client(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
+    for i in range(10):
+        assert client.post("/link", data={"email": f"n{i}@example.org"}).status_code == 200
+    blocked = client.post("/link?lang=en", data={"email": "n10@example.org"})
+    assert blocked.status_code == 429
+    assert "Too many" in blocked.text
