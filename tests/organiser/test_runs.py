@@ -214,3 +214,38 @@ def test_the_run_page_shows_groups_composition_and_report(
     )
     assert newcomer.full_name in html
     assert 'http-equiv="refresh"' not in html
+
+
+def test_changing_a_venue_after_publishing_sends_updates(
+    team: LoggedIn, db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    db.commit()
+    series = next(s for s in example_round.series if any(g.series_id == s.id for g in run.groups))
+    members = {
+        m.participant.email for g in run.groups if g.series_id == series.id for m in g.members
+    }
+    others = {
+        m.participant.email for g in run.groups if g.series_id != series.id for m in g.members
+    }
+    response = team.post(
+        f"/organiser/rounds/{example_round.slug}/series/{series.key}",
+        {
+            "label": series.label,
+            "rooms": str(series.rooms),
+            "venue_name": "Bürgersaal",
+            "venue_address": "Salmannsweilerstraße 1, 78462 Konstanz",
+            "step_free": "true",
+        },
+    )
+    assert response.status_code == 303, response.text
+    updated = set(db.scalars(select(OutboxMail.recipient).where(OutboxMail.kind == "update")))
+    assert members <= updated and not updated & others
+    assert series.venue_name == "Bürgersaal"
+
+
+def test_a_time_limit_out_of_range_is_refused(team: LoggedIn, example_round: Round) -> None:
+    response = team.post(f"/organiser/rounds/{example_round.slug}/matching", {"time_limit": "0"})
+    assert response.status_code == 422
+    assert example_round.slug and "time_limit" in response.text
