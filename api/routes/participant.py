@@ -56,10 +56,13 @@ def status(
     return _status(request, lang, page, token, settings=settings, notice=notice[:20])
 
 
-@router.get("/confirm", summary="Confirm the email address (link from the mail)")
-def confirm(session: DbSession, lang: Language, token: str) -> Response:
-    online_registration.confirm(session, token)
-    return RedirectResponse(f"/me/{token}?done=confirmed&lang={lang}", status_code=303)
+@router.get("/confirm", response_class=HTMLResponse, summary="Ask to confirm (link from the mail)")
+def confirm_form(session: DbSession, request: Request, lang: Language, token: str) -> Response:
+    """Opening the link only asks: mail scanners follow links, so a GET confirms nothing."""
+    page = self_service.page(session, token)
+    if page.standing is not self_service.Standing.PENDING:
+        return RedirectResponse(f"/me/{token}?lang={lang}", status_code=303)
+    return render(request, lang, "confirm.html", page=page, token=token)
 
 
 @router.post("/confirm", summary="Confirm the email address")

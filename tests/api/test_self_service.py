@@ -33,7 +33,7 @@ def _registered(client: TestClient, db: Session, **changes: object) -> tuple[Par
     """A confirmed newcomer and the path of their personal page."""
     client.post("/rounds/konstanz-mai/register", data=newcomer_form(**changes))
     confirm = link_in(mails(db, "registration_confirmation")[-1])
-    client.get(confirm)
+    client.post(confirm)
     person = db.scalars(select(Participant).order_by(Participant.id.desc())).first()
     assert person is not None and person.status is RegistrationStatus.CONFIRMED
     return person, confirm.removesuffix("/confirm")
@@ -47,9 +47,17 @@ def test_the_status_page_follows_the_registration(
     page = client.get(confirm.removesuffix("/confirm") + "?lang=en")
     assert "Not confirmed yet." in page.text
     assert page.headers["cache-control"] == "no-store"
-    confirmed = client.get(confirm.removesuffix("/confirm") + "/confirm?lang=en")
+    # Opening the link (as a mail scanner would) only asks; the button confirms.
+    asked = client.get(confirm + "?lang=en")
+    assert "Yes, confirm my registration" in asked.text
+    assert 'method="post"' in asked.text
+    assert "Not confirmed yet." in client.get(confirm.removesuffix("/confirm") + "?lang=en").text
+    confirmed = client.post(confirm + "?lang=en")
     assert "You are registered." in confirmed.text
     assert "your email address is confirmed" in confirmed.text
+    # Once confirmed, the link leads straight to the personal page.
+    again = client.get(confirm + "?lang=en")
+    assert "You are registered." in again.text and "Yes, confirm" not in again.text
 
 
 def test_a_placed_person_sees_group_evenings_and_moderator_and_gets_the_calendar(

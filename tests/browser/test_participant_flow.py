@@ -87,6 +87,9 @@ def _register_confirm_download_withdraw(
     assert _status(server, email) is RegistrationStatus.PENDING
 
     page.goto(server.base_url + _confirmation_path(server, email))
+    assert _status(server, email) is RegistrationStatus.PENDING
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"done=confirmed"))
     assert texts["confirmed"] in page.content()
     assert _status(server, email) is RegistrationStatus.CONFIRMED
     status_url = page.url.split("?")[0]
