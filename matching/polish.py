@@ -168,14 +168,21 @@ def polish(
     temperature = hot
     step = last_gain = saved_at = 0
     saved_total = total
-    # Small rematches have few people free to move: stop once nothing improves for long.
+    # When nothing improves for long the search has settled: anneal again, cooler, a few
+    # times (small pools settle long before the time is up), then stop early.
     patience = max(20_000, 1_000 * len(movable))
+    reheats = 3
     while True:
         step += 1
         if step % 256 == 0:
             now = time.monotonic()
-            if now >= deadline or should_stop() or step - last_gain > patience:
+            if now >= deadline or should_stop():
                 break
+            if step - last_gain > patience:
+                if not reheats:
+                    break
+                reheats -= 1
+                start, span, hot, last_gain = now, max(deadline - now, 1e-3), hot / 2, step
             temperature = hot * (cold / hot) ** ((now - start) / span)
         person = movable[rng.randrange(len(movable))]
         options = targets[person]
