@@ -46,8 +46,11 @@ pytest: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 
 test: lint typecheck pytest
 
+# Speed and quality measurements (minutes each); results go into benchmarks/README.md by hand.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run_all
+	$(BIN)/python -m benchmarks.matching_run
+	$(BIN)/python -m benchmarks.notifications_run
+	$(BIN)/python -m benchmarks.web_load
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
