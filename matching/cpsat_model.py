@@ -29,6 +29,7 @@ from ortools.sat.python import cp_model
 from matching.balance import ATTRIBUTES, PoolMix
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
+from matching.placement_bound import level_weights
 
 # Rule families that ``diagnose`` can switch off, with what they stand for in explanations.
 RULE_FAMILIES = {
@@ -390,12 +391,7 @@ class GroupingModel:
         for c in self.x:
             for i in instance.components[c].members:
                 counts[instance.people[i].level] += 1
-        weights = []
-        below = 0
-        for count in counts:
-            weights.append(below + 1)
-            below += count * (below + 1)
-        self.level_weights = weights
+        weights = self.level_weights = level_weights(counts)
         return cp_model.LinearExpr.weighted_sum(
             [self.placed_var(c) for c in self.x],
             [

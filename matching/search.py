@@ -36,10 +36,6 @@ class StageResult:
     value: float | None
     bound: float | None
 
-    @property
-    def found(self) -> bool:
-        return self.grouping is not None
-
 
 class _Callback(cp_model.CpSolverSolutionCallback):
     def __init__(
