@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -77,19 +75,14 @@ def run_page(
     slug: str,
     run_id: int,
 ) -> Response:
-    view = run_review.run_page(session, slug, run_id, running_here=jobs.running(run_id))
-    preview = (
-        run_review.preview_mails(session, slug, run_id, settings)
-        if view.run.status.value == "draft"
-        else None
-    )
+    running_here = jobs.running(run_id)
+    view = run_review.run_page(session, slug, run_id, settings, running_here=running_here)
     return render(
         request,
         lang,
         "run.html",
         view=view,
-        preview=preview,
-        running_here=jobs.running(run_id),
+        running_here=running_here,
         refresh=REFRESH_SECONDS if view.run.status.value == "running" else None,
     )
 
@@ -99,19 +92,8 @@ def run_page(
 def run_progress(
     session: DbSession, me: Organiser, jobs: AppJobs, request: Request, slug: str, run_id: int
 ) -> Response:
-    view = run_review.run_page(session, slug, run_id, running_here=jobs.running(run_id))
-    return JSONResponse(
-        {
-            "run": view.run.id,
-            "status": view.run.status.value,
-            "progress": view.run.progress,
-            "placed": view.run.placed,
-            "waitlisted": view.run.waitlisted,
-            "abandoned": view.abandoned,
-            "at": datetime.now(UTC).isoformat(),
-        },
-        headers=PRIVATE_HEADERS,
-    )
+    state = run_review.run_progress(session, slug, run_id, running_here=jobs.running(run_id))
+    return JSONResponse(state, headers=PRIVATE_HEADERS)
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/cancel", summary="Cancel a running run")

@@ -102,7 +102,7 @@ def test_the_preview_names_exactly_the_mails_publishing_queues(
     db: Session, example_round: Round, settings: Settings
 ) -> None:
     run = solved_draft(db, example_round)
-    preview = run_review.preview_mails(db, example_round.slug, run.id, settings)
+    preview = run_review.preview_mails(db, run, settings)
     assert preview.problem is None
     assert db.scalar(select(func.count()).select_from(OutboxMail)) == 0
     assert db.get(MatchingRun, run.id).status.value == "draft"  # type: ignore[union-attr]
@@ -134,7 +134,8 @@ def test_dropouts_show_on_the_groups_and_a_rematch_lists_the_changes(
     assert not health.locked
 
     rematch = solved_draft(db, example_round, rematch=True)
-    view = run_review.run_page(db, example_round.slug, rematch.id, running_here=False)
+    view = run_review.run_page(db, example_round.slug, rematch.id, settings, running_here=False)
+    assert view.preview is not None and view.preview.problem is None
     assert view.changes is not None
     assert {m.person.id for m in view.changes.left} == set(leaving)
     moved = {m.person.id for m in view.changes.moved}

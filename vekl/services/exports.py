@@ -13,14 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from vekl.errors import NotFound
-from vekl.services import matching_runs, registrations, retention, rounds
+from vekl.services import matching_runs, registrations, retention, rounds, run_review
 from vekl.services.placements import published_run
 from vekl.store.models import (
     Group,
-    GroupMember,
     Participant,
     RegistrationStatus,
     Round,
@@ -53,18 +52,7 @@ def _published_groups(session: Session, round: Round) -> list[Group]:
     run = published_run(session, round)
     if run is None:
         raise NotFound(f"round {round.slug!r} has no published groups yet")
-    return list(
-        session.scalars(
-            select(Group)
-            .where(Group.run_id == run.id)
-            .options(
-                selectinload(Group.series).selectinload(Series.sessions),
-                selectinload(Group.moderators),
-                selectinload(Group.members).selectinload(GroupMember.participant),
-            )
-            .order_by(Group.id)
-        )
-    )
+    return run_review.load_groups(session, run)
 
 
 def _roster(group: Group) -> RosterGroup:

@@ -67,6 +67,7 @@ class RunPage:
     report: dict[str, Any]
     changes: Changes | None
     abandoned: bool
+    preview: Preview | None
 
 
 @dataclass(frozen=True)
@@ -130,19 +131,25 @@ def _bridges(report: dict[str, Any], group_key: str) -> dict[str, list[str]]:
     return {}
 
 
-def _groups(session: Session, run: MatchingRun, now: datetime) -> list[GroupView]:
-    rows = session.scalars(
-        select(Group)
-        .where(Group.run_id == run.id)
-        .options(
-            selectinload(Group.series).selectinload(Series.sessions),
-            selectinload(Group.moderators),
-            selectinload(Group.members).selectinload(GroupMember.participant),
+def load_groups(session: Session, run: MatchingRun) -> list[Group]:
+    """A run's groups with their series, evenings, moderators and members, in few queries."""
+    return list(
+        session.scalars(
+            select(Group)
+            .where(Group.run_id == run.id)
+            .options(
+                selectinload(Group.series).selectinload(Series.sessions),
+                selectinload(Group.moderators),
+                selectinload(Group.members).selectinload(GroupMember.participant),
+            )
+            .order_by(Group.id)
         )
-        .order_by(Group.id)
     )
+
+
+def _groups(session: Session, run: MatchingRun, now: datetime) -> list[GroupView]:
     views = []
-    for group in rows:
+    for group in load_groups(session, run):
         first = min((s.starts_at for s in group.series.sessions), default=None)
         people = [m.participant for m in group.members]
         views.append(
@@ -191,11 +198,20 @@ def is_abandoned(run: MatchingRun, now: datetime, *, running_here: bool) -> bool
 
 
 def run_page(
-    session: Session, slug: str, run_id: int, *, running_here: bool, now: datetime | None = None
+    session: Session,
+    slug: str,
+    run_id: int,
+    settings: Settings,
+    *,
+    running_here: bool,
+    now: datetime | None = None,
 ) -> RunPage:
+    """Everything the run's page shows; for a draft, also the mails publishing would send."""
     moment = now or datetime.now(UTC)
     round = rounds.load_round_tree(session, slug)
     run = _get_run(session, round, run_id)
+    # First: the preview's rollback expires what the session holds.
+    preview = preview_mails(session, run, settings) if run.status is RunStatus.DRAFT else None
     waitlist = [
         (entry.participant, entry.reason)
         for entry in session.scalars(
@@ -213,7 +229,24 @@ def run_page(
         report=run.report or {},
         changes=_changes(session, run),
         abandoned=is_abandoned(run, moment, running_here=running_here),
+        preview=preview,
     )
+
+
+def run_progress(
+    session: Session, slug: str, run_id: int, *, running_here: bool, now: datetime | None = None
+) -> dict[str, Any]:
+    """A run's state and progress as data, for pages that poll."""
+    round = rounds.get_round(session, slug)
+    run = _get_run(session, round, run_id)
+    return {
+        "run": run.id,
+        "status": run.status.value,
+        "progress": run.progress,
+        "placed": run.placed,
+        "waitlisted": run.waitlisted,
+        "abandoned": is_abandoned(run, now or datetime.now(UTC), running_here=running_here),
+    }
 
 
 @dataclass(frozen=True)
@@ -294,13 +327,9 @@ class Preview:
 
 
 def preview_mails(
-    session: Session, slug: str, run_id: int, settings: Settings, now: datetime | None = None
+    session: Session, run: MatchingRun, settings: Settings, now: datetime | None = None
 ) -> Preview:
     """The mails publishing this draft would queue, computed by publishing and rolling back."""
-    round = rounds.get_round(session, slug)
-    run = _get_run(session, round, run_id)
-    if run.status is not RunStatus.DRAFT:
-        return Preview([], None)
     planned: list[tuple[str, str, int | None, int | None]] = []
     savepoint = session.begin_nested()
     try:
