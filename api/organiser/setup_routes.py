@@ -170,21 +170,8 @@ async def import_file(
     session: DbSession, me: OrganiserForm, request: Request, lang: Lang, slug: str, kind: str
 ) -> Response:
     raw = await upload_bytes(await request.form(), "file")
-    actor = organisers.actor(me)
-    if kind == "registrations":
-        result = round_setup.import_registrations(session, slug, raw, actor)
-    elif kind == "moderators":
-        result = round_setup.import_moderators(session, slug, raw, actor)
-    else:
-        return render(request, lang, "error.html", status_code=404, messages=[kind])
-    return render(
-        request,
-        lang,
-        "import.html",
-        view=round_setup.overview(session, slug),
-        result=result,
-        kind=kind,
-    )
+    page = round_setup.import_file(session, slug, kind, raw, organisers.actor(me))
+    return render(request, lang, "import.html", view=page.view, result=page.result, kind=page.kind)
 
 
 @router.get("/rounds/{slug}/moderators", summary="The moderators and their links")
@@ -205,14 +192,8 @@ def moderator_links(
     lang: Lang,
     slug: str,
 ) -> Response:
-    issued = round_setup.moderator_links(session, slug, settings, organisers.actor(me))
-    return render(
-        request,
-        lang,
-        "moderators.html",
-        view=round_setup.overview(session, slug),
-        issued=issued,
-    )
+    page = round_setup.moderator_links(session, slug, settings, organisers.actor(me))
+    return render(request, lang, "moderators.html", view=page.view, issued=page.issued)
 
 
 @router.get("/rounds/{slug}/codes", summary="Codes for the lottery letters")

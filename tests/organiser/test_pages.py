@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -247,3 +248,18 @@ def test_german_is_the_default_and_english_can_be_chosen(team: LoggedIn) -> None
     assert 'lang="de"' in german.text and "Runden" in german.text
     english = team.client.get("/organiser/?lang=en")
     assert 'lang="en"' in english.text and "Rounds" in english.text
+
+
+def test_moderator_links_are_shown_once_and_open_the_moderators_pages(
+    team: LoggedIn, example_round: Round
+) -> None:
+    response = team.post(f"{ROUND}/moderators/links")
+    assert response.status_code == 200
+    found = sorted(
+        set(re.findall(r"https://vekl\.example(/moderator/[A-Za-z0-9_-]{43})", response.text))
+    )
+    assert len(found) == len(example_round.moderators) == 8
+    team.client.cookies.clear()
+    assert team.client.get(found[0]).status_code == 200
+    again = team.client.get(f"{ROUND}/moderators")
+    assert again.status_code == 303  # logged out by clearing the cookies: no links without login

@@ -311,16 +311,23 @@ def remove_evening(session: Session, slug: str, evening_id: int, actor: str) -> 
     audit.record(session, actor, "session.delete", round=round, subject=f"session:{evening_id}")
 
 
-def import_registrations(
-    session: Session, slug: str, raw: bytes, actor: str
-) -> csv_import.ImportResult:
-    return csv_import.import_registrations(session, rounds.get_round(session, slug), raw, actor)
+@dataclass(frozen=True)
+class ImportPage:
+    view: RoundOverview
+    kind: str
+    result: csv_import.ImportResult
 
 
-def import_moderators(
-    session: Session, slug: str, raw: bytes, actor: str
-) -> csv_import.ImportResult:
-    return csv_import.import_moderators(session, rounds.get_round(session, slug), raw, actor)
+def import_file(session: Session, slug: str, kind: str, raw: bytes, actor: str) -> ImportPage:
+    """Import an uploaded CSV file of registrations or moderators; every bad row is named."""
+    round = rounds.get_round(session, slug)
+    if kind == "registrations":
+        result = csv_import.import_registrations(session, round, raw, actor)
+    elif kind == "moderators":
+        result = csv_import.import_moderators(session, round, raw, actor)
+    else:
+        raise NotFound(f"no import of {kind!r}")
+    return ImportPage(overview(session, slug), kind, result)
 
 
 def letter_codes_csv(
@@ -342,9 +349,14 @@ def letter_codes_csv(
     return out.getvalue().encode("utf-8-sig")
 
 
-def moderator_links(
-    session: Session, slug: str, settings: Settings, actor: str
-) -> list[tuple[Moderator, str]]:
+@dataclass(frozen=True)
+class LinksPage:
+    view: RoundOverview
+    issued: list[tuple[Moderator, str]]
+
+
+def moderator_links(session: Session, slug: str, settings: Settings, actor: str) -> LinksPage:
     """New personal links for every moderator; earlier links stop working."""
     round = rounds.get_round(session, slug)
-    return moderator_pages.issue_links(session, settings, round, actor=actor)
+    issued = moderator_pages.issue_links(session, settings, round, actor=actor)
+    return LinksPage(overview(session, slug), issued)
