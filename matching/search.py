@@ -90,6 +90,8 @@ def new_solver(time_limit: float, workers: int, seed: int = 0) -> cp_model.CpSol
     solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
+    # Ctrl-C is handled by the caller (the command line sets the stop event).
+    solver.parameters.catch_sigint_signal = False
     return solver
 
 

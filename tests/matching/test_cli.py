@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from benchmarks.matching_pool import generate
 from matching import Solution
 from matching.cli import main
 
@@ -109,3 +112,22 @@ def test_report_command_prints_the_quality_report(
     capsys.readouterr()
     assert main(["report", str(source), str(target)]) == 0
     assert capsys.readouterr().out.startswith("status optimal: 10 placed, 1 waitlisted")
+
+
+def test_ctrl_c_writes_the_best_solution_so_far(tmp_path: Path) -> None:
+    source = tmp_path / "problem.json"
+    source.write_text(generate(400, seed=4).model_dump_json(), encoding="utf-8")
+    target = tmp_path / "solution.json"
+    command = [sys.executable, "-m", "matching", "solve", str(source), "--time-limit", "300"]
+    process = subprocess.Popen(
+        [*command, "--output", str(target)], stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "placement" in line:  # the exact search has started: interrupt it midway
+            break
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    process.stderr.read()
+    assert process.wait(timeout=60) == 0
+    assert main(["check", str(source), str(target)]) == 0
