@@ -42,8 +42,9 @@ LOGIN_FAILED = "Email or password is wrong."
 LOCKED = "Too many failed logins. Please wait a quarter of an hour and try again."
 
 _hasher = PasswordHasher()
-# Verifying against this when the account does not exist keeps the timing the same.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Verifying against this when the account does not exist keeps the timing the same; made on
+# first use, since hashing takes a noticeable moment and most commands never log anyone in.
+_DUMMY_HASH: str | None = None
 
 
 class LoginLocked(ServiceError):
@@ -146,7 +147,7 @@ def login(
     _check_lock(session, account, client, now)
     organiser = session.scalar(select(Organiser).where(Organiser.email == email.strip().lower()))
     try:
-        _hasher.verify(organiser.password_hash if organiser else _DUMMY_HASH, password)
+        _hasher.verify(organiser.password_hash if organiser else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         raise LoginRejected(account=account, client=client, at=now) from None
     if organiser is None or not organiser.active:
@@ -158,6 +159,13 @@ def login(
     new = start_session(session, organiser, now)
     audit.record(session, _actor(organiser), "organiser.login", subject=f"organiser:{organiser.id}")
     return new
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASH
 
 
 def _token_hash(token: str) -> str:
