@@ -236,3 +236,22 @@ def test_people_without_a_link_get_one_and_keep_it(world: World, db: Session) ->
 
     for mail in world.mails_to(person.email):
         assert b"/me/" not in (calendar_part(mail.payload) or b"")
+
+
+def test_reminders_go_out_once_the_day_before_each_evening(world: World, db: Session) -> None:
+    from datetime import timedelta
+
+    mon, wed, _ = first_grouping(world)
+    leaver = mon[1]
+    leaver.status = RegistrationStatus.WITHDRAWN
+    db.flush()
+    first_monday = world.series["mon"].sessions[0].starts_at
+    day_before = first_monday - timedelta(hours=20)
+    queued = notify.queue_reminders(db, settings=world.settings, now=day_before)
+    assert {m.recipient for m in queued} == {p.email for p in mon if p is not leaver}
+    assert {m.kind for m in queued} == {"reminder"}
+    assert all(m.not_after == first_monday for m in queued)
+    # Running again sends nothing new; a week earlier nothing is due.
+    assert notify.queue_reminders(db, settings=world.settings, now=day_before) == []
+    assert notify.queue_reminders(db, settings=world.settings, now=BEFORE) == []
+    assert [m.kind for m in world.mails_to(wed[0].email)] == ["invitation"]

@@ -380,6 +380,30 @@ class Planner:
             kind = "update"
         self._queue(mail, kind=kind, not_after=not_after, **who)
 
+    def remind(self, group: Group, evening: EveningRow) -> None:
+        """Tell each placed member of ``group`` about ``evening``, once."""
+        future = [e for e in group.series.sessions if e.starts_at > self.now]
+        for member in group.members:
+            person = member.participant
+            key = f"reminder:p{person.id}:s{evening.id}"
+            if person.status != RegistrationStatus.PLACED or self.session.scalar(
+                select(OutboxMail.id).where(OutboxMail.dedupe_key == key)
+            ):
+                continue
+            link = self._link(person)
+            self._queue(
+                kinds.EveningReminder(
+                    recipient=_participant_recipient(person),
+                    group=self._info(person, group, future),
+                    evening=self._evening(person, group.series, evening),
+                    **({"self_service_url": link} if link else {}),
+                ),
+                kind="reminder",
+                participant=person,
+                not_after=evening.starts_at,
+                dedupe_key=key,
+            )
+
     def waiting_list(self, person: Participant) -> None:
         """Tell a person once that they are on the waiting list."""
         key = f"waitlist:r{self.round.id}:p{person.id}"
@@ -540,29 +564,7 @@ def queue_reminders(
         wanted = {e.id for e in evenings}
         for group in _groups(session, run):
             for evening in group.series.sessions:
-                if evening.id not in wanted:
-                    continue
-                for member in group.members:
-                    person = member.participant
-                    if person.status != RegistrationStatus.PLACED:
-                        continue
-                    key = f"reminder:p{person.id}:s{evening.id}"
-                    if session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == key)):
-                        continue
-                    future = [e for e in group.series.sessions if e.starts_at > moment]
-                    info = planner._info(person, group, future)
-                    link = planner._link(person)
-                    planner._queue(
-                        kinds.EveningReminder(
-                            recipient=_participant_recipient(person),
-                            group=info,
-                            evening=planner._evening(person, group.series, evening),
-                            **({"self_service_url": link} if link else {}),
-                        ),
-                        kind="reminder",
-                        participant=person,
-                        not_after=evening.starts_at,
-                        dedupe_key=key,
-                    )
+                if evening.id in wanted:
+                    planner.remind(group, evening)
         queued += planner.queued
     return queued
