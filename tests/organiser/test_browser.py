@@ -9,7 +9,6 @@ call for.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.filesink import FileSink
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IN_CI, _free_port
 from vekl.services import mail_dispatch, organisers
 from vekl.store import migrate
 from vekl.store.db import make_engine, make_sessionmaker, transaction
@@ -37,29 +37,13 @@ from vekl.store.models import (
     RunStatus,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"
 SECRET = "organiser-browser-secret-0123456789"
 EMAIL = "team@konstanz.example"
 PASSWORD = "lange-genug-und-geheim"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
