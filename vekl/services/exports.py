@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vekl.errors import NotFound
-from vekl.services import matching_runs, registrations, retention, rounds, run_review
-from vekl.services.placements import published_run
+from vekl.services import matching_runs, registrations, retention, rounds
+from vekl.services.placements import published_run, run_groups
 from vekl.store.models import (
     Group,
     Participant,
@@ -52,7 +52,7 @@ def _published_groups(session: Session, round: Round) -> list[Group]:
     run = published_run(session, round)
     if run is None:
         raise NotFound(f"round {round.slug!r} has no published groups yet")
-    return run_review.load_groups(session, run)
+    return run_groups(session, run)
 
 
 def _roster(group: Group) -> RosterGroup:

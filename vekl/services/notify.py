@@ -26,12 +26,11 @@ from notifications.models import Evening, GroupInfo, Programme, Recipient, Roste
 from vekl.services import links, outbox, tokens
 from vekl.services.calendar_ids import moderator_evening_uid, participant_evening_uid
 from vekl.services.matching_runs import Publication
-from vekl.services.placements import published_run
+from vekl.services.placements import published_run, run_groups
 from vekl.settings import Settings, get_settings
 from vekl.store.models import (
     CalendarEntry,
     Group,
-    GroupMember,
     MatchingRun,
     Moderator,
     OutboxMail,
@@ -429,8 +428,8 @@ class Planner:
         self, run: MatchingRun | None, previous: MatchingRun | None = None
     ) -> list[OutboxMail]:
         """Everyone's calendar to the grouping of ``run`` (the published one)."""
-        groups = _groups(self.session, run) if run is not None else []
-        old_groups = _groups(self.session, previous) if previous is not None else groups
+        groups = run_groups(self.session, run) if run is not None else []
+        old_groups = run_groups(self.session, previous) if previous is not None else groups
         placed = {m.participant_id: g for g in groups for m in g.members}
         was = {m.participant_id: g for g in old_groups for m in g.members}
         led: dict[int, list[Group]] = {}
@@ -469,21 +468,6 @@ class Planner:
                 if entry.participant.status == RegistrationStatus.WAITLISTED:
                     self.waiting_list(entry.participant)
         return self.queued
-
-
-def _groups(session: Session, run: MatchingRun) -> list[Group]:
-    return list(
-        session.scalars(
-            select(Group)
-            .where(Group.run_id == run.id)
-            .options(
-                selectinload(Group.series).selectinload(Series.sessions),
-                selectinload(Group.moderators),
-                selectinload(Group.members).selectinload(GroupMember.participant),
-            )
-            .order_by(Group.id)
-        )
-    )
 
 
 def _roster(group: Group) -> tuple[RosterMember, ...]:
@@ -562,7 +546,7 @@ def queue_reminders(
             continue
         planner = Planner(session, round, settings or get_settings(), moment, link_for)
         wanted = {e.id for e in evenings}
-        for group in _groups(session, run):
+        for group in run_groups(session, run):
             for evening in group.series.sessions:
                 if evening.id in wanted:
                     planner.remind(group, evening)

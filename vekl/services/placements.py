@@ -41,6 +41,18 @@ def _group_options() -> tuple[object, ...]:
     )
 
 
+def run_groups(session: Session, run: MatchingRun) -> list[Group]:
+    """A run's groups with series, evenings, moderators and members, in a few queries."""
+    return list(
+        session.scalars(
+            select(Group)
+            .where(Group.run_id == run.id)
+            .options(*_group_options())  # type: ignore[arg-type]
+            .order_by(Group.id)
+        )
+    )
+
+
 def current_group(session: Session, participant: Participant) -> Group | None:
     """The participant's group in the published grouping, if any."""
     run = published_run(session, participant.round_id)

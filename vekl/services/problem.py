@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from vekl.services.placements import run_groups
 from vekl.services.registrations import MATCHABLE
-from vekl.store.models import Group, GroupMember, MatchingRun, Participant, Round, Series
+from vekl.store.models import MatchingRun, Participant, Round
 
 
 def participant_key(participant_id: int) -> str:
@@ -53,18 +54,8 @@ def matchable_participants(session: Session, round: Round) -> list[Participant]:
 
 
 def _previous(session: Session, run: MatchingRun, now: datetime) -> dict[str, Any]:
-    groups = session.scalars(
-        select(Group)
-        .where(Group.run_id == run.id)
-        .options(
-            selectinload(Group.series).selectinload(Series.sessions),
-            selectinload(Group.moderators),
-            selectinload(Group.members).selectinload(GroupMember.participant),
-        )
-        .order_by(Group.id)
-    )
     out = []
-    for group in groups:
+    for group in run_groups(session, run):
         first = min((s.starts_at for s in group.series.sessions), default=None)
         out.append(
             {

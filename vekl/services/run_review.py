@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
 from vekl.services import audit, matching_runs, notify, rounds
-from vekl.services.placements import published_run
+from vekl.services.placements import published_run, run_groups
 from vekl.services.problem import parse_key, participant_key
 from vekl.settings import Settings
 from vekl.store.models import (
     Group,
-    GroupMember,
     MatchingRun,
     Moderator,
     Participant,
@@ -31,7 +30,6 @@ from vekl.store.models import (
     Role,
     Round,
     RunStatus,
-    Series,
     WaitlistEntry,
 )
 
@@ -131,25 +129,9 @@ def _bridges(report: dict[str, Any], group_key: str) -> dict[str, list[str]]:
     return {}
 
 
-def load_groups(session: Session, run: MatchingRun) -> list[Group]:
-    """A run's groups with their series, evenings, moderators and members, in few queries."""
-    return list(
-        session.scalars(
-            select(Group)
-            .where(Group.run_id == run.id)
-            .options(
-                selectinload(Group.series).selectinload(Series.sessions),
-                selectinload(Group.moderators),
-                selectinload(Group.members).selectinload(GroupMember.participant),
-            )
-            .order_by(Group.id)
-        )
-    )
-
-
 def _groups(session: Session, run: MatchingRun, now: datetime) -> list[GroupView]:
     views = []
-    for group in load_groups(session, run):
+    for group in run_groups(session, run):
         first = min((s.starts_at for s in group.series.sessions), default=None)
         people = [m.participant for m in group.members]
         views.append(
