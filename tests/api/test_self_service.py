@@ -11,7 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vekl.services import notify, self_service, tokens
+from vekl.services import notify, tokens
 from vekl.services.calendar_ids import participant_evening_uid
 from vekl.settings import Settings
 from vekl.store.models import (
@@ -198,20 +198,6 @@ def test_a_new_link_revokes_the_old_one(client: TestClient, db: Session, open_ro
     tokens.revoke(person)
     settle(db)
     assert client.get(new_path).status_code == 404
-
-
-def test_links_for_other_mails_are_fresh_and_revoke_the_previous_one(
-    client: TestClient, db: Session, settings: Settings, open_round: Round
-) -> None:
-    person, page_path = _registered(client, db)
-    make = self_service.link_maker(settings)
-    first = make(db, person)
-    second = make(db, person)
-    settle(db)
-    assert first.startswith("https://vekl.example/me/") and first != second
-    assert client.get(first.removeprefix("https://vekl.example")).status_code == 404
-    assert client.get(second.removeprefix("https://vekl.example")).status_code == 200
-    assert client.get(page_path).status_code == 404
 
 
 def test_withdrawing_after_the_invitation_cancels_the_same_calendar_entries(

@@ -6,7 +6,6 @@ simply "not found", whatever the reason, so a link reveals nothing about other p
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -16,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vekl.errors import Conflict, FieldError, InvalidInput
-from vekl.services import audit, links, registrations, tokens
+from vekl.services import audit, registrations, tokens
 from vekl.services.online_registration import ACTOR, is_open, retention_until
 from vekl.services.personal_calendars import (
     GroupEvenings,
@@ -243,16 +242,3 @@ def delete(session: Session, token: str) -> None:
     session.delete(person)
     session.flush()
     audit.record(session, ACTOR, "registration.delete", round=round, subject=subject)
-
-
-def link_maker(settings: Settings) -> Callable[[Session, Participant], str]:
-    """Personal links for mails written elsewhere (invitations, changes, waiting list).
-
-    Only hashes of tokens are kept, so a link can only be written into a mail by issuing a
-    new token; the link in the newest mail works and earlier ones stop working.
-    """
-
-    def make(_session: Session, person: Participant) -> str:
-        return links.self_service_url(settings, tokens.issue(person))
-
-    return make
