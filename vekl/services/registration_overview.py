@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from vekl.errors import Conflict, FieldError, InvalidInput
-from vekl.services import audit, notify, registrations, rounds
+from vekl.services import notify, registrations, rounds
 from vekl.services.placements import published_run
 from vekl.settings import Settings
 from vekl.store.models import (
@@ -203,19 +203,8 @@ def drop_out(
     if person.status is RegistrationStatus.WITHDRAWN:
         raise Conflict("this person has dropped out already")
     moment = now or datetime.now(UTC)
-    previous = person.status
-    person.status = RegistrationStatus.WITHDRAWN
-    person.withdrawn_at = moment
-    person.withdrawn_reason = text
-    session.flush()
-    # The reason is free text about a person: it stays on the registration, not in the log.
-    audit.record(
-        session,
-        actor,
-        "registration.drop_out",
-        round=round,
-        subject=f"participant:{person.id}",
-        previous_status=previous.value,
+    registrations.withdraw(
+        session, round, person, text, actor, action="registration.drop_out", now=moment
     )
     if published_run(session, round) is None:
         return 0

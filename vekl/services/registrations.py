@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -204,26 +205,37 @@ def get_participant(session: Session, round: Round, participant_id: int) -> Part
 
 
 def withdraw(
-    session: Session, round: Round, participant: Participant, reason: str, actor: str
+    session: Session,
+    round: Round,
+    participant: Participant,
+    reason: str,
+    actor: str,
+    *,
+    action: str = "registration.withdraw",
+    now: datetime | None = None,
+    **details: Any,
 ) -> None:
     """Mark someone as dropped out; the next rematch frees their place.
 
-    The caller tells the person (``notify.resync_round``) in the same transaction.
+    The one place a registration becomes withdrawn, whoever asks (the person, an
+    organiser, the command line). The caller tells the person (``notify.resync_round``)
+    in the same transaction. The reason stays on the registration, never in the log.
     """
     if participant.status is RegistrationStatus.WITHDRAWN:
         return
     previous = participant.status
     participant.status = RegistrationStatus.WITHDRAWN
-    participant.withdrawn_at = datetime.now(UTC)
+    participant.withdrawn_at = now or datetime.now(UTC)
     participant.withdrawn_reason = reason[:500]
     session.flush()
     audit.record(
         session,
         actor,
-        "registration.withdraw",
+        action,
         round=round,
         subject=f"participant:{participant.id}",
         previous_status=previous.value,
+        **details,
     )
 
 

@@ -132,18 +132,13 @@ def withdraw(
         return person
     moment = now or datetime.now(UTC)
     had_group = active_group(session, person) is not None
-    previous = person.status
-    person.status = RegistrationStatus.WITHDRAWN
-    person.withdrawn_at = moment
-    person.withdrawn_reason = "withdrawn by the participant"
-    session.flush()
-    audit.record(
+    registrations.withdraw(
         session,
+        person.round,
+        person,
+        "withdrawn by the participant",
         ACTOR,
-        "registration.withdraw",
-        round=person.round,
-        subject=f"participant:{person.id}",
-        previous_status=previous.value,
+        now=moment,
         was_placed=had_group,
     )
     if had_group:
