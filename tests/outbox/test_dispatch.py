@@ -22,7 +22,7 @@ from notifications.messages import render_mail
 from notifications.models import Recipient
 from notifications.smtp import SmtpSettings, SmtpTransport
 from tests.notifications.smtp_server import RecordingHandler
-from vekl.services import mail_dispatch, notify, outbox
+from vekl.services import mail_dispatch, outbox, sender
 from vekl.settings import Settings
 from vekl.store.db import make_sessionmaker
 from vekl.store.models import MailStatus, OutboxMail, Round
@@ -46,7 +46,7 @@ def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
 
 
 def _message(settings: Settings, email: str, name: str = "Anna Weber") -> EmailMessage:
-    programme = notify.programme(settings)
+    programme = sender.programme(settings)
     mail = kinds.SelfServiceLink(
         recipient=Recipient(name=name, first_name=name.split()[0], email=email, language="de"),
         self_service_url="https://vekl.konstanz.example/me/secret-token",

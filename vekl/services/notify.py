@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import select
@@ -26,7 +25,8 @@ from notifications.models import Evening, GroupInfo, Programme, Recipient, Roste
 from vekl.services import links, outbox, tokens
 from vekl.services.calendar_ids import moderator_evening_uid, participant_evening_uid
 from vekl.services.matching_runs import Publication
-from vekl.services.placements import published_run, run_groups
+from vekl.services.placements import group_label, published_run, run_groups
+from vekl.services.sender import first_name, programme
 from vekl.settings import Settings, get_settings
 from vekl.store.models import (
     CalendarEntry,
@@ -64,17 +64,6 @@ def link_if_missing(settings: Settings) -> LinkMaker:
     return make
 
 
-def programme(settings: Settings) -> Programme:
-    name, address = parseaddr(settings.mail_from)
-    return Programme(
-        email=address, website_url=settings.base_url, **({"name": name} if name else {})
-    )
-
-
-def first_name(full_name: str) -> str:
-    return full_name.split()[0] if full_name.split() else full_name
-
-
 def _participant_recipient(person: Participant) -> Recipient:
     return Recipient(
         name=person.full_name,
@@ -91,11 +80,6 @@ def _moderator_recipient(moderator: Moderator) -> Recipient:
         email=moderator.email,
         language=moderator.preferred_language,
     )
-
-
-def group_title(group: Group) -> str:
-    """People see "mon-2" style keys nowhere; they see the series and a number."""
-    return group.key
 
 
 def _state(
@@ -176,7 +160,7 @@ class Planner:
     ) -> GroupInfo:
         moderator = group.moderators[0].name if group.moderators else self.programme.short_name
         return GroupInfo(
-            label=group_title(group),
+            label=group_label(group),
             series_label=group.series.label,
             moderator_first_name=first_name(moderator),
             evenings=tuple(self._evening(holder, group.series, e) for e in evenings),
