@@ -135,6 +135,40 @@ def _attendee(recipient: Recipient, *, as_moderator: bool) -> vCalAddress:
     return attendee
 
 
+def _scheduling_calendar(
+    method: CalendarMethod,
+    programme: Programme,
+    attendee: Recipient,
+    group: GroupInfo,
+    evenings: Sequence[Evening],
+    *,
+    sequence: int,
+    as_moderator: bool,
+    dtstamp: datetime | None,
+) -> bytes:
+    """An iTIP message (REQUEST or CANCEL) from the programme to one attendee."""
+    _check_sequence(sequence)
+    lang = normalise_language(attendee.language)
+    stamp = _stamp(dtstamp)
+    status = "CANCELLED" if method is CalendarMethod.CANCEL else "CONFIRMED"
+    calendar = _calendar(method)
+    for evening in evenings:
+        event = _event(
+            programme,
+            group,
+            evening,
+            lang,
+            sequence=sequence,
+            dtstamp=stamp,
+            status=status,
+            as_moderator=as_moderator,
+        )
+        event.add("organizer", _organizer(programme))
+        event.add("attendee", _attendee(attendee, as_moderator=as_moderator))
+        calendar.add_component(event)
+    return _finish(calendar, evenings)
+
+
 def request_calendar(
     programme: Programme,
     attendee: Recipient,
@@ -149,25 +183,16 @@ def request_calendar(
     ``METHOD:REQUEST`` with the programme as ORGANIZER and ``attendee`` as the only ATTENDEE.
     Texts are in the attendee's language. Pass ``as_moderator`` for the moderator's copy.
     """
-    _check_sequence(sequence)
-    lang = normalise_language(attendee.language)
-    stamp = _stamp(dtstamp)
-    calendar = _calendar(CalendarMethod.REQUEST)
-    for evening in group.evenings:
-        event = _event(
-            programme,
-            group,
-            evening,
-            lang,
-            sequence=sequence,
-            dtstamp=stamp,
-            status="CONFIRMED",
-            as_moderator=as_moderator,
-        )
-        event.add("organizer", _organizer(programme))
-        event.add("attendee", _attendee(attendee, as_moderator=as_moderator))
-        calendar.add_component(event)
-    return _finish(calendar, group.evenings)
+    return _scheduling_calendar(
+        CalendarMethod.REQUEST,
+        programme,
+        attendee,
+        group,
+        group.evenings,
+        sequence=sequence,
+        as_moderator=as_moderator,
+        dtstamp=dtstamp,
+    )
 
 
 def cancel_calendar(
@@ -185,27 +210,18 @@ def cancel_calendar(
     Each evening must carry the UID it was invited with, and ``sequence`` must be higher than the
     last one sent, or clients ignore the cancellation as outdated.
     """
-    _check_sequence(sequence)
     if not evenings:
         raise ValueError("a cancellation needs at least one evening")
-    lang = normalise_language(attendee.language)
-    stamp = _stamp(dtstamp)
-    calendar = _calendar(CalendarMethod.CANCEL)
-    for evening in evenings:
-        event = _event(
-            programme,
-            group,
-            evening,
-            lang,
-            sequence=sequence,
-            dtstamp=stamp,
-            status="CANCELLED",
-            as_moderator=as_moderator,
-        )
-        event.add("organizer", _organizer(programme))
-        event.add("attendee", _attendee(attendee, as_moderator=as_moderator))
-        calendar.add_component(event)
-    return _finish(calendar, evenings)
+    return _scheduling_calendar(
+        CalendarMethod.CANCEL,
+        programme,
+        attendee,
+        group,
+        evenings,
+        sequence=sequence,
+        as_moderator=as_moderator,
+        dtstamp=dtstamp,
+    )
 
 
 def feed_calendar(
