@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,6 +33,54 @@ CHROMIUM_ARGS = [
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"
 SECRET = "browser-test-secret-key-0123456789"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@contextmanager
+def running_server(
+    database_url: str, folder: Path, *, ready_path: str, secret: str = SECRET
+) -> Iterator[str]:
+    """``vekl serve`` as a real process on a free loopback port, until the block ends.
+
+    Its output goes to ``folder/serve.log``; mails to ``folder/mail``.
+    """
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "VEKL_DATABASE_URL": database_url,
+        "VEKL_ENVIRONMENT": "test",
+        "VEKL_SECRET_KEY": secret,
+        "VEKL_BASE_URL": base_url,
+        "VEKL_MAIL_DIR": str(folder / "mail"),
+    }
+    vekl = Path(sys.executable).parent / "vekl"
+    with (folder / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [str(vekl), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(base_url + ready_path, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        "vekl serve did not start: " + (folder / "serve.log").read_text()
+                    )
+                time.sleep(0.2)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def _free_port() -> int:
@@ -60,46 +109,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         spec = spec.model_copy(update={"registration_deadline": None})
         round = rounds.create_round(session, spec, ZoneInfo("Europe/Berlin"), "test")
         codes = letter_codes.generate(session, round, 4, secret=SECRET, actor="test")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "VEKL_DATABASE_URL": url,
-        "VEKL_ENVIRONMENT": "test",
-        "VEKL_SECRET_KEY": SECRET,
-        "VEKL_BASE_URL": base_url,
-        "VEKL_MAIL_DIR": str(folder / "mail"),
-    }
-    vekl = Path(sys.executable).parent / "vekl"
-    log = (folder / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(vekl), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base_url + "/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "vekl serve did not start: " + (folder / "serve.log").read_text()
-                )
-            time.sleep(0.2)
+    with running_server(url, folder, ready_path="/") as base_url:
         yield Server(base_url, sessions, codes, folder / "serve.log")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        engine.dispose()
+    engine.dispose()
 
 
 # Module scope: Playwright's sync API keeps an event loop running in the main thread

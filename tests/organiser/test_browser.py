@@ -8,23 +8,18 @@ call for.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.filesink import FileSink
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IN_CI, _free_port
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IN_CI, running_server
 from vekl.services import mail_dispatch, organisers
 from vekl.store import migrate
 from vekl.store.db import make_engine, make_sessionmaker, transaction
@@ -62,45 +57,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     sessions = make_sessionmaker(engine)
     with transaction(sessions) as session:
         organisers.create_user(session, EMAIL, PASSWORD, actor="test")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "VEKL_DATABASE_URL": url,
-        "VEKL_ENVIRONMENT": "test",
-        "VEKL_SECRET_KEY": SECRET,
-        "VEKL_BASE_URL": base_url,
-        "VEKL_MAIL_DIR": str(folder / "mail"),
-    }
-    log = (folder / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "vekl"), "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base_url + "/organiser/login", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "vekl serve did not start: " + (folder / "serve.log").read_text()
-                )
-            time.sleep(0.2)
+    with running_server(url, folder, ready_path="/organiser/login", secret=SECRET) as base_url:
         yield Server(base_url, sessions, folder / "mail")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        engine.dispose()
+    engine.dispose()
 
 
 @pytest.fixture(scope="module")
