@@ -31,14 +31,14 @@ def imbalance_bound(mix: PoolMix, sizes: Sequence[int]) -> float:
     classes = Counter(sizes)
     total = Fraction(0)
     for a in range(len(mix.counts)):
-        bound = _attribute_bound(mix, a, classes)
+        bound = attribute_bound(mix, a, classes)
         if bound is None:
             return 0.0
         total += bound
     return float(total / mix.total)
 
 
-def _attribute_bound(mix: PoolMix, attribute: int, classes: Counter[int]) -> Fraction | None:
+def attribute_bound(mix: PoolMix, attribute: int, classes: Counter[int]) -> Fraction | None:
     """min sum over groups g and categories c of |n_gc - size_g * share_c|, over integer n
     with the right row and column sums. Each unit of n_gc costs its marginal change of
     |n - t|: -1 below floor(t), then 1 - 2*frac(t) for one unit, then +1. Costs are shifted

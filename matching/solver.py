@@ -35,6 +35,7 @@ from matching.grouping import Grouping
 from matching.instance import Instance
 from matching.lns import improve, neighbourhood, solve_neighbourhood
 from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
+from matching.pattern_bound import pattern_bound
 from matching.placement_bound import PlacementBound, count_bound, placement_bound
 from matching.polish import polish
 from matching.progress import Progress, Reporter, StopSignal, stop_checker
@@ -50,6 +51,8 @@ logger = logging.getLogger(__name__)
 FULL_MODEL_VARIABLES = 6000
 # Up to this many people placed, balance is optimised (and proven) by CP-SAT.
 EXACT_BALANCE_PEOPLE = 40
+# Less time than this left at the end is not worth starting the language-aware bound with.
+MIN_BOUND_SECONDS = 0.5
 
 
 def solve(
@@ -94,6 +97,8 @@ class _Run:
         self.proven = Proven()
         self.placed_bound: int | None = None
         self.exact_imbalance_bound: float | None = None
+        # The language-aware bound and the grouping (its people and sizes) it holds for.
+        self.language_bound: tuple[Grouping, float] | None = None
         self.best = Grouping()
 
     def remaining(self) -> float:
@@ -300,6 +305,30 @@ class _Run:
         self._accept(polished, "balance")
         # Moving people around can open a place for someone waiting.
         self._make_room("balance", rounds=1)
+        self._bound_balance()
+
+    def _bound_balance(self) -> None:
+        """Time the search has left (it stops once it has settled) goes to the bound that
+        knows about languages (:mod:`matching.pattern_bound`), for the grouping as it is now,
+        so organisers see how far any grouping of these people could get."""
+        left = self.remaining()
+        if left < MIN_BOUND_SECONDS:
+            return
+        instance, grouping = self.instance, self.best
+        languages = frozenset(
+            lang for d in grouping.groups for lang in instance.series[d.series].languages
+        )
+        self.reporter.enter("bound")
+        bound = pattern_bound(
+            instance,
+            [d.members for d in grouping.groups],
+            time_limit=left,
+            languages=languages,
+            workers=self.workers,
+            stop=self.stop,
+        )
+        if bound is not None:
+            self.language_bound = (grouping, bound)
 
     def _exact_balance(self) -> None:
         """CP-SAT on the whole problem with the people placed (and those who stay in their
@@ -355,6 +384,8 @@ class _Run:
             bound = self.exact_imbalance_bound
         else:
             bound = imbalance_bound(mix, [len(d.members) for d in grouping.groups])
+            if self.language_bound is not None and self.language_bound[0] is grouping:
+                bound = max(bound, self.language_bound[1])
         placed = len(grouping.placed())
         all_proven = self.proven.placed and self.proven.moves and self.proven.imbalance
         return Solution(
