@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="matching benchmark")
     parser.add_argument("--sizes", type=int, nargs="*", default=sorted(LIMITS))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rematch-limit", type=float, default=2.5)
+    parser.add_argument("--rematch-limit", type=float, default=2.8)
     parser.add_argument("--reference-limit", type=float, default=60.0)
     parser.add_argument("--bound-limit", type=float, default=60.0)
     parser.add_argument("--rematch-seeds", type=int, nargs="*", default=[1, 2, 3])
