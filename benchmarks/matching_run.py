@@ -25,7 +25,7 @@ from matching.greedy import greedy
 from matching.grouping import Grouping
 from matching.instance import Instance
 from matching.models import Bound, Objective, Problem, Solution, WaitlistEntry
-from matching.pattern_bound import pattern_bound
+from matching.pattern_bound import pattern_bound, working_languages
 from matching.reasons import waitlist_reasons
 
 LIMITS = {60: 10.0, 300: 10.0, 2000: 30.0, 10000: 120.0}
@@ -93,7 +93,7 @@ def run_solver(n: int, seed: int, limit: float, bound_limit: float) -> dict[str,
         instance,
         groups,
         time_limit=bound_limit,
-        languages=frozenset(g.language for g in solution.groups),
+        languages=working_languages(instance, []),
         workers=2,
     )
     figures["language_bound_seconds"] = time.monotonic() - started

@@ -43,6 +43,7 @@ from ortools.sat.python import cp_model
 
 from matching.balance import ATTRIBUTES, PoolMix
 from matching.balance_bound import attribute_bound
+from matching.grouping import Draft
 from matching.instance import Instance, Person
 
 # The attributes the patterns hold; the others are bounded by transportation.
@@ -89,6 +90,14 @@ class _Types:
         )
 
 
+def working_languages(instance: Instance, groups: Sequence[Draft]) -> frozenset[str]:
+    """Every language a group could work in: those of the series and, for locked groups,
+    the language they keep. A bound over fewer would only hold for groupings using those."""
+    languages = {lang for series in instance.series for lang in series.languages}
+    languages |= {d.language for d in groups}
+    return frozenset(languages)
+
+
 def pattern_bound(
     instance: Instance,
     groups: Sequence[Sequence[int]],
@@ -99,8 +108,9 @@ def pattern_bound(
     stop: Callable[[], bool] = lambda: False,
 ) -> float | None:
     """A lower bound on the imbalance of any grouping of the people in ``groups`` into groups
-    of the same sizes, working in one of ``languages``; None when no bound was reached in
-    ``time_limit`` seconds (the transportation bound still holds then)."""
+    of the same sizes, working in one of ``languages`` (see :func:`working_languages`); None
+    when no bound was reached in ``time_limit`` seconds (the transportation bound still
+    holds then)."""
     deadline = time.monotonic() + time_limit
     mix = PoolMix([[instance.people[i].categories for i in g] for g in groups])
     if mix.total == 0 or not languages:

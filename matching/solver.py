@@ -35,7 +35,7 @@ from matching.grouping import Grouping
 from matching.instance import Instance
 from matching.lns import improve, neighbourhood, solve_neighbourhood
 from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
-from matching.pattern_bound import pattern_bound
+from matching.pattern_bound import pattern_bound, working_languages
 from matching.placement_bound import PlacementBound, count_bound, placement_bound
 from matching.polish import polish
 from matching.progress import Progress, Reporter, StopSignal, stop_checker
@@ -315,9 +315,7 @@ class _Run:
         if left < MIN_BOUND_SECONDS:
             return
         instance, grouping = self.instance, self.best
-        languages = frozenset(
-            lang for d in grouping.groups for lang in instance.series[d.series].languages
-        )
+        languages = working_languages(instance, grouping.groups)
         self.reporter.enter("bound")
         bound = pattern_bound(
             instance,

@@ -9,7 +9,7 @@ from matching import Problem, check, solve
 from matching.balance import PoolMix
 from matching.balance_bound import imbalance_bound
 from matching.instance import Instance
-from matching.pattern_bound import pattern_bound
+from matching.pattern_bound import pattern_bound, working_languages
 
 from .factory import citizens, moderator, person, problem
 from .test_properties import SETTINGS, problems, together_apart_conflicts
@@ -87,7 +87,7 @@ def test_the_bound_never_exceeds_a_grouping_it_bounds(random_problem: Problem) -
         return
     instance = Instance(random_problem)
     groups = _groups(instance, [g.members for g in solution.groups])
-    languages = frozenset(g.language for g in solution.groups)
+    languages = working_languages(instance, [])
     bound = pattern_bound(instance, groups, time_limit=5, languages=languages)
     if bound is not None:
         assert bound <= solution.objective.imbalance + 1e-9
