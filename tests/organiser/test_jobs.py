@@ -122,3 +122,24 @@ def test_a_run_left_running_by_a_dead_process_can_be_marked_failed(live) -> None
         f"/organiser/rounds/konstanz-mai/runs/{run_id}/fail", data={"csrf_token": csrf}
     )
     assert again.status_code == 409
+
+
+def test_the_run_page_names_the_solver_phase_in_german(live) -> None:  # type: ignore[no-untyped-def]
+    client, _csrf, sessions = live
+    with transaction(sessions) as session:
+        round = rounds.get_round(session, "konstanz-mai")
+        run = MatchingRun(
+            round_id=round.id,
+            status=RunStatus.RUNNING,
+            problem={},
+            time_limit=10,
+            progress={"phase": "balance", "elapsed": 4.0, "placed": 40},
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    page = client.get(f"/organiser/rounds/konstanz-mai/runs/{run_id}").text
+    assert "Gruppen ausgewogen mischen" in page
+    assert ">balance<" not in page
+    english = client.get(f"/organiser/rounds/konstanz-mai/runs/{run_id}?lang=en").text
+    assert "balancing the groups" in english
