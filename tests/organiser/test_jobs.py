@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from api import create_app
 from api.organiser.jobs import jobs_of
@@ -51,6 +52,18 @@ def live(tmp_path: Path) -> Iterator[tuple[TestClient, str, object]]:
         csrf = csrf_of(client.get("/organiser/").text)
         yield client, csrf, sessions
         jobs_of(app.state).wait()
+
+
+def _running_run(sessions: sessionmaker[Session], **fields: object) -> int:
+    """A run marked as running, as a solving process leaves it in the database."""
+    with transaction(sessions) as session:
+        round = rounds.get_round(session, "konstanz-mai")
+        run = MatchingRun(
+            round_id=round.id, status=RunStatus.RUNNING, problem={}, time_limit=10, **fields
+        )
+        session.add(run)
+        session.flush()
+        return run.id
 
 
 def _run_id(location: str) -> int:
@@ -98,18 +111,7 @@ def test_a_finished_job_leaves_a_draft(live) -> None:  # type: ignore[no-untyped
 
 def test_a_run_left_running_by_a_dead_process_can_be_marked_failed(live) -> None:  # type: ignore[no-untyped-def]
     client, csrf, sessions = live
-    with transaction(sessions) as session:
-        round = rounds.get_round(session, "konstanz-mai")
-        run = MatchingRun(
-            round_id=round.id,
-            status=RunStatus.RUNNING,
-            problem={},
-            time_limit=10,
-            created_at=datetime.now(UTC) - timedelta(hours=1),
-        )
-        session.add(run)
-        session.flush()
-        run_id = run.id
+    run_id = _running_run(sessions, created_at=datetime.now(UTC) - timedelta(hours=1))
     page = client.get(f"/organiser/rounds/konstanz-mai/runs/{run_id}")
     assert f"/runs/{run_id}/fail" in page.text
     marked = client.post(
@@ -126,18 +128,7 @@ def test_a_run_left_running_by_a_dead_process_can_be_marked_failed(live) -> None
 
 def test_the_run_page_names_the_solver_phase_in_german(live) -> None:  # type: ignore[no-untyped-def]
     client, _csrf, sessions = live
-    with transaction(sessions) as session:
-        round = rounds.get_round(session, "konstanz-mai")
-        run = MatchingRun(
-            round_id=round.id,
-            status=RunStatus.RUNNING,
-            problem={},
-            time_limit=10,
-            progress={"phase": "balance", "elapsed": 4.0, "placed": 40},
-        )
-        session.add(run)
-        session.flush()
-        run_id = run.id
+    run_id = _running_run(sessions, progress={"phase": "balance", "elapsed": 4.0, "placed": 40})
     page = client.get(f"/organiser/rounds/konstanz-mai/runs/{run_id}").text
     assert "Gruppen ausgewogen mischen" in page
     assert ">balance<" not in page
