@@ -50,8 +50,12 @@ from matching.instance import Instance, Person
 PATTERN_ATTRIBUTES = (ATTRIBUTES.index("role"), ATTRIBUTES.index("origin"))
 # Prices are rounded to multiples of 1/PRICE_SCALE for the integral pricing model.
 PRICE_SCALE = 16
-# Patterns kept from one pricing search (its last, cheapest ones).
-KEEP_PATTERNS = 5
+# Patterns kept from one pricing search (its last, cheapest ones), and how far the prices
+# stay with those of the best bound so far (Wentges smoothing). On a 300-person benchmark
+# pool the bound converged in 35 s with 5 and 0.8, in 25 s with 50 and 0.8, and in 20 s
+# with 50 and 0.4 to 0.6; 0.9 and no smoothing at all were slower.
+KEEP_PATTERNS = 50
+SMOOTHING = 0.5
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,7 @@ class _ColumnGeneration:
         prices of the best bound so far and the master's prices keeps the prices from
         swinging, which otherwise makes the bound climb slowly for many rounds."""
         center: list[float] | None = None
-        smoothing = 0.8
+        smoothing = SMOOTHING
         while time.monotonic() < deadline and not stop():
             master = self._master()
             if master is None:
