@@ -26,7 +26,12 @@ from vekl.services import links, outbox, tokens
 from vekl.services.calendar_ids import moderator_evening_uid, participant_evening_uid
 from vekl.services.matching_runs import Publication
 from vekl.services.placements import group_label, published_run, run_groups
-from vekl.services.sender import first_name, programme
+from vekl.services.sender import (
+    first_name,
+    moderator_recipient,
+    participant_recipient,
+    programme,
+)
 from vekl.settings import Settings, get_settings
 from vekl.store.models import (
     CalendarEntry,
@@ -62,24 +67,6 @@ def link_if_missing(settings: Settings) -> LinkMaker:
         return links.self_service_url(settings, token)
 
     return make
-
-
-def _participant_recipient(person: Participant) -> Recipient:
-    return Recipient(
-        name=person.full_name,
-        first_name=person.first_name,
-        email=person.email,
-        language=person.preferred_language,
-    )
-
-
-def _moderator_recipient(moderator: Moderator) -> Recipient:
-    return Recipient(
-        name=moderator.name,
-        first_name=first_name(moderator.name),
-        email=moderator.email,
-        language=moderator.preferred_language,
-    )
 
 
 def _state(
@@ -269,8 +256,8 @@ class Planner:
 
     def _recipient(self, holder: Participant | Moderator) -> Recipient:
         if isinstance(holder, Participant):
-            return _participant_recipient(holder)
-        return _moderator_recipient(holder)
+            return participant_recipient(holder)
+        return moderator_recipient(holder)
 
     def _cancel(
         self,
@@ -376,7 +363,7 @@ class Planner:
             link = self._link(person)
             self._queue(
                 kinds.EveningReminder(
-                    recipient=_participant_recipient(person),
+                    recipient=participant_recipient(person),
                     group=self._info(person, group, future),
                     evening=self._evening(person, group.series, evening),
                     **({"self_service_url": link} if link else {}),
@@ -398,7 +385,7 @@ class Planner:
         link = self._link(person)
         self._queue(
             kinds.WaitingList(
-                recipient=_participant_recipient(person),
+                recipient=participant_recipient(person),
                 **({"self_service_url": link} if link else {}),
             ),
             kind="waiting_list",

@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 from notifications import kinds
 from notifications.identifiers import make_message_id
 from notifications.messages import render_mail
-from notifications.models import Recipient
 from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
 from vekl.services import audit, guesses, letter_codes, links, outbox, registrations, tokens
-from vekl.services.sender import programme
+from vekl.services.sender import participant_recipient, programme
 from vekl.settings import Settings
 from vekl.store.models import (
     OutboxMail,
@@ -67,15 +66,6 @@ def open_round(session: Session, slug: str, now: datetime | None = None) -> Roun
     return found
 
 
-def _recipient(person: Participant) -> Recipient:
-    return Recipient(
-        name=person.full_name,
-        first_name=person.first_name,
-        email=person.email,
-        language=person.preferred_language,
-    )
-
-
 def _recently_mailed(session: Session, person: Participant, kind: str, now: datetime) -> bool:
     return (
         session.scalar(
@@ -105,7 +95,7 @@ def send_confirmation(
     """Ask the person to confirm their address; the link in it is a fresh self-service token."""
     token = tokens.issue(person)
     mail = kinds.RegistrationConfirmation(
-        recipient=_recipient(person),
+        recipient=participant_recipient(person),
         confirm_url=links.confirm_url(settings, token),
         confirm_before=person.created_at + PENDING_LIFETIME,
     )
@@ -116,7 +106,8 @@ def send_link(session: Session, settings: Settings, person: Participant, now: da
     """Mail a new personal link; the previous one stops working."""
     token = tokens.issue(person)
     mail = kinds.SelfServiceLink(
-        recipient=_recipient(person), self_service_url=links.self_service_url(settings, token)
+        recipient=participant_recipient(person),
+        self_service_url=links.self_service_url(settings, token),
     )
     _queue(session, settings, person, mail, now)
 

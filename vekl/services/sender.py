@@ -1,11 +1,13 @@
-"""The programme as mails and calendar files name it, taken from the settings."""
+"""Who mails come from and go to: the programme as mails and calendar files name it (from
+the settings), and participants and moderators as recipients."""
 
 from __future__ import annotations
 
 from email.utils import parseaddr
 
-from notifications.models import Programme
+from notifications.models import Programme, Recipient
 from vekl.settings import Settings
+from vekl.store.models import Moderator, Participant
 
 
 def programme(settings: Settings) -> Programme:
@@ -19,3 +21,21 @@ def first_name(full_name: str) -> str:
     """How a moderator is introduced: by the first word of their name."""
     parts = full_name.split()
     return parts[0] if parts else full_name
+
+
+def participant_recipient(person: Participant) -> Recipient:
+    return Recipient(
+        name=person.full_name,
+        first_name=person.first_name,
+        email=person.email,
+        language=person.preferred_language,
+    )
+
+
+def moderator_recipient(moderator: Moderator) -> Recipient:
+    return Recipient(
+        name=moderator.name,
+        first_name=first_name(moderator.name),
+        email=moderator.email,
+        language=moderator.preferred_language,
+    )
