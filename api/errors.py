@@ -44,12 +44,24 @@ def json_problems(found: list[problems.Problem], status_code: int) -> JSONRespon
     )
 
 
+def _problems(
+    request: Request, lang: str, found: list[problems.Problem], status_code: int
+) -> Response:
+    """The problems as the API's JSON body or, for people, as the error page."""
+    if _is_api(request):
+        return json_problems(found, status_code)
+    return render(
+        request,
+        lang,
+        "error.html",
+        status_code=status_code,
+        message="; ".join(p.message for p in found),
+    )
+
+
 def _respond(request: Request, status_code: int, message: str) -> Response:
     lang = page_language(request)
-    text = gettext(lang, message)
-    if _is_api(request):
-        return json_problems([problems.Problem(None, text)], status_code)
-    return render(request, lang, "error.html", status_code=status_code, message=text)
+    return _problems(request, lang, [problems.Problem(None, gettext(lang, message))], status_code)
 
 
 async def _reply(_request: Request, exc: Exception) -> Response:
@@ -66,16 +78,7 @@ async def _service_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, NotFound):
         return _respond(request, 404, problems.NOT_FOUND)
     if isinstance(exc, InvalidInput):
-        found = problems.from_service(exc.errors, lang)
-        if _is_api(request):
-            return json_problems(found, 422)
-        return render(
-            request,
-            lang,
-            "error.html",
-            status_code=422,
-            message="; ".join(p.message for p in found),
-        )
+        return _problems(request, lang, problems.from_service(exc.errors, lang), 422)
     known = str(exc) if str(exc) in problems.SERVICE_MESSAGES else problems.INVALID
     return _respond(request, 409 if isinstance(exc, Conflict) else 400, known)
 
@@ -83,16 +86,7 @@ async def _service_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     lang = page_language(request)
-    found = problems.from_validation(exc.errors(), lang)
-    if _is_api(request):
-        return json_problems(found, 422)
-    return render(
-        request,
-        lang,
-        "error.html",
-        status_code=422,
-        message="; ".join(p.message for p in found),
-    )
+    return _problems(request, lang, problems.from_validation(exc.errors(), lang), 422)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
