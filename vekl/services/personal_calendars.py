@@ -6,6 +6,7 @@ calendar that holds both the invitation and the subscription shows each evening 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,7 +55,8 @@ def active_group(session: Session, person: Participant) -> Group | None:
     return current_group(session, person)
 
 
-def _info(group: Group, uid_of: dict[int, str], settings: Settings) -> GroupInfo:
+def _info(group: Group, uid_of: Callable[[int], str], settings: Settings) -> GroupInfo:
+    """The group for a calendar; ``uid_of`` gives an evening's UID for this person."""
     series = group.series
     names = [first_name(m.name) for m in group.moderators]
     return GroupInfo(
@@ -63,7 +65,7 @@ def _info(group: Group, uid_of: dict[int, str], settings: Settings) -> GroupInfo
         moderator_first_name=", ".join(names) if names else programme(settings).short_name,
         evenings=tuple(
             Evening(
-                uid=uid_of[evening.id],
+                uid=uid_of(evening.id),
                 start=evening.starts_at,
                 end=evening.ends_at,
                 venue_name=series.venue_name,
@@ -75,10 +77,24 @@ def _info(group: Group, uid_of: dict[int, str], settings: Settings) -> GroupInfo
     )
 
 
-def _sequence(session: Session, column: InstrumentedAttribute[int | None], holder_id: int) -> int:
-    """The highest SEQUENCE the person's invitations used, so the feed is never older."""
-    found = session.scalar(select(func.max(CalendarEntry.sequence)).where(column == holder_id))
-    return int(found or 0)
+def _calendar(
+    session: Session,
+    settings: Settings,
+    groups: list[GroupInfo],
+    language: str,
+    holder: tuple[InstrumentedAttribute[int | None], int],
+    now: datetime | None,
+) -> bytes:
+    column, holder_id = holder
+    # The highest SEQUENCE the person's invitations used, so the feed is never older.
+    sequence = session.scalar(select(func.max(CalendarEntry.sequence)).where(column == holder_id))
+    return feed_calendar(
+        programme(settings),
+        groups,
+        language=language,
+        sequence=int(sequence or 0),
+        dtstamp=now,
+    )
 
 
 def participant_calendar(
@@ -87,40 +103,41 @@ def participant_calendar(
     group = active_group(session, person)
     groups = []
     if group is not None and group.series.sessions:
-        uids = {
-            evening.id: participant_evening_uid(
-                person.id, evening.id, domain=settings.mail_domain, secret=settings.secret_key
+
+        def uid_of(evening_id: int) -> str:
+            return participant_evening_uid(
+                person.id, evening_id, domain=settings.mail_domain, secret=settings.secret_key
             )
-            for evening in group.series.sessions
-        }
-        groups.append(_info(group, uids, settings))
-    return feed_calendar(
-        programme(settings),
+
+        groups.append(_info(group, uid_of, settings))
+    return _calendar(
+        session,
+        settings,
         groups,
-        language=person.preferred_language,
-        sequence=_sequence(session, CalendarEntry.participant_id, person.id),
-        dtstamp=now,
+        person.preferred_language,
+        (CalendarEntry.participant_id, person.id),
+        now,
     )
 
 
 def moderator_calendar(
     session: Session, settings: Settings, moderator: Moderator, now: datetime | None = None
 ) -> bytes:
-    groups = []
-    for group in moderator_groups(session, moderator):
-        if not group.series.sessions:
-            continue
-        uids = {
-            evening.id: moderator_evening_uid(
-                moderator.id, evening.id, domain=settings.mail_domain, secret=settings.secret_key
-            )
-            for evening in group.series.sessions
-        }
-        groups.append(_info(group, uids, settings))
-    return feed_calendar(
-        programme(settings),
+    def uid_of(evening_id: int) -> str:
+        return moderator_evening_uid(
+            moderator.id, evening_id, domain=settings.mail_domain, secret=settings.secret_key
+        )
+
+    groups = [
+        _info(group, uid_of, settings)
+        for group in moderator_groups(session, moderator)
+        if group.series.sessions
+    ]
+    return _calendar(
+        session,
+        settings,
         groups,
-        language=moderator.preferred_language,
-        sequence=_sequence(session, CalendarEntry.moderator_id, moderator.id),
-        dtstamp=now,
+        moderator.preferred_language,
+        (CalendarEntry.moderator_id, moderator.id),
+        now,
     )
