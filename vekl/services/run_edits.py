@@ -77,7 +77,17 @@ def _put_in(solution: dict[str, Any], key: str, group: dict[str, Any] | None) ->
         group["members"].append(key)
 
 
-def _check(run: MatchingRun, solution: dict[str, Any]) -> tuple[matching.Solution, Any]:
+def _editable(run: MatchingRun) -> dict[str, Any]:
+    """A copy of the draft's solution whose groups and waiting list can be changed."""
+    solution = dict(run.solution or {})
+    solution["groups"] = [dict(g, members=list(g["members"])) for g in solution["groups"]]
+    solution["waitlist"] = [dict(e) for e in solution["waitlist"]]
+    return solution
+
+
+def _save(session: Session, run: MatchingRun, solution: dict[str, Any]) -> None:
+    """Check the edited solution with the independent checker and, if it keeps every hard
+    rule, store it as the draft with its figures, report and rows."""
     problem = matching.Problem.model_validate(run.problem)
     edited = matching.Solution.model_validate(solution)
     result = matching.check(problem, edited)
@@ -88,11 +98,6 @@ def _check(run: MatchingRun, solution: dict[str, Any]) -> tuple[matching.Solutio
                 for v in result.violations
             ]
         )
-    return edited, result
-
-
-def _store(session: Session, run: MatchingRun, edited: matching.Solution, result: Any) -> None:
-    problem = matching.Problem.model_validate(run.problem)
     data = edited.model_dump(mode="json")
     data["objective"] = {
         **data["objective"],
@@ -131,9 +136,7 @@ def pin(
     """Put one person into a group of the draft (from another group or the waiting list)."""
     round = rounds.get_round(session, slug)
     run = _draft(session, round, run_id)
-    solution = dict(run.solution or {})
-    solution["groups"] = [dict(g, members=list(g["members"])) for g in solution["groups"]]
-    solution["waitlist"] = [dict(e) for e in solution["waitlist"]]
+    solution = _editable(run)
     target = next((g for g in solution["groups"] if g["id"] == group_key), None)
     if target is None:
         raise InvalidInput([FieldError("group", f"no group {group_key!r} in this run")])
@@ -142,8 +145,7 @@ def pin(
         return run
     _take_out(solution, key)
     _put_in(solution, key, target)
-    edited, result = _check(run, solution)
-    _store(session, run, edited, result)
+    _save(session, run, solution)
     audit.record(
         session,
         actor,
@@ -164,16 +166,13 @@ def swap(
     run = _draft(session, round, run_id)
     if first_id == second_id:
         raise InvalidInput([FieldError("second", "choose two different people")])
-    solution = dict(run.solution or {})
-    solution["groups"] = [dict(g, members=list(g["members"])) for g in solution["groups"]]
-    solution["waitlist"] = [dict(e) for e in solution["waitlist"]]
+    solution = _editable(run)
     first, second = participant_key(first_id), participant_key(second_id)
     place_first = _take_out(solution, first)
     place_second = _take_out(solution, second)
     _put_in(solution, first, place_second)
     _put_in(solution, second, place_first)
-    edited, result = _check(run, solution)
-    _store(session, run, edited, result)
+    _save(session, run, solution)
     audit.record(
         session,
         actor,
