@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,20 +51,22 @@ def _found(stored: str | None, token: str) -> bool:
     return stored is not None and hmac.compare_digest(stored, token_hash(token))
 
 
-def participant_for(session: Session, token: str) -> Participant:
-    """The participant a link belongs to; anything else is simply not found."""
+Holder = TypeVar("Holder", Participant, Moderator)
+
+
+def _holder(session: Session, model: type[Holder], token: str) -> Holder:
     if not _well_formed(token):
         raise NotFound("no such link")
-    found = session.scalar(select(Participant).where(Participant.token_hash == token_hash(token)))
+    found = session.scalar(select(model).where(model.token_hash == token_hash(token)))
     if found is None or not _found(found.token_hash, token) or found.round.purged_at is not None:
         raise NotFound("no such link")
     return found
+
+
+def participant_for(session: Session, token: str) -> Participant:
+    """The participant a link belongs to; anything else is simply not found."""
+    return _holder(session, Participant, token)
 
 
 def moderator_for(session: Session, token: str) -> Moderator:
-    if not _well_formed(token):
-        raise NotFound("no such link")
-    found = session.scalar(select(Moderator).where(Moderator.token_hash == token_hash(token)))
-    if found is None or not _found(found.token_hash, token) or found.round.purged_at is not None:
-        raise NotFound("no such link")
-    return found
+    return _holder(session, Moderator, token)
