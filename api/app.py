@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors, organiser
 from api.language import COOKIE, COOKIE_MAX_AGE, requested
 from api.routes import json_api, moderator, participant, public
-from vekl.services import online_registration
+from vekl.registration import online as online_registration
 from vekl.settings import Settings, get_settings
 from vekl.store.db import make_engine, make_sessionmaker, transaction
 

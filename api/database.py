@@ -3,7 +3,7 @@
 The dependency runs in the route's own scope (``scope="function"``), so the commit happens
 before the response leaves: a client that got a 200 can rely on the change being stored.
 A wrong letter code fails its request, yet the attempt must be counted; that count is
-written after the rollback (see vekl.services.guesses).
+written after the rollback (see vekl.access.guesses).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from vekl.services.guesses import RejectedGuess
+from vekl.access.guesses import RejectedGuess
 
 
 def _rejected_guess(exc: BaseException) -> RejectedGuess | None:

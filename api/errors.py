@@ -17,8 +17,8 @@ from starlette.exceptions import HTTPException
 from api import problems
 from api.language import page_language
 from api.pages import gettext, render
+from vekl.access.guesses import TooManyGuesses
 from vekl.errors import Conflict, InvalidInput, NotFound, ServiceError
-from vekl.services.guesses import TooManyGuesses
 
 log = logging.getLogger("vekl.web")
 

@@ -15,7 +15,8 @@ from pydantic_core import ErrorDetails
 
 from api.pages import gettext
 from vekl.errors import FieldError
-from vekl.services import letter_codes, online_registration, self_service
+from vekl.registration import letter_codes, self_service
+from vekl.registration import online as online_registration
 
 
 def N_(message: str) -> str:

@@ -31,7 +31,8 @@ import httpx
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from vekl.services import letter_codes, rounds
+from vekl.registration import letter_codes
+from vekl.rounds import service as rounds
 from vekl.store import migrate
 from vekl.store.db import make_engine, make_sessionmaker, transaction
 from vekl.store.models import InvitationCode, OutboxMail, Participant

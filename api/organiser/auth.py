@@ -19,7 +19,7 @@ from api.database import DbSession
 from api.errors import Reply
 from api.organiser.i18n import organiser_language, tr
 from api.organiser.rendering import PRIVATE_HEADERS, render
-from vekl.services import organisers
+from vekl.access import organisers
 from vekl.store.models import OrganiserSession
 
 PREFIX = "/organiser"

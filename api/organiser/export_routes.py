@@ -12,7 +12,9 @@ from api.database import DbSession
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm
 from api.organiser.common import Lang, done, service_errors
 from api.organiser.rendering import download, render
-from vekl.services import exports, organisers, retention
+from vekl.access import organisers
+from vekl.exports import service as exports
+from vekl.retention import service as retention
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
 CSV = "text/csv; charset=utf-8"

@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from vekl.services import mail_dispatch, matching_runs
+from vekl.mail import dispatch as mail_dispatch
+from vekl.runs import service as matching_runs
 from vekl.settings import Settings
 
 log = logging.getLogger("vekl.web.jobs")

@@ -12,8 +12,9 @@ from api.organiser.auth import PREFIX, Organiser, OrganiserForm
 from api.organiser.common import Lang, done, form_values, service_errors
 from api.organiser.rendering import render
 from api.routes.common import AppSettings
+from vekl.access import organisers
 from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, NEEDS
-from vekl.services import organisers, registration_overview
+from vekl.registration import overview as registration_overview
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
 PERSON_LISTS = ("series", "needs")

@@ -10,7 +10,10 @@ from api.organiser.auth import PREFIX, Organiser, OrganiserForm
 from api.organiser.common import AppJobs, Lang, done, service_errors
 from api.organiser.rendering import PRIVATE_HEADERS, render
 from api.routes.common import AppSettings
-from vekl.services import mail_overview, organisers, run_edits, run_review
+from vekl.access import organisers
+from vekl.mail import overview as mail_overview
+from vekl.runs import edits as run_edits
+from vekl.runs import review as run_review
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
 REFRESH_SECONDS = 2

@@ -25,7 +25,9 @@ from api.organiser.common import Lang, service_errors
 from api.organiser.i18n import tr
 from api.organiser.rendering import PRIVATE_HEADERS, render
 from api.routes.common import AppSettings, Client
-from vekl.services import audit_log, organisers, round_setup
+from vekl.access import organisers
+from vekl.audit import log as audit_log
+from vekl.rounds import setup as round_setup
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
 

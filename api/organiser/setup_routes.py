@@ -10,8 +10,9 @@ from api.organiser.auth import PREFIX, Organiser, OrganiserForm
 from api.organiser.common import Lang, done, form_values, service_errors, upload_bytes
 from api.organiser.rendering import download, render
 from api.routes.common import AppSettings
+from vekl.access import organisers
 from vekl.reference import language_names
-from vekl.services import organisers, round_setup
+from vekl.rounds import setup as round_setup
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
 ROUND_LISTS = ("languages_offered", "working_languages")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from vekl.services.guesses import client_key
+from vekl.access.guesses import client_key
 from vekl.settings import Settings
 
 

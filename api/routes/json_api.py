@@ -20,7 +20,10 @@ from api.pages import gettext
 from api.problems import N_
 from api.routes.common import AppSettings, Client
 from api.routes.moderator import STEP_FREE
-from vekl.services import links, moderator_pages, online_registration, self_service
+from vekl.access import links
+from vekl.moderators import pages as moderator_pages
+from vekl.registration import online as online_registration
+from vekl.registration import self_service
 from vekl.settings import Settings
 from vekl.store.models import Round
 from vekl.validation import RegistrationInput
@@ -125,7 +128,7 @@ def _series(series: Any) -> SeriesOut:
         venue_name=series.venue_name,
         venue_address=series.venue_address,
         step_free=series.step_free,
-        evenings=[EveningOut(starts_at=e.starts_at, ends_at=e.ends_at) for e in series.sessions],
+        evenings=[EveningOut(starts_at=e.starts_at, ends_at=e.ends_at) for e in series.evenings],
     )
 
 

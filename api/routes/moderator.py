@@ -10,7 +10,7 @@ from api.language import Language
 from api.pages import gettext, render
 from api.problems import N_
 from api.routes.common import AppSettings
-from vekl.services import moderator_pages
+from vekl.moderators import pages as moderator_pages
 
 router = APIRouter(prefix="/moderator/{token}", tags=["moderator pages"])
 

@@ -14,8 +14,10 @@ from api.errors import Reply
 from api.language import Language
 from api.pages import render
 from api.routes.common import AppSettings
+from vekl.access import links
 from vekl.errors import Conflict, InvalidInput
-from vekl.services import links, online_registration, self_service
+from vekl.registration import online as online_registration
+from vekl.registration import self_service
 from vekl.settings import Settings
 
 router = APIRouter(prefix="/me/{token}", tags=["participant pages"])

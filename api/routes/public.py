@@ -16,7 +16,7 @@ from api.pages import render
 from api.routes.common import AppSettings, Client
 from vekl.errors import InvalidInput
 from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, country_names, language_names
-from vekl.services import online_registration
+from vekl.registration import online as online_registration
 from vekl.store.models import Round
 from vekl.validation import RegistrationInput
 

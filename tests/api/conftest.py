@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.database import request_session, unit_of_work
-from vekl.services import letter_codes, rounds
+from vekl.registration import letter_codes
+from vekl.rounds import service as rounds
 from vekl.settings import Settings
 from vekl.store.models import OutboxMail, Round
 

@@ -18,10 +18,13 @@ from typer.testing import CliRunner
 
 from api import create_app
 from api.app import _housekeeping as housekeeping
+from vekl.access import guesses
 from vekl.cli import app as cli
 from vekl.cli import context
 from vekl.errors import InvalidInput
-from vekl.services import guesses, letter_codes, online_registration, rounds
+from vekl.registration import letter_codes
+from vekl.registration import online as online_registration
+from vekl.rounds import service as rounds
 from vekl.settings import Settings, get_settings
 from vekl.store import migrate
 from vekl.store.db import make_sessionmaker, transaction

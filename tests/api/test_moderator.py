@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlalchemy.orm import Session
 
-from vekl.services import moderator_pages
+from vekl.moderators import pages as moderator_pages
 from vekl.settings import Settings
 from vekl.store.models import Moderator, Participant, RegistrationStatus, Role, Round
 

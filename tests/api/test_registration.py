@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vekl.services import letter_codes
+from vekl.registration import letter_codes
 from vekl.store.models import (
     AuditEntry,
     InvitationCode,

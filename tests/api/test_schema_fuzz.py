@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from api import create_app
-from vekl.services import letter_codes, rounds
+from vekl.registration import letter_codes
+from vekl.rounds import service as rounds
 from vekl.settings import Settings
 from vekl.store import migrate
 from vekl.store.db import make_engine, make_sessionmaker, transaction

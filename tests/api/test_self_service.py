@@ -11,8 +11,9 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vekl.services import notify, tokens
-from vekl.services.calendar_ids import participant_evening_uid
+from vekl.access import tokens
+from vekl.calendars.uids import participant_evening_uid
+from vekl.mail import planner as notify
 from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
@@ -78,7 +79,7 @@ def test_a_placed_person_sees_group_evenings_and_moderator_and_gets_the_calendar
     events = list(calendar.walk("VEVENT"))
     expected = {
         participant_evening_uid(person.id, evening.id, domain="konstanz.example", secret=SECRET)
-        for evening in group.series.sessions
+        for evening in group.series.evenings
     }
     assert {str(e["UID"]) for e in events} == expected
     assert token not in ics.text, "no access token in a calendar file"

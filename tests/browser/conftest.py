@@ -17,7 +17,8 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from vekl.services import letter_codes, rounds
+from vekl.registration import letter_codes
+from vekl.rounds import service as rounds
 from vekl.store import migrate
 from vekl.store.db import make_engine, make_sessionmaker, transaction
 

@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.database import request_session, unit_of_work
-from vekl.services import csv_import, matching_runs, organisers, rounds
+from vekl.access import organisers
+from vekl.registration import csv_import
+from vekl.rounds import service as rounds
+from vekl.runs import service as matching_runs
 from vekl.settings import Settings
 from vekl.store.models import MatchingRun, Round
 

@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 from api import create_app
 from api.organiser.auth import SESSION_COOKIE
 from tests.organiser.conftest import BERLIN, EXAMPLE, PASSWORD
-from vekl.services import matching_runs, organisers, rounds, tokens
+from vekl.access import organisers, tokens
+from vekl.rounds import service as rounds
+from vekl.runs import service as matching_runs
 from vekl.settings import Settings
 from vekl.store.models import (
     Group,
@@ -138,7 +140,7 @@ def world(db: Session) -> World:
         "slug": round.slug,
         "participant_id": str(person.id),
         "run_id": str(run.id),
-        "evening_id": str(round.series[0].sessions[0].id),
+        "evening_id": str(round.series[0].evenings[0].id),
         "mail_id": "999999",
         "kind": "registrations",
     }

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.filesink import FileSink
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IN_CI, running_server
-from vekl.services import mail_dispatch, organisers
+from vekl.access import organisers
+from vekl.mail import dispatch as mail_dispatch
 from vekl.store import migrate
 from vekl.store.db import make_engine, make_sessionmaker, transaction
 from vekl.store.models import (

@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 from api.organiser.auth import FORM_EXPIRED
 from api.organiser.i18n import catalog_path, tr
-from vekl.services import organisers
+from vekl.access import organisers
 
 ROOT = Path(__file__).resolve().parents[2]
 # Texts handed to ``tr`` by name rather than as a literal.

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import create_app
 from api.organiser.jobs import jobs_of
 from tests.organiser.conftest import EMAIL, EXAMPLE, PASSWORD, csrf_of, login_token
-from vekl.services import csv_import, organisers, rounds
+from vekl.access import organisers
+from vekl.registration import csv_import
+from vekl.rounds import service as rounds
 from vekl.settings import Settings
 from vekl.store import migrate
 from vekl.store.db import make_engine, make_sessionmaker, transaction

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.organiser.auth import SESSION_COOKIE
 from tests.organiser.conftest import EMAIL, PASSWORD, LoggedIn, log_in, login_token
-from vekl.services import organisers
+from vekl.access import organisers
 from vekl.store.models import AuditEntry, Organiser, OrganiserSession
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.organiser.conftest import EXAMPLE, LoggedIn, solved_draft
-from vekl.services import letter_codes, run_review
+from vekl.registration import letter_codes
+from vekl.runs import review as run_review
 from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
@@ -67,7 +68,7 @@ def test_a_round_is_set_up_from_the_form(team: LoggedIn, db: Session) -> None:
     assert round.registration_deadline is not None
     assert round.registration_deadline.hour == 21  # 23:59 in Konstanz is 21:59 UTC in summer
     assert [s.key for s in round.series] == ["tue"]
-    assert len(round.series[0].sessions) == 1
+    assert len(round.series[0].evenings) == 1
     wrong = team.post(
         f"{base}/series/tue/evenings", {"day": "2027-10-12", "start": "21:00", "end": "18:00"}
     )
@@ -206,7 +207,7 @@ def test_rosters_sign_in_sheets_and_the_round_export(
     )
     printable = team.client.get(f"{ROUND}/groups/{group.key}/roster")
     assert all(name in printable.text for name in names)
-    evening = group.series.sessions[0]
+    evening = group.series.evenings[0]
     sheet = team.client.get(f"{ROUND}/evenings/{evening.id}/sign-in")
     assert sheet.status_code == 200
     assert sheet.text.count('class="sheet"') == sum(

@@ -18,16 +18,14 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.organiser.conftest import solved_draft
+from vekl.access import tokens
 from vekl.cli import app as cli
 from vekl.errors import Conflict
-from vekl.services import (
-    letter_codes,
-    matching_runs,
-    notify,
-    registration_overview,
-    retention,
-    tokens,
-)
+from vekl.mail import planner as notify
+from vekl.registration import letter_codes
+from vekl.registration import overview as registration_overview
+from vekl.retention import service as retention
+from vekl.runs import service as matching_runs
 from vekl.settings import Settings
 from vekl.store.base import Base
 from vekl.store.models import AuditEntry, Moderator, Participant, Round, RoundStatistics

@@ -9,8 +9,12 @@ from sqlalchemy.orm import Session
 import matching
 from tests.organiser.conftest import LoggedIn, solved_draft
 from vekl.errors import InvalidInput
-from vekl.services import matching_runs, notify, registration_overview, run_edits, run_review
-from vekl.services.problem import participant_key
+from vekl.mail import planner as notify
+from vekl.registration import overview as registration_overview
+from vekl.runs import edits as run_edits
+from vekl.runs import review as run_review
+from vekl.runs import service as matching_runs
+from vekl.runs.solver_input import participant_key
 from vekl.settings import Settings
 from vekl.store.models import (
     GroupMember,
@@ -167,7 +171,7 @@ def test_moving_an_evening_after_publishing_sends_updates(
     run_review.publish(db, example_round.slug, run.id, settings, "test")
     db.commit()
     series = next(s for s in example_round.series if any(g.series_id == s.id for g in run.groups))
-    evening = series.sessions[0]
+    evening = series.evenings[0]
     members = {
         m.participant.email for g in run.groups if g.series_id == series.id for m in g.members
     }

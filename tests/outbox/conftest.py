@@ -22,8 +22,11 @@ from tests.notifications.conftest import (  # noqa: F401  (fixtures)
     server_tls,
     start_server,
 )
-from vekl.services import csv_import, matching_runs, notify, rounds
-from vekl.services.placements import published_run
+from vekl.mail import planner as notify
+from vekl.registration import csv_import
+from vekl.rounds import service as rounds
+from vekl.runs import service as matching_runs
+from vekl.runs.placements import published_run
 from vekl.settings import Settings
 from vekl.store.models import (
     Group,

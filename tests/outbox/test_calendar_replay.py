@@ -7,7 +7,8 @@ from email import message_from_bytes, policy
 
 from sqlalchemy.orm import Session
 
-from vekl.services import notify, rounds
+from vekl.mail import planner as notify
+from vekl.rounds import service as rounds
 from vekl.store.models import Group, Participant, RegistrationStatus
 
 from .conftest import BEFORE, BERLIN, World
@@ -27,7 +28,7 @@ def expected(group: Group | None) -> set[tuple[object, object, str]]:
     series = group.series
     return {
         (e.starts_at, e.ends_at, f"{series.venue_name}, {series.venue_address}")
-        for e in series.sessions
+        for e in series.evenings
     }
 
 
@@ -53,7 +54,7 @@ def first_grouping(world: World) -> tuple[list[Participant], list[Participant], 
 
 
 def group_of(world: World, key: str) -> Group:
-    from vekl.services.placements import published_run
+    from vekl.runs.placements import published_run
 
     run = published_run(world.db, world.round)
     assert run is not None
@@ -161,7 +162,7 @@ def test_joined_from_the_waiting_list(world: World) -> None:
 def test_evening_moved_and_venue_changed_by_the_organisers(world: World, db: Session) -> None:
     mon, wed, _ = first_grouping(world)
     series = world.series["mon"]
-    second = series.sessions[1]
+    second = series.evenings[1]
     rounds.reschedule_evening(db, second, date(2027, 5, 11), time(18, 30), time(21, 0), BERLIN, "t")
     rounds.change_venue(
         db,
@@ -212,7 +213,7 @@ def test_a_new_working_language_alone_sends_nothing(world: World, db: Session) -
 
 
 def test_people_without_a_link_get_one_and_keep_it(world: World, db: Session) -> None:
-    from vekl.services import tokens
+    from vekl.access import tokens
 
     mon, wed, sat = first_grouping(world)
     person = mon[0]
@@ -245,7 +246,7 @@ def test_reminders_go_out_once_the_day_before_each_evening(world: World, db: Ses
     leaver = mon[1]
     leaver.status = RegistrationStatus.WITHDRAWN
     db.flush()
-    first_monday = world.series["mon"].sessions[0].starts_at
+    first_monday = world.series["mon"].evenings[0].starts_at
     day_before = first_monday - timedelta(hours=20)
     queued = notify.queue_reminders(db, settings=world.settings, now=day_before)
     assert {m.recipient for m in queued} == {p.email for p in mon if p is not leaver}

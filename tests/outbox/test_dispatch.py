@@ -22,7 +22,9 @@ from notifications.messages import render_mail
 from notifications.models import Recipient
 from notifications.smtp import SmtpSettings, SmtpTransport
 from tests.notifications.smtp_server import RecordingHandler
-from vekl.services import mail_dispatch, outbox, sender
+from vekl.mail import dispatch as mail_dispatch
+from vekl.mail import outbox
+from vekl.mail import recipients as sender
 from vekl.settings import Settings
 from vekl.store.db import make_sessionmaker
 from vekl.store.models import MailStatus, OutboxMail, Round

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from vekl.services import csv_import, rounds
+from vekl.registration import csv_import
+from vekl.rounds import service as rounds
 from vekl.store.models import Round
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vekl.errors import InvalidInput
-from vekl.services import csv_import
+from vekl.registration import csv_import
 from vekl.store.models import Moderator, Participant, RegistrationStatus, Round
 
 from .conftest import EXAMPLE

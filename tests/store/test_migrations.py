@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy.orm import Session
 
+from tests.store.conftest import BERLIN, EXAMPLE
+from vekl.registration import csv_import
+from vekl.rounds import service as rounds
 from vekl.store import migrate
 from vekl.store.base import Base
 from vekl.store.db import make_engine
+from vekl.store.models import CalendarEntry, Evening, Participant
 
 
 def test_upgrade_downgrade_upgrade_on_an_empty_database(database_url: str, tmp_path) -> None:
@@ -50,8 +57,71 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(database_url: str, tmp_p
             admin.dispose()
 
 
-@pytest.mark.parametrize("revision", ["head"])
-def test_upgrading_twice_is_harmless(tmp_path, revision: str) -> None:
+def test_upgrading_twice_is_harmless(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'twice.sqlite3'}"
-    migrate.upgrade(url, revision)
-    migrate.upgrade(url, revision)
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        before = {t: _columns(conn, t) for t in inspect(conn).get_table_names()}
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        assert migrate.current_revision(conn) == migrate.head_revision()
+        assert {t: _columns(conn, t) for t in inspect(conn).get_table_names()} == before
+    engine.dispose()
+
+
+def _columns(conn: Connection, table: str) -> list[str]:
+    return [c["name"] for c in inspect(conn).get_columns(table)]
+
+
+def test_evenings_and_their_calendar_entries_survive_the_rename(tmp_path: Path) -> None:
+    """0005 turns ``sessions`` into ``evenings`` and keeps every row, both ways."""
+    url = f"sqlite:///{tmp_path / 'rename.sqlite3'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as db:
+        round = rounds.create_round(
+            db, rounds.load_round_file(EXAMPLE / "round.toml"), BERLIN, "test"
+        )
+        csv_import.import_registrations(
+            db, round, (EXAMPLE / "registrations.csv").read_bytes(), "test"
+        )
+        person = db.scalars(select(Participant)).first()
+        assert person is not None
+        evening = round.series[0].evenings[1]
+        db.add(CalendarEntry(uid="u1@x", participant_id=person.id, evening_id=evening.id))
+        db.commit()
+        kept = sorted((e.id, e.starts_at) for s in round.series for e in s.evenings)
+        evening_id = evening.id
+    engine.dispose()
+
+    migrate.downgrade(url, "0004")
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert "evenings" not in inspect(conn).get_table_names()
+        assert conn.scalar(text("SELECT count(*) FROM sessions")) == len(kept)
+        assert conn.scalar(text("SELECT session_id FROM calendar_entries")) == evening_id
+    engine.dispose()
+
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as db:
+        again = sorted((e.id, e.starts_at) for e in db.scalars(select(Evening)))
+        assert again == kept
+        entry = db.scalars(select(CalendarEntry)).one()
+        assert entry.evening_id == evening_id
+        db.add(
+            Evening(
+                series_id=entry_series(db, evening_id),
+                starts_at=kept[0][1],
+                ends_at=kept[0][1] + timedelta(hours=3),
+            )
+        )
+        db.flush()  # a new evening gets a fresh id after the copied ones
+    engine.dispose()
+
+
+def entry_series(db: Session, evening_id: int) -> int:
+    evening = db.get(Evening, evening_id)
+    assert evening is not None
+    return evening.series_id

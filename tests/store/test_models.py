@@ -7,8 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from vekl.store.models import Participant, Role, Round, Series
-from vekl.store.models import Session as Evening
+from vekl.store.models import Evening, Participant, Role, Round, Series
 
 
 def _person(round: Round, email: str) -> Participant:
@@ -25,7 +24,7 @@ def _person(round: Round, email: str) -> Participant:
 def test_sessions_are_stored_timezone_aware_and_come_back_in_utc(
     db: Session, example_round: Round
 ) -> None:
-    monday = example_round.series[0].sessions[0]
+    monday = example_round.series[0].evenings[0]
     db.expire_all()
     evening = db.get(Evening, monday.id)
     assert evening is not None
@@ -37,7 +36,7 @@ def test_sessions_are_stored_timezone_aware_and_come_back_in_utc(
 
 def test_naive_timestamps_are_refused(db: Session, example_round: Round) -> None:
     series = example_round.series[0]
-    series.sessions.append(
+    series.evenings.append(
         Evening(starts_at=datetime(2027, 5, 3, 18), ends_at=datetime(2027, 5, 3, 21))
     )
     with pytest.raises(StatementError, match="naive datetime"):

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from vekl.services import problem, registrations
+from vekl.registration import service as registrations
+from vekl.runs import solver_input as problem
 from vekl.store.models import RegistrationStatus, Round
 
 

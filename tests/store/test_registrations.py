@@ -7,7 +7,8 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from vekl.errors import InvalidInput
-from vekl.services import registrations, rounds
+from vekl.registration import service as registrations
+from vekl.rounds import service as rounds
 from vekl.store.models import Participant, RegistrationStatus, Round
 from vekl.validation import RegistrationInput
 

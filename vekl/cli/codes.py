@@ -7,9 +7,11 @@ from pathlib import Path
 
 import typer
 
+from vekl.access import links
+from vekl.audit.records import cli_actor
 from vekl.cli.context import console, settings, unit_of_work
-from vekl.services import letter_codes, links, rounds
-from vekl.services.audit import cli_actor
+from vekl.registration import letter_codes
+from vekl.rounds import service as rounds
 
 app = typer.Typer(help="Codes for the lottery letters.", no_args_is_help=True)
 

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import typer
 
+from vekl.audit.records import cli_actor
 from vekl.cli.context import console, sessions, settings, unit_of_work
 from vekl.cli.rounds import print_round
-from vekl.services import csv_import, mail_dispatch, matching_runs, notify, registrations, rounds
-from vekl.services.audit import cli_actor
+from vekl.mail import dispatch as mail_dispatch
+from vekl.mail import planner as notify
+from vekl.registration import csv_import
+from vekl.registration import service as registrations
+from vekl.rounds import service as rounds
+from vekl.runs import service as matching_runs
 from vekl.settings import Settings
 from vekl.store import migrate
 

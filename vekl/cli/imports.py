@@ -6,10 +6,11 @@ from pathlib import Path
 
 import typer
 
+from vekl.audit.records import cli_actor
 from vekl.cli.context import console, unit_of_work
-from vekl.services import csv_import, rounds
-from vekl.services.audit import cli_actor
-from vekl.services.csv_import import ImportResult
+from vekl.registration import csv_import
+from vekl.registration.csv_import import ImportResult
+from vekl.rounds import service as rounds
 
 app = typer.Typer(help="Import CSV files (the formats are in the README).", no_args_is_help=True)
 

@@ -8,7 +8,9 @@ import typer
 from rich.table import Table
 
 from vekl.cli.context import console, sessions, settings, unit_of_work
-from vekl.services import mail_dispatch, notify, rounds
+from vekl.mail import dispatch as mail_dispatch
+from vekl.mail import planner as notify
+from vekl.rounds import service as rounds
 
 app = typer.Typer(help="Send queued mails and show the outbox.", no_args_is_help=True)
 

@@ -9,10 +9,12 @@ from rich.live import Live
 from rich.table import Table
 
 import matching
+from vekl.audit.records import cli_actor
 from vekl.cli.context import console, err_console, sessions, unit_of_work
 from vekl.errors import ServiceError
-from vekl.services import matching_runs, notify, rounds
-from vekl.services.audit import cli_actor
+from vekl.mail import planner as notify
+from vekl.rounds import service as rounds
+from vekl.runs import service as matching_runs
 from vekl.store.models import MatchingRun
 
 RoundOpt = typer.Option(..., "--round", "-r", help="The round's short name.")

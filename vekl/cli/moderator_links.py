@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from vekl.audit.records import cli_actor
 from vekl.cli.context import console, settings, unit_of_work
-from vekl.services import moderator_pages, rounds
-from vekl.services.audit import cli_actor
+from vekl.moderators import pages as moderator_pages
+from vekl.rounds import service as rounds
 
 app = typer.Typer(help="Moderators' personal links.", no_args_is_help=True)
 

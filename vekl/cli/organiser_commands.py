@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 import typer
 
+from vekl.access import organisers
+from vekl.audit.records import cli_actor
 from vekl.cli.context import console, unit_of_work
-from vekl.services import organisers, retention
-from vekl.services.audit import cli_actor
+from vekl.retention import service as retention
 
 admin_app = typer.Typer(help="Organiser accounts for the web pages.", no_args_is_help=True)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from vekl.audit.records import cli_actor
 from vekl.cli.context import console, settings, unit_of_work
-from vekl.services import notify, registrations, rounds
-from vekl.services.audit import cli_actor
+from vekl.mail import planner as notify
+from vekl.registration import service as registrations
+from vekl.rounds import service as rounds
 from vekl.store.models import RegistrationStatus, Role
 
 app = typer.Typer(help="List registrations.", no_args_is_help=True)

@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from vekl.audit.records import cli_actor
 from vekl.cli.context import console, settings, unit_of_work
-from vekl.services import rounds
-from vekl.services.audit import cli_actor
+from vekl.rounds import service as rounds
 from vekl.store.models import Round
 
 app = typer.Typer(help="Create and show rounds.", no_args_is_help=True)
@@ -40,7 +40,7 @@ def print_round(round: Round, counts: dict[str, int]) -> None:
         evenings = ", ".join(
             s.starts_at.astimezone(zone).strftime("%a %d.%m. %H:%M")
             + s.ends_at.astimezone(zone).strftime("-%H:%M")
-            for s in series.sessions
+            for s in series.evenings
         )
         table.add_row(
             series.key,

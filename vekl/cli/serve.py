@@ -23,7 +23,9 @@ from vekl.cli import registrations
 from vekl.cli.codes import app as codes_app
 from vekl.cli.context import console, settings, unit_of_work
 from vekl.cli.moderator_links import app as moderators_app
-from vekl.services import mail_dispatch, notify, online_registration
+from vekl.mail import dispatch as mail_dispatch
+from vekl.mail import planner as notify
+from vekl.registration import online as online_registration
 from vekl.settings import Settings
 from vekl.store.db import make_engine, make_sessionmaker, transaction
 

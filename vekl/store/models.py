@@ -129,15 +129,15 @@ class Series(Base):
     rooms: Mapped[int] = mapped_column(default=1)
 
     round: Mapped[Round] = relationship(back_populates="series")
-    sessions: Mapped[list[Session]] = relationship(
-        back_populates="series", cascade="all, delete-orphan", order_by="Session.starts_at"
+    evenings: Mapped[list[Evening]] = relationship(
+        back_populates="series", cascade="all, delete-orphan", order_by="Evening.starts_at"
     )
 
 
-class Session(TimestampMixin, Base):
+class Evening(TimestampMixin, Base):
     """One evening of a series."""
 
-    __tablename__ = "sessions"
+    __tablename__ = "evenings"
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,7 +145,7 @@ class Session(TimestampMixin, Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
 
-    series: Mapped[Series] = relationship(back_populates="sessions")
+    series: Mapped[Series] = relationship(back_populates="evenings")
 
 
 moderator_series = Table(
@@ -407,8 +407,8 @@ class CalendarEntry(Base):
 
     __tablename__ = "calendar_entries"
     __table_args__ = (
-        UniqueConstraint("participant_id", "session_id"),
-        UniqueConstraint("moderator_id", "session_id"),
+        UniqueConstraint("participant_id", "evening_id"),
+        UniqueConstraint("moderator_id", "evening_id"),
         CheckConstraint("(participant_id IS NULL) <> (moderator_id IS NULL)", name="one_holder"),
     )
 
@@ -420,7 +420,7 @@ class CalendarEntry(Base):
     moderator_id: Mapped[int | None] = mapped_column(
         ForeignKey("moderators.id", ondelete="CASCADE")
     )
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    evening_id: Mapped[int] = mapped_column(ForeignKey("evenings.id", ondelete="CASCADE"))
     sequence: Mapped[int] = mapped_column(default=0)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     # What the entry said when last sent (group, times, venue, moderator); a difference

@@ -1,0 +1,272 @@
+"""What organisers take out of the system: rosters, sign-in sheets, the whole round as JSON.
+
+Rosters are for the city team (names, contact, needs); moderators get their own reduced
+roster from their link. Everything here is built from the published grouping.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vekl.errors import NotFound
+from vekl.registration import service as registrations
+from vekl.retention import service as retention
+from vekl.rounds import service as rounds
+from vekl.runs import service as matching_runs
+from vekl.runs.placements import published_run, run_groups
+from vekl.store.models import (
+    Evening,
+    Group,
+    Participant,
+    RegistrationStatus,
+    Round,
+    Series,
+    WaitlistEntry,
+)
+
+ROSTER_COLUMNS = (
+    "group",
+    "series",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "role",
+    "languages",
+    "needs",
+    "needs_other",
+)
+
+
+@dataclass(frozen=True)
+class RosterGroup:
+    group: Group
+    members: list[Participant]
+
+
+def _published_groups(session: Session, round: Round) -> list[Group]:
+    run = published_run(session, round)
+    if run is None:
+        raise NotFound(f"round {round.slug!r} has no published groups yet")
+    return run_groups(session, run)
+
+
+def _roster(group: Group) -> RosterGroup:
+    people = [
+        m.participant
+        for m in group.members
+        if m.participant.status is not RegistrationStatus.WITHDRAWN
+    ]
+    people.sort(key=lambda p: (p.last_name.casefold(), p.first_name.casefold()))
+    return RosterGroup(group, people)
+
+
+def rosters(
+    session: Session, slug: str, *, group_key: str | None = None, series_key: str | None = None
+) -> list[RosterGroup]:
+    """The published groups (one, those of a series, or all) with their current members."""
+    round = rounds.get_round(session, slug)
+    groups = _published_groups(session, round)
+    if group_key is not None:
+        groups = [g for g in groups if g.key == group_key]
+    if series_key is not None:
+        groups = [g for g in groups if g.series.key == series_key]
+    if not groups:
+        raise NotFound("no such group in the published grouping")
+    return [_roster(g) for g in groups]
+
+
+def roster_csv(groups: list[RosterGroup]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(ROSTER_COLUMNS)
+    for roster in groups:
+        for p in roster.members:
+            writer.writerow(
+                [
+                    roster.group.key,
+                    roster.group.series.key,
+                    p.first_name,
+                    p.last_name,
+                    p.email,
+                    p.phone or "",
+                    p.role.value,
+                    "|".join(p.languages),
+                    "|".join(p.needs),
+                    p.needs_other or "",
+                ]
+            )
+    # With a byte-order mark, spreadsheet programs read the umlauts right.
+    return out.getvalue().encode("utf-8-sig")
+
+
+def roster_file(
+    session: Session, slug: str, *, group_key: str | None = None, series_key: str | None = None
+) -> bytes:
+    return roster_csv(rosters(session, slug, group_key=group_key, series_key=series_key))
+
+
+@dataclass(frozen=True)
+class SignInSheet:
+    round: Round
+    evening: Evening
+    series: Series
+    groups: list[RosterGroup]
+
+
+def sign_in_sheet(session: Session, slug: str, evening_id: int) -> SignInSheet:
+    """One evening's sheets: a page per group of its series, to sign on arrival."""
+    round = rounds.get_round(session, slug)
+    evening = session.get(Evening, evening_id)
+    if evening is None:
+        raise NotFound(f"no evening {evening_id}")
+    series = session.get_one(Series, evening.series_id)
+    if series.round_id != round.id:
+        raise NotFound(f"no evening {evening_id} in round {slug!r}")
+    groups = [_roster(g) for g in _published_groups(session, round) if g.series_id == series.id]
+    return SignInSheet(round, evening, series, groups)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def round_export(session: Session, slug: str) -> dict[str, Any]:
+    """The whole round as data: rules, series, evenings, people, groups and waiting list."""
+    round = rounds.load_round_tree(session, slug)
+    people = registrations.list_registrations(session, round)
+    run = published_run(session, round)
+    groups = _published_groups(session, round) if run is not None else []
+    waitlist = (
+        list(session.scalars(select(WaitlistEntry).where(WaitlistEntry.run_id == run.id)))
+        if run is not None
+        else []
+    )
+    return {
+        "exported_at": datetime.now(UTC).isoformat(),
+        "round": {
+            "slug": round.slug,
+            "name": round.name,
+            "status": round.status.value,
+            "languages_offered": list(round.languages_offered),
+            "registration_deadline": _iso(round.registration_deadline),
+            "retention_days": round.retention_days,
+            "purged_at": _iso(round.purged_at),
+            "rules": {
+                "min_size": round.min_size,
+                "max_size": round.max_size,
+                "newcomer_share": [round.newcomer_share_min, round.newcomer_share_max],
+                "max_same_origin": round.max_same_origin,
+                "moderators_per_group": round.moderators_per_group,
+                "working_languages": list(round.working_languages),
+            },
+        },
+        "series": [
+            {
+                "key": s.key,
+                "label": s.label,
+                "venue_name": s.venue_name,
+                "venue_address": s.venue_address,
+                "step_free": s.step_free,
+                "rooms": s.rooms,
+                "evenings": [
+                    {"id": e.id, "starts_at": _iso(e.starts_at), "ends_at": _iso(e.ends_at)}
+                    for e in s.evenings
+                ],
+            }
+            for s in round.series
+        ],
+        "moderators": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "email": m.email,
+                "preferred_language": m.preferred_language,
+                "languages": list(m.languages),
+                "series": [s.key for s in m.series],
+            }
+            for m in round.moderators
+        ],
+        "registrations": [
+            {
+                "id": p.id,
+                "role": p.role.value,
+                "status": p.status.value,
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "email": p.email,
+                "phone": p.phone,
+                "preferred_language": p.preferred_language,
+                "languages": list(p.languages),
+                "series": [s.key for s in p.series],
+                "gender": p.gender,
+                "age_band": p.age_band,
+                "district": p.district,
+                "origin": p.origin,
+                "needs": list(p.needs),
+                "needs_other": p.needs_other,
+                "companion_email": p.companion_email,
+                "priority": p.priority,
+                "source": p.source,
+                "registered_at": _iso(p.created_at),
+                "withdrawn_at": _iso(p.withdrawn_at),
+                "withdrawn_reason": p.withdrawn_reason,
+            }
+            for p in people
+        ],
+        "published_run": run.id if run is not None else None,
+        "groups": [
+            {
+                "key": g.key,
+                "series": g.series.key,
+                "language": g.language,
+                "moderators": [m.id for m in g.moderators],
+                "members": [m.participant_id for m in g.members],
+            }
+            for g in groups
+        ],
+        "waiting_list": [{"registration": w.participant_id, "reason": w.reason} for w in waitlist],
+        "runs": [
+            {
+                "id": r.id,
+                "status": r.status.value,
+                "previous_run": r.previous_run_id,
+                "placed": r.placed,
+                "waitlisted": r.waitlisted,
+                "imbalance": r.imbalance,
+                "imbalance_floor": r.imbalance_floor,
+                "created_at": _iso(r.created_at),
+                "created_by": r.created_by,
+                "published_at": _iso(r.published_at),
+            }
+            for r in matching_runs.list_runs(session, round)
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class ExportsPage:
+    round: Round
+    groups: list[Group]
+    purge_due_at: datetime | None
+    purge_due: bool
+    statistics: dict[str, Any] | None
+
+
+def page(session: Session, slug: str, now: datetime | None = None) -> ExportsPage:
+    round = rounds.load_round_tree(session, slug)
+    groups = _published_groups(session, round) if published_run(session, round) else []
+    return ExportsPage(
+        round=round,
+        groups=groups,
+        purge_due_at=retention.purge_due_at(session, round),
+        purge_due=retention.is_due(session, round, now or datetime.now(UTC)),
+        statistics=retention.kept_statistics(session, round),
+    )

@@ -1,0 +1,524 @@
+"""Decides who is told what, and queues the mails in the caller's transaction.
+
+The store remembers, per person and evening, what their calendar was last told
+(``CalendarEntry``). Every change (publishing, a rematch, a withdrawal, an organiser
+moving an evening) is handled the same way: compare what each person's calendar should
+hold now with what it was told, and send exactly the difference: an invitation, an
+update with a higher SEQUENCE, or a cancellation. Replaying a person's calendar files in
+order therefore always leaves the evenings of their current group, and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from notifications import kinds
+from notifications import models as rendered
+from notifications.identifiers import make_message_id
+from notifications.messages import render_mail
+from notifications.models import GroupInfo, Programme, Recipient, RosterMember
+from vekl.access import links, tokens
+from vekl.calendars.uids import moderator_evening_uid, participant_evening_uid
+from vekl.mail import outbox
+from vekl.mail.recipients import (
+    first_name,
+    moderator_recipient,
+    participant_recipient,
+    programme,
+)
+from vekl.runs.placements import group_label, published_run, run_groups
+from vekl.runs.service import Publication
+from vekl.settings import Settings, get_settings
+from vekl.store.models import (
+    CalendarEntry,
+    Evening,
+    Group,
+    MatchingRun,
+    Moderator,
+    OutboxMail,
+    Participant,
+    RegistrationStatus,
+    Round,
+    Series,
+    WaitlistEntry,
+)
+
+# Builds a personal self-service link for a participant, when the application can.
+LinkMaker = Callable[[Session, Participant], str | None]
+
+
+def link_if_missing(settings: Settings) -> LinkMaker:
+    """A link for people who never got one (imported from paper forms).
+
+    Only token hashes are stored, so a link cannot be repeated, only replaced; replacing
+    would break the link in every earlier mail. People who registered online keep the
+    link from their confirmation mail, and can ask for it again on the website.
+    """
+
+    def make(session: Session, person: Participant) -> str | None:
+        if person.token_hash is not None:
+            return None
+        token = tokens.issue(person)
+        session.flush()
+        return links.self_service_url(settings, token)
+
+    return make
+
+
+def _state(group: Group, evening: Evening, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    series = group.series
+    return {
+        "group": group.key,
+        "start": evening.starts_at.isoformat(),
+        "end": evening.ends_at.isoformat(),
+        "venue": f"{series.venue_name}\x1f{series.venue_address}",
+        "moderators": sorted(m.name for m in group.moderators),
+        **(extra or {}),
+    }
+
+
+def _changes(
+    old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]
+) -> frozenset[kinds.GroupChange]:
+    found: set[kinds.GroupChange] = set()
+    old_list, new_list = list(old), list(new)
+    if {s["group"] for s in old_list} != {s["group"] for s in new_list}:
+        found.add(kinds.GroupChange.GROUP)
+    if sorted((s["start"], s["end"]) for s in old_list) != sorted(
+        (s["start"], s["end"]) for s in new_list
+    ):
+        found.add(kinds.GroupChange.TIME)
+    if {s["venue"] for s in old_list} != {s["venue"] for s in new_list}:
+        found.add(kinds.GroupChange.VENUE)
+    if [s["moderators"] for s in old_list[:1]] != [s["moderators"] for s in new_list[:1]]:
+        found.add(kinds.GroupChange.MODERATOR)
+    return frozenset(found) or frozenset({kinds.GroupChange.GROUP})
+
+
+@dataclass
+class Planner:
+    """Queues the mails one change implies; one planner per transaction."""
+
+    session: Session
+    round: Round
+    settings: Settings = field(default_factory=get_settings)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    link_for: LinkMaker | None = None
+    queued: list[OutboxMail] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.link_for is None:
+            self.link_for = link_if_missing(self.settings)
+
+    @property
+    def programme(self) -> Programme:
+        return programme(self.settings)
+
+    # -- building blocks -------------------------------------------------------------
+
+    def _uid(self, holder: Participant | Moderator, evening_id: int) -> str:
+        maker = (
+            participant_evening_uid if isinstance(holder, Participant) else moderator_evening_uid
+        )
+        return maker(
+            holder.id, evening_id, domain=self.settings.mail_domain, secret=self.settings.secret_key
+        )
+
+    def _evening(
+        self, holder: Participant | Moderator, series: Series, evening: Evening
+    ) -> rendered.Evening:
+        return rendered.Evening(
+            uid=self._uid(holder, evening.id),
+            start=evening.starts_at,
+            end=evening.ends_at,
+            venue_name=series.venue_name,
+            venue_address=series.venue_address,
+            step_free=series.step_free,
+        )
+
+    def _info(
+        self, holder: Participant | Moderator, group: Group, evenings: list[Evening]
+    ) -> GroupInfo:
+        moderator = group.moderators[0].name if group.moderators else self.programme.short_name
+        return GroupInfo(
+            label=group_label(group),
+            series_label=group.series.label,
+            moderator_first_name=first_name(moderator),
+            evenings=tuple(self._evening(holder, group.series, e) for e in evenings),
+        )
+
+    def _queue(
+        self,
+        mail: kinds.Mail,
+        *,
+        kind: str,
+        participant: Participant | None = None,
+        moderator: Moderator | None = None,
+        not_after: datetime | None = None,
+        dedupe_key: str | None = None,
+    ) -> OutboxMail:
+        message = render_mail(
+            mail, self.programme, message_id=make_message_id(self.programme.domain), now=self.now
+        )
+        row = outbox.queue(
+            self.session,
+            message,
+            kind=kind,
+            round=self.round,
+            participant=participant,
+            moderator=moderator,
+            not_after=not_after,
+            dedupe_key=dedupe_key,
+        )
+        self.queued.append(row)
+        return row
+
+    def _link(self, person: Participant) -> str | None:
+        return self.link_for(self.session, person) if self.link_for is not None else None
+
+    # -- calendars ------------------------------------------------------------------
+
+    def _entries(self, holder: Participant | Moderator) -> dict[int, CalendarEntry]:
+        column = (
+            CalendarEntry.participant_id
+            if isinstance(holder, Participant)
+            else CalendarEntry.moderator_id
+        )
+        return {
+            e.evening_id: e
+            for e in self.session.scalars(select(CalendarEntry).where(column == holder.id))
+        }
+
+    def sync_holder(
+        self,
+        holder: Participant | Moderator,
+        groups: Sequence[Group],
+        *,
+        old_groups: Sequence[Group] = (),
+        rosters: Mapping[int, tuple[RosterMember, ...]] | None = None,
+    ) -> None:
+        """Bring one person's calendar from what it was told to the future evenings of
+        ``groups`` (a participant has at most one; a moderator one per series they lead)."""
+        wanted: dict[int, tuple[Evening, dict[str, Any], Group]] = {}
+        for group in groups:
+            roster = rosters.get(group.id) if rosters is not None else None
+            extra = {"roster": [m.model_dump(mode="json") for m in roster]} if roster else None
+            for evening in group.series.evenings:
+                if evening.starts_at > self.now:
+                    wanted[evening.id] = (evening, _state(group, evening, extra), group)
+        entries = self._entries(holder)
+        active = {sid: e for sid, e in entries.items() if not e.cancelled}
+        added = {sid for sid in wanted if sid not in active}
+        changed = {sid for sid in wanted if sid in active and active[sid].state != wanted[sid][1]}
+        removed = [
+            sid
+            for sid, entry in active.items()
+            if sid not in wanted and datetime.fromisoformat(entry.state["start"]) > self.now
+        ]
+        if not (added or changed or removed):
+            return
+        sequence = max((e.sequence for e in entries.values()), default=-1) + 1
+        who: dict[str, Any] = (
+            {"participant": holder} if isinstance(holder, Participant) else {"moderator": holder}
+        )
+        if removed:
+            self._cancel(holder, removed, old_groups, sequence, who)
+            for sid in removed:
+                active[sid].sequence = sequence
+                active[sid].cancelled = True
+        for group in groups:
+            mine = [(e, state) for e, state, g in wanted.values() if g is group]
+            if not any(e.id in added or e.id in changed for e, _ in mine):
+                continue
+            before = [entry.state for sid, entry in active.items() if sid not in removed]
+            self._invite(holder, group, mine, before, sequence, rosters, who)
+            for evening, state in mine:
+                entry = entries.get(evening.id)
+                if entry is None:
+                    entry = CalendarEntry(
+                        uid=self._uid(holder, evening.id),
+                        evening_id=evening.id,
+                        state=state,
+                        participant_id=holder.id if isinstance(holder, Participant) else None,
+                        moderator_id=holder.id if isinstance(holder, Moderator) else None,
+                    )
+                    self.session.add(entry)
+                entry.sequence = sequence
+                entry.cancelled = False
+                entry.state = state
+        self.session.flush()
+
+    def _recipient(self, holder: Participant | Moderator) -> Recipient:
+        if isinstance(holder, Participant):
+            return participant_recipient(holder)
+        return moderator_recipient(holder)
+
+    def _cancel(
+        self,
+        holder: Participant | Moderator,
+        removed: list[int],
+        old_groups: Sequence[Group],
+        sequence: int,
+        who: dict[str, Any],
+    ) -> None:
+        """One cancellation per series whose evenings leave this person's calendar."""
+        rows = {
+            e.id: e for e in self.session.scalars(select(Evening).where(Evening.id.in_(removed)))
+        }
+        by_series: dict[int, list[Evening]] = {}
+        for sid in removed:
+            by_series.setdefault(rows[sid].series_id, []).append(rows[sid])
+        withdrawn = (
+            isinstance(holder, Participant) and holder.status == RegistrationStatus.WITHDRAWN
+        )
+        link = self._link(holder) if isinstance(holder, Participant) and not withdrawn else None
+        for series_id, gone in by_series.items():
+            series = self.session.get_one(Series, series_id)
+            evenings = tuple(self._evening(holder, series, e) for e in gone)
+            old = next((g for g in old_groups if g.series_id == series_id), None)
+            info = (
+                self._info(holder, old, gone)
+                if old is not None
+                else GroupInfo(
+                    label=series.label,
+                    series_label=series.label,
+                    moderator_first_name=self.programme.short_name,
+                    evenings=evenings,
+                )
+            )
+            reason = (
+                kinds.CancellationReason.WITHDRAWN
+                if withdrawn
+                else kinds.CancellationReason.CANCELLED
+            )
+            self._queue(
+                kinds.EveningsCancelled(
+                    recipient=self._recipient(holder),
+                    group=info,
+                    evenings=evenings,
+                    sequence=sequence,
+                    reason=reason,
+                    **({"self_service_url": link} if link else {}),
+                ),
+                kind="cancellation",
+                not_after=max(e.start for e in evenings),
+                **who,
+            )
+
+    def _invite(
+        self,
+        holder: Participant | Moderator,
+        group: Group,
+        mine: list[tuple[Evening, dict[str, Any]]],
+        before: list[dict[str, Any]],
+        sequence: int,
+        rosters: Mapping[int, tuple[RosterMember, ...]] | None,
+        who: dict[str, Any],
+    ) -> None:
+        """An invitation, an update or a roster for one group's evenings."""
+        recipient = self._recipient(holder)
+        info = self._info(holder, group, [e for e, _ in mine])
+        not_after = min(e.starts_at for e, _ in mine)
+        link = self._link(holder) if isinstance(holder, Participant) else None
+        extra = {"self_service_url": link} if link else {}
+        mail: kinds.Mail
+        if rosters is not None:
+            mail = kinds.ModeratorRoster(
+                recipient=recipient,
+                group=info,
+                members=rosters.get(group.id, ()),
+                sequence=sequence,
+            )
+            kind = "roster"
+        elif not before:
+            mail = kinds.GroupInvitation(
+                recipient=recipient, group=info, sequence=sequence, **extra
+            )
+            kind = "invitation"
+        else:
+            changes = _changes(before, [state for _, state in mine])
+            mail = kinds.GroupChanged(
+                recipient=recipient, group=info, sequence=sequence, changes=changes, **extra
+            )
+            kind = "update"
+        self._queue(mail, kind=kind, not_after=not_after, **who)
+
+    def remind(self, group: Group, evening: Evening) -> None:
+        """Tell each placed member of ``group`` about ``evening``, once."""
+        future = [e for e in group.series.evenings if e.starts_at > self.now]
+        for member in group.members:
+            person = member.participant
+            key = f"reminder:p{person.id}:s{evening.id}"
+            if person.status != RegistrationStatus.PLACED or self.session.scalar(
+                select(OutboxMail.id).where(OutboxMail.dedupe_key == key)
+            ):
+                continue
+            link = self._link(person)
+            self._queue(
+                kinds.EveningReminder(
+                    recipient=participant_recipient(person),
+                    group=self._info(person, group, future),
+                    evening=self._evening(person, group.series, evening),
+                    **({"self_service_url": link} if link else {}),
+                ),
+                kind="reminder",
+                participant=person,
+                not_after=evening.starts_at,
+                dedupe_key=key,
+            )
+
+    def waiting_list(self, person: Participant) -> None:
+        """Tell a person once that they are on the waiting list."""
+        key = f"waitlist:r{self.round.id}:p{person.id}"
+        if (
+            self.session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == key))
+            is not None
+        ):
+            return
+        link = self._link(person)
+        self._queue(
+            kinds.WaitingList(
+                recipient=participant_recipient(person),
+                **({"self_service_url": link} if link else {}),
+            ),
+            kind="waiting_list",
+            participant=person,
+            dedupe_key=key,
+        )
+
+    # -- whole round ----------------------------------------------------------------
+
+    def sync_round(
+        self, run: MatchingRun | None, previous: MatchingRun | None = None
+    ) -> list[OutboxMail]:
+        """Everyone's calendar to the grouping of ``run`` (the published one)."""
+        groups = run_groups(self.session, run) if run is not None else []
+        old_groups = run_groups(self.session, previous) if previous is not None else groups
+        placed = {m.participant_id: g for g in groups for m in g.members}
+        was = {m.participant_id: g for g in old_groups for m in g.members}
+        led: dict[int, list[Group]] = {}
+        led_before: dict[int, list[Group]] = {}
+        for g in groups:
+            for m in g.moderators:
+                led.setdefault(m.id, []).append(g)
+        for g in old_groups:
+            for m in g.moderators:
+                led_before.setdefault(m.id, []).append(g)
+        rosters = {g.id: _roster(g) for g in groups}
+        people = self.session.scalars(
+            select(Participant)
+            .where(Participant.round_id == self.round.id)
+            .order_by(Participant.id)
+        )
+        for person in people:
+            group = placed.get(person.id) if person.status != RegistrationStatus.WITHDRAWN else None
+            old = was.get(person.id)
+            self.sync_holder(person, [group] if group else [], old_groups=[old] if old else [])
+        for moderator in self.session.scalars(
+            select(Moderator).where(Moderator.round_id == self.round.id).order_by(Moderator.id)
+        ):
+            self.sync_holder(
+                moderator,
+                led.get(moderator.id, []),
+                old_groups=led_before.get(moderator.id, []),
+                rosters=rosters,
+            )
+        if run is not None:
+            for entry in self.session.scalars(
+                select(WaitlistEntry)
+                .where(WaitlistEntry.run_id == run.id)
+                .options(selectinload(WaitlistEntry.participant))
+            ):
+                if entry.participant.status == RegistrationStatus.WAITLISTED:
+                    self.waiting_list(entry.participant)
+        return self.queued
+
+
+def _roster(group: Group) -> tuple[RosterMember, ...]:
+    members = sorted((m.participant for m in group.members), key=lambda p: p.first_name.casefold())
+    return tuple(
+        RosterMember(
+            first_name=p.first_name,
+            languages=tuple(p.languages),
+            needs=tuple(["step_free"] if "step_free" in p.needs else []),
+        )
+        for p in members
+    )
+
+
+def publication_mails(
+    session: Session,
+    publication: Publication,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    link_for: LinkMaker | None = None,
+) -> list[OutboxMail]:
+    """The mails a publish implies: invitations, updates, cancellations, rosters, waiting list."""
+    round = session.get_one(Round, publication.run.round_id)
+    planner = Planner(
+        session, round, settings or get_settings(), now or datetime.now(UTC), link_for
+    )
+    return planner.sync_round(publication.run, publication.previous)
+
+
+def resync_round(
+    session: Session,
+    round: Round,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    link_for: LinkMaker | None = None,
+) -> list[OutboxMail]:
+    """After a withdrawal or an organiser's change to an evening: tell only who is affected."""
+    planner = Planner(
+        session, round, settings or get_settings(), now or datetime.now(UTC), link_for
+    )
+    return planner.sync_round(published_run(session, round))
+
+
+REMINDER_AHEAD = timedelta(hours=36)
+
+
+def queue_reminders(
+    session: Session,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    link_for: LinkMaker | None = None,
+) -> list[OutboxMail]:
+    """A reminder the day before each evening, to every member placed in a published group.
+
+    Run periodically; the dedupe key makes each reminder go out at most once, however
+    often this runs, and the mail expires when its evening begins.
+    """
+    moment = now or datetime.now(UTC)
+    queued: list[OutboxMail] = []
+    upcoming = session.scalars(
+        select(Evening)
+        .where(Evening.starts_at > moment, Evening.starts_at <= moment + REMINDER_AHEAD)
+        .order_by(Evening.starts_at)
+    ).all()
+    by_round: dict[int, list[Evening]] = {}
+    for evening in upcoming:
+        series = session.get_one(Series, evening.series_id)
+        by_round.setdefault(series.round_id, []).append(evening)
+    for round_id, evenings in by_round.items():
+        round = session.get_one(Round, round_id)
+        run = published_run(session, round)
+        if run is None:
+            continue
+        planner = Planner(session, round, settings or get_settings(), moment, link_for)
+        wanted = {e.id for e in evenings}
+        for group in run_groups(session, run):
+            for evening in group.series.evenings:
+                if evening.id in wanted:
+                    planner.remind(group, evening)
+        queued += planner.queued
+    return queued

@@ -1,0 +1,1 @@
+"""Moderators of a round (``service``) and what their personal link shows (``pages``)."""

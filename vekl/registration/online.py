@@ -1,0 +1,271 @@
+"""Registering on the web: double opt-in, letter codes, and links sent again.
+
+Nothing a visitor sees depends on whether an email address is known: registering an
+address that is already registered, or asking for the link of an unknown address, looks
+exactly like the normal case. The person behind a known address gets a mail instead.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notifications import kinds
+from notifications.identifiers import make_message_id
+from notifications.messages import render_mail
+from vekl.access import guesses, links, tokens
+from vekl.audit import records as audit
+from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.mail import outbox
+from vekl.mail.recipients import participant_recipient, programme
+from vekl.registration import letter_codes
+from vekl.registration import service as registrations
+from vekl.settings import Settings
+from vekl.store.models import (
+    OutboxMail,
+    Participant,
+    RegistrationStatus,
+    Role,
+    Round,
+    RoundStatus,
+)
+from vekl.validation import RegistrationInput, normalise_email
+
+ACTOR = "web"
+PENDING_LIFETIME = timedelta(days=7)
+# A second mail of the same kind within this time is not sent: a double click or a
+# stranger repeating a form must not fill someone's inbox.
+MAIL_PAUSE = timedelta(minutes=5)
+
+ROUND_CLOSED = "Registration for this round has closed."
+EMAIL_INVALID = "Please enter a valid email address, such as name@example.org."
+
+
+class RegistrationClosed(Conflict):
+    pass
+
+
+def is_open(round: Round, now: datetime) -> bool:
+    deadline = round.registration_deadline
+    return round.status is RoundStatus.OPEN and (deadline is None or now < deadline)
+
+
+def open_rounds(session: Session, now: datetime | None = None) -> list[Round]:
+    """Rounds taking registrations now, in the order they were created."""
+    moment = now or datetime.now(UTC)
+    candidates = session.scalars(
+        select(Round).where(Round.status == RoundStatus.OPEN).order_by(Round.id)
+    )
+    return [r for r in candidates if is_open(r, moment)]
+
+
+def open_round(session: Session, slug: str, now: datetime | None = None) -> Round:
+    found = session.scalar(select(Round).where(Round.slug == slug))
+    if found is None:
+        raise NotFound(f"no round {slug!r}")
+    if not is_open(found, now or datetime.now(UTC)):
+        raise RegistrationClosed(ROUND_CLOSED)
+    return found
+
+
+def _recently_mailed(session: Session, person: Participant, kind: str, now: datetime) -> bool:
+    return (
+        session.scalar(
+            select(OutboxMail.id)
+            .where(
+                OutboxMail.participant_id == person.id,
+                OutboxMail.kind == kind,
+                OutboxMail.created_at > now - MAIL_PAUSE,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _queue(
+    session: Session, settings: Settings, person: Participant, mail: kinds.Mail, now: datetime
+) -> None:
+    sender = programme(settings)
+    message = render_mail(mail, sender, message_id=make_message_id(sender.domain), now=now)
+    outbox.queue(session, message, kind=mail.kind, round=person.round, participant=person)
+
+
+def send_confirmation(
+    session: Session, settings: Settings, person: Participant, now: datetime
+) -> None:
+    """Ask the person to confirm their address; the link in it is a fresh self-service token."""
+    token = tokens.issue(person)
+    mail = kinds.RegistrationConfirmation(
+        recipient=participant_recipient(person),
+        confirm_url=links.confirm_url(settings, token),
+        confirm_before=person.created_at + PENDING_LIFETIME,
+    )
+    _queue(session, settings, person, mail, now)
+
+
+def send_link(session: Session, settings: Settings, person: Participant, now: datetime) -> None:
+    """Mail a new personal link; the previous one stops working."""
+    token = tokens.issue(person)
+    mail = kinds.SelfServiceLink(
+        recipient=participant_recipient(person),
+        self_service_url=links.self_service_url(settings, token),
+    )
+    _queue(session, settings, person, mail, now)
+
+
+def _remind(session: Session, settings: Settings, person: Participant, now: datetime) -> None:
+    """What a known address gets instead of a second registration."""
+    kind = (
+        "registration_confirmation"
+        if person.status is RegistrationStatus.PENDING
+        else "self_service_link"
+    )
+    if _recently_mailed(session, person, kind, now):
+        return
+    if kind == "registration_confirmation":
+        send_confirmation(session, settings, person, now)
+    else:
+        send_link(session, settings, person, now)
+
+
+def register_online(
+    session: Session,
+    settings: Settings,
+    slug: str,
+    data: RegistrationInput,
+    *,
+    letter_code: str | None,
+    client: str,
+    now: datetime | None = None,
+) -> None:
+    """Register from the web form or the API; returns nothing the visitor may not know.
+
+    Citizens need an unused code from their letter, which is used up in the same
+    transaction; newcomers need none. The registration stays pending until the link in
+    the confirmation mail is opened.
+    """
+    moment = now or datetime.now(UTC)
+    round = open_round(session, slug, moment)
+    registrations.resolve_series(round, data.series)
+    code = None
+    if data.role is Role.CITIZEN:
+        checked = letter_codes.check(
+            session,
+            round,
+            letter_code,
+            email=data.email,
+            client=client,
+            secret=settings.secret_key,
+            now=moment,
+        )
+        code = checked.row
+    # An address already registered in this round is answered with a mail, not a second row.
+    outcome = registrations.register(
+        session,
+        round,
+        data.model_copy(update={"consent_given_at": moment, "priority": 0}),
+        source="web",
+        actor=ACTOR,
+    )
+    if not outcome.created:
+        _remind(session, settings, outcome.participant, moment)
+        return
+    person = outcome.participant
+    if code is not None:
+        letter_codes.consume(session, code, person, moment)
+    send_confirmation(session, settings, person, moment)
+
+
+def confirm(session: Session, token: str, now: datetime | None = None) -> Participant:
+    """Opening the link from the confirmation mail confirms the address; again is harmless."""
+    person = tokens.participant_for(session, token)
+    if person.status is RegistrationStatus.PENDING:
+        person.status = RegistrationStatus.CONFIRMED
+        person.email_confirmed_at = now or datetime.now(UTC)
+        session.flush()
+        audit.record(
+            session,
+            ACTOR,
+            "registration.confirm",
+            round=person.round,
+            subject=f"participant:{person.id}",
+        )
+    return person
+
+
+def send_link_again(
+    session: Session,
+    settings: Settings,
+    email: str,
+    *,
+    client: str,
+    now: datetime | None = None,
+) -> None:
+    """Mail the personal link of every registration under ``email``; say nothing either way."""
+    moment = now or datetime.now(UTC)
+    try:
+        address = normalise_email(email)
+    except ValueError:
+        raise InvalidInput([FieldError("email", EMAIL_INVALID)]) from None
+    guesses.check(session, "link_request", client, moment)
+    guesses.count(session, "link_request", client, moment)
+    people = session.scalars(
+        select(Participant)
+        .join(Round, Round.id == Participant.round_id)
+        .where(Participant.email == address, Round.purged_at.is_(None))
+        .order_by(Participant.id)
+    )
+    for person in people:
+        _remind(session, settings, person, moment)
+
+
+def purge_pending(session: Session, now: datetime | None = None) -> int:
+    """Delete registrations never confirmed within a week; their letter codes work again."""
+    moment = now or datetime.now(UTC)
+    stale = list(
+        session.scalars(
+            select(Participant).where(
+                Participant.status == RegistrationStatus.PENDING,
+                Participant.created_at < moment - PENDING_LIFETIME,
+            )
+        )
+    )
+    letter_codes.release_codes_of(session, [p.id for p in stale])
+    by_round: dict[int, int] = {}
+    for person in stale:
+        by_round[person.round_id] = by_round.get(person.round_id, 0) + 1
+        session.delete(person)
+    session.flush()
+    for round_id, removed in by_round.items():
+        audit.record(
+            session,
+            "system",
+            "registrations.purge_pending",
+            round=session.get(Round, round_id),
+            removed=removed,
+        )
+    guesses.purge_expired(session, moment)
+    return len(stale)
+
+
+def privacy_terms(
+    session: Session, slug: str | None = None, now: datetime | None = None
+) -> list[tuple[Round, datetime | None]]:
+    """Rounds the privacy notice speaks about, each with the day its data is removed.
+
+    Data is kept for the round's retention period after its last evening.
+    """
+    if slug is not None:
+        found = session.scalar(select(Round).where(Round.slug == slug))
+        chosen = [found] if found is not None else []
+    else:
+        chosen = open_rounds(session, now)
+    return [(round, retention_until(round)) for round in chosen]
+
+
+def retention_until(round: Round) -> datetime | None:
+    last = max((e.ends_at for s in round.series for e in s.evenings), default=None)
+    return last + timedelta(days=round.retention_days) if last is not None else None

@@ -1,0 +1,241 @@
+"""What a person can do with their personal link: see, change, withdraw, take away, delete.
+
+Every function takes the raw token from the link; a wrong, revoked or expired token is
+simply "not found", whatever the reason, so a link reveals nothing about other people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vekl.access import tokens
+from vekl.audit import records as audit
+from vekl.calendars.personal import (
+    GroupEvenings,
+    active_group,
+    describe,
+    participant_calendar,
+)
+from vekl.errors import Conflict, FieldError, InvalidInput
+from vekl.registration import service as registrations
+from vekl.registration.online import ACTOR, is_open, retention_until
+from vekl.runs.placements import waitlist_reason
+from vekl.settings import Settings
+from vekl.store.models import (
+    AuditEntry,
+    CalendarEntry,
+    GroupMember,
+    InvitationCode,
+    OutboxMail,
+    Participant,
+    RegistrationStatus,
+    Round,
+    WaitlistEntry,
+)
+
+SERIES_REQUIRED = "Please choose at least one series of evenings you can attend."
+CHANGES_CLOSED = "Registration has closed, so the evenings can no longer be changed here."
+ALREADY_WITHDRAWN = "You have withdrawn from this round."
+
+
+class Standing(StrEnum):
+    """Where a person stands, in the words of their page."""
+
+    PENDING = "pending"
+    REGISTERED = "registered"
+    WAITLISTED = "waitlisted"
+    PLACED = "placed"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class ParticipantPage:
+    participant: Participant
+    round: Round
+    standing: Standing
+    group: GroupEvenings | None
+    can_change_series: bool
+    retention_until: datetime | None
+
+
+def page(session: Session, token: str, now: datetime | None = None) -> ParticipantPage:
+    person = tokens.participant_for(session, token)
+    moment = now or datetime.now(UTC)
+    group = active_group(session, person)
+    if person.status is RegistrationStatus.WITHDRAWN:
+        standing = Standing.WITHDRAWN
+    elif person.status is RegistrationStatus.PENDING:
+        standing = Standing.PENDING
+    elif group is not None:
+        standing = Standing.PLACED
+    elif (
+        person.status is RegistrationStatus.WAITLISTED
+        or waitlist_reason(session, person) is not None
+    ):
+        standing = Standing.WAITLISTED
+    else:
+        standing = Standing.REGISTERED
+    return ParticipantPage(
+        participant=person,
+        round=person.round,
+        standing=standing,
+        group=describe(group) if group is not None else None,
+        can_change_series=standing is not Standing.WITHDRAWN and is_open(person.round, moment),
+        retention_until=retention_until(person.round),
+    )
+
+
+def calendar(session: Session, settings: Settings, token: str) -> bytes:
+    """The person's current evenings (none after withdrawing), for download and the feed."""
+    return participant_calendar(session, settings, tokens.participant_for(session, token))
+
+
+def change_series(
+    session: Session, token: str, keys: list[str], now: datetime | None = None
+) -> Participant:
+    """Change which series the person can attend, while the round takes registrations."""
+    person = tokens.participant_for(session, token)
+    if person.status is RegistrationStatus.WITHDRAWN:
+        raise Conflict(ALREADY_WITHDRAWN)
+    if not is_open(person.round, now or datetime.now(UTC)):
+        raise Conflict(CHANGES_CLOSED)
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        raise InvalidInput([FieldError("series", SERIES_REQUIRED)])
+    person.series = registrations.resolve_series(person.round, wanted)
+    session.flush()
+    audit.record(
+        session,
+        ACTOR,
+        "registration.series",
+        round=person.round,
+        subject=f"participant:{person.id}",
+        series=wanted,
+    )
+    return person
+
+
+def withdraw(
+    session: Session, settings: Settings, token: str, now: datetime | None = None
+) -> Participant:
+    """Take the person out of the round; at the next rematch their place is free again.
+
+    A placed person's calendar gets its cancellations through the same planner that sent
+    the invitations.
+    """
+    person = tokens.participant_for(session, token)
+    if person.status is RegistrationStatus.WITHDRAWN:
+        return person
+    moment = now or datetime.now(UTC)
+    had_group = active_group(session, person) is not None
+    registrations.withdraw(
+        session,
+        person.round,
+        person,
+        "withdrawn by the participant",
+        ACTOR,
+        now=moment,
+        was_placed=had_group,
+    )
+    if had_group:
+        # Imported here: the planner pulls in the matching machinery, which pages never need.
+        from vekl.mail import planner as notify
+
+        notify.resync_round(session, person.round, settings=settings, now=moment)
+    return person
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def export(session: Session, token: str) -> dict[str, Any]:
+    """Everything stored about the person, as they can take it away (Art. 15 and 20 GDPR)."""
+    person = tokens.participant_for(session, token)
+    subject = f"participant:{person.id}"
+    code = session.scalar(select(InvitationCode).where(InvitationCode.participant_id == person.id))
+    memberships = session.scalars(
+        select(GroupMember).where(GroupMember.participant_id == person.id)
+    ).all()
+    waitlist = session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.participant_id == person.id)
+    ).all()
+    mails = session.scalars(
+        select(OutboxMail).where(OutboxMail.participant_id == person.id).order_by(OutboxMail.id)
+    ).all()
+    entries = session.scalars(
+        select(CalendarEntry).where(CalendarEntry.participant_id == person.id)
+    ).all()
+    log = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.subject == subject)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ).all()
+    return {
+        "round": {"slug": person.round.slug, "name": person.round.name},
+        "registration": {
+            "role": person.role.value,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "email": person.email,
+            "phone": person.phone,
+            "preferred_language": person.preferred_language,
+            "languages": list(person.languages),
+            "series": [s.key for s in person.series],
+            "gender": person.gender,
+            "age_band": person.age_band,
+            "district": person.district,
+            "origin": person.origin,
+            "needs": list(person.needs),
+            "needs_other": person.needs_other,
+            "companion_email": person.companion_email,
+            "partner_code": person.partner_code,
+            "source": person.source,
+            "status": person.status.value,
+            "registered_at": _iso(person.created_at),
+            "consent_given_at": _iso(person.consent_given_at),
+            "email_confirmed_at": _iso(person.email_confirmed_at),
+            "withdrawn_at": _iso(person.withdrawn_at),
+            "letter_code_used_at": _iso(code.used_at) if code is not None else None,
+        },
+        "groups": [
+            {"matching_run": m.run_id, "group": m.group.key, "series": m.group.series.key}
+            for m in memberships
+        ],
+        "waiting_list": [{"matching_run": w.run_id, "reason": w.reason} for w in waitlist],
+        "calendar_entries": [
+            {
+                "uid": e.uid,
+                "evening": e.evening_id,
+                "sequence": e.sequence,
+                "cancelled": e.cancelled,
+            }
+            for e in entries
+        ],
+        "mails": [
+            {
+                "kind": m.kind,
+                "queued_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+                "status": m.status.value,
+            }
+            for m in mails
+        ],
+        "history": [{"at": _iso(e.at), "action": e.action, "by": e.actor} for e in log],
+    }
+
+
+def delete(session: Session, token: str) -> None:
+    """Delete the registration and everything that hangs off it; the log keeps only the fact."""
+    person = tokens.participant_for(session, token)
+    round = person.round
+    subject = f"participant:{person.id}"
+    session.delete(person)
+    session.flush()
+    audit.record(session, ACTOR, "registration.delete", round=round, subject=subject)

@@ -1,0 +1,249 @@
+"""Registrations: creating, updating and listing the people of a round.
+
+The unique constraint on (round, email) is the only guard that holds under concurrent
+requests, so registering relies on it: the insert runs in a savepoint and a collision
+returns the registration that won instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from vekl.audit import records as audit
+from vekl.errors import FieldError, InvalidInput, NotFound
+from vekl.rounds.service import series_by_key
+from vekl.store.models import Participant, RegistrationStatus, Role, Round, Series
+from vekl.validation import RegistrationInput
+
+# Registrations the solver considers; pending ones have not confirmed their email yet.
+MATCHABLE = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.PLACED,
+    RegistrationStatus.WAITLISTED,
+)
+
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    participant: Participant
+    created: bool
+
+
+def resolve_series(round: Round, keys: list[str], field: str = "series") -> list[Series]:
+    known = series_by_key(round)
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise InvalidInput(
+            [
+                FieldError(
+                    field, f"unknown series {key!r} (this round has: {', '.join(known) or '-'})"
+                )
+                for key in unknown
+            ]
+        )
+    return [known[key] for key in keys]
+
+
+def _apply(participant: Participant, data: RegistrationInput, series: list[Series]) -> None:
+    participant.role = data.role
+    participant.first_name = data.first_name
+    participant.last_name = data.last_name
+    participant.email = data.email
+    participant.phone = data.phone or None
+    participant.preferred_language = data.preferred_language
+    participant.languages = list(data.languages)
+    participant.gender = data.gender
+    participant.age_band = data.age_band
+    participant.district = data.district
+    # Country of origin is asked of newcomers only; a citizen's is not collected.
+    participant.origin = data.origin if data.role is Role.NEWCOMER else None
+    participant.needs = list(data.needs)
+    participant.needs_other = data.needs_other or None
+    participant.companion_email = data.companion_email
+    participant.priority = data.priority
+    participant.partner_code = data.partner_code or None
+    participant.series = series
+
+
+def find_by_email(session: Session, round: Round, email: str) -> Participant | None:
+    return session.scalar(
+        select(Participant).where(Participant.round_id == round.id, Participant.email == email)
+    )
+
+
+def register(
+    session: Session,
+    round: Round,
+    data: RegistrationInput,
+    *,
+    source: str,
+    actor: str,
+    confirmed: bool = False,
+) -> RegistrationOutcome:
+    """Store a new registration, or hand back the one this email already has."""
+    series = resolve_series(round, data.series)
+    existing = find_by_email(session, round, data.email)
+    if existing is not None:
+        return RegistrationOutcome(existing, created=False)
+
+    now = datetime.now(UTC)
+    participant = Participant(
+        round_id=round.id,
+        source=source,
+        consent_given_at=data.consent_given_at or now,
+        status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.PENDING,
+    )
+    _apply(participant, data, series)
+    try:
+        with session.begin_nested():
+            session.add(participant)
+            session.flush()
+    except IntegrityError:
+        winner = find_by_email(session, round, data.email)
+        if winner is None:
+            raise
+        return RegistrationOutcome(winner, created=False)
+    audit.record(
+        session,
+        actor,
+        "registration.create",
+        round=round,
+        subject=f"participant:{participant.id}",
+        source=source,
+    )
+    return RegistrationOutcome(participant, created=True)
+
+
+def differs(participant: Participant, data: RegistrationInput) -> bool:
+    """Whether applying ``data`` would change anything the person told us."""
+    current = (
+        participant.role,
+        participant.first_name,
+        participant.last_name,
+        participant.phone,
+        participant.preferred_language,
+        list(participant.languages),
+        [s.key for s in participant.series],
+        participant.gender,
+        participant.age_band,
+        participant.district,
+        participant.origin,
+        list(participant.needs),
+        participant.needs_other,
+        participant.companion_email,
+        participant.priority,
+    )
+    wanted = (
+        data.role,
+        data.first_name,
+        data.last_name,
+        data.phone or None,
+        data.preferred_language,
+        list(data.languages),
+        list(data.series),
+        data.gender,
+        data.age_band,
+        data.district,
+        data.origin if data.role is Role.NEWCOMER else None,
+        list(data.needs),
+        data.needs_other or None,
+        data.companion_email,
+        data.priority,
+    )
+    return current != wanted
+
+
+def update(
+    session: Session, round: Round, participant: Participant, data: RegistrationInput, actor: str
+) -> None:
+    series = resolve_series(round, data.series)
+    _apply(participant, data, series)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "registration.update",
+        round=round,
+        subject=f"participant:{participant.id}",
+    )
+
+
+def list_registrations(
+    session: Session,
+    round: Round,
+    *,
+    status: RegistrationStatus | None = None,
+    role: Role | None = None,
+    series_key: str | None = None,
+) -> list[Participant]:
+    query = (
+        select(Participant)
+        .where(Participant.round_id == round.id)
+        .options(selectinload(Participant.series))
+        .order_by(Participant.id)
+    )
+    if status is not None:
+        query = query.where(Participant.status == status)
+    if role is not None:
+        query = query.where(Participant.role == role)
+    if series_key is not None:
+        query = query.join(Participant.series).where(Series.key == series_key)
+    return list(session.scalars(query))
+
+
+def get_participant(session: Session, round: Round, participant_id: int) -> Participant:
+    found = session.get(Participant, participant_id)
+    if found is None or found.round_id != round.id:
+        raise NotFound(f"no registration {participant_id} in round {round.slug!r}")
+    return found
+
+
+def withdraw(
+    session: Session,
+    round: Round,
+    participant: Participant,
+    reason: str,
+    actor: str,
+    *,
+    action: str = "registration.withdraw",
+    now: datetime | None = None,
+    **details: Any,
+) -> None:
+    """Mark someone as dropped out; the next rematch frees their place.
+
+    The one place a registration becomes withdrawn, whoever asks (the person, an
+    organiser, the command line). The caller tells the person (``notify.resync_round``)
+    in the same transaction. The reason stays on the registration, never in the log.
+    """
+    if participant.status is RegistrationStatus.WITHDRAWN:
+        return
+    previous = participant.status
+    participant.status = RegistrationStatus.WITHDRAWN
+    participant.withdrawn_at = now or datetime.now(UTC)
+    participant.withdrawn_reason = reason[:500]
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        action,
+        round=round,
+        subject=f"participant:{participant.id}",
+        previous_status=previous.value,
+        **details,
+    )
+
+
+def drop_out_first_placed(
+    session: Session, round: Round, count: int, actor: str, reason: str
+) -> list[Participant]:
+    """The demo's dropouts: the first ``count`` placed people, in registration order."""
+    placed = list_registrations(session, round, status=RegistrationStatus.PLACED)[:count]
+    for person in placed:
+        withdraw(session, round, person, reason, actor)
+    return placed

@@ -1,0 +1,1 @@
+"""Data retention: removing a round's personal data after its retention period."""

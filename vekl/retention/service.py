@@ -1,0 +1,170 @@
+"""Data retention: a round's personal data goes ``retention_days`` after its last evening.
+
+What stays is a small table of counts (``round_statistics``) and the anonymous skeleton of
+the round (rules, series, evenings, group keys, run figures), so the city can still report
+how many took part. People and moderators are deleted, with everything that hangs off them
+(group places, waiting-list entries, calendar entries, mails, links); mails of the round and
+the solver's input and output, which describe people one by one, go as well.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from vekl.audit import records as audit
+from vekl.errors import Conflict, NotFound
+from vekl.runs.placements import published_run
+from vekl.store.models import (
+    Evening,
+    Group,
+    GroupMember,
+    InvitationCode,
+    MatchingRun,
+    Moderator,
+    OutboxMail,
+    Participant,
+    Round,
+    RoundStatistics,
+    Series,
+)
+
+
+def last_evening(session: Session, round: Round) -> datetime | None:
+    return session.scalar(
+        select(func.max(Evening.ends_at)).join(Series).where(Series.round_id == round.id)
+    )
+
+
+def purge_due_at(session: Session, round: Round) -> datetime | None:
+    """When the round's personal data is to be removed; ``None`` while it has no evenings."""
+    last = last_evening(session, round)
+    return last + timedelta(days=round.retention_days) if last is not None else None
+
+
+def is_due(session: Session, round: Round, now: datetime) -> bool:
+    due = purge_due_at(session, round)
+    return round.purged_at is None and due is not None and due <= now
+
+
+def due_rounds(session: Session, now: datetime) -> list[Round]:
+    candidates = session.scalars(select(Round).where(Round.purged_at.is_(None)).order_by(Round.id))
+    return [r for r in candidates if is_due(session, r, now)]
+
+
+def statistics(session: Session, round: Round) -> dict[str, Any]:
+    """Counts that describe the round without describing anyone in it."""
+    people = list(
+        session.scalars(
+            select(Participant)
+            .where(Participant.round_id == round.id)
+            .options(selectinload(Participant.series))
+        )
+    )
+    run = published_run(session, round)
+    placed_in: dict[int, str] = {}
+    groups_per_series: Counter[str] = Counter()
+    if run is not None:
+        for group in session.scalars(
+            select(Group)
+            .where(Group.run_id == run.id)
+            .options(selectinload(Group.members), selectinload(Group.series))
+        ):
+            groups_per_series[group.series.key] += 1
+            for member in group.members:
+                placed_in[member.participant_id] = group.series.key
+    languages: Counter[str] = Counter()
+    for person in people:
+        languages.update(person.languages)
+    series_keys = [s.key for s in round.series]
+    return {
+        "registrations": len(people),
+        "moderators": session.scalar(
+            select(func.count()).select_from(Moderator).where(Moderator.round_id == round.id)
+        ),
+        "by_role": dict(Counter(p.role.value for p in people)),
+        "by_status": dict(Counter(p.status.value for p in people)),
+        "by_language": dict(sorted(languages.items())),
+        "by_series": {
+            key: {
+                "could_attend": sum(1 for p in people if key in {s.key for s in p.series}),
+                "placed": sum(1 for k in placed_in.values() if k == key),
+                "groups": groups_per_series.get(key, 0),
+            }
+            for key in series_keys
+        },
+        "placed_by_role": dict(Counter(p.role.value for p in people if p.id in placed_in)),
+    }
+
+
+def purge_round(session: Session, round: Round, *, actor: str, now: datetime) -> dict[str, Any]:
+    """Replace the round's personal data by counts; refused before the retention period ends."""
+    if round.purged_at is not None:
+        raise Conflict(f"round {round.slug!r} was purged already")
+    if not is_due(session, round, now):
+        raise Conflict(f"the retention period of round {round.slug!r} has not ended yet")
+    stats = statistics(session, round)
+    session.add(RoundStatistics(round_id=round.id, created_at=now, data=stats))
+    people = select(Participant.id).where(Participant.round_id == round.id)
+    leaders = select(Moderator.id).where(Moderator.round_id == round.id)
+    session.execute(
+        delete(OutboxMail).where(
+            (OutboxMail.round_id == round.id)
+            | OutboxMail.participant_id.in_(people)
+            | OutboxMail.moderator_id.in_(leaders)
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        delete(InvitationCode).where(InvitationCode.round_id == round.id),
+        execution_options={"synchronize_session": False},
+    )
+    run_ids = select(MatchingRun.id).where(MatchingRun.round_id == round.id)
+    session.execute(
+        delete(GroupMember).where(GroupMember.run_id.in_(run_ids)),
+        execution_options={"synchronize_session": False},
+    )
+    # Calendar entries, group places, waiting-list entries and links go with their holders.
+    session.execute(
+        delete(Participant).where(Participant.round_id == round.id),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        delete(Moderator).where(Moderator.round_id == round.id),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(MatchingRun)
+        .where(MatchingRun.round_id == round.id)
+        .values(problem={}, solution=None, progress=None, error=None),
+        execution_options={"synchronize_session": False},
+    )
+    round.purged_at = now
+    session.flush()
+    session.expire_all()
+    audit.record(
+        session,
+        actor,
+        "round.purge",
+        round=round,
+        subject=round.slug,
+        registrations=stats["registrations"],
+    )
+    return stats
+
+
+def kept_statistics(session: Session, round: Round) -> dict[str, Any] | None:
+    row = session.get(RoundStatistics, round.id)
+    return row.data if row is not None else None
+
+
+def purge(session: Session, slug: str, actor: str, now: datetime) -> dict[str, Any]:
+    """The purge button: the round named, if its retention period has ended."""
+    round = session.scalar(select(Round).where(Round.slug == slug))
+    if round is None:
+        raise NotFound(f"no round {slug!r}")
+    return purge_round(session, round, actor=actor, now=now)

@@ -1,0 +1,259 @@
+"""Rounds, their series and sessions.
+
+A round can be described in a TOML file (see examples/) in the terms organisers use:
+dates and a start and end time in the city's time zone. They are stored as aware UTC.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from vekl.audit import records as audit
+from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.store.models import Evening, Participant, RegistrationStatus, Round, RoundStatus, Series
+from vekl.validation import LanguageCode, Text
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+
+
+class SeriesSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+    label: Annotated[Text, Field(min_length=1, max_length=200)]
+    venue_name: Annotated[Text, Field(min_length=1, max_length=200)]
+    venue_address: Annotated[Text, Field(min_length=1, max_length=300)]
+    step_free: bool = False
+    rooms: Annotated[int, Field(ge=1, le=1000)] = 1
+    dates: list[date] = Field(default_factory=list)
+    start: time = time(18, 0)
+    end: time = time(21, 15)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> SeriesSpec:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class RoundSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: str
+    name: Annotated[Text, Field(min_length=1, max_length=200)]
+    languages_offered: list[LanguageCode] = Field(default_factory=lambda: ["de", "en", "ar", "uk"])
+    registration_deadline: datetime | None = None
+    retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    min_size: Annotated[int, Field(ge=2)] = 6
+    max_size: Annotated[int, Field(ge=2)] = 10
+    newcomer_share: tuple[float, float] = (0.4, 0.6)
+    max_same_origin: Annotated[int, Field(ge=1)] = 2
+    moderators_per_group: Annotated[int, Field(ge=0, le=5)] = 1
+    working_languages: list[LanguageCode] = Field(default_factory=list)
+    series: list[SeriesSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RoundSpec:
+        if not _SLUG.match(self.slug):
+            raise ValueError("slug: use 3-64 lower-case letters, digits and hyphens")
+        if self.max_size < self.min_size:
+            raise ValueError("max_size must be at least min_size")
+        low, high = self.newcomer_share
+        if not 0 <= low <= high <= 1:
+            raise ValueError("newcomer_share must be two shares 0 <= low <= high <= 1")
+        keys = [s.key for s in self.series]
+        if len(keys) != len(set(keys)):
+            raise ValueError("series keys must be unique within a round")
+        return self
+
+
+def _pydantic_errors(exc: ValidationError) -> InvalidInput:
+    return InvalidInput(
+        [
+            FieldError(".".join(str(p) for p in err["loc"]) or "(file)", err["msg"])
+            for err in exc.errors()
+        ]
+    )
+
+
+def parse_round_spec(data: dict[str, Any]) -> RoundSpec:
+    try:
+        return RoundSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _pydantic_errors(exc) from None
+
+
+def load_round_file(path: Path) -> RoundSpec:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput([FieldError(str(path), f"not valid TOML: {exc}")]) from None
+    return parse_round_spec(data)
+
+
+def select_round_id(slug: str) -> Select[Any]:
+    return select(Round.id).where(Round.slug == slug)
+
+
+def get_round(session: Session, slug: str) -> Round:
+    found = session.scalar(select(Round).where(Round.slug == slug))
+    if found is None:
+        raise NotFound(f"no round {slug!r}")
+    return found
+
+
+def list_rounds(session: Session, status: RoundStatus | None = None) -> list[Round]:
+    query = select(Round).order_by(Round.id)
+    if status is not None:
+        query = query.where(Round.status == status)
+    return list(session.scalars(query))
+
+
+def create_round(session: Session, spec: RoundSpec, zone: ZoneInfo, actor: str) -> Round:
+    if session.scalar(select_round_id(spec.slug)) is not None:
+        raise Conflict(f"a round {spec.slug!r} exists already")
+    deadline = spec.registration_deadline
+    if deadline is not None and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=zone)
+    round = Round(
+        slug=spec.slug,
+        name=spec.name,
+        languages_offered=list(spec.languages_offered),
+        registration_deadline=deadline,
+        retention_days=spec.retention_days,
+        min_size=spec.min_size,
+        max_size=spec.max_size,
+        newcomer_share_min=spec.newcomer_share[0],
+        newcomer_share_max=spec.newcomer_share[1],
+        max_same_origin=spec.max_same_origin,
+        moderators_per_group=spec.moderators_per_group,
+        working_languages=list(spec.working_languages),
+    )
+    session.add(round)
+    session.flush()
+    for series_spec in spec.series:
+        add_series(session, round, series_spec, zone, actor)
+    audit.record(session, actor, "round.create", round=round, subject=round.slug)
+    return round
+
+
+def add_series(
+    session: Session, round: Round, spec: SeriesSpec, zone: ZoneInfo, actor: str
+) -> Series:
+    if any(s.key == spec.key for s in round.series):
+        raise Conflict(f"round {round.slug!r} has a series {spec.key!r} already")
+    series = Series(
+        key=spec.key,
+        label=spec.label,
+        venue_name=spec.venue_name,
+        venue_address=spec.venue_address,
+        step_free=spec.step_free,
+        rooms=spec.rooms,
+    )
+    round.series.append(series)
+    for day in spec.dates:
+        add_session(session, series, day, spec.start, spec.end, zone)
+    session.flush()
+    audit.record(session, actor, "series.create", round=round, subject=spec.key)
+    return series
+
+
+def add_session(
+    session: Session, series: Series, day: date, start: time, end: time, zone: ZoneInfo
+) -> Evening:
+    """Add one evening; local wall-clock times are resolved in ``zone`` for that date."""
+    evening = Evening(
+        starts_at=datetime.combine(day, start, tzinfo=zone),
+        ends_at=datetime.combine(day, end, tzinfo=zone),
+    )
+    series.evenings.append(evening)
+    session.flush()
+    return evening
+
+
+def series_by_key(round: Round) -> dict[str, Series]:
+    return {s.key: s for s in round.series}
+
+
+def set_status(session: Session, round: Round, status: RoundStatus, actor: str) -> None:
+    previous = round.status
+    round.status = status
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "round.status",
+        round=round,
+        subject=round.slug,
+        old=previous.value,
+        new=status.value,
+    )
+
+
+def status_counts(session: Session, round: Round) -> dict[str, int]:
+    rows = session.execute(
+        select(Participant.status, func.count())
+        .where(Participant.round_id == round.id)
+        .group_by(Participant.status)
+    ).all()
+    counts = {status.value: 0 for status in RegistrationStatus}
+    counts.update({status.value: n for status, n in rows})
+    return counts
+
+
+def load_round_tree(session: Session, slug: str) -> Round:
+    """A round with its series, sessions and moderators loaded in a few queries."""
+    found = session.scalar(
+        select(Round)
+        .where(Round.slug == slug)
+        .options(
+            selectinload(Round.series).selectinload(Series.evenings),
+            selectinload(Round.moderators),
+        )
+    )
+    if found is None:
+        raise NotFound(f"no round {slug!r}")
+    return found
+
+
+def reschedule_evening(
+    session: Session,
+    evening: Evening,
+    day: date,
+    start: time,
+    end: time,
+    zone: ZoneInfo,
+    actor: str,
+) -> Evening:
+    """Move one evening; the caller tells the people concerned (``notify.resync_round``)."""
+    if end <= start:
+        raise InvalidInput([FieldError("end", "must be after start")])
+    evening.starts_at = datetime.combine(day, start, tzinfo=zone)
+    evening.ends_at = datetime.combine(day, end, tzinfo=zone)
+    session.flush()
+    series = session.get_one(Series, evening.series_id)
+    audit.record(
+        session, actor, "session.reschedule", round=series.round, subject=f"session:{evening.id}"
+    )
+    return evening
+
+
+def change_venue(
+    session: Session, series: Series, *, name: str, address: str, step_free: bool, actor: str
+) -> Series:
+    """Move a series to another venue; the caller tells the people concerned."""
+    series.venue_name = name
+    series.venue_address = address
+    series.step_free = step_free
+    session.flush()
+    audit.record(session, actor, "series.venue", round=series.round, subject=series.key)
+    return series

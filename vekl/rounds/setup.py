@@ -1,0 +1,358 @@
+"""Setting a round up from the organiser pages: rules, series, evenings, venues, status, codes.
+
+Each function takes the round's short name and does one thing an organiser asked for. Once
+a grouping is published, a changed evening or venue is also sent to the people concerned
+(``notify.resync_round``), in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy.orm import Session
+
+from vekl.access import links
+from vekl.audit import records as audit
+from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.mail import dispatch as mail_dispatch
+from vekl.mail import planner as notify
+from vekl.moderators import pages as moderator_pages
+from vekl.moderators import service as moderators
+from vekl.registration import csv_import, letter_codes
+from vekl.retention import service as retention
+from vekl.rounds import service as rounds
+from vekl.runs import service as matching_runs
+from vekl.runs.placements import published_run
+from vekl.settings import Settings
+from vekl.store.models import Evening, MatchingRun, Moderator, Round, RoundStatus, Series
+from vekl.validation import LanguageCode, Text
+
+# Organisers move a round between these by hand; the others follow from matching.
+MANUAL_STATUSES = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.FINISHED)
+
+
+class RoundSettingsInput(BaseModel):
+    """The round's rules as the settings form sends them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: Annotated[Text, Field(min_length=1, max_length=200)]
+    languages_offered: Annotated[list[LanguageCode], Field(min_length=1)]
+    registration_deadline: datetime | None = None
+    retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    min_size: Annotated[int, Field(ge=2, le=100)] = 6
+    max_size: Annotated[int, Field(ge=2, le=100)] = 10
+    newcomer_share_min: Annotated[float, Field(ge=0, le=1)] = 0.4
+    newcomer_share_max: Annotated[float, Field(ge=0, le=1)] = 0.6
+    max_same_origin: Annotated[int, Field(ge=1, le=100)] = 2
+    moderators_per_group: Annotated[int, Field(ge=0, le=5)] = 1
+    working_languages: list[LanguageCode] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RoundSettingsInput:
+        if self.max_size < self.min_size:
+            raise ValueError("max_size must be at least min_size")
+        if self.newcomer_share_max < self.newcomer_share_min:
+            raise ValueError("the highest newcomer share must be at least the lowest")
+        return self
+
+
+class SeriesInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    label: Annotated[Text, Field(min_length=1, max_length=200)]
+    venue_name: Annotated[Text, Field(min_length=1, max_length=200)]
+    venue_address: Annotated[Text, Field(min_length=1, max_length=300)]
+    step_free: bool = False
+    rooms: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
+class EveningInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    day: date
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> EveningInput:
+        if self.end <= self.start:
+            raise ValueError("the evening must end after it starts")
+        return self
+
+
+def _invalid(exc: ValidationError) -> InvalidInput:
+    return InvalidInput(
+        [
+            FieldError(
+                ".".join(str(p) for p in err["loc"]) or "(form)",
+                err["msg"].removeprefix("Value error, "),
+            )
+            for err in exc.errors()
+        ]
+    )
+
+
+def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+@dataclass(frozen=True)
+class RoundOverview:
+    round: Round
+    counts: dict[str, int]
+    moderators: list[Moderator]
+    runs: list[MatchingRun]
+    published: MatchingRun | None
+    mail_counts: dict[str, int]
+    last_evening: datetime | None
+    purge_due_at: datetime | None
+    statistics: dict[str, Any] | None
+
+
+def overview(session: Session, slug: str) -> RoundOverview:
+    round = rounds.load_round_tree(session, slug)
+    return RoundOverview(
+        round=round,
+        counts=rounds.status_counts(session, round),
+        moderators=moderators.list_moderators(session, round),
+        runs=matching_runs.list_runs(session, round),
+        published=published_run(session, round),
+        mail_counts=mail_dispatch.status_counts(session, round.id),
+        last_evening=retention.last_evening(session, round),
+        purge_due_at=retention.purge_due_at(session, round),
+        statistics=retention.kept_statistics(session, round),
+    )
+
+
+def all_rounds(session: Session) -> list[Round]:
+    return rounds.list_rounds(session)
+
+
+def _spec_data(data: RoundSettingsInput) -> dict[str, Any]:
+    return {
+        "name": data.name,
+        "languages_offered": data.languages_offered,
+        "registration_deadline": data.registration_deadline,
+        "retention_days": data.retention_days,
+        "min_size": data.min_size,
+        "max_size": data.max_size,
+        "newcomer_share": (data.newcomer_share_min, data.newcomer_share_max),
+        "max_same_origin": data.max_same_origin,
+        "moderators_per_group": data.moderators_per_group,
+        "working_languages": data.working_languages,
+    }
+
+
+def create_round(
+    session: Session, slug: str, form: dict[str, Any], settings: Settings, actor: str
+) -> Round:
+    data: RoundSettingsInput = _parse(RoundSettingsInput, form)
+    spec = rounds.parse_round_spec({"slug": slug.strip().lower(), **_spec_data(data)})
+    return rounds.create_round(session, spec, settings.zone, actor)
+
+
+def create_round_from_file(session: Session, raw: bytes, settings: Settings, actor: str) -> Round:
+    """The same TOML round file ``vekl round create`` reads, uploaded."""
+    try:
+        data = tomllib.loads(csv_import.decode(raw))
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput([FieldError("(file)", f"not valid TOML: {exc}")]) from None
+    return rounds.create_round(session, rounds.parse_round_spec(data), settings.zone, actor)
+
+
+def update_round(
+    session: Session, slug: str, form: dict[str, Any], settings: Settings, actor: str
+) -> Round:
+    round = rounds.get_round(session, slug)
+    data: RoundSettingsInput = _parse(RoundSettingsInput, form)
+    deadline = data.registration_deadline
+    if deadline is not None and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=settings.zone)
+    round.name = data.name
+    round.languages_offered = list(data.languages_offered)
+    round.registration_deadline = deadline
+    round.retention_days = data.retention_days
+    round.min_size = data.min_size
+    round.max_size = data.max_size
+    round.newcomer_share_min = data.newcomer_share_min
+    round.newcomer_share_max = data.newcomer_share_max
+    round.max_same_origin = data.max_same_origin
+    round.moderators_per_group = data.moderators_per_group
+    round.working_languages = list(data.working_languages)
+    session.flush()
+    audit.record(session, actor, "round.update", round=round, subject=round.slug)
+    return round
+
+
+def set_status(session: Session, slug: str, status: str, actor: str) -> Round:
+    """Open or close registration, or mark the round finished."""
+    round = rounds.get_round(session, slug)
+    try:
+        wanted = RoundStatus(status)
+    except ValueError:
+        raise InvalidInput([FieldError("status", f"unknown status {status!r}")]) from None
+    if wanted not in MANUAL_STATUSES:
+        raise InvalidInput([FieldError("status", f"{status!r} follows from matching")])
+    if round.purged_at is not None:
+        raise Conflict(f"round {slug!r} was purged")
+    rounds.set_status(session, round, wanted, actor)
+    return round
+
+
+def _series(round: Round, key: str) -> Series:
+    for series in round.series:
+        if series.key == key:
+            return series
+    raise NotFound(f"no series {key!r} in round {round.slug!r}")
+
+
+def _evening(round: Round, evening_id: int) -> Evening:
+    for series in round.series:
+        for evening in series.evenings:
+            if evening.id == evening_id:
+                return evening
+    raise NotFound(f"no evening {evening_id} in round {round.slug!r}")
+
+
+def _tell_people(session: Session, round: Round, settings: Settings) -> int:
+    """After a change to evenings or venues of a published round: updates go out."""
+    if published_run(session, round) is None:
+        return 0
+    return len(notify.resync_round(session, round, settings=settings))
+
+
+def add_series(
+    session: Session, slug: str, key: str, form: dict[str, Any], settings: Settings, actor: str
+) -> Series:
+    round = rounds.load_round_tree(session, slug)
+    data: SeriesInput = _parse(SeriesInput, form)
+    spec = _parse(rounds.SeriesSpec, {"key": key.strip().lower(), **data.model_dump()})
+    return rounds.add_series(session, round, spec, settings.zone, actor)
+
+
+def edit_series(
+    session: Session, slug: str, key: str, form: dict[str, Any], settings: Settings, actor: str
+) -> int:
+    """Change a series' label, rooms or venue; returns how many update mails were queued."""
+    round = rounds.load_round_tree(session, slug)
+    series = _series(round, key)
+    data: SeriesInput = _parse(SeriesInput, form)
+    if (series.label, series.rooms) != (data.label, data.rooms):
+        series.label = data.label
+        series.rooms = data.rooms
+        session.flush()
+        audit.record(session, actor, "series.update", round=round, subject=series.key)
+    venue = (data.venue_name, data.venue_address, data.step_free)
+    if venue == (series.venue_name, series.venue_address, series.step_free):
+        return 0
+    rounds.change_venue(
+        session,
+        series,
+        name=data.venue_name,
+        address=data.venue_address,
+        step_free=data.step_free,
+        actor=actor,
+    )
+    return _tell_people(session, round, settings)
+
+
+def add_evening(
+    session: Session, slug: str, key: str, form: dict[str, Any], settings: Settings, actor: str
+) -> int:
+    round = rounds.load_round_tree(session, slug)
+    series = _series(round, key)
+    data: EveningInput = _parse(EveningInput, form)
+    evening = rounds.add_session(session, series, data.day, data.start, data.end, settings.zone)
+    audit.record(session, actor, "session.create", round=round, subject=f"session:{evening.id}")
+    return _tell_people(session, round, settings)
+
+
+def reschedule_evening(
+    session: Session,
+    slug: str,
+    evening_id: int,
+    form: dict[str, Any],
+    settings: Settings,
+    actor: str,
+) -> int:
+    """Move an evening; everyone whose calendar holds it gets an update."""
+    round = rounds.load_round_tree(session, slug)
+    evening = _evening(round, evening_id)
+    data: EveningInput = _parse(EveningInput, form)
+    rounds.reschedule_evening(
+        session, evening, data.day, data.start, data.end, settings.zone, actor
+    )
+    return _tell_people(session, round, settings)
+
+
+def remove_evening(session: Session, slug: str, evening_id: int, actor: str) -> None:
+    """Only before groups are published: afterwards people hold it in their calendars."""
+    round = rounds.load_round_tree(session, slug)
+    evening = _evening(round, evening_id)
+    if published_run(session, round) is not None:
+        raise Conflict("evenings of a published round can be moved, not removed")
+    series = session.get_one(Series, evening.series_id)
+    series.evenings.remove(evening)
+    session.flush()
+    audit.record(session, actor, "session.delete", round=round, subject=f"session:{evening_id}")
+
+
+@dataclass(frozen=True)
+class ImportPage:
+    view: RoundOverview
+    kind: str
+    result: csv_import.ImportResult
+
+
+def import_file(session: Session, slug: str, kind: str, raw: bytes, actor: str) -> ImportPage:
+    """Import an uploaded CSV file of registrations or moderators; every bad row is named."""
+    round = rounds.get_round(session, slug)
+    if kind == "registrations":
+        result = csv_import.import_registrations(session, round, raw, actor)
+    elif kind == "moderators":
+        result = csv_import.import_moderators(session, round, raw, actor)
+    else:
+        raise NotFound(f"no import of {kind!r}")
+    return ImportPage(overview(session, slug), kind, result)
+
+
+def letter_codes_csv(
+    session: Session, slug: str, count: int, settings: Settings, actor: str
+) -> bytes:
+    """New codes with their personal addresses, as the mail-merge file of ``vekl codes``.
+
+    The file is the only readable copy of the codes: it is handed out once, never stored.
+    """
+    if not 1 <= count <= 100_000:
+        raise InvalidInput([FieldError("count", "between 1 and 100000 codes at a time")])
+    round = rounds.get_round(session, slug)
+    codes = letter_codes.generate(session, round, count, secret=settings.secret_key, actor=actor)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["code", "url"])
+    for code in codes:
+        writer.writerow([code, links.letter_url(settings, code)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+@dataclass(frozen=True)
+class LinksPage:
+    view: RoundOverview
+    issued: list[tuple[Moderator, str]]
+
+
+def moderator_links(session: Session, slug: str, settings: Settings, actor: str) -> LinksPage:
+    """New personal links for every moderator; earlier links stop working."""
+    round = rounds.get_round(session, slug)
+    issued = moderator_pages.issue_links(session, settings, round, actor=actor)
+    return LinksPage(overview(session, slug), issued)

@@ -1,0 +1,185 @@
+"""Changing a draft grouping by hand: pin someone to a group, or swap two people.
+
+The edited solution goes through the same independent checker as every solver result; an
+edit that breaks a hard rule is refused with the rule named, and nothing changes. An
+accepted edit rewrites the draft's solution, its group and waiting-list rows and its
+report together, so the page, the mails and the checker all see one grouping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+import matching
+from vekl.audit import records as audit
+from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.rounds import service as rounds
+from vekl.runs.solver_input import parse_key, participant_key
+from vekl.store.models import Group, GroupMember, MatchingRun, Round, RunStatus, WaitlistEntry
+
+RULES = {
+    1: "each person in at most one group",
+    2: "group size",
+    3: "share of newcomers",
+    4: "series and moderators' availability",
+    5: "moderators per group",
+    6: "common language",
+    7: "members of one origin",
+    8: "step-free access",
+    9: "people who come together",
+    10: "groups that have already met",
+    11: "waiting list",
+}
+WAITLIST_REASON = "moved to the waiting list by an organiser"
+
+
+class EditRefused(Conflict):
+    """The edit would break a hard rule; ``violations`` name the rules."""
+
+    def __init__(self, violations: list[str]) -> None:
+        super().__init__("; ".join(violations))
+        self.violations = violations
+
+
+def _draft(session: Session, round: Round, run_id: int) -> MatchingRun:
+    run = session.get(MatchingRun, run_id)
+    if run is None or run.round_id != round.id:
+        raise NotFound(f"no matching run {run_id} in round {round.slug!r}")
+    if run.status is not RunStatus.DRAFT or run.solution is None:
+        raise Conflict(f"run {run_id} is {run.status.value}; only a draft can be edited")
+    return run
+
+
+def _locate(solution: dict[str, Any], key: str) -> tuple[dict[str, Any] | None, bool]:
+    for group in solution["groups"]:
+        if key in group["members"]:
+            return group, False
+    return None, any(entry["id"] == key for entry in solution["waitlist"])
+
+
+def _take_out(solution: dict[str, Any], key: str) -> dict[str, Any] | None:
+    group, waiting = _locate(solution, key)
+    if group is not None:
+        group["members"].remove(key)
+    elif waiting:
+        solution["waitlist"] = [e for e in solution["waitlist"] if e["id"] != key]
+    else:
+        raise InvalidInput([FieldError("participant", "this person is not part of the run")])
+    return group
+
+
+def _put_in(solution: dict[str, Any], key: str, group: dict[str, Any] | None) -> None:
+    if group is None:
+        solution["waitlist"].append({"id": key, "reason": WAITLIST_REASON})
+    else:
+        group["members"].append(key)
+
+
+def _editable(run: MatchingRun) -> dict[str, Any]:
+    """A copy of the draft's solution whose groups and waiting list can be changed."""
+    solution = dict(run.solution or {})
+    solution["groups"] = [dict(g, members=list(g["members"])) for g in solution["groups"]]
+    solution["waitlist"] = [dict(e) for e in solution["waitlist"]]
+    return solution
+
+
+def _save(session: Session, run: MatchingRun, solution: dict[str, Any]) -> None:
+    """Check the edited solution with the independent checker and, if it keeps every hard
+    rule, store it as the draft with its figures, report and rows."""
+    problem = matching.Problem.model_validate(run.problem)
+    edited = matching.Solution.model_validate(solution)
+    result = matching.check(problem, edited)
+    if not result.ok:
+        raise EditRefused(
+            [
+                f"rule {v.rule} ({RULES.get(v.rule, 'hard rule')}): {v.message}"
+                for v in result.violations
+            ]
+        )
+    data = edited.model_dump(mode="json")
+    data["objective"] = {
+        **data["objective"],
+        "placed": result.placed,
+        "imbalance": result.imbalance,
+    }
+    run.solution = data
+    run.report = matching.quality_report(problem, edited).model_dump(mode="json")
+    run.placed = result.placed
+    run.waitlisted = len(edited.waitlist)
+    run.imbalance = result.imbalance
+    run.imbalance_floor = result.imbalance_floor
+    session.execute(delete(GroupMember).where(GroupMember.run_id == run.id))
+    session.execute(delete(WaitlistEntry).where(WaitlistEntry.run_id == run.id))
+    session.expire(run, ["groups", "waitlist"])
+    rows = {g.key: g for g in session.scalars(select(Group).where(Group.run_id == run.id))}
+    for group in edited.groups:
+        for member in group.members:
+            session.add(
+                GroupMember(
+                    run_id=run.id, group_id=rows[group.id].id, participant_id=parse_key(member, "p")
+                )
+            )
+    for entry in edited.waitlist:
+        session.add(
+            WaitlistEntry(
+                run_id=run.id, participant_id=parse_key(entry.id, "p"), reason=entry.reason[:500]
+            )
+        )
+    session.flush()
+
+
+def pin(
+    session: Session, slug: str, run_id: int, participant_id: int, group_key: str, actor: str
+) -> MatchingRun:
+    """Put one person into a group of the draft (from another group or the waiting list)."""
+    round = rounds.get_round(session, slug)
+    run = _draft(session, round, run_id)
+    solution = _editable(run)
+    target = next((g for g in solution["groups"] if g["id"] == group_key), None)
+    if target is None:
+        raise InvalidInput([FieldError("group", f"no group {group_key!r} in this run")])
+    key = participant_key(participant_id)
+    if key in target["members"]:
+        return run
+    _take_out(solution, key)
+    _put_in(solution, key, target)
+    _save(session, run, solution)
+    audit.record(
+        session,
+        actor,
+        "run.pin",
+        round=round,
+        subject=f"run:{run.id}",
+        participant=participant_id,
+        group=group_key,
+    )
+    return run
+
+
+def swap(
+    session: Session, slug: str, run_id: int, first_id: int, second_id: int, actor: str
+) -> MatchingRun:
+    """Exchange the places of two people (either may be on the waiting list)."""
+    round = rounds.get_round(session, slug)
+    run = _draft(session, round, run_id)
+    if first_id == second_id:
+        raise InvalidInput([FieldError("second", "choose two different people")])
+    solution = _editable(run)
+    first, second = participant_key(first_id), participant_key(second_id)
+    place_first = _take_out(solution, first)
+    place_second = _take_out(solution, second)
+    _put_in(solution, first, place_second)
+    _put_in(solution, second, place_first)
+    _save(session, run, solution)
+    audit.record(
+        session,
+        actor,
+        "run.swap",
+        round=round,
+        subject=f"run:{run.id}",
+        participants=[first_id, second_id],
+    )
+    return run

@@ -1,0 +1,419 @@
+"""A matching run as organisers review it: groups, their mix, the report, what would change.
+
+Also the run's life from the pages: starting it (solved by the web app's worker thread),
+recording a cancellation, marking a run whose process died as failed, and publishing with
+its mails. The preview of those mails runs the real planner inside a savepoint that is
+rolled back, so the preview and the publication cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from vekl.audit import records as audit
+from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.mail import planner as notify
+from vekl.rounds import service as rounds
+from vekl.runs import service as matching_runs
+from vekl.runs.placements import published_run, run_groups
+from vekl.runs.solver_input import parse_key, participant_key
+from vekl.settings import Settings
+from vekl.store.models import (
+    Group,
+    MatchingRun,
+    Moderator,
+    Participant,
+    RegistrationStatus,
+    Role,
+    Round,
+    RunStatus,
+    WaitlistEntry,
+)
+
+# A run still "running" this long after its time limit has no worker any more.
+ABANDONED_AFTER = timedelta(minutes=2)
+COMPOSITION = ("role", "gender", "age_band", "district", "origin")
+
+
+@dataclass(frozen=True)
+class Member:
+    person: Participant
+    # The languages this member shares with speakers of the group's language, if they do
+    # not speak it themselves (from the quality report).
+    bridge: str | None
+    speaks: bool
+
+
+@dataclass(frozen=True)
+class GroupView:
+    group: Group
+    members: list[Member]
+    composition: dict[str, list[tuple[str, int]]]
+    locked: bool
+    first_evening: datetime | None
+
+
+@dataclass(frozen=True)
+class RunPage:
+    round: Round
+    run: MatchingRun
+    groups: list[GroupView]
+    waitlist: list[tuple[Participant, str]]
+    report: dict[str, Any]
+    changes: Changes | None
+    abandoned: bool
+    preview: Preview | None
+
+
+@dataclass(frozen=True)
+class Move:
+    person: Participant
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Compared with the published grouping the rematch started from."""
+
+    moved: list[Move]
+    joined: list[Move]
+    left: list[Move]
+    stay: int
+    merged: list[tuple[str, str]]
+    dissolved: list[str]
+    new_groups: list[str]
+
+
+def _get_run(session: Session, round: Round, run_id: int) -> MatchingRun:
+    run = session.get(MatchingRun, run_id)
+    if run is None or run.round_id != round.id:
+        raise NotFound(f"no matching run {run_id} in round {round.slug!r}")
+    return run
+
+
+def _composition(people: list[Participant]) -> dict[str, list[tuple[str, int]]]:
+    out: dict[str, list[tuple[str, int]]] = {}
+    for attribute in COMPOSITION:
+        values: Counter[str] = Counter()
+        for person in people:
+            value = getattr(person, attribute)
+            values[(value.value if isinstance(value, Role) else value) or "–"] += 1
+        out[attribute] = sorted(values.items(), key=lambda item: (item[0] == "–", item[0]))
+    return out
+
+
+def _members(group: Group, bridges: dict[str, list[str]]) -> list[Member]:
+    people = sorted(
+        (m.participant for m in group.members),
+        key=lambda p: (p.last_name.casefold(), p.first_name.casefold()),
+    )
+    return [
+        Member(
+            person,
+            bridge=", ".join(bridges.get(participant_key(person.id), [])) or None,
+            speaks=group.language in person.languages,
+        )
+        for person in people
+    ]
+
+
+def _bridges(report: dict[str, Any], group_key: str) -> dict[str, list[str]]:
+    """Who follows the group language through a shared one, as the quality report found."""
+    for group in report.get("groups", []):
+        if group.get("id") == group_key:
+            return {b["member"]: list(b.get("shared", [])) for b in group.get("bridges", [])}
+    return {}
+
+
+def _groups(session: Session, run: MatchingRun, now: datetime) -> list[GroupView]:
+    views = []
+    for group in run_groups(session, run):
+        first = min((s.starts_at for s in group.series.evenings), default=None)
+        people = [m.participant for m in group.members]
+        views.append(
+            GroupView(
+                group=group,
+                members=_members(group, _bridges(run.report or {}, group.key)),
+                composition=_composition(people),
+                locked=first is not None and first <= now,
+                first_evening=first,
+            )
+        )
+    return views
+
+
+def _changes(session: Session, run: MatchingRun) -> Changes | None:
+    """``matching.changes`` of the run, with people instead of solver ids."""
+    found = matching_runs.run_changes(run)
+    if found is None:
+        return None
+    keys = [m.participant for m in found.moves]
+    keys += [p.participant for p in (*found.joins, *found.left)]
+    ids = {parse_key(key, "p") for key in keys}
+    people = {p.id: p for p in session.scalars(select(Participant).where(Participant.id.in_(ids)))}
+
+    def person(key: str) -> Participant:
+        return people[parse_key(key, "p")]
+
+    return Changes(
+        moved=[Move(person(m.participant), m.from_group, m.to_group) for m in found.moves],
+        joined=[Move(person(p.participant), None, p.group) for p in found.joins],
+        left=[Move(person(p.participant), p.group, None) for p in found.left],
+        stay=len(found.stays),
+        merged=[(g.group, g.into or "") for g in found.groups if g.kind == "merged"],
+        dissolved=[g.group for g in found.groups if g.kind == "dissolved"],
+        new_groups=[g.group for g in found.groups if g.kind == "new"],
+    )
+
+
+def is_abandoned(run: MatchingRun, now: datetime, *, running_here: bool) -> bool:
+    """Still marked running, with no worker of this process on it and long past its limit."""
+    return (
+        run.status is RunStatus.RUNNING
+        and not running_here
+        and run.created_at + timedelta(seconds=run.time_limit) + ABANDONED_AFTER <= now
+    )
+
+
+def run_page(
+    session: Session,
+    slug: str,
+    run_id: int,
+    settings: Settings,
+    *,
+    running_here: bool,
+    now: datetime | None = None,
+) -> RunPage:
+    """Everything the run's page shows; for a draft, also the mails publishing would send."""
+    moment = now or datetime.now(UTC)
+    round = rounds.load_round_tree(session, slug)
+    run = _get_run(session, round, run_id)
+    # First: the preview's rollback expires what the session holds.
+    preview = preview_mails(session, run, settings) if run.status is RunStatus.DRAFT else None
+    waitlist = [
+        (entry.participant, entry.reason)
+        for entry in session.scalars(
+            select(WaitlistEntry)
+            .where(WaitlistEntry.run_id == run.id)
+            .options(selectinload(WaitlistEntry.participant))
+            .order_by(WaitlistEntry.id)
+        )
+    ]
+    return RunPage(
+        round=round,
+        run=run,
+        groups=_groups(session, run, moment),
+        waitlist=waitlist,
+        report=run.report or {},
+        changes=_changes(session, run),
+        abandoned=is_abandoned(run, moment, running_here=running_here),
+        preview=preview,
+    )
+
+
+def run_progress(
+    session: Session, slug: str, run_id: int, *, running_here: bool, now: datetime | None = None
+) -> dict[str, Any]:
+    """A run's state and progress as data, for pages that poll."""
+    round = rounds.get_round(session, slug)
+    run = _get_run(session, round, run_id)
+    return {
+        "run": run.id,
+        "status": run.status.value,
+        "progress": run.progress,
+        "placed": run.placed,
+        "waitlisted": run.waitlisted,
+        "abandoned": is_abandoned(run, now or datetime.now(UTC), running_here=running_here),
+    }
+
+
+@dataclass(frozen=True)
+class MatchingPage:
+    round: Round
+    runs: list[MatchingRun]
+    published: MatchingRun | None
+    moderators: int
+    matchable: int
+
+
+def matching_page(session: Session, slug: str) -> MatchingPage:
+    round = rounds.load_round_tree(session, slug)
+    counts = rounds.status_counts(session, round)
+    return MatchingPage(
+        round=round,
+        runs=list(reversed(matching_runs.list_runs(session, round))),
+        published=published_run(session, round),
+        moderators=len(round.moderators),
+        matchable=counts["confirmed"] + counts["placed"] + counts["waitlisted"],
+    )
+
+
+def start(
+    session: Session, slug: str, *, time_limit: float, rematch: bool, actor: str
+) -> MatchingRun:
+    """Record a run; the caller hands its id to a worker, which solves it after commit."""
+    if not 1 <= time_limit <= 600:
+        raise InvalidInput([FieldError("time_limit", "between 1 and 600 seconds")])
+    round = rounds.load_round_tree(session, slug)
+    return matching_runs.start_run(
+        session, round, actor=actor, time_limit=time_limit, rematch=rematch
+    )
+
+
+def record_cancel(session: Session, slug: str, run_id: int, actor: str) -> MatchingRun:
+    round = rounds.get_round(session, slug)
+    run = _get_run(session, round, run_id)
+    if run.status is not RunStatus.RUNNING:
+        raise Conflict(f"run {run_id} is {run.status.value}; only a running run can be cancelled")
+    audit.record(session, actor, "run.cancel", round=round, subject=f"run:{run.id}")
+    return run
+
+
+def mark_failed(
+    session: Session,
+    slug: str,
+    run_id: int,
+    actor: str,
+    *,
+    running_here: bool,
+    now: datetime | None = None,
+) -> MatchingRun:
+    """A run left "running" by a process that died is marked failed, so it stops blocking."""
+    round = rounds.get_round(session, slug)
+    run = _get_run(session, round, run_id)
+    if not is_abandoned(run, now or datetime.now(UTC), running_here=running_here):
+        raise Conflict(f"run {run_id} is not an abandoned run")
+    run.status = RunStatus.FAILED
+    run.error = "abandoned: the process computing it stopped"
+    session.flush()
+    audit.record(session, actor, "run.abandoned", round=round, subject=f"run:{run.id}")
+    return run
+
+
+@dataclass(frozen=True)
+class PlannedMail:
+    kind: str
+    recipient: str
+    participant: Participant | None
+    moderator: Moderator | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    mails: list[PlannedMail]
+    problem: str | None
+
+
+def preview_mails(
+    session: Session, run: MatchingRun, settings: Settings, now: datetime | None = None
+) -> Preview:
+    """The mails publishing this draft would queue, computed by publishing and rolling back."""
+    planned: list[tuple[str, str, int | None, int | None]] = []
+    savepoint = session.begin_nested()
+    try:
+        publication = matching_runs.publish(session, run, "preview")
+        queued = notify.publication_mails(session, publication, settings=settings, now=now)
+        planned = [(m.kind, m.recipient, m.participant_id, m.moderator_id) for m in queued]
+    except Conflict as exc:
+        return Preview([], str(exc))
+    finally:
+        savepoint.rollback()
+    people = {
+        p.id: p
+        for p in session.scalars(
+            select(Participant).where(Participant.id.in_([p for _, _, p, _ in planned if p]))
+        )
+    }
+    leaders = {
+        m.id: m
+        for m in session.scalars(
+            select(Moderator).where(Moderator.id.in_([m for _, _, _, m in planned if m]))
+        )
+    }
+    return Preview(
+        [
+            PlannedMail(kind, to, people.get(p) if p else None, leaders.get(m) if m else None)
+            for kind, to, p, m in planned
+        ],
+        None,
+    )
+
+
+def publish(session: Session, slug: str, run_id: int, settings: Settings, actor: str) -> int:
+    """Publish a draft and queue its mails in the same transaction; returns the mails queued."""
+    round = rounds.get_round(session, slug)
+    run = _get_run(session, round, run_id)
+    publication = matching_runs.publish(session, run, actor)
+    return len(notify.publication_mails(session, publication, settings=settings))
+
+
+@dataclass(frozen=True)
+class GroupHealth:
+    group: Group
+    active: int
+    withdrawn: list[Participant]
+    newcomer_share: float | None
+    too_small: bool
+    unbalanced: bool
+    locked: bool
+
+
+@dataclass(frozen=True)
+class DropoutPage:
+    round: Round
+    published: MatchingRun | None
+    groups: list[GroupHealth]
+    withdrawn_since: list[Participant]
+    waitlisted: int
+    drafts: list[MatchingRun]
+
+
+def dropout_page(session: Session, slug: str, now: datetime | None = None) -> DropoutPage:
+    """Which published groups dropouts have left too small or out of balance."""
+    moment = now or datetime.now(UTC)
+    round = rounds.load_round_tree(session, slug)
+    run = published_run(session, round)
+    health: list[GroupHealth] = []
+    withdrawn_since: list[Participant] = []
+    if run is not None:
+        for view in _groups(session, run, moment):
+            people = [m.person for m in view.members]
+            gone = [p for p in people if p.status is RegistrationStatus.WITHDRAWN]
+            active = [p for p in people if p.status is not RegistrationStatus.WITHDRAWN]
+            withdrawn_since += gone
+            share = (
+                sum(1 for p in active if p.role is Role.NEWCOMER) / len(active) if active else None
+            )
+            health.append(
+                GroupHealth(
+                    group=view.group,
+                    active=len(active),
+                    withdrawn=gone,
+                    newcomer_share=share,
+                    too_small=len(active) < round.min_size,
+                    unbalanced=share is not None
+                    and not round.newcomer_share_min <= share <= round.newcomer_share_max,
+                    locked=view.locked,
+                )
+            )
+    counts = rounds.status_counts(session, round)
+    drafts = [
+        r
+        for r in matching_runs.list_runs(session, round)
+        if r.status in (RunStatus.DRAFT, RunStatus.RUNNING) and r.previous_run_id is not None
+    ]
+    return DropoutPage(
+        round=round,
+        published=run,
+        groups=health,
+        withdrawn_since=withdrawn_since,
+        waitlisted=counts["waitlisted"],
+        drafts=list(reversed(drafts)),
+    )

@@ -1,0 +1,305 @@
+"""Matching runs: solve a round, keep the result as a draft, publish it.
+
+The solve happens outside any database transaction (it may take minutes), between a
+short transaction that records what went in and one that stores what came out. Every
+result goes through the independent checker before it is stored; a run whose solution
+breaks a hard rule is marked failed, never offered for publishing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+import matching
+from vekl.audit import records as audit
+from vekl.errors import Conflict, NotFound, ServiceError
+from vekl.runs.placements import published_run
+from vekl.runs.solver_input import build_problem, parse_key
+from vekl.store.db import transaction
+from vekl.store.models import (
+    Group,
+    GroupMember,
+    MatchingRun,
+    Moderator,
+    Participant,
+    RegistrationStatus,
+    Round,
+    RoundStatus,
+    RunStatus,
+    WaitlistEntry,
+)
+
+ProgressCallback = Callable[["matching.Progress"], None]
+# Progress is written to the run row at most this often, so pages can show it.
+PROGRESS_INTERVAL = 1.0
+
+
+class InvalidSolution(ServiceError):
+    """The solver returned something the checker rejects; it is not stored as a draft."""
+
+
+def start_run(
+    session: Session,
+    round: Round,
+    *,
+    actor: str,
+    time_limit: float = 10.0,
+    rematch: bool = False,
+    now: datetime | None = None,
+) -> MatchingRun:
+    """Record a run with the problem as it stands now; solving comes next."""
+    previous = published_run(session, round)
+    if rematch and previous is None:
+        raise Conflict(f"round {round.slug!r} has no published grouping to rematch")
+    if not rematch and previous is not None:
+        raise Conflict(
+            f"round {round.slug!r} has a published grouping; rematch it so that people "
+            "keep their groups"
+        )
+    run = MatchingRun(
+        round_id=round.id,
+        previous_run_id=previous.id if rematch and previous is not None else None,
+        status=RunStatus.RUNNING,
+        problem=build_problem(session, round, previous=previous if rematch else None, now=now),
+        time_limit=time_limit,
+        created_by=actor,
+    )
+    session.add(run)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "run.start",
+        round=round,
+        subject=f"run:{run.id}",
+        rematch=rematch,
+        participants=len(run.problem["participants"]),
+    )
+    return run
+
+
+def solve_problem(
+    problem_data: dict[str, Any],
+    *,
+    time_limit: float,
+    on_progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> tuple[matching.Solution, dict[str, Any]]:
+    """Solve and check; returns the solution and its quality report as JSON data."""
+    problem = matching.Problem.model_validate(problem_data)
+    solution = matching.solve(problem, time_limit=time_limit, on_progress=on_progress, stop=stop)
+    result = matching.check(problem, solution)
+    if not result.ok:
+        raise InvalidSolution(
+            "the solution breaks hard rules: " + "; ".join(str(v) for v in result.violations)
+        )
+    report = matching.quality_report(problem, solution).model_dump(mode="json")
+    return solution, report
+
+
+def store_solution(
+    session: Session, run: MatchingRun, solution: matching.Solution, report: dict[str, Any]
+) -> None:
+    """Turn the solver's ids back into rows and keep the run as a draft."""
+    round = session.get_one(Round, run.round_id)
+    series = {s.key: s for s in round.series}
+    moderators = {
+        m.id: m for m in session.scalars(select(Moderator).where(Moderator.round_id == round.id))
+    }
+    for group in solution.groups:
+        row = Group(
+            key=group.id,
+            series_id=series[group.series].id,
+            language=group.language,
+            moderators=[moderators[parse_key(m, "m")] for m in group.moderators],
+        )
+        run.groups.append(row)
+        session.flush()
+        for member in group.members:
+            row.members.append(GroupMember(run_id=run.id, participant_id=parse_key(member, "p")))
+    for entry in solution.waitlist:
+        run.waitlist.append(
+            WaitlistEntry(participant_id=parse_key(entry.id, "p"), reason=entry.reason[:500])
+        )
+    run.solution = solution.model_dump(mode="json")
+    run.report = report
+    run.solver_status = solution.status
+    run.placed = solution.objective.placed
+    run.waitlisted = len(solution.waitlist)
+    run.moves = solution.objective.moves
+    run.imbalance = solution.objective.imbalance
+    run.imbalance_floor = report.get("imbalance_floor")
+    run.solve_seconds = solution.solve_seconds
+    run.status = RunStatus.DRAFT
+    session.flush()
+
+
+def execute_run(
+    sessions: sessionmaker[Session],
+    run_id: int,
+    *,
+    on_progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> MatchingRun:
+    """Solve a recorded run and store the outcome, whatever it is.
+
+    Used by the command line in the foreground and by the web app's worker thread.
+    """
+    with transaction(sessions) as session:
+        run = session.get_one(MatchingRun, run_id)
+        problem, time_limit = run.problem, run.time_limit
+    last_write = [0.0]
+
+    def progress(p: matching.Progress) -> None:
+        if on_progress is not None:
+            on_progress(p)
+        if time.monotonic() - last_write[0] >= PROGRESS_INTERVAL:
+            last_write[0] = time.monotonic()
+            with transaction(sessions) as session:
+                session.execute(
+                    update(MatchingRun)
+                    .where(MatchingRun.id == run_id, MatchingRun.status == RunStatus.RUNNING)
+                    .values(progress=_progress_data(p))
+                )
+
+    try:
+        solution, report = solve_problem(
+            problem, time_limit=time_limit, on_progress=progress, stop=stop
+        )
+    except Exception as exc:
+        with transaction(sessions) as session:
+            run = session.get_one(MatchingRun, run_id)
+            run.status = RunStatus.FAILED
+            run.error = str(exc)[:2000] or type(exc).__name__
+        raise
+    with transaction(sessions) as session:
+        run = session.get_one(MatchingRun, run_id)
+        if stop is not None and stop.is_set() and run.status == RunStatus.RUNNING:
+            run.status = RunStatus.CANCELLED
+            run.error = "cancelled"
+            return run
+        store_solution(session, run, solution, report)
+        round = session.get_one(Round, run.round_id)
+        if run.previous_run_id is None and round.status in (RoundStatus.OPEN, RoundStatus.CLOSED):
+            round.status = RoundStatus.MATCHED
+        audit.record(
+            session,
+            run.created_by,
+            "run.finish",
+            round=round,
+            subject=f"run:{run.id}",
+            status=solution.status,
+            placed=run.placed,
+            waitlisted=run.waitlisted,
+        )
+    return run
+
+
+def _progress_data(p: matching.Progress) -> dict[str, Any]:
+    return {k: v for k, v in vars(p).items() if isinstance(v, (int, float, str, type(None)))}
+
+
+def get_run(session: Session, run_id: int) -> MatchingRun:
+    run = session.get(MatchingRun, run_id)
+    if run is None:
+        raise NotFound(f"no matching run {run_id}")
+    return run
+
+
+def latest_draft(session: Session, round: Round) -> MatchingRun:
+    run = session.scalar(
+        select(MatchingRun)
+        .where(MatchingRun.round_id == round.id, MatchingRun.status == RunStatus.DRAFT)
+        .order_by(MatchingRun.id.desc())
+        .limit(1)
+    )
+    if run is None:
+        raise NotFound(f"round {round.slug!r} has no draft matching run")
+    return run
+
+
+def list_runs(session: Session, round: Round) -> list[MatchingRun]:
+    return list(
+        session.scalars(
+            select(MatchingRun).where(MatchingRun.round_id == round.id).order_by(MatchingRun.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Publication:
+    run: MatchingRun
+    previous: MatchingRun | None
+
+
+def publish(session: Session, run: MatchingRun, actor: str) -> Publication:
+    """Make a draft the grouping everyone sees; the caller queues the mails it implies."""
+    if run.status != RunStatus.DRAFT:
+        raise Conflict(f"run {run.id} is {run.status.value}; only a draft can be published")
+    round = session.get_one(Round, run.round_id)
+    previous = published_run(session, round)
+    if run.previous_run_id != (previous.id if previous is not None else None):
+        raise Conflict(f"run {run.id} was computed from another published grouping; rematch again")
+    withdrawn = set(
+        session.scalars(
+            select(Participant.id).where(
+                Participant.round_id == round.id,
+                Participant.status == RegistrationStatus.WITHDRAWN,
+            )
+        )
+    )
+    placed = {m.participant_id for g in run.groups for m in g.members}
+    stale = placed & withdrawn
+    if stale:
+        raise Conflict(
+            f"{len(stale)} people in run {run.id} have withdrawn since it was computed; "
+            "rematch again"
+        )
+    if previous is not None:
+        previous.status = RunStatus.SUPERSEDED
+    run.status = RunStatus.PUBLISHED
+    run.published_at = datetime.now(UTC)
+    for person in session.scalars(
+        select(Participant).where(
+            Participant.round_id == round.id,
+            Participant.status.in_(
+                (
+                    RegistrationStatus.CONFIRMED,
+                    RegistrationStatus.PLACED,
+                    RegistrationStatus.WAITLISTED,
+                )
+            ),
+        )
+    ):
+        person.status = (
+            RegistrationStatus.PLACED if person.id in placed else RegistrationStatus.WAITLISTED
+        )
+    round.status = RoundStatus.PUBLISHED
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "run.publish",
+        round=round,
+        subject=f"run:{run.id}",
+        placed=len(placed),
+        previous_run=previous.id if previous is not None else None,
+    )
+    return Publication(run=run, previous=previous)
+
+
+def run_changes(run: MatchingRun) -> matching.Changes | None:
+    """Who moves, joins, leaves, compared with the grouping the run started from."""
+    if run.solution is None or "previous" not in run.problem:
+        return None
+    problem = matching.Problem.model_validate(run.problem)
+    solution = matching.Solution.model_validate(run.solution)
+    return matching.changes(problem.previous, solution)
