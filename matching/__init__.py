@@ -6,7 +6,7 @@
     assert check(problem, solution).ok
     print(quality_report(problem, solution).text())
 
-The JSON contract is in /work/shared/contracts/matching-problem.md; ``python -m matching``
+The JSON contract is in docs/matching-problem.md; ``python -m matching``
 is its command line.
 """
 

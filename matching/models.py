@@ -1,4 +1,4 @@
-"""The public JSON contract (docs: /work/shared/contracts/matching-problem.md) as pydantic models.
+"""The public JSON contract (docs: docs/matching-problem.md) as pydantic models.
 
 The shapes here are the contract; checks that need more than one field at a time (unknown ids,
 duplicates, language codes, ...) live in :mod:`matching.validation` so that every problem in an

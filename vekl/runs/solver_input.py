@@ -1,4 +1,4 @@
-"""Builds the solver's problem (../shared/contracts/matching-problem.md) from the store.
+"""Builds the solver's problem (docs/matching-problem.md) from the store.
 
 Ids in the problem are opaque (``p12``, ``m3``, series keys) so that the solution can
 be mapped back without any name or email leaving the store.
