@@ -19,14 +19,21 @@ from starlette.concurrency import run_in_threadpool
 
 from api import errors, organiser
 from api.language import COOKIE, COOKIE_MAX_AGE, requested
-from api.routes import json_api, moderator, participant, public
+from api.routes import health, json_api, moderator, participant, public
 from vekl.registration import online as online_registration
 from vekl.settings import Settings, get_settings
 from vekl.store.db import make_engine, make_sessionmaker, transaction
 
 log = logging.getLogger("vekl.web")
 
-ROUTERS = (public.router, participant.router, moderator.router, json_api.router, organiser.router)
+ROUTERS = (
+    public.router,
+    participant.router,
+    moderator.router,
+    json_api.router,
+    organiser.router,
+    health.router,
+)
 HOUSEKEEPING_INTERVAL = 3600.0
 
 # Pages are self-contained: own stylesheet, no scripts, no third-party requests.

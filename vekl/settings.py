@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     smtp_timeout: float = 30.0
     mail_dir: Path = Path("mail")
     mail_from: str = "VEKL Konstanz <vekl@konstanz.example>"
+    # Seconds between two rounds of sending due mail (and queueing reminders) in the worker.
+    mail_interval: float = Field(default=5.0, gt=0)
+
+    # Worker (``vekl worker``, or the loop inside ``vekl serve``): how often it looks for
+    # jobs and renews the heartbeat of the one it runs (seconds), and how old a heartbeat
+    # may get before its job, or the worker in the health check, counts as dead.
+    worker_poll_interval: float = Field(default=1.0, gt=0)
+    worker_stale_after: float = Field(default=120.0, gt=0)
+    # Health check: a mail due for longer than this (seconds) means sending is stuck.
+    outbox_stuck_after: float = Field(default=900.0, gt=0)
 
     @field_validator("timezone")
     @classmethod

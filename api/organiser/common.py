@@ -1,4 +1,4 @@
-"""What every organiser router needs: language, settings, jobs, form reading, error pages."""
+"""What every organiser router needs: language, settings, form reading, error pages."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from starlette.datastructures import FormData, UploadFile
 
 from api.errors import Reply
 from api.organiser.i18n import organiser_language
-from api.organiser.jobs import Jobs, jobs_of
 from api.organiser.rendering import PRIVATE_HEADERS, render
 from vekl.errors import Conflict, FieldError, InvalidInput, NotFound, ServiceError
 
@@ -22,13 +21,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Uploaded CSV and TOML files larger than this are refused before they are read whole.
 MAX_UPLOAD = 5 * 1024 * 1024
-
-
-def app_jobs(request: Request) -> Jobs:
-    return jobs_of(request.app.state)
-
-
-AppJobs = Annotated[Jobs, Depends(app_jobs)]
 
 
 def done(path: str, notice: str) -> RedirectResponse:

@@ -1,13 +1,18 @@
-"""Matching as a job, the review of a draft, hand edits, publishing, dropouts and the outbox."""
+"""Matching as a job, the review of a draft, hand edits, publishing, dropouts and the outbox.
+
+Starting a run or "send now" queues a job in the database; a worker process (``vekl worker``,
+or the one inside ``vekl serve``) runs it. Cancelling asks that worker through the database,
+so it works from whichever web process answers.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.database import DbSession
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm
-from api.organiser.common import AppJobs, Lang, done, service_errors
+from api.organiser.common import Lang, done, service_errors
 from api.organiser.rendering import PRIVATE_HEADERS, render
 from api.routes.common import AppSettings
 from vekl.access import organisers
@@ -33,10 +38,10 @@ def _int(value: object) -> int:
 @router.get("/rounds/{slug}/matching", summary="Matching runs of a round")
 @service_errors
 def matching_page(
-    session: DbSession, me: Organiser, jobs: AppJobs, request: Request, lang: Lang, slug: str
+    session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
     view = run_review.matching_page(session, slug)
-    return render(request, lang, "matching.html", view=view, jobs=jobs)
+    return render(request, lang, "matching.html", view=view)
 
 
 @router.post("/rounds/{slug}/matching", summary="Start matching (returns at once)")
@@ -44,8 +49,6 @@ def matching_page(
 async def start_matching(
     session: DbSession,
     me: OrganiserForm,
-    jobs: AppJobs,
-    background: BackgroundTasks,
     request: Request,
     slug: str,
 ) -> Response:
@@ -61,8 +64,7 @@ async def start_matching(
         rematch=form.get("rematch") == "yes",
         actor=organisers.actor(me),
     )
-    # A background task runs after the response, so after this request's commit.
-    background.add_task(jobs.start_run, run.id)
+    # Its job is committed with the run; a worker takes it from there.
     return done(_run_path(slug, run.id), "started")
 
 
@@ -71,21 +73,18 @@ async def start_matching(
 def run_page(
     session: DbSession,
     me: Organiser,
-    jobs: AppJobs,
     settings: AppSettings,
     request: Request,
     lang: Lang,
     slug: str,
     run_id: int,
 ) -> Response:
-    running_here = jobs.running(run_id)
-    view = run_review.run_page(session, slug, run_id, settings, running_here=running_here)
+    view = run_review.run_page(session, slug, run_id, settings)
     return render(
         request,
         lang,
         "run.html",
         view=view,
-        running_here=running_here,
         refresh=REFRESH_SECONDS if view.run.status.value == "running" else None,
     )
 
@@ -93,30 +92,38 @@ def run_page(
 @router.get("/rounds/{slug}/runs/{run_id}/progress.json", summary="A run's progress as JSON")
 @service_errors
 def run_progress(
-    session: DbSession, me: Organiser, jobs: AppJobs, request: Request, slug: str, run_id: int
+    session: DbSession,
+    me: Organiser,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    run_id: int,
 ) -> Response:
-    state = run_review.run_progress(session, slug, run_id, running_here=jobs.running(run_id))
+    state = run_review.run_progress(session, slug, run_id, settings)
     return JSONResponse(state, headers=PRIVATE_HEADERS)
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/cancel", summary="Cancel a running run")
 @service_errors
 def cancel_run(
-    session: DbSession, me: OrganiserForm, jobs: AppJobs, request: Request, slug: str, run_id: int
+    session: DbSession, me: OrganiserForm, request: Request, slug: str, run_id: int
 ) -> Response:
-    run_review.record_cancel(session, slug, run_id, organisers.actor(me))
-    jobs.cancel(run_id)
+    # A repeated request changes nothing; the page shows that the cancel is under way.
+    run_review.cancel(session, slug, run_id, organisers.actor(me))
     return done(_run_path(slug, run_id), "cancelling")
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/fail", summary="Mark an abandoned run as failed")
 @service_errors
 def fail_run(
-    session: DbSession, me: OrganiserForm, jobs: AppJobs, request: Request, slug: str, run_id: int
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    run_id: int,
 ) -> Response:
-    run_review.mark_failed(
-        session, slug, run_id, organisers.actor(me), running_here=jobs.running(run_id)
-    )
+    run_review.mark_failed(session, slug, run_id, organisers.actor(me), settings)
     return done(_run_path(slug, run_id), "marked_failed")
 
 
@@ -179,11 +186,9 @@ def dropouts_page(
 @router.get("/rounds/{slug}/mail", summary="The round's outbox")
 @service_errors
 def mail_page(
-    session: DbSession, me: Organiser, jobs: AppJobs, request: Request, lang: Lang, slug: str
+    session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
-    return render(
-        request, lang, "mail.html", view=mail_overview.page(session, slug), sending=jobs.sending
-    )
+    return render(request, lang, "mail.html", view=mail_overview.page(session, slug))
 
 
 @router.post("/rounds/{slug}/mail/{mail_id}/retry", summary="Try a failed mail again")
@@ -195,10 +200,8 @@ def retry_mail(
     return done(f"{PREFIX}/rounds/{slug}/mail", "retry")
 
 
-@router.post("/rounds/{slug}/mail/send", summary="Send queued mails now (in the background)")
+@router.post("/rounds/{slug}/mail/send", summary="Send queued mails now (by the worker)")
 @service_errors
-def send_mail(
-    me: OrganiserForm, jobs: AppJobs, background: BackgroundTasks, request: Request, slug: str
-) -> Response:
-    background.add_task(jobs.send_mail)
+def send_mail(session: DbSession, me: OrganiserForm, request: Request, slug: str) -> Response:
+    mail_overview.send_now(session, slug)
     return done(f"{PREFIX}/rounds/{slug}/mail", "sending")

@@ -22,12 +22,14 @@ from api import create_app
 from api.organiser.auth import SESSION_COOKIE
 from tests.organiser.conftest import BERLIN, EXAMPLE, PASSWORD
 from vekl.access import organisers, tokens
+from vekl.jobs import service as jobs
 from vekl.rounds import service as rounds
 from vekl.runs import service as matching_runs
 from vekl.settings import Settings
 from vekl.store.models import (
     Group,
     GroupMember,
+    JobKind,
     MatchingRun,
     Moderator,
     Organiser,
@@ -36,6 +38,7 @@ from vekl.store.models import (
     Role,
     Round,
     RunStatus,
+    WorkerHeartbeat,
 )
 
 CREDENTIALS = ("none", "participant", "moderator", "organiser")
@@ -64,23 +67,6 @@ def kind_of(path: str) -> str:
     if "/moderator/{token}" in path:
         return "moderator"
     return "public"
-
-
-class RecordingJobs:
-    """Stands in for the worker threads: the matrix checks access, not solving."""
-
-    sending = False
-
-    def start_run(self, run_id: int) -> None: ...
-
-    def running(self, run_id: int) -> bool:
-        return False
-
-    def cancel(self, run_id: int) -> bool:
-        return False
-
-    def send_mail(self) -> bool:
-        return True
 
 
 @dataclass
@@ -126,6 +112,9 @@ def world(db: Session) -> World:
     db.flush()
     session = organisers.start_session(db, team, datetime.now(UTC))
     run = matching_runs.start_run(db, round, actor="test", time_limit=1.0)
+    jobs.enqueue(db, JobKind.MATCHING, run_id=run.id)
+    # A worker that is alive, so that the health check answers as it does in service.
+    db.add(WorkerHeartbeat(name="matrix", heartbeat_at=datetime.now(UTC)))
     published = MatchingRun(
         round_id=round.id, status=RunStatus.PUBLISHED, problem={}, published_at=datetime.now(UTC)
     )
@@ -198,7 +187,6 @@ def _denied_organiser(status: int, location: str) -> bool:
 def test_only_the_right_credential_opens_a_route(
     app: FastAPI, client: TestClient, world: World, method: str, path: str
 ) -> None:
-    app.state.organiser_jobs = RecordingJobs()
     kind = kind_of(path)
     # The rightful credential goes last: some routes end it (logout, delete).
     order = [c for c in CREDENTIALS if c != kind] + ([kind] if kind in CREDENTIALS else [])

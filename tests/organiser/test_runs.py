@@ -138,7 +138,7 @@ def test_dropouts_show_on_the_groups_and_a_rematch_lists_the_changes(
     assert not health.locked
 
     rematch = solved_draft(db, example_round, rematch=True)
-    view = run_review.run_page(db, example_round.slug, rematch.id, settings, running_here=False)
+    view = run_review.run_page(db, example_round.slug, rematch.id, settings)
     assert view.preview is not None and view.preview.problem is None
     assert view.changes is not None
     assert {m.person.id for m in view.changes.left} == set(leaving)

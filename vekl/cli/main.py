@@ -14,6 +14,7 @@ from vekl.cli import (
     registrations,
     rounds,
     serve,
+    worker,
 )
 
 app = typer.Typer(
@@ -30,5 +31,6 @@ app.add_typer(matching.runs_app, name="runs")
 app.command("match")(matching.match)
 app.command("rematch")(matching.rematch)
 app.command("demo")(demo.demo)
+app.command("worker")(worker.worker)
 serve.register(app)
 organiser_commands.register(app)

@@ -3,9 +3,9 @@
 ``register`` adds this module's commands to the ``vekl`` command: ``serve``, ``codes``
 (lottery letters), ``moderators links`` and ``registrations purge-pending``.
 
-Besides the web workers, ``serve`` runs one mail loop in its own process (a thread next
-to uvicorn's supervisor), so a confirmation mail leaves within seconds whatever the
-number of workers; ``--no-send-mail`` leaves sending to a separate ``vekl mail send``.
+Unless ``--no-worker`` is given, ``serve`` also runs the job worker (matching runs, mail)
+in a thread of its own process, next to uvicorn's supervisor: one process is the whole
+installation. A larger one runs ``vekl serve --no-worker`` and ``vekl worker`` separately.
 """
 
 from __future__ import annotations
@@ -23,14 +23,9 @@ from vekl.cli import registrations
 from vekl.cli.codes import app as codes_app
 from vekl.cli.context import console, settings, unit_of_work
 from vekl.cli.moderator_links import app as moderators_app
-from vekl.mail import dispatch as mail_dispatch
-from vekl.mail import planner as notify
+from vekl.jobs.worker import Worker
 from vekl.registration import online as online_registration
-from vekl.settings import Settings
-from vekl.store.db import make_engine, make_sessionmaker, transaction
-
-log = logging.getLogger("vekl.mail")
-MAIL_INTERVAL = 15.0
+from vekl.store.db import make_engine, make_sessionmaker
 
 # Applied by uvicorn in every worker process as well as here; one line per event.
 LOG_CONFIG: dict[str, Any] = {
@@ -42,52 +37,42 @@ LOG_CONFIG: dict[str, Any] = {
 }
 
 
-def _send_mail_forever(config: Settings, stop: threading.Event) -> None:
-    """Queue due reminders and send what is due, every ``MAIL_INTERVAL`` seconds."""
-    sessions = make_sessionmaker(make_engine(config.database_url, hide_parameters=True))
-    transport = mail_dispatch.transport_for(config)
-    while not stop.is_set():
-        try:
-            with transaction(sessions) as session:
-                notify.queue_reminders(session, settings=config)
-            result = mail_dispatch.dispatch_all(sessions, transport)
-            if result.claimed:
-                log.info(
-                    "mail: %d sent, %d to retry, %d failed",
-                    result.sent,
-                    result.retrying,
-                    result.failed,
-                )
-        except Exception as exc:  # the loop must outlive a broken mail server
-            # Only the kind of error: messages may carry addresses.
-            log.error("sending mail failed (%s); trying again", type(exc).__name__)
-        stop.wait(MAIL_INTERVAL)
-
-
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    workers: int = typer.Option(1, min=1, help="Worker processes."),
-    send_mail: bool = typer.Option(
-        True, "--send-mail/--no-send-mail", help="Also send queued mails every 15 seconds."
+    workers: int = typer.Option(1, min=1, help="Web worker processes."),
+    worker: bool = typer.Option(
+        True,
+        "--worker/--no-worker",
+        help="Also run matching jobs and send mail in this process (else run `vekl worker`).",
+    ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="Proxies whose X-Forwarded-* headers are trusted, comma-separated "
+        "(default: $FORWARDED_ALLOW_IPS, else 127.0.0.1).",
     ),
 ) -> None:
     """Run the web app on the configured database (unconfirmed registrations are purged hourly)."""
     config = settings()
     logging.config.dictConfig(LOG_CONFIG)
     console.print(f"VEKL web app on http://{host}:{port} (public address {config.base_url})")
-    stop = threading.Event()
-    if send_mail:
-        threading.Thread(
-            target=_send_mail_forever, args=(config, stop), name="mail", daemon=True
-        ).start()
+    loop: Worker | None = None
+    thread: threading.Thread | None = None
+    if worker:
+        engine = make_engine(config.database_url, hide_parameters=True)
+        loop = Worker(make_sessionmaker(engine), config)
+        thread = threading.Thread(target=loop.run, name="worker", daemon=True)
+        thread.start()
     try:
-        _run(host, port, workers)
+        _run(host, port, workers, forwarded_allow_ips)
     finally:
-        stop.set()
+        if loop is not None and thread is not None:
+            # A search in progress is handed back to the queue for the next start.
+            loop.stop()
+            thread.join(timeout=30)
 
 
-def _run(host: str, port: int, workers: int) -> None:
+def _run(host: str, port: int, workers: int, forwarded_allow_ips: str | None) -> None:
     uvicorn.run(
         "api.app:served_app",
         factory=True,
@@ -99,6 +84,7 @@ def _run(host: str, port: int, workers: int) -> None:
         access_log=False,
         log_config=LOG_CONFIG,
         proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
         # Workers start by importing the whole ``vekl`` command (it is their main module);
         # on a busy two-core machine that takes longer than uvicorn's default 5 s allowance,
         # after which it would kill and restart them without end.

@@ -163,6 +163,29 @@ def status_counts(session: Session, round_id: int | None = None) -> dict[str, in
     return counts
 
 
+def overdue(session: Session, now: datetime, older_than: timedelta) -> int:
+    """Mails that should have left more than ``older_than`` ago and have not.
+
+    Queued and due since then (whether no dispatcher runs or an earlier mail to the same
+    address keeps failing), or claimed by a dispatcher that has not come back since.
+    """
+    late = now - older_than
+    query = (
+        select(func.count())
+        .select_from(OutboxMail)
+        .where(
+            or_(
+                and_(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= late),
+                and_(
+                    OutboxMail.status == MailStatus.SENDING,
+                    OutboxMail.claimed_at <= late - STALE_AFTER,
+                ),
+            )
+        )
+    )
+    return int(session.scalar(query) or 0)
+
+
 def problem_mails(
     session: Session, round_id: int | None = None, limit: int = 100
 ) -> list[OutboxMail]:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from vekl.errors import NotFound
+from vekl.jobs import queries as job_queries
+from vekl.jobs import service as jobs
 from vekl.mail import dispatch as mail_dispatch
 from vekl.rounds import service as rounds
-from vekl.store.models import OutboxMail, Round
+from vekl.store.models import Job, OutboxMail, Round
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,8 @@ class MailPage:
     round: Round
     counts: dict[str, int]
     problems: list[OutboxMail]
+    # A "send now" request is waiting for a worker or under way.
+    sending: bool
 
 
 def page(session: Session, slug: str) -> MailPage:
@@ -25,7 +29,14 @@ def page(session: Session, slug: str) -> MailPage:
         round,
         mail_dispatch.status_counts(session, round.id),
         mail_dispatch.problem_mails(session, round.id),
+        job_queries.active_mail_job(session) is not None,
     )
+
+
+def send_now(session: Session, slug: str) -> Job:
+    """Ask a worker to send what is due now rather than at its next round."""
+    rounds.get_round(session, slug)
+    return jobs.enqueue_mail(session)
 
 
 def retry(session: Session, slug: str, mail_id: int) -> OutboxMail:

@@ -1,9 +1,10 @@
 """A matching run as organisers review it: groups, their mix, the report, what would change.
 
-Also the run's life from the pages: starting it (solved by the web app's worker thread),
-recording a cancellation, marking a run whose process died as failed, and publishing with
-its mails. The preview of those mails runs the real planner inside a savepoint that is
-rolled back, so the preview and the publication cannot disagree.
+Also the run's life from the pages: starting it (a job in the database, which a worker
+process claims and solves), cancelling it from any web process, marking a run whose worker
+died as failed, and publishing with its mails. The preview of those mails runs the real
+planner inside a savepoint that is rolled back, so the preview and the publication cannot
+disagree.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from vekl.audit import records as audit
 from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.jobs import queries as job_queries
+from vekl.jobs import service as jobs
 from vekl.mail import planner as notify
 from vekl.rounds import service as rounds
 from vekl.runs import service as matching_runs
@@ -26,6 +29,9 @@ from vekl.runs.solver_input import parse_key, participant_key
 from vekl.settings import Settings
 from vekl.store.models import (
     Group,
+    Job,
+    JobKind,
+    JobStatus,
     MatchingRun,
     Moderator,
     Participant,
@@ -36,7 +42,8 @@ from vekl.store.models import (
     WaitlistEntry,
 )
 
-# A run still "running" this long after its time limit has no worker any more.
+# A run still "running" this long after its time limit, with no job (it was started before
+# jobs were kept in the database), has no process computing it any more.
 ABANDONED_AFTER = timedelta(minutes=2)
 COMPOSITION = ("role", "gender", "age_band", "district", "origin")
 
@@ -67,7 +74,12 @@ class RunPage:
     waitlist: list[tuple[Participant, str]]
     report: dict[str, Any]
     changes: Changes | None
+    # The job that solves the run (None for runs from the command line or before jobs).
+    job: Job | None
+    # Still "running", but no worker is on it any more: it may be marked failed.
     abandoned: bool
+    # Failed because its worker stopped renewing the heartbeat.
+    worker_lost: bool
     preview: Preview | None
 
 
@@ -173,12 +185,29 @@ def _changes(session: Session, run: MatchingRun) -> Changes | None:
     )
 
 
-def is_abandoned(run: MatchingRun, now: datetime, *, running_here: bool) -> bool:
-    """Still marked running, with no worker of this process on it and long past its limit."""
+def is_abandoned(
+    run: MatchingRun, job: Job | None, now: datetime, *, stale_after: timedelta
+) -> bool:
+    """Still marked running, though no worker is computing it any more.
+
+    With a job: its heartbeat is older than ``stale_after``, or the job has ended while the
+    run did not. Without one: long past the run's time limit.
+    """
+    if run.status is not RunStatus.RUNNING:
+        return False
+    if job is None:
+        return run.created_at + timedelta(seconds=run.time_limit) + ABANDONED_AFTER <= now
+    if job.status in (JobStatus.DONE, JobStatus.FAILED):
+        return True
+    return job_queries.is_stale(job, now, stale_after)
+
+
+def _worker_lost(run: MatchingRun, job: Job | None) -> bool:
     return (
-        run.status is RunStatus.RUNNING
-        and not running_here
-        and run.created_at + timedelta(seconds=run.time_limit) + ABANDONED_AFTER <= now
+        run.status is RunStatus.FAILED
+        and job is not None
+        and job.status is JobStatus.FAILED
+        and job.error == jobs.WORKER_LOST
     )
 
 
@@ -188,7 +217,6 @@ def run_page(
     run_id: int,
     settings: Settings,
     *,
-    running_here: bool,
     now: datetime | None = None,
 ) -> RunPage:
     """Everything the run's page shows; for a draft, also the mails publishing would send."""
@@ -206,6 +234,8 @@ def run_page(
             .order_by(WaitlistEntry.id)
         )
     ]
+    job = job_queries.job_for_run(session, run.id)
+    stale_after = timedelta(seconds=settings.worker_stale_after)
     return RunPage(
         round=round,
         run=run,
@@ -213,24 +243,38 @@ def run_page(
         waitlist=waitlist,
         report=run.report or {},
         changes=_changes(session, run),
-        abandoned=is_abandoned(run, moment, running_here=running_here),
+        job=job,
+        abandoned=is_abandoned(run, job, moment, stale_after=stale_after),
+        worker_lost=_worker_lost(run, job),
         preview=preview,
     )
 
 
+def job_state(job: Job | None) -> str | None:
+    """queued, running, cancel requested, done or failed."""
+    if job is None:
+        return None
+    if job.status is JobStatus.RUNNING and job.cancel_requested_at is not None:
+        return "cancel requested"
+    return job.status.value
+
+
 def run_progress(
-    session: Session, slug: str, run_id: int, *, running_here: bool, now: datetime | None = None
+    session: Session, slug: str, run_id: int, settings: Settings, *, now: datetime | None = None
 ) -> dict[str, Any]:
     """A run's state and progress as data, for pages that poll."""
     round = rounds.get_round(session, slug)
     run = _get_run(session, round, run_id)
+    job = job_queries.job_for_run(session, run.id)
+    stale_after = timedelta(seconds=settings.worker_stale_after)
     return {
         "run": run.id,
         "status": run.status.value,
+        "job": job_state(job),
         "progress": run.progress,
         "placed": run.placed,
         "waitlisted": run.waitlisted,
-        "abandoned": is_abandoned(run, now or datetime.now(UTC), running_here=running_here),
+        "abandoned": is_abandoned(run, job, now or datetime.now(UTC), stale_after=stale_after),
     }
 
 
@@ -258,22 +302,43 @@ def matching_page(session: Session, slug: str) -> MatchingPage:
 def start(
     session: Session, slug: str, *, time_limit: float, rematch: bool, actor: str
 ) -> MatchingRun:
-    """Record a run; the caller hands its id to a worker, which solves it after commit."""
+    """Record a run and queue its job; a worker solves it once this transaction commits."""
     if not 1 <= time_limit <= 600:
         raise InvalidInput([FieldError("time_limit", "between 1 and 600 seconds")])
     round = rounds.load_round_tree(session, slug)
-    return matching_runs.start_run(
+    run = matching_runs.start_run(
         session, round, actor=actor, time_limit=time_limit, rematch=rematch
     )
+    jobs.enqueue(session, JobKind.MATCHING, run_id=run.id)
+    return run
 
 
-def record_cancel(session: Session, slug: str, run_id: int, actor: str) -> MatchingRun:
+def cancel(
+    session: Session, slug: str, run_id: int, actor: str, *, now: datetime | None = None
+) -> bool:
+    """Ask for a running run to stop; True (and an audit entry) if there was anything to stop.
+
+    A run still waiting for a worker is cancelled at once. A running one is stopped by its
+    worker within a few seconds, which keeps the best grouping so far as a cancelled run.
+    A second request while the first is pending changes nothing.
+    """
     round = rounds.get_round(session, slug)
     run = _get_run(session, round, run_id)
     if run.status is not RunStatus.RUNNING:
         raise Conflict(f"run {run_id} is {run.status.value}; only a running run can be cancelled")
+    job = job_queries.job_for_run(session, run.id)
+    if job is None:
+        raise Conflict(f"run {run_id} is computed by a command, not by a worker; stop it there")
+    outcome = jobs.request_cancel(session, job.id, now or datetime.now(UTC))
+    if outcome is jobs.Cancel.NOTHING:
+        return False
+    if outcome is jobs.Cancel.BEFORE_START:
+        run.status = RunStatus.CANCELLED
+        run.error = "cancelled"
+        session.flush()
+    session.expire(job)
     audit.record(session, actor, "run.cancel", round=round, subject=f"run:{run.id}")
-    return run
+    return True
 
 
 def mark_failed(
@@ -281,19 +346,26 @@ def mark_failed(
     slug: str,
     run_id: int,
     actor: str,
+    settings: Settings,
     *,
-    running_here: bool,
     now: datetime | None = None,
 ) -> MatchingRun:
-    """A run left "running" by a process that died is marked failed, so it stops blocking."""
+    """A run left "running" by a worker that died is marked failed, so it stops blocking.
+
+    The worker loop does the same by itself once the heartbeat is older than the threshold;
+    this is for when no worker is running to notice.
+    """
+    moment = now or datetime.now(UTC)
     round = rounds.get_round(session, slug)
     run = _get_run(session, round, run_id)
-    if not is_abandoned(run, now or datetime.now(UTC), running_here=running_here):
+    job = job_queries.job_for_run(session, run.id)
+    stale_after = timedelta(seconds=settings.worker_stale_after)
+    if not is_abandoned(run, job, moment, stale_after=stale_after):
         raise Conflict(f"run {run_id} is not an abandoned run")
-    run.status = RunStatus.FAILED
-    run.error = "abandoned: the process computing it stopped"
-    session.flush()
-    audit.record(session, actor, "run.abandoned", round=round, subject=f"run:{run.id}")
+    if job is not None:
+        jobs.fail(session, job.id, jobs.WORKER_LOST, moment)
+    matching_runs.abandon(session, run.id, actor)
+    session.refresh(run)
     return run
 
 

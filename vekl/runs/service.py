@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 import matching
+from matching.progress import StopSignal
 from vekl.audit import records as audit
 from vekl.errors import Conflict, NotFound, ServiceError
 from vekl.runs.placements import published_run
@@ -91,7 +92,7 @@ def solve_problem(
     *,
     time_limit: float,
     on_progress: ProgressCallback | None = None,
-    stop: threading.Event | None = None,
+    stop: StopSignal | None = None,
 ) -> tuple[matching.Solution, dict[str, Any]]:
     """Solve and check; returns the solution and its quality report as JSON data."""
     problem = matching.Problem.model_validate(problem_data)
@@ -106,9 +107,32 @@ def solve_problem(
 
 
 def store_solution(
-    session: Session, run: MatchingRun, solution: matching.Solution, report: dict[str, Any]
-) -> None:
-    """Turn the solver's ids back into rows and keep the run as a draft."""
+    session: Session,
+    run: MatchingRun,
+    solution: matching.Solution,
+    report: dict[str, Any],
+    *,
+    status: RunStatus = RunStatus.DRAFT,
+) -> bool:
+    """Turn the solver's ids back into rows and keep the run as a draft (or as cancelled).
+
+    Only a run that is still running is changed: one that was cancelled or marked failed
+    meanwhile stays as it is, and False says so. The check is the transaction's first
+    statement, a conditional UPDATE, so it takes the row (PostgreSQL) or the write lock
+    (SQLite) before anything else is read.
+    """
+    if status not in (RunStatus.DRAFT, RunStatus.CANCELLED):
+        raise ValueError(f"a solved run becomes a draft or cancelled, not {status.value}")
+    taken = session.execute(
+        update(MatchingRun)
+        .where(MatchingRun.id == run.id, MatchingRun.status == RunStatus.RUNNING)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(taken, "rowcount", 0):
+        session.refresh(run)
+        return False
+    run.status = status
     round = session.get_one(Round, run.round_id)
     series = {s.key: s for s in round.series}
     moderators = {
@@ -138,8 +162,18 @@ def store_solution(
     run.imbalance = solution.objective.imbalance
     run.imbalance_floor = report.get("imbalance_floor")
     run.solve_seconds = solution.solve_seconds
-    run.status = RunStatus.DRAFT
     session.flush()
+    return True
+
+
+class RunInterrupted(ServiceError):
+    """The solve was stopped because its process is shutting down; nothing was stored."""
+
+
+def _stopped(stop: StopSignal | None) -> bool:
+    if stop is None:
+        return False
+    return stop.is_set() if isinstance(stop, threading.Event) else stop()
 
 
 def execute_run(
@@ -147,16 +181,27 @@ def execute_run(
     run_id: int,
     *,
     on_progress: ProgressCallback | None = None,
-    stop: threading.Event | None = None,
+    stop: StopSignal | None = None,
+    interrupted: Callable[[], bool] | None = None,
 ) -> MatchingRun:
     """Solve a recorded run and store the outcome, whatever it is.
 
-    Used by the command line in the foreground and by the web app's worker thread.
+    Used by the command line in the foreground and by the worker. ``stop`` ends the search
+    early; if the search did stop on it, the best grouping found is kept as a cancelled run,
+    unless ``interrupted`` then says the stop came from the process shutting down: nothing
+    is stored, the run stays running and ``RunInterrupted`` is raised, so that the job can
+    be handed to another worker. A run cancelled or marked failed meanwhile is left as is.
     """
     with transaction(sessions) as session:
         run = session.get_one(MatchingRun, run_id)
         problem, time_limit = run.problem, run.time_limit
     last_write = [0.0]
+    stopped = [False]
+
+    def watched_stop() -> bool:
+        if not stopped[0] and _stopped(stop):
+            stopped[0] = True
+        return stopped[0]
 
     def progress(p: matching.Progress) -> None:
         if on_progress is not None:
@@ -172,21 +217,28 @@ def execute_run(
 
     try:
         solution, report = solve_problem(
-            problem, time_limit=time_limit, on_progress=progress, stop=stop
+            problem, time_limit=time_limit, on_progress=progress, stop=watched_stop
         )
     except Exception as exc:
         with transaction(sessions) as session:
-            run = session.get_one(MatchingRun, run_id)
-            run.status = RunStatus.FAILED
-            run.error = str(exc)[:2000] or type(exc).__name__
+            session.execute(
+                update(MatchingRun)
+                .where(MatchingRun.id == run_id, MatchingRun.status == RunStatus.RUNNING)
+                .values(status=RunStatus.FAILED, error=str(exc)[:2000] or type(exc).__name__)
+            )
         raise
+    cancelled = stopped[0]
+    if cancelled and interrupted is not None and interrupted():
+        raise RunInterrupted(f"run {run_id} was interrupted before its result was stored")
     with transaction(sessions) as session:
-        run = session.get_one(MatchingRun, run_id)
-        if stop is not None and stop.is_set() and run.status == RunStatus.RUNNING:
-            run.status = RunStatus.CANCELLED
+        # The run read above, attached again without a query: storing starts with a write.
+        session.add(run)
+        status = RunStatus.CANCELLED if cancelled else RunStatus.DRAFT
+        if not store_solution(session, run, solution, report, status=status):
+            return run
+        if cancelled:
             run.error = "cancelled"
             return run
-        store_solution(session, run, solution, report)
         round = session.get_one(Round, run.round_id)
         if run.previous_run_id is None and round.status in (RoundStatus.OPEN, RoundStatus.CLOSED):
             round.status = RoundStatus.MATCHED
@@ -201,6 +253,26 @@ def execute_run(
             waitlisted=run.waitlisted,
         )
     return run
+
+
+# The error of a run whose worker stopped before it was solved.
+ABANDONED = "abandoned: the process computing it stopped"
+
+
+def abandon(session: Session, run_id: int, actor: str) -> bool:
+    """Mark a run whose worker died as failed, unless it has ended meanwhile."""
+    failed = session.execute(
+        update(MatchingRun)
+        .where(MatchingRun.id == run_id, MatchingRun.status == RunStatus.RUNNING)
+        .values(status=RunStatus.FAILED, error=ABANDONED)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(failed, "rowcount", 0):
+        return False
+    run = session.get_one(MatchingRun, run_id, populate_existing=True)
+    round = session.get_one(Round, run.round_id)
+    audit.record(session, actor, "run.abandoned", round=round, subject=f"run:{run.id}")
+    return True
 
 
 def _progress_data(p: matching.Progress) -> dict[str, Any]:

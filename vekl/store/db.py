@@ -2,7 +2,11 @@
 
 SQLite needs foreign keys switched on per connection; without it ON DELETE CASCADE
 and the integrity the services rely on would silently not exist. pysqlite's own
-transaction handling also defeats SAVEPOINT, so transactions are begun explicitly.
+transaction handling also defeats SAVEPOINT, so transactions are begun explicitly, and as
+``BEGIN IMMEDIATE``: a transaction that has read and then wants to write while another
+connection writes is refused by SQLite at once ("database is locked"), without waiting;
+one that takes the write lock when it begins waits for it instead (``busy_timeout``).
+With the worker writing heartbeats next to the web app, that wait matters.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -478,6 +478,59 @@ class OrganiserSession(Base):
     organiser: Mapped[Organiser] = relationship()
 
 
+class JobKind(enum.StrEnum):
+    MATCHING = "matching"
+    MAIL = "mail"
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(Base):
+    """Work for a worker process: solving a matching run, or sending the outbox now.
+
+    Queued, then running (its worker renews ``heartbeat_at`` and looks at
+    ``cancel_requested_at`` every few seconds), then done or failed. ``error`` is a short
+    text without personal data, such as the type of the exception that ended the job.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("kind <> 'matching' OR run_id IS NOT NULL", name="run_of_matching"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[JobKind] = mapped_column(_enum(JobKind, "job_kind"))
+    status: Mapped[JobStatus] = mapped_column(
+        _enum(JobStatus, "job_status"), default=JobStatus.QUEUED, index=True
+    )
+    # A matching job solves one run; the run's page finds its job through this column.
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matching_runs.id", ondelete="CASCADE"), unique=True
+    )
+    worker: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    cancel_requested_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class WorkerHeartbeat(Base):
+    """A worker process that is alive, as far as the database knows: one row per process."""
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class RoundStatistics(Base):
     """What is kept of a round after its personal data is purged: counts, nothing personal."""
 
