@@ -32,11 +32,11 @@ class Health:
 
     @property
     def failing(self) -> list[str]:
-        return [c.name for c in self.checks if c.ok is not True]
+        return [c.name for c in self.checks if c.ok is False]
 
     @property
     def ok(self) -> bool:
-        return not self.failing
+        return all(c.ok is True for c in self.checks)
 
 
 def check(session: Session, settings: Settings, now: datetime | None = None) -> Health:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import signal
 import threading
 from datetime import UTC, datetime
+from types import FrameType
 from typing import Any
 
 import typer
@@ -63,6 +65,15 @@ def serve(
         loop = Worker(make_sessionmaker(engine), config)
         thread = threading.Thread(target=loop.run, name="worker", daemon=True)
         thread.start()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        # uvicorn handles the signal first (a graceful shutdown), then raises it again for
+        # the handler it found, this one: the process ends through ``finally`` below.
+        if loop is not None:
+            loop.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         _run(host, port, workers, forwarded_allow_ips)
     finally:
