@@ -1,0 +1,38 @@
+"""SQLite: a transaction that reads and then writes waits for another writer, not fails."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from vekl.store.db import make_engine
+
+
+def test_a_read_then_write_waits_for_a_writer_instead_of_failing(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'locks.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE counter (n INTEGER)"))
+        conn.execute(text("INSERT INTO counter VALUES (0)"))
+    errors: list[BaseException] = []
+
+    def read_then_write() -> None:
+        try:
+            with engine.begin() as conn:
+                seen = conn.execute(text("SELECT n FROM counter")).scalar_one()
+                conn.execute(text("UPDATE counter SET n = :n"), {"n": seen + 10})
+        except BaseException as exc:
+            errors.append(exc)
+
+    with engine.begin() as writer:
+        writer.execute(text("UPDATE counter SET n = n + 1"))  # holds the write lock
+        other = threading.Thread(target=read_then_write)
+        other.start()
+        time.sleep(0.5)  # the other transaction has begun meanwhile
+    other.join(30)
+    assert errors == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 11
+    engine.dispose()
