@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from vekl.audit import records as audit
-from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.mail import planner as notify
 from vekl.rounds import service as rounds
 from vekl.runs import service as matching_runs
@@ -94,7 +94,9 @@ class Changes:
 def _get_run(session: Session, round: Round, run_id: int) -> MatchingRun:
     run = session.get(MatchingRun, run_id)
     if run is None or run.round_id != round.id:
-        raise NotFound(f"no matching run {run_id} in round {round.slug!r}")
+        raise NotFound(
+            N_("no matching run %(id)s in round '%(round)s'"), id=run_id, round=round.slug
+        )
     return run
 
 
@@ -260,7 +262,7 @@ def start(
 ) -> MatchingRun:
     """Record a run; the caller hands its id to a worker, which solves it after commit."""
     if not 1 <= time_limit <= 600:
-        raise InvalidInput([FieldError("time_limit", "between 1 and 600 seconds")])
+        raise InvalidInput([FieldError("time_limit", N_("between 1 and 600 seconds"))])
     round = rounds.load_round_tree(session, slug)
     return matching_runs.start_run(
         session, round, actor=actor, time_limit=time_limit, rematch=rematch
@@ -271,7 +273,11 @@ def record_cancel(session: Session, slug: str, run_id: int, actor: str) -> Match
     round = rounds.get_round(session, slug)
     run = _get_run(session, round, run_id)
     if run.status is not RunStatus.RUNNING:
-        raise Conflict(f"run {run_id} is {run.status.value}; only a running run can be cancelled")
+        raise Conflict(
+            N_("run %(id)s is %(status)s; only a running run can be cancelled"),
+            id=run_id,
+            status=run.status.value,
+        )
     audit.record(session, actor, "run.cancel", round=round, subject=f"run:{run.id}")
     return run
 
@@ -289,7 +295,7 @@ def mark_failed(
     round = rounds.get_round(session, slug)
     run = _get_run(session, round, run_id)
     if not is_abandoned(run, now or datetime.now(UTC), running_here=running_here):
-        raise Conflict(f"run {run_id} is not an abandoned run")
+        raise Conflict(N_("run %(id)s is not an abandoned run"), id=run_id)
     run.status = RunStatus.FAILED
     run.error = "abandoned: the process computing it stopped"
     session.flush()
@@ -308,7 +314,8 @@ class PlannedMail:
 @dataclass(frozen=True)
 class Preview:
     mails: list[PlannedMail]
-    problem: str | None
+    problem: Conflict | None
+    """Why publishing would be refused now; the page shows it in the reader's language."""
 
 
 def preview_mails(
@@ -322,7 +329,7 @@ def preview_mails(
         queued = notify.publication_mails(session, publication, settings=settings, now=now)
         planned = [(m.kind, m.recipient, m.participant_id, m.moderator_id) for m in queued]
     except Conflict as exc:
-        return Preview([], str(exc))
+        return Preview([], exc)
     finally:
         savepoint.rollback()
     people = {
