@@ -101,6 +101,7 @@ class Invalid(ValueError):
 
 REQUIRED = N_("is required")
 NOT_EMPTY = N_("must not be empty")
+TOO_SHORT = N_("must have at least %(min)s characters")
 TOO_LONG = N_("must have at most %(max)s characters")
 TOO_FEW = N_("needs at least %(min)s entries")
 TOO_MANY = N_("can have at most %(max)s entries")
@@ -153,10 +154,15 @@ def _message(error: Any) -> tuple[str, dict[str, object]]:
     if isinstance(cause, Invalid):
         return cause.message, cause.params
     if kind in ("too_short", "too_long"):
-        if kind == "too_short" and context.get("min_length") == 1:
+        # A length limit on text that is checked after a validator comes as "too_long" too.
+        is_list = context.get("field_type") == "List"
+        minimum = context.get("min_length", "")
+        if kind == "too_short" and minimum == 1:
             return NOT_EMPTY, {}
         if kind == "too_short":
-            return TOO_FEW, {"min": context.get("min_length", "")}
+            return (TOO_FEW if is_list else TOO_SHORT), {"min": minimum}
+        if not is_list:
+            return TOO_LONG, {"max": context.get("max_length", "")}
         return TOO_MANY, {"max": context.get("max_length", "")}
     message = _BY_TYPE.get(kind)
     if message is None:
