@@ -79,7 +79,8 @@ async def _service_error(request: Request, exc: Exception) -> Response:
         return _respond(request, 404, problems.NOT_FOUND)
     if isinstance(exc, InvalidInput):
         return _problems(request, lang, problems.from_service(exc.errors, lang), 422)
-    known = str(exc) if str(exc) in problems.SERVICE_MESSAGES else problems.INVALID
+    msgid = exc.message if isinstance(exc, ServiceError) else ""
+    known = msgid if msgid in problems.SERVICE_MESSAGES else problems.INVALID
     return _respond(request, 409 if isinstance(exc, Conflict) else 400, known)
 
 

@@ -1,20 +1,22 @@
-"""Turns validation and service errors into messages in the visitor's language.
+"""Turns validation and service errors into messages in the reader's language.
 
 The form and the JSON API both go through here, so the same mistake gets the same words
 on both. Messages are gettext msgids marked with ``N_`` (found by the catalog check); the
-services' own messages for the fields they check are listed in ``SERVICE_MESSAGES``.
+services' own messages for the fields they check are listed in ``SERVICE_MESSAGES``, and only
+those reach visitors. The organiser pages show every service message, translated with its
+values by :func:`service_texts`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import ErrorDetails
 
 from api.pages import gettext
-from vekl.errors import FieldError
+from vekl.errors import FIELD_WHERE, ROW_WHERE, FieldError, InvalidInput, ServiceError
 from vekl.registration import letter_codes, self_service
 from vekl.registration import online as online_registration
 
@@ -130,7 +132,7 @@ def from_service(errors: Sequence[FieldError], lang: str) -> list[Problem]:
             message = UNKNOWN_SERIES
         else:
             message = INVALID
-        problem = Problem(error.field, gettext(lang, message))
+        problem = Problem(error.field, translate(lang, message, error.params))
         if problem not in found:
             found.append(problem)
     return found
@@ -139,6 +141,27 @@ def from_service(errors: Sequence[FieldError], lang: str) -> list[Problem]:
 def message(lang: str, msgid: str) -> str:
     """A service error's message in ``lang``; messages not meant for visitors become generic."""
     return gettext(lang, msgid if msgid in SERVICE_MESSAGES else INVALID)
+
+
+def translate(lang: str, msgid: str, params: Mapping[str, object]) -> str:
+    """A service message id in ``lang`` with its values put in."""
+    return gettext(lang, msgid, **params) if msgid else ""
+
+
+def field_text(lang: str, error: FieldError) -> str:
+    """One field error in ``lang``, with its row and column for a file ("Zeile 3, Spalte …")."""
+    where = ROW_WHERE if error.line else FIELD_WHERE
+    text = translate(lang, error.message, error.params)
+    return gettext(lang, where, line=error.line, field=error.field, message=text)
+
+
+def service_texts(lang: str, problem: ServiceError | FieldError) -> list[str]:
+    """Everything a service error says, in ``lang``: one text per field error, or one."""
+    if isinstance(problem, FieldError):
+        return [field_text(lang, problem)]
+    if isinstance(problem, InvalidInput):
+        return [field_text(lang, error) for error in problem.errors]
+    return [translate(lang, problem.message, problem.params) or str(problem)]
 
 
 NOT_ALLOWED = N_("This address cannot be used like this.")

@@ -1,10 +1,23 @@
 """Keeps the ``.po`` catalogs in step with the texts used in templates and code.
 
+There is one catalog per language (``locale/<lang>/LC_MESSAGES/messages.po``) for the mails, the
+public pages, the organiser pages and the services' messages. Texts come in two scopes:
+
+* texts citizens read (mails, calendar files, public pages): marked with ``_``, ``gettext`` or
+  ``N_`` (or ``{% trans %}``), translated into every language of :data:`SUPPORTED_LANGUAGES`;
+* texts only the city team reads (organiser pages, the services' error messages): marked with
+  ``tr`` in templates and ``tr(lang, ...)`` or ``N_`` in code, in folders given as ``--staff``;
+  they need a German translation only, because their English is the message id itself.
+
 ``python -m notifications.catalogs check`` lists every message that lacks a translation;
-``python -m notifications.catalogs update`` adds new messages to every catalog, with an empty
-translation to fill in. Both take ``--templates DIR`` (repeatable) for other Jinja templates that
-use these catalogs, such as the web pages. The test suite runs the same check, so a text without
-a translation in every language fails the build.
+``python -m notifications.catalogs update`` adds new messages to the catalogs that need them,
+with an empty translation to fill in. Both take ``--templates DIR`` (repeatable) for other
+folders of citizens' texts, such as the web pages, and ``--staff DIR`` for the team's; a file
+under a ``--staff`` folder counts as the team's even inside a ``--templates`` folder. The test
+suite runs the same check, so a text without a translation fails the build. For this project::
+
+    python -m notifications.catalogs check --templates api --staff api/templates/organiser \\
+        --staff api/organiser --staff vekl
 
 The catalogs are shared, so ``update`` never removes a message on its own: one that no source
 given uses any more is only reported, and stays until someone deletes it by hand.
@@ -14,17 +27,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from notifications.i18n import SUPPORTED_LANGUAGES
 from notifications.templating import JINJA_OPTIONS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+STAFF_CATALOGS: tuple[str, ...] = ("de",)
+"""Catalogs that must translate the team's texts; in English the message id is the text."""
 
 _JINJA_OPTIONS = {
     "extensions": "jinja2.ext.i18n",
@@ -37,10 +53,38 @@ _PACKAGE_METHODS = [
     ("**.py", "python"),
 ]
 _TEMPLATE_METHODS = [("**.html", "jinja2"), ("**.txt", "jinja2")]
+_CODE_METHODS = [("**.py", "python")]
+# The team's marker: ``tr("...")`` in templates, ``tr(lang, "...")`` in code.
+_STAFF_TEMPLATE_KEYWORDS = {**DEFAULT_KEYWORDS, "tr": None}
+_STAFF_CODE_KEYWORDS = {**DEFAULT_KEYWORDS, "tr": (2,)}
+
+Extracted = tuple[str, int, str | tuple[str, ...], list[str], str | None]
 
 
-def extract_messages(extra_templates: Sequence[Path] = ()) -> Catalog:
-    """All messages in this package, plus those in ``extra_templates`` folders."""
+def _within(path: Path, folders: Sequence[Path]) -> bool:
+    return any(path.is_relative_to(folder.resolve()) for folder in folders)
+
+
+def _extract(
+    folder: Path, *, staff: bool = False, skip: Sequence[Path] = ()
+) -> Iterator[Extracted]:
+    passes = [
+        (_TEMPLATE_METHODS, _STAFF_TEMPLATE_KEYWORDS if staff else DEFAULT_KEYWORDS),
+        (_CODE_METHODS, _STAFF_CODE_KEYWORDS if staff else DEFAULT_KEYWORDS),
+    ]
+    for method_map, keywords in passes:
+        for filename, lineno, message, comments, context in extract_from_dir(
+            folder,
+            method_map=method_map,
+            options_map={"**.html": _JINJA_OPTIONS, "**.txt": _JINJA_OPTIONS},
+            keywords=keywords,
+        ):
+            if not _within(folder.resolve() / filename, skip):
+                yield f"{folder.name}/{filename}", lineno, message, comments, context
+
+
+def extract_messages(extra_templates: Sequence[Path] = (), staff: Sequence[Path] = ()) -> Catalog:
+    """The citizens' texts: this package's, plus those in ``extra_templates`` (not ``staff``)."""
     template = Catalog(project="vekl-notifications", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
         PACKAGE_DIR,
@@ -51,14 +95,20 @@ def extract_messages(extra_templates: Sequence[Path] = ()) -> Catalog:
             message, locations=[(filename, lineno)], auto_comments=comments, context=context
         )
     for folder in extra_templates:
-        for filename, lineno, message, comments, context in extract_from_dir(
-            folder, method_map=_TEMPLATE_METHODS, options_map={"**": _JINJA_OPTIONS}
-        ):
+        for filename, lineno, message, comments, context in _extract(folder, skip=staff):
             template.add(
-                message,
-                locations=[(f"{folder.name}/{filename}", lineno)],
-                auto_comments=comments,
-                context=context,
+                message, locations=[(filename, lineno)], auto_comments=comments, context=context
+            )
+    return template
+
+
+def extract_staff_messages(staff: Sequence[Path]) -> Catalog:
+    """The team's texts: everything marked in the ``staff`` folders, ``tr`` included."""
+    template = Catalog(project="vekl-notifications", fuzzy=False)
+    for folder in staff:
+        for filename, lineno, message, comments, context in _extract(folder, staff=True):
+            template.add(
+                message, locations=[(filename, lineno)], auto_comments=comments, context=context
             )
     return template
 
@@ -91,17 +141,33 @@ def check_catalog(catalog: Catalog, template: Catalog) -> list[str]:
     return found
 
 
-def problems(lang: str, template: Catalog | None = None) -> list[str]:
+def _needed(lang: str, template: Catalog, staff_template: Catalog | None) -> Catalog:
+    """What ``lang`` must translate: the citizens' texts, and in German the team's too."""
+    if staff_template is None or lang not in STAFF_CATALOGS:
+        return template
+    needed = Catalog(locale=lang, fuzzy=False)
+    for source in (template, staff_template):
+        for message in source:
+            if message.id:
+                needed.add(message.id, locations=message.locations, context=message.context)
+    return needed
+
+
+def problems(
+    lang: str, template: Catalog | None = None, staff_template: Catalog | None = None
+) -> list[str]:
     """:func:`check_catalog` for the ``.po`` file of ``lang`` against the extracted texts."""
-    return check_catalog(read_catalog(lang), template or extract_messages())
+    needed = _needed(lang, template or extract_messages(), staff_template)
+    return check_catalog(read_catalog(lang), needed)
 
 
-def update_catalogs(extra_templates: Sequence[Path] = ()) -> list[str]:
+def update_catalogs(extra_templates: Sequence[Path] = (), staff: Sequence[Path] = ()) -> list[str]:
     """Merge newly extracted messages into every catalog, keeping every existing entry.
 
     Returns the messages no given source uses, for a person to decide about.
     """
-    template = extract_messages(extra_templates)
+    template = extract_messages(extra_templates, staff)
+    staff_template = extract_staff_messages(staff) if staff else None
     unused: set[str] = set()
     for lang in SUPPORTED_LANGUAGES:
         path = catalog_path(lang)
@@ -110,7 +176,7 @@ def update_catalogs(extra_templates: Sequence[Path] = ()) -> list[str]:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=lang, project="vekl-notifications")
-        catalog.update(template, no_fuzzy_matching=True)
+        catalog.update(_needed(lang, template, staff_template), no_fuzzy_matching=True)
         for message in list(catalog.obsolete.values()):
             unused.add(str(message.id))
             catalog[message.id] = message
@@ -129,15 +195,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="DIR",
-        help="another folder of Jinja templates that uses these catalogs",
+        help="another folder of templates or code whose texts citizens read",
+    )
+    parser.add_argument(
+        "--staff",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of templates or code whose texts only the team reads (German needed)",
     )
     args = parser.parse_args(argv)
     if args.command == "update":
-        for message in update_catalogs(args.templates):
+        for message in update_catalogs(args.templates, args.staff):
             print(f"not used by the given sources (kept): {message!r}")
         return 0
-    template = extract_messages(args.templates)
-    found = [problem for lang in SUPPORTED_LANGUAGES for problem in problems(lang, template)]
+    template = extract_messages(args.templates, args.staff)
+    staff_template = extract_staff_messages(args.staff) if args.staff else None
+    found = [
+        problem
+        for lang in SUPPORTED_LANGUAGES
+        for problem in problems(lang, template, staff_template)
+    ]
     for problem in found:
         print(problem)
     return 1 if found else 0

@@ -1,8 +1,11 @@
-"""Language choice and translation catalogs, shared by the mails and the web pages.
+"""Language choice and translation catalogs: the one loader for mails, pages and organiser pages.
 
-The catalogs are the ``.po`` files under ``notifications/locale``; they are compiled in memory
-on first use, so no binary ``.mo`` file has to be built, committed or kept in sync. German is the
-programme's working language and the fallback for every language without a catalog.
+The catalogs are the ``.po`` files under ``notifications/locale``, one per language; they are
+compiled in memory on first use, so no binary ``.mo`` file has to be built, committed or kept in
+sync. German is the programme's working language and the fallback for every language without a
+catalog. Message ids are the English texts: a text missing from a catalog shows in English.
+The organiser pages and the services' messages are for the city team and are translated into
+German only (:data:`STAFF_LANGUAGES`); their English is the message id itself.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ SUPPORTED_LANGUAGES: Final[tuple[str, ...]] = ("de", "en", "ar", "uk")
 """Languages with a complete catalog, German first."""
 
 DEFAULT_LANGUAGE: Final = "de"
+
+STAFF_LANGUAGES: Final[tuple[str, ...]] = ("de", "en")
+"""Languages of the organiser pages; the English texts are the message ids."""
 
 # The locale used for dates and language names. English readers in Germany expect a 24-hour
 # clock and day-month order, so British conventions fit better than American ones.
@@ -55,6 +61,15 @@ def _load(lang: str) -> Translations:
 def translations(lang: str | None) -> Translations:
     """The compiled catalog for ``lang`` (normalised first); cached for the process."""
     return _load(normalise_language(lang))
+
+
+def gettext(lang: str | None, message: str, /, **params: object) -> str:
+    """``message`` translated into ``lang``, with ``%(name)s`` placeholders filled from ``params``.
+
+    Without ``params`` the text is returned as translated, so a literal ``%`` needs no escaping.
+    """
+    text = translations(lang).gettext(message)
+    return text % params if params else text
 
 
 def locale(lang: str | None) -> Locale:
@@ -103,3 +118,8 @@ def language_name(code: str, in_lang: str | None) -> str:
     names = locale(in_lang).languages
     normalised = code.replace("-", "_")
     return str(names.get(normalised) or names.get(normalised.split("_", 1)[0].lower()) or code)
+
+
+def country_name(code: str, in_lang: str | None) -> str:
+    """The name of country ``code`` (ISO 3166-1 alpha-2) in ``in_lang``; unknown codes as given."""
+    return str(locale(in_lang).territories.get(code.upper(), code))

@@ -1,8 +1,9 @@
 """Calendar files: invitations and updates, cancellations, and the subscription feed.
 
-Times are written with ``TZID=Europe/Berlin`` plus a generated VTIMEZONE, so clients show
-18:00 in Konstanz whatever their own zone or tz database, and an evening after the switch to
-winter time still lands right. The texts come from the same catalogs as the mails. Nothing that
+Times are written with the programme's zone as ``TZID`` (``Europe/Berlin`` unless the
+deployment sets another) plus a generated VTIMEZONE, so clients show 18:00 in Konstanz whatever
+their own zone or tz database, and an evening after the switch to winter time still lands right.
+The texts come from the same catalogs as the mails and show times in the same zone. Nothing that
 grants access (self-service or confirmation links) is ever written into a calendar file, because
 calendar entries get synced, shared and exported far beyond the recipient's inbox.
 """
@@ -14,12 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vDuration
 
 from notifications.i18n import normalise_language
 from notifications.models import Evening, GroupInfo, Programme, Recipient
-from notifications.templating import BERLIN, render
+from notifications.templating import render
 
 PRODID: Final = "-//Stadt Konstanz//Von-Einander-Kennen-Lernen//DE"
 
@@ -53,10 +55,10 @@ def _calendar(method: CalendarMethod | None) -> Calendar:
     return calendar
 
 
-def _finish(calendar: Calendar, evenings: Sequence[Evening]) -> bytes:
+def _finish(calendar: Calendar, evenings: Sequence[Evening], zone: ZoneInfo) -> bytes:
     if evenings:
-        years = [evening.start.astimezone(BERLIN).year for evening in evenings]
-        years += [evening.end.astimezone(BERLIN).year for evening in evenings]
+        years = [evening.start.astimezone(zone).year for evening in evenings]
+        years += [evening.end.astimezone(zone).year for evening in evenings]
         # A window around the evenings keeps the VTIMEZONE a few lines long instead of
         # listing every transition since 1970.
         calendar.add_missing_timezones(
@@ -103,14 +105,15 @@ def _event(
         "as_moderator": as_moderator,
         "cancelled": status == "CANCELLED",
     }
+    zone = programme.zone
     event = Event()
     event.add("uid", evening.uid)
     event.add("dtstamp", dtstamp)
-    event.add("dtstart", evening.start.astimezone(BERLIN))
-    event.add("dtend", evening.end.astimezone(BERLIN))
+    event.add("dtstart", evening.start.astimezone(zone))
+    event.add("dtend", evening.end.astimezone(zone))
     event.add("sequence", sequence)
-    event.add("summary", render(lang, "calendar/summary.txt", **context).strip())
-    description = render(lang, "calendar/description.txt", **context)
+    event.add("summary", render(lang, zone, "calendar/summary.txt", **context).strip())
+    description = render(lang, zone, "calendar/description.txt", **context)
     # Calendar apps show the description in a small box: one fact per line, no blank lines.
     event.add("description", "\n".join(line for line in description.split("\n") if line))
     event.add("location", evening.location)
@@ -166,7 +169,7 @@ def _scheduling_calendar(
         event.add("organizer", _organizer(programme))
         event.add("attendee", _attendee(attendee, as_moderator=as_moderator))
         calendar.add_component(event)
-    return _finish(calendar, evenings)
+    return _finish(calendar, evenings, programme.zone)
 
 
 def request_calendar(
@@ -243,10 +246,10 @@ def feed_calendar(
     lang = normalise_language(language)
     stamp = _stamp(dtstamp)
     calendar = _calendar(None)
-    name = render(lang, "calendar/feed_name.txt", programme=programme).strip()
+    name = render(lang, programme.zone, "calendar/feed_name.txt", programme=programme).strip()
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", BERLIN.key)
+    calendar.add("x-wr-timezone", programme.timezone)
     calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
     evenings: list[Evening] = []
@@ -264,4 +267,4 @@ def feed_calendar(
                 )
             )
             evenings.append(evening)
-    return _finish(calendar, evenings)
+    return _finish(calendar, evenings, programme.zone)

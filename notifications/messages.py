@@ -27,7 +27,7 @@ from notifications.kinds import (
 from notifications.mime import Attachment, Mailbox, build_message
 from notifications.models import Programme
 from notifications.roster import roster_csv
-from notifications.templating import BERLIN, render, render_block
+from notifications.templating import render, render_block
 
 
 @dataclass(frozen=True)
@@ -98,14 +98,16 @@ def _context(mail: Mail, programme: Programme) -> dict[str, Any]:
 def render_parts(mail: Mail, programme: Programme, *, now: datetime | None = None) -> RenderedMail:
     """Render ``mail`` in the recipient's language (German if it has no catalog).
 
+    Dates and times are shown in the programme's time zone (:attr:`Programme.timezone`).
     ``now`` becomes the calendar's DTSTAMP; it defaults to the current time.
     """
     moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     lang = normalise_language(mail.recipient.language)
     context = _context(mail, programme)
-    subject = render_block(lang, f"mail/{mail.kind}.txt", "subject", **context)
-    text = render(lang, f"mail/{mail.kind}.txt", **context)
-    html = render(lang, f"mail/{mail.kind}.html", subject=subject, **context)
+    zone = programme.zone
+    subject = render_block(lang, zone, f"mail/{mail.kind}.txt", "subject", **context)
+    text = render(lang, zone, f"mail/{mail.kind}.txt", **context)
+    html = render(lang, zone, f"mail/{mail.kind}.html", subject=subject, **context)
     attachments: tuple[Attachment, ...] = ()
     if isinstance(mail, ModeratorRoster):
         attachments = (
@@ -152,7 +154,7 @@ def render_mail(
         html=parts.html,
         language=parts.language,
         message_id=message_id,
-        date=moment.astimezone(BERLIN),
+        date=moment.astimezone(programme.zone),
         calendar=parts.calendar,
         attachments=parts.attachments,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -64,6 +65,18 @@ LanguageCode = Annotated[str, AfterValidator(_language_code)]
 """A BCP 47 style language tag; only the primary subtag picks the mail language."""
 
 
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+"""An IANA time zone name such as ``Europe/Berlin``."""
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -74,7 +87,8 @@ class Programme(_Frozen):
     ``email`` is the From address of every mail and the ORGANIZER of every calendar entry; its
     domain is the one Message-IDs and calendar UIDs are made on. ``reply_to`` lets answers go to
     the team's inbox when the sending address is not read. ``website_url`` is public and appears
-    in mail footers only.
+    in mail footers only. ``timezone`` is where the evenings take place: every date and time in
+    mails and calendar files is shown and written in it (the application passes its setting).
     """
 
     name: SingleLine = "Von/Einander/Kennen/Lernen"
@@ -82,6 +96,12 @@ class Programme(_Frozen):
     email: EmailStr
     reply_to: EmailStr | None = None
     website_url: WebLink | None = None
+    timezone: TimeZoneName = "Europe/Berlin"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """:attr:`timezone` as a zone to convert times with."""
+        return ZoneInfo(self.timezone)
 
     @property
     def domain(self) -> str:
@@ -107,9 +127,10 @@ class Evening(_Frozen):
     """One meeting of a group.
 
     ``start`` and ``end`` must carry a time zone; they are shown and written to calendars in
-    Europe/Berlin whatever zone they come in. ``uid`` is the calendar identity of this evening
-    for the recipient and must stay the same across invitation, update and cancellation; see
-    :func:`notifications.identifiers.event_uid`. ``step_free`` is ``None`` when unknown.
+    the programme's zone (:attr:`Programme.timezone`) whatever zone they come in. ``uid`` is the
+    calendar identity of this evening for the recipient and must stay the same across
+    invitation, update and cancellation; see :func:`notifications.identifiers.event_uid`.
+    ``step_free`` is ``None`` when unknown.
     """
 
     uid: CalendarUid

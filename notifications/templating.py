@@ -1,27 +1,39 @@
-"""One Jinja environment per language, built once and only read afterwards.
+"""The one way templates are set up: for mails, calendar texts, public pages and organiser pages.
 
-Installing a catalog into an environment changes the environment, so each language gets its own:
-rendering then has no side effects and is safe from several threads. Undefined variables raise,
-so a missing field shows up as an error in tests rather than a blank in a citizen's inbox. HTML
-templates are autoescaped by file name; text templates are not, because escaping would garble
-names like "O'Brien & Söhne" in the plain-text part.
+:func:`build_environment` makes a Jinja environment for one language and one time zone: HTML is
+autoescaped by file name (text templates are not, because escaping would garble names like
+"O'Brien & Söhne" in a plain-text mail), undefined variables raise (a missing field shows up in
+tests rather than as a blank in a citizen's inbox), the gettext catalog of the language is
+installed, and the filters of :func:`filters` show every date and time in the given zone.
+
+Installing a catalog changes an environment, so each language and zone gets its own; callers
+build it once and only read it afterwards, so rendering has no side effects and is safe from
+several threads. The zone is always passed in: this package never reads the settings.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_interval, format_time, get_datetime_format
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_interval,
+    format_time,
+    get_datetime_format,
+)
 from babel.lists import format_list
 from babel.support import Translations
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from notifications.i18n import (
+    country_name,
     language_name,
     locale,
     normalise_language,
@@ -30,28 +42,44 @@ from notifications.i18n import (
 )
 from notifications.roster import describe_need
 
-BERLIN = ZoneInfo("Europe/Berlin")
-"""All dates are shown in Konstanz time, whatever zone the caller's datetimes carry."""
-
 JINJA_OPTIONS: dict[str, Any] = {"trimmed": True}
 """Options of the i18n extension; message extraction must use the same to find the msgids."""
+
+NOTHING = "–"
+"""What the short organiser formats show for a missing date."""
 
 
 class _GettextEnvironment(Protocol):
     def install_gettext_translations(self, translations: Translations, newstyle: bool) -> None: ...
 
 
-def _filters(lang: str) -> dict[str, Any]:
+def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
+    """Every filter the templates use, for ``lang``; dates and times are shown in ``zone``.
+
+    Long forms in the reader's locale are for mails and public pages (``long_date``,
+    ``date_only``, ``date_time``, ``long_datetime``, ``time_span``, ``date_span``); short
+    fixed forms for the organiser's tables (``day``, ``clock``, ``when``, which show "–" for no
+    date), and ISO values for form fields (``local_date``, ``local_time``, ``local_datetime``).
+    """
     babel_locale = locale(lang)
 
+    def local(moment: datetime) -> datetime:
+        return moment.astimezone(zone)
+
     def long_date(moment: datetime) -> str:
-        return format_date(moment.astimezone(BERLIN), format="full", locale=babel_locale)
+        return format_date(local(moment), format="full", locale=babel_locale)
+
+    def date_only(moment: datetime) -> str:
+        return format_date(local(moment), format="long", locale=babel_locale)
 
     def short_time(moment: datetime) -> str:
-        return format_time(moment, format="short", tzinfo=BERLIN, locale=babel_locale)
+        return format_time(local(moment), format="short", locale=babel_locale)
 
     def time_span(start: datetime, end: datetime) -> str:
-        return format_interval(start, end, skeleton="Hm", tzinfo=BERLIN, locale=babel_locale)
+        return format_interval(start, end, skeleton="Hm", tzinfo=zone, locale=babel_locale)
+
+    def date_time(moment: datetime) -> str:
+        return f"{date_only(moment)}, {short_time(moment)}"
 
     # The locale's own way of joining a date and a time ("{1}, {0}", in Arabic with "،").
     date_and_time = str(get_datetime_format("full", locale=babel_locale)).replace("'", "")
@@ -59,8 +87,30 @@ def _filters(lang: str) -> dict[str, Any]:
     def long_datetime(moment: datetime) -> str:
         return date_and_time.replace("{1}", long_date(moment)).replace("{0}", short_time(moment))
 
-    def when(start: datetime, end: datetime) -> str:
+    def date_span(start: datetime, end: datetime) -> str:
         return date_and_time.replace("{1}", long_date(start)).replace("{0}", time_span(start, end))
+
+    def day(moment: datetime | None) -> str:
+        return (
+            format_date(local(moment), "EEE d.M.yyyy", locale=babel_locale) if moment else NOTHING
+        )
+
+    def clock(moment: datetime | None) -> str:
+        return format_time(local(moment), "HH:mm", locale=babel_locale) if moment else NOTHING
+
+    def when(moment: datetime | None) -> str:
+        if moment is None:
+            return NOTHING
+        return format_datetime(local(moment), "d.M.yyyy HH:mm", locale=babel_locale)
+
+    def local_date(moment: datetime | None) -> str:
+        return local(moment).date().isoformat() if moment else ""
+
+    def local_time(moment: datetime | None) -> str:
+        return local(moment).strftime("%H:%M") if moment else ""
+
+    def local_datetime(moment: datetime | None) -> str:
+        return local(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
     def join_list(items: Iterable[str]) -> str:
         return format_list(list(items), locale=babel_locale)
@@ -68,25 +118,59 @@ def _filters(lang: str) -> dict[str, Any]:
     def language(code: str) -> str:
         return language_name(code, lang)
 
+    def country(code: str | None) -> str:
+        return country_name(code, lang) if code else NOTHING
+
     def needs(codes: Iterable[str]) -> list[str]:
         return [describe_need(code, lang) for code in codes]
 
+    def isolated(text: str) -> Markup:
+        # Names keep their own direction inside a sentence of the other direction.
+        return Markup("<bdi>{}</bdi>").format(text)
+
+    def percent(value: float | None) -> str:
+        return f"{value:.0%}" if value is not None else NOTHING
+
     return {
         "long_date": long_date,
+        "date_only": date_only,
         "short_time": short_time,
-        "long_datetime": long_datetime,
         "time_span": time_span,
+        "date_time": date_time,
+        "long_datetime": long_datetime,
+        "date_span": date_span,
+        "day": day,
+        "clock": clock,
         "when": when,
+        "local_date": local_date,
+        "local_time": local_time,
+        "local_datetime": local_datetime,
         "join_list": join_list,
         "language_name": language,
+        "country_name": country,
         "needs": needs,
+        "bdi": isolated,
+        "percent": percent,
     }
 
 
-@functools.cache
-def _environment(lang: str, for_text: bool) -> Environment:
+def build_environment(
+    loader: BaseLoader,
+    lang: str | None,
+    zone: ZoneInfo,
+    *,
+    for_text: bool = False,
+    extra_filters: Mapping[str, Callable[..., Any]] | None = None,
+    extra_globals: Mapping[str, Any] | None = None,
+) -> Environment:
+    """A new environment for ``lang`` (normalised, German fallback) showing times in ``zone``.
+
+    ``for_text`` keeps the line break after a block tag, which plain text needs. Callers add
+    their own filters and globals here and cache the result; it is not changed afterwards.
+    """
+    lang = normalise_language(lang)
     env = Environment(
-        loader=PackageLoader("notifications", "templates"),
+        loader=loader,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -97,14 +181,22 @@ def _environment(lang: str, for_text: bool) -> Environment:
     )
     env.policies["ext.i18n.trimmed"] = JINJA_OPTIONS["trimmed"]
     cast(_GettextEnvironment, env).install_gettext_translations(translations(lang), newstyle=True)
-    env.filters.update(_filters(lang))
+    env.filters.update(filters(lang, zone))
+    env.filters.update(extra_filters or {})
     env.globals.update(lang=lang, dir=text_direction(lang))
+    env.globals.update(extra_globals or {})
     return env
 
 
-def environment(lang: str | None, *, for_text: bool = False) -> Environment:
-    """The environment for ``lang`` (normalised, German fallback) with its catalog installed."""
-    return _environment(normalise_language(lang), for_text)
+@functools.cache
+def _environment(lang: str, zone: ZoneInfo, for_text: bool) -> Environment:
+    loader = PackageLoader("notifications", "templates")
+    return build_environment(loader, lang, zone, for_text=for_text)
+
+
+def environment(lang: str | None, zone: ZoneInfo, *, for_text: bool = False) -> Environment:
+    """The mail and calendar environment for ``lang`` and ``zone``, built once per process."""
+    return _environment(normalise_language(lang), zone, for_text)
 
 
 def _tidy_text(text: str) -> str:
@@ -115,16 +207,16 @@ def _tidy_text(text: str) -> str:
     return tidied.strip("\n") + "\n"
 
 
-def render(lang: str | None, name: str, **context: Any) -> str:
-    """Render template ``name`` in ``lang``; ``.txt`` templates come out with tidy line breaks."""
+def render(lang: str | None, zone: ZoneInfo, name: str, **context: Any) -> str:
+    """Render template ``name`` in ``lang`` and ``zone``; ``.txt`` comes out with tidy lines."""
     if name.endswith(".txt"):
-        template = environment(lang, for_text=True).get_template(name)
+        template = environment(lang, zone, for_text=True).get_template(name)
         return _tidy_text(template.render(**context))
-    return environment(lang).get_template(name).render(**context)
+    return environment(lang, zone).get_template(name).render(**context)
 
 
-def render_block(lang: str | None, name: str, block: str, **context: Any) -> str:
+def render_block(lang: str | None, zone: ZoneInfo, name: str, block: str, **context: Any) -> str:
     """Render only ``block`` of template ``name``, e.g. the subject kept next to a mail body."""
-    template = environment(lang, for_text=name.endswith(".txt")).get_template(name)
+    template = environment(lang, zone, for_text=name.endswith(".txt")).get_template(name)
     parts = template.blocks[block](template.new_context(context))
     return "".join(parts).strip()

@@ -14,6 +14,7 @@ from typing import Annotated
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from vekl.errors import N_, Invalid
 from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, NEEDS, country_codes, language_codes
 from vekl.store.models import Role
 
@@ -24,7 +25,7 @@ def clean_text(value: str) -> str:
     """Trim, normalise to NFC and refuse control characters (they break mails and CSV)."""
     value = unicodedata.normalize("NFC", value.strip())
     if _CONTROL.search(value) or "\n" in value:
-        raise ValueError("must not contain control characters or line breaks")
+        raise Invalid(N_("must not contain control characters or line breaks"))
     return value
 
 
@@ -33,21 +34,21 @@ def normalise_email(value: str) -> str:
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"not a valid email address: {value!r}") from exc
+        raise Invalid(N_("not a valid email address: '%(value)s'"), value=value) from exc
     return result.normalized.lower()
 
 
 def language_code(value: str) -> str:
     code = value.strip().lower()
     if code not in language_codes():
-        raise ValueError(f"unknown language code {value!r}")
+        raise Invalid(N_("unknown language code '%(value)s'"), value=value)
     return code
 
 
 def country_code(value: str) -> str:
     code = value.strip().upper()
     if code not in country_codes():
-        raise ValueError(f"unknown country code {value!r}")
+        raise Invalid(N_("unknown country code '%(value)s'"), value=value)
     return code
 
 
@@ -97,7 +98,11 @@ class RegistrationInput(BaseModel):
         if value in (None, ""):
             return None
         if value not in GENDERS:
-            raise ValueError(f"unknown gender {value!r} (one of {', '.join(GENDERS)}, or empty)")
+            raise Invalid(
+                N_("unknown gender '%(value)s' (one of %(known)s, or empty)"),
+                value=value,
+                known=", ".join(GENDERS),
+            )
         return value
 
     @field_validator("age_band")
@@ -106,7 +111,11 @@ class RegistrationInput(BaseModel):
         if value in (None, ""):
             return None
         if value not in AGE_BANDS:
-            raise ValueError(f"unknown age band {value!r} (one of {', '.join(AGE_BANDS)})")
+            raise Invalid(
+                N_("unknown age band '%(value)s' (one of %(known)s)"),
+                value=value,
+                known=", ".join(AGE_BANDS),
+            )
         return value
 
     @field_validator("district")
@@ -117,21 +126,25 @@ class RegistrationInput(BaseModel):
         for district in DISTRICTS:
             if district.casefold() == value.casefold():
                 return district
-        raise ValueError(f"unknown district {value!r}")
+        raise Invalid(N_("unknown district '%(value)s'"), value=value)
 
     @field_validator("needs")
     @classmethod
     def _needs(cls, value: list[str]) -> list[str]:
         for need in value:
             if need not in NEEDS:
-                raise ValueError(f"unknown need {need!r} (known: {', '.join(NEEDS)})")
+                raise Invalid(
+                    N_("unknown need '%(value)s' (known: %(known)s)"),
+                    value=need,
+                    known=", ".join(NEEDS),
+                )
         return value
 
     @field_validator("consent")
     @classmethod
     def _consent(cls, value: bool) -> bool:
         if not value:
-            raise ValueError("consent is required to register")
+            raise Invalid(N_("consent is required to register"))
         return value
 
 

@@ -20,13 +20,14 @@ from api.errors import Reply
 from api.organiser.i18n import organiser_language, tr
 from api.organiser.rendering import PRIVATE_HEADERS, render
 from vekl.access import organisers
+from vekl.errors import N_
 from vekl.store.models import OrganiserSession
 
 PREFIX = "/organiser"
 SESSION_COOKIE = "vekl_organiser"
 LOGIN_COOKIE = "vekl_login_form"
 LOGIN_PATH = f"{PREFIX}/login"
-FORM_EXPIRED = "This form has expired. Please reload the page and send it again."
+FORM_EXPIRED = N_("This form has expired. Please reload the page and send it again.")
 
 
 def secure_cookies(request: Request) -> bool:

@@ -11,10 +11,11 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 
+from api import problems
 from api.errors import Reply
 from api.organiser.i18n import organiser_language
 from api.organiser.rendering import PRIVATE_HEADERS, render
-from vekl.errors import Conflict, FieldError, InvalidInput, NotFound, ServiceError
+from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound, ServiceError
 
 Lang = Annotated[str, Depends(organiser_language)]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,10 +50,10 @@ def form_values(form: FormData, lists: tuple[str, ...] = ()) -> dict[str, Any]:
 async def upload_bytes(form: FormData, field: str) -> bytes:
     upload = form.get(field)
     if not isinstance(upload, UploadFile):
-        raise InvalidInput([FieldError(field, "please choose a file")])
+        raise InvalidInput([FieldError(field, N_("please choose a file"))])
     raw = await upload.read(MAX_UPLOAD + 1)
     if len(raw) > MAX_UPLOAD:
-        raise Conflict("the file is larger than 5 MB")
+        raise Conflict(N_("the file is larger than 5 MB"))
     return raw
 
 
@@ -69,7 +70,7 @@ def service_errors(route: F) -> F:
 
     def page(request: Request, exc: ServiceError) -> Reply:
         lang = organiser_language(request)
-        messages = [str(e) for e in exc.errors] if isinstance(exc, InvalidInput) else [str(exc)]
+        messages = problems.service_texts(lang, exc)
         response = render(
             request,
             lang,

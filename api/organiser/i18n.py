@@ -1,49 +1,25 @@
-"""The organiser pages' own texts: English message ids, German first, English as written.
+"""The organiser pages' language: German or English, texts from the shared catalogs.
 
-The pages for participants share their catalogs with the mails (notifications/locale); the
-organiser pages are for the city team only, so their texts live in a catalog of their own
-(``locale/de/LC_MESSAGES/organiser.po`` beside this file) and are marked with ``tr`` rather
-than ``_``, which keeps them out of the participants' catalogs.
+The organiser pages are for the city team only, so they are offered in German and English
+(:data:`notifications.i18n.STAFF_LANGUAGES`) rather than in every language of the public
+pages. Their texts are marked with ``tr`` rather than ``_``: the catalog check then asks a
+German translation of them, and none in Arabic or Ukrainian. English is the message id itself.
 """
 
 from __future__ import annotations
 
-import functools
-import io
-from pathlib import Path
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 from fastapi import Request
 
 from api.language import COOKIE, requested
+from notifications.i18n import STAFF_LANGUAGES, gettext
 
-LANGUAGES = ("de", "en")
+LANGUAGES = STAFF_LANGUAGES
 DEFAULT = "de"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 
-def catalog_path(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / "organiser.po"
-
-
-@functools.cache
-def translations(lang: str) -> NullTranslations:
-    path = catalog_path(lang)
-    if not path.is_file():
-        return NullTranslations()
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog, use_fuzzy=False)
-    compiled.seek(0)
-    return Translations(fp=compiled)
-
-
-def tr(lang: str, message: str, **params: object) -> str:
-    text = translations(lang).gettext(message)
-    return text % params if params else text
+def tr(lang: str, message: str, /, **params: object) -> str:
+    """``message`` in ``lang`` from the shared catalogs, placeholders filled from ``params``."""
+    return gettext(lang, message, **params)
 
 
 def organiser_language(request: Request) -> str:

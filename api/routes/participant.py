@@ -103,7 +103,7 @@ def change_series(
         found = (
             problems.from_service(exc.errors, lang)
             if isinstance(exc, InvalidInput)
-            else [problems.Problem(None, problems.message(lang, str(exc)))]
+            else [problems.Problem(None, problems.message(lang, exc.message))]
         )
         page = self_service.page(session, token)
         response = _status(

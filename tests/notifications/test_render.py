@@ -16,6 +16,7 @@ from notifications.models import Recipient
 from notifications.roster import roster_csv
 from notifications.templating import render
 from tests.notifications.samples import (
+    BERLIN,
     CONFIRM_URL,
     LANGUAGES,
     MAIL_KINDS,
@@ -160,14 +161,16 @@ def test_html_escapes_names_while_text_keeps_them() -> None:
 def test_a_missing_template_variable_raises() -> None:
     mail = mail_of("group_invitation", "de")
     with pytest.raises(jinja2.UndefinedError):
-        render("de", "mail/group_invitation.html", mail=mail, programme=PROGRAMME, subject="x")
+        render(
+            "de", BERLIN, "mail/group_invitation.html", mail=mail, programme=PROGRAMME, subject="x"
+        )
     with pytest.raises(jinja2.UndefinedError):
-        render("ar", "mail/group_invitation.txt", mail=mail, recipient=mail.recipient)
+        render("ar", BERLIN, "mail/group_invitation.txt", mail=mail, recipient=mail.recipient)
 
 
 def test_a_misspelt_attribute_raises() -> None:
     with pytest.raises(jinja2.UndefinedError):
-        render("uk", "calendar/feed_name.txt", programme=RECIPIENTS["uk"])
+        render("uk", BERLIN, "calendar/feed_name.txt", programme=RECIPIENTS["uk"])
 
 
 def test_unsupported_language_gets_german() -> None:

@@ -73,7 +73,7 @@ def test_a_round_is_set_up_from_the_form(team: LoggedIn, db: Session) -> None:
         f"{base}/series/tue/evenings", {"day": "2027-10-12", "start": "21:00", "end": "18:00"}
     )
     assert wrong.status_code == 422
-    assert "must end after it starts" in wrong.text
+    assert "der Abend muss nach seinem Beginn enden" in wrong.text
 
 
 def test_settings_are_checked_and_saved(team: LoggedIn, example_round: Round) -> None:
@@ -97,21 +97,30 @@ def test_settings_are_checked_and_saved(team: LoggedIn, example_round: Round) ->
     assert example_round.working_languages == ["de"]
 
 
-def test_csv_import_reports_every_bad_row_like_the_command(
+def test_csv_import_reports_every_bad_row_in_the_pages_language(
     team: LoggedIn, example_round: Round, db: Session
 ) -> None:
     lines = (EXAMPLE / "registrations.csv").read_text(encoding="utf-8").splitlines()
     broken = lines[0] + "\n" + lines[1].replace("de|en", "de|xx") + "\n"
-    broken += lines[2].replace(";wed;", ";tue;") + "\n"
+    broken += lines[2].replace(";wed;", ";tue;").replace("@", "@@") + "\n"
     response = team.post(
         f"{ROUND}/import/registrations",
         files={"file": ("people.csv", broken.encode(), "text/csv")},
     )
     assert response.status_code == 422
-    assert "line 2, column languages: unknown language code &#39;xx&#39;" in response.text
-    assert "line 3, column series: unknown series &#39;tue&#39;" in response.text
+    assert "Zeile 2, Spalte languages: unbekanntes Sprachkürzel &#39;xx&#39;" in response.text
+    assert "Zeile 3, Spalte series: unbekannte Reihe &#39;tue&#39;" in response.text
+    assert "Zeile 3, Spalte email: keine gültige E-Mail-Adresse" in response.text
+    assert "line 2" not in response.text and "unknown" not in response.text
+    english = team.post(
+        f"{ROUND}/import/registrations?lang=en",
+        files={"file": ("people.csv", broken.encode(), "text/csv")},
+    )
+    assert english.status_code == 422
+    assert "line 2, column languages: unknown language code &#39;xx&#39;" in english.text
+    assert "line 3, column series: unknown series &#39;tue&#39;" in english.text
     again = team.post(
-        f"{ROUND}/import/registrations",
+        f"{ROUND}/import/registrations?lang=de",
         files={"file": ("people.csv", (EXAMPLE / "registrations.csv").read_bytes(), "text/csv")},
     )
     assert again.status_code == 200

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from vekl.errors import FieldError, InvalidInput, ServiceError
+from vekl.errors import N_, FieldError, InvalidInput, ServiceError
 from vekl.store.models import GuessCounter
 
 WINDOW = timedelta(minutes=15)
@@ -31,7 +31,7 @@ class TooManyGuesses(ServiceError):
     """The client has used up its attempts for now; nothing was checked."""
 
     def __init__(self, retry_after: timedelta) -> None:
-        super().__init__("too many attempts; try again later")
+        super().__init__(N_("too many attempts; try again later"))
         self.retry_after = retry_after
 
 

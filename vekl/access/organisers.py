@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from vekl.access import guesses
 from vekl.audit import records as audit
-from vekl.errors import Conflict, FieldError, InvalidInput, NotFound, ServiceError
+from vekl.errors import N_, Conflict, FieldError, Invalid, InvalidInput, NotFound, ServiceError
 from vekl.store.models import Organiser, OrganiserSession
 from vekl.validation import normalise_email
 
@@ -39,8 +39,8 @@ CLIENT_SCOPE = "login_client"
 ACCOUNT_LIMIT = 5
 CLIENT_LIMIT = 20
 
-LOGIN_FAILED = "Email or password is wrong."
-LOCKED = "Too many failed logins. Please wait a quarter of an hour and try again."
+LOGIN_FAILED = N_("Email or password is wrong.")
+LOCKED = N_("Too many failed logins. Please wait a quarter of an hour and try again.")
 
 _hasher = PasswordHasher()
 # Verifying against this when the account does not exist keeps the timing the same; made on
@@ -79,7 +79,13 @@ class NewSession:
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            [FieldError("password", f"must have at least {MIN_PASSWORD_LENGTH} characters")]
+            [
+                FieldError(
+                    "password",
+                    N_("must have at least %(min)s characters"),
+                    params={"min": MIN_PASSWORD_LENGTH},
+                )
+            ]
         )
     return _hasher.hash(password)
 
@@ -87,10 +93,10 @@ def hash_password(password: str) -> str:
 def create_user(session: Session, email: str, password: str, *, actor: str) -> Organiser:
     try:
         address = normalise_email(email)
-    except ValueError as exc:
-        raise InvalidInput([FieldError("email", str(exc))]) from None
+    except Invalid as exc:
+        raise InvalidInput([FieldError("email", exc.message, params=exc.params)]) from None
     if session.scalar(select(Organiser.id).where(Organiser.email == address)) is not None:
-        raise Conflict(f"an organiser {address} exists already")
+        raise Conflict(N_("an organiser %(email)s exists already"), email=address)
     organiser = Organiser(email=address, password_hash=hash_password(password))
     session.add(organiser)
     session.flush()
@@ -102,7 +108,7 @@ def set_password(session: Session, email: str, password: str, *, actor: str) -> 
     """A new password; every session of the account ends."""
     organiser = session.scalar(select(Organiser).where(Organiser.email == email.strip().lower()))
     if organiser is None:
-        raise NotFound(f"no organiser {email}")
+        raise NotFound(N_("no organiser %(email)s"), email=email)
     organiser.password_hash = hash_password(password)
     session.execute(delete(OrganiserSession).where(OrganiserSession.organiser_id == organiser.id))
     session.flush()

@@ -16,11 +16,12 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vekl.errors import NotFound
+from vekl.errors import N_, NotFound
 from vekl.store.models import Moderator, Participant
 
 TOKEN_BYTES = 32
 _SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+NO_SUCH_LINK = N_("no such link")
 
 
 def new_token() -> str:
@@ -56,10 +57,10 @@ Holder = TypeVar("Holder", Participant, Moderator)
 
 def _holder(session: Session, model: type[Holder], token: str) -> Holder:
     if not _well_formed(token):
-        raise NotFound("no such link")
+        raise NotFound(NO_SUCH_LINK)
     found = session.scalar(select(model).where(model.token_hash == token_hash(token)))
     if found is None or not _found(found.token_hash, token) or found.round.purged_at is not None:
-        raise NotFound("no such link")
+        raise NotFound(NO_SUCH_LINK)
     return found
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 import matching
 from vekl.audit.records import cli_actor
-from vekl.cli.context import console, err_console, sessions, unit_of_work
+from vekl.cli.context import console, err_console, sessions, settings, unit_of_work
 from vekl.errors import ServiceError
 from vekl.mail import planner as notify
 from vekl.rounds import service as rounds
@@ -147,6 +147,7 @@ runs_app = typer.Typer(help="Inspect matching runs.", no_args_is_help=True)
 @runs_app.command("list")
 def list_runs(round: str = RoundOpt) -> None:
     """List a round's matching runs."""
+    zone = settings().zone
     with unit_of_work() as session:
         found = rounds.get_round(session, round)
         table = Table(
@@ -161,7 +162,7 @@ def list_runs(round: str = RoundOpt) -> None:
                 str(r.waitlisted or "-"),
                 str(r.moves or "-"),
                 f"{r.imbalance:.3f}" if r.imbalance is not None else "-",
-                r.created_at.strftime("%Y-%m-%d %H:%M"),
+                r.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             )
         console.print(table)
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vekl.errors import NotFound
+from vekl.errors import N_, NotFound
 from vekl.registration import service as registrations
 from vekl.retention import service as retention
 from vekl.rounds import service as rounds
@@ -54,7 +54,7 @@ class RosterGroup:
 def _published_groups(session: Session, round: Round) -> list[Group]:
     run = published_run(session, round)
     if run is None:
-        raise NotFound(f"round {round.slug!r} has no published groups yet")
+        raise NotFound(N_("round '%(round)s' has no published groups yet"), round=round.slug)
     return run_groups(session, run)
 
 
@@ -79,7 +79,7 @@ def rosters(
     if series_key is not None:
         groups = [g for g in groups if g.series.key == series_key]
     if not groups:
-        raise NotFound("no such group in the published grouping")
+        raise NotFound(N_("no such group in the published grouping"))
     return [_roster(g) for g in groups]
 
 
@@ -126,10 +126,10 @@ def sign_in_sheet(session: Session, slug: str, evening_id: int) -> SignInSheet:
     round = rounds.get_round(session, slug)
     evening = session.get(Evening, evening_id)
     if evening is None:
-        raise NotFound(f"no evening {evening_id}")
+        raise NotFound(N_("no evening %(id)s"), id=evening_id)
     series = session.get_one(Series, evening.series_id)
     if series.round_id != round.id:
-        raise NotFound(f"no evening {evening_id} in round {slug!r}")
+        raise NotFound(N_("no evening %(id)s in round '%(round)s'"), id=evening_id, round=slug)
     groups = [_roster(g) for g in _published_groups(session, round) if g.series_id == series.id]
     return SignInSheet(round, evening, series, groups)
 

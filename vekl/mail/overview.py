@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from vekl.errors import NotFound
+from vekl.errors import N_, NotFound
 from vekl.jobs import queries as job_queries
 from vekl.jobs import service as jobs
 from vekl.mail import dispatch as mail_dispatch
@@ -43,5 +43,5 @@ def retry(session: Session, slug: str, mail_id: int) -> OutboxMail:
     round = rounds.get_round(session, slug)
     mail = session.get(OutboxMail, mail_id)
     if mail is None or mail.round_id != round.id:
-        raise NotFound(f"no mail {mail_id} in round {slug!r}")
+        raise NotFound(N_("no mail %(id)s in round '%(round)s'"), id=mail_id, round=slug)
     return mail_dispatch.retry(session, mail_id)

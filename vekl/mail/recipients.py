@@ -1,5 +1,6 @@
 """Who mails come from and go to: the programme as mails and calendar files name it (from
-the settings), and participants and moderators as recipients."""
+the settings, with the time zone they show times in), and participants and moderators as
+recipients."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from vekl.store.models import Moderator, Participant
 def programme(settings: Settings) -> Programme:
     name, address = parseaddr(settings.mail_from)
     return Programme(
-        email=address, website_url=settings.base_url, **({"name": name} if name else {})
+        email=address,
+        website_url=settings.base_url,
+        timezone=settings.timezone,
+        **({"name": name} if name else {}),
     )
 
 

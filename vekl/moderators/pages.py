@@ -16,7 +16,7 @@ from notifications.roster import roster_csv
 from vekl.access import links, tokens
 from vekl.audit import records as audit
 from vekl.calendars.personal import GroupEvenings, describe, moderator_calendar
-from vekl.errors import NotFound
+from vekl.errors import N_, NotFound
 from vekl.moderators import service as moderators
 from vekl.runs.placements import moderator_groups
 from vekl.settings import Settings
@@ -85,4 +85,4 @@ def roster(
     for group, members in found.groups:
         if group.group.key == group_key:
             return roster_csv(members, lang)
-    raise NotFound(f"no group {group_key!r} for this moderator")
+    raise NotFound(N_("no group '%(group)s' for this moderator"), group=group_key)

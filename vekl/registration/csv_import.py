@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from vekl.audit import records as audit
-from vekl.errors import FieldError, InvalidInput
+from vekl.errors import N_, FieldError, InvalidInput, field_errors
 from vekl.moderators import service as moderators
 from vekl.registration import service as registrations
 from vekl.rounds.service import series_by_key
@@ -64,7 +64,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[FieldError] = field(default_factory=list)
+    """Rows left as they are, with the reason (a message id like any service message)."""
 
     @property
     def total(self) -> int:
@@ -78,7 +79,7 @@ def decode(raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InvalidInput(
-            [FieldError("(file)", "not UTF-8 text; save the file as CSV UTF-8", line)]
+            [FieldError("(file)", N_("not UTF-8 text; save the file as CSV UTF-8"), line)]
         ) from None
 
 
@@ -90,19 +91,21 @@ def read_rows(text: str, columns: dict[str, tuple[str, ...]]) -> list[Row]:
     try:
         header = next(reader)
     except StopIteration:
-        raise InvalidInput([FieldError("(header)", "the file is empty", 1)]) from None
+        raise InvalidInput([FieldError("(header)", N_("the file is empty"), 1)]) from None
     names = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
     known = set(columns["required"]) | set(columns["optional"])
     errors = [
-        FieldError(name or "(empty)", "unknown column", 1) for name in names if name not in known
+        FieldError(name or "(empty)", N_("unknown column"), 1)
+        for name in names
+        if name not in known
     ]
     errors += [
-        FieldError(name, "required column is missing", 1)
+        FieldError(name, N_("required column is missing"), 1)
         for name in columns["required"]
         if name not in names
     ]
     errors += [
-        FieldError(name, "column appears twice", 1)
+        FieldError(name, N_("column appears twice"), 1)
         for i, name in enumerate(names)
         if name in names[:i]
     ]
@@ -116,7 +119,12 @@ def read_rows(text: str, columns: dict[str, tuple[str, ...]]) -> list[Row]:
             continue
         if len(record) > len(names):
             errors.append(
-                FieldError("(row)", f"{len(record)} cells but the header has {len(names)}", line)
+                FieldError(
+                    "(row)",
+                    N_("%(cells)s cells but the header has %(columns)s"),
+                    line,
+                    {"cells": len(record), "columns": len(names)},
+                )
             )
             continue
         record += [""] * (len(names) - len(record))
@@ -146,10 +154,7 @@ def _validate(row: Row, model: type[Model], errors: list[FieldError]) -> Model |
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
-            column = str(err["loc"][0]) if err["loc"] else "(row)"
-            message = err["msg"].removeprefix("Value error, ")
-            errors.append(FieldError(column, message, row.line))
+        errors.extend(field_errors(exc, line=row.line, top_level=True))
         return None
 
 
@@ -166,8 +171,9 @@ def _check_rows(
                 errors.append(
                     FieldError(
                         "series",
-                        f"unknown series {key!r} (this round has: {', '.join(known_series)})",
+                        N_("unknown series '%(value)s' (this round has: %(known)s)"),
                         row.line,
+                        {"value": key, "known": ", ".join(known_series)},
                     )
                 )
         item = _validate(row, model, errors)
@@ -175,7 +181,11 @@ def _check_rows(
             continue
         email = email_of(item)
         if email in seen:
-            errors.append(FieldError("email", f"same email as line {seen[email]}", row.line))
+            errors.append(
+                FieldError(
+                    "email", N_("same email as line %(other)s"), row.line, {"other": seen[email]}
+                )
+            )
         seen.setdefault(email, row.line)
         valid.append((row, item))
     if errors:
@@ -195,7 +205,14 @@ def import_registrations(session: Session, round: Round, raw: bytes, actor: str)
             )
             result.created += 1
         elif existing.source != "import":
-            result.skipped.append(f"line {row.line}: {data.email} registered online; left as is")
+            result.skipped.append(
+                FieldError(
+                    "email",
+                    N_("%(email)s registered online; left as is"),
+                    row.line,
+                    {"email": data.email},
+                )
+            )
         elif registrations.differs(existing, data):
             registrations.update(session, round, existing, data, actor)
             result.updated += 1
@@ -235,5 +252,12 @@ def read_file(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise InvalidInput(
-            [FieldError(str(path), f"cannot read the file: {exc.strerror}")]
+            [
+                FieldError(
+                    str(path),
+                    N_("cannot read the file: %(reason)s"),
+                    None,
+                    {"reason": exc.strerror},
+                )
+            ]
         ) from None

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from vekl.access import guesses
 from vekl.audit import records as audit
-from vekl.errors import FieldError, InvalidInput
+from vekl.errors import N_, FieldError, InvalidInput
 from vekl.store.models import InvitationCode, Participant, Round
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXY"
@@ -33,15 +33,15 @@ _CONFUSABLE = frozenset("0O1ILZ")
 _SEPARATORS = str.maketrans("", "", " -_.\u00a0\u2010\u2011\u2012\u2013\u2014")
 
 # Messages for the "code" field; they are the msgids the web pages translate.
-CODE_REQUIRED = "Please enter the code from your letter."
-CODE_LENGTH = "A code has 12 characters in three groups of four, like K7QX-M3PD-W9TA."
-CODE_CONFUSABLE = (
+CODE_REQUIRED = N_("Please enter the code from your letter.")
+CODE_LENGTH = N_("A code has 12 characters in three groups of four, like K7QX-M3PD-W9TA.")
+CODE_CONFUSABLE = N_(
     "Codes never contain 0, O, 1, I, L or Z. Please compare the code with your letter."
 )
-CODE_CHARACTERS = "The code contains characters that codes never have. Please check it."
-CODE_TYPO = "The code seems to contain a typo. Please compare it with your letter."
-CODE_UNKNOWN = "We do not know this code. Please compare it with your letter."
-CODE_USED = (
+CODE_CHARACTERS = N_("The code contains characters that codes never have. Please check it.")
+CODE_TYPO = N_("The code seems to contain a typo. Please compare it with your letter.")
+CODE_UNKNOWN = N_("We do not know this code. Please compare it with your letter.")
+CODE_USED = N_(
     "This code has already been used. If it was not you, please write to us and we will help."
 )
 
@@ -102,7 +102,7 @@ def code_hash(code: str, secret: str) -> str:
 def generate(session: Session, round: Round, count: int, *, secret: str, actor: str) -> list[str]:
     """Create ``count`` new codes for ``round``; returned grouped, stored only as hashes."""
     if count < 1:
-        raise InvalidInput([FieldError("count", "must be at least 1")])
+        raise InvalidInput([FieldError("count", N_("must be at least 1"))])
     codes: dict[str, str] = {}
     while len(codes) < count:
         code = new_code()

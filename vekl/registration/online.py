@@ -17,7 +17,7 @@ from notifications.identifiers import make_message_id
 from notifications.messages import render_mail
 from vekl.access import guesses, links, tokens
 from vekl.audit import records as audit
-from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.mail import outbox
 from vekl.mail.recipients import participant_recipient, programme
 from vekl.registration import letter_codes
@@ -39,8 +39,8 @@ PENDING_LIFETIME = timedelta(days=7)
 # stranger repeating a form must not fill someone's inbox.
 MAIL_PAUSE = timedelta(minutes=5)
 
-ROUND_CLOSED = "Registration for this round has closed."
-EMAIL_INVALID = "Please enter a valid email address, such as name@example.org."
+ROUND_CLOSED = N_("Registration for this round has closed.")
+EMAIL_INVALID = N_("Please enter a valid email address, such as name@example.org.")
 
 
 class RegistrationClosed(Conflict):
@@ -64,7 +64,7 @@ def open_rounds(session: Session, now: datetime | None = None) -> list[Round]:
 def open_round(session: Session, slug: str, now: datetime | None = None) -> Round:
     found = session.scalar(select(Round).where(Round.slug == slug))
     if found is None:
-        raise NotFound(f"no round {slug!r}")
+        raise NotFound(N_("no round '%(round)s'"), round=slug)
     if not is_open(found, now or datetime.now(UTC)):
         raise RegistrationClosed(ROUND_CLOSED)
     return found

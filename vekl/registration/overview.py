@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from vekl.errors import Conflict, FieldError, InvalidInput
+from vekl.errors import N_, Conflict, FieldError, InvalidInput, field_errors
 from vekl.mail import planner as notify
 from vekl.registration import service as registrations
 from vekl.rounds import service as rounds
@@ -172,15 +172,7 @@ def update(
     try:
         parsed = RegistrationInput.model_validate({**data, "consent": True})
     except ValidationError as exc:
-        raise InvalidInput(
-            [
-                FieldError(
-                    str(err["loc"][0]) if err["loc"] else "(form)",
-                    err["msg"].removeprefix("Value error, "),
-                )
-                for err in exc.errors()
-            ]
-        ) from None
+        raise InvalidInput(field_errors(exc, default_field="(form)", top_level=True)) from None
     registrations.update(session, round, person, parsed, actor)
     return person
 
@@ -199,11 +191,11 @@ def drop_out(
     person = registrations.get_participant(session, round, participant_id)
     text = " ".join(reason.split())
     if not text:
-        raise InvalidInput([FieldError("reason", "please give a reason")])
+        raise InvalidInput([FieldError("reason", N_("please give a reason"))])
     if len(text) > 500:
-        raise InvalidInput([FieldError("reason", "at most 500 characters")])
+        raise InvalidInput([FieldError("reason", N_("at most 500 characters"))])
     if person.status is RegistrationStatus.WITHDRAWN:
-        raise Conflict("this person has dropped out already")
+        raise Conflict(N_("this person has dropped out already"))
     moment = now or datetime.now(UTC)
     registrations.withdraw(
         session, round, person, text, actor, action="registration.drop_out", now=moment

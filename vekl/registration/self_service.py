@@ -22,7 +22,7 @@ from vekl.calendars.personal import (
     describe,
     participant_calendar,
 )
-from vekl.errors import Conflict, FieldError, InvalidInput
+from vekl.errors import N_, Conflict, FieldError, InvalidInput
 from vekl.registration import service as registrations
 from vekl.registration.online import ACTOR, is_open, retention_until
 from vekl.runs.placements import waitlist_reason
@@ -39,9 +39,9 @@ from vekl.store.models import (
     WaitlistEntry,
 )
 
-SERIES_REQUIRED = "Please choose at least one series of evenings you can attend."
-CHANGES_CLOSED = "Registration has closed, so the evenings can no longer be changed here."
-ALREADY_WITHDRAWN = "You have withdrawn from this round."
+SERIES_REQUIRED = N_("Please choose at least one series of evenings you can attend.")
+CHANGES_CLOSED = N_("Registration has closed, so the evenings can no longer be changed here.")
+ALREADY_WITHDRAWN = N_("You have withdrawn from this round.")
 
 
 class Standing(StrEnum):

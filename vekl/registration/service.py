@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from vekl.audit import records as audit
-from vekl.errors import FieldError, InvalidInput, NotFound
+from vekl.errors import N_, FieldError, InvalidInput, NotFound
 from vekl.rounds.service import series_by_key
 from vekl.store.models import Participant, RegistrationStatus, Role, Round, Series
 from vekl.validation import RegistrationInput
@@ -42,7 +42,9 @@ def resolve_series(round: Round, keys: list[str], field: str = "series") -> list
         raise InvalidInput(
             [
                 FieldError(
-                    field, f"unknown series {key!r} (this round has: {', '.join(known) or '-'})"
+                    field,
+                    N_("unknown series '%(value)s' (this round has: %(known)s)"),
+                    params={"value": key, "known": ", ".join(known) or "-"},
                 )
                 for key in unknown
             ]
@@ -200,7 +202,9 @@ def list_registrations(
 def get_participant(session: Session, round: Round, participant_id: int) -> Participant:
     found = session.get(Participant, participant_id)
     if found is None or found.round_id != round.id:
-        raise NotFound(f"no registration {participant_id} in round {round.slug!r}")
+        raise NotFound(
+            N_("no registration %(id)s in round '%(round)s'"), id=participant_id, round=round.slug
+        )
     return found
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from vekl.audit import records as audit
-from vekl.errors import Conflict, NotFound
+from vekl.errors import N_, Conflict, NotFound
 from vekl.runs.placements import published_run
 from vekl.store.models import (
     Evening,
@@ -104,9 +104,11 @@ def statistics(session: Session, round: Round) -> dict[str, Any]:
 def purge_round(session: Session, round: Round, *, actor: str, now: datetime) -> dict[str, Any]:
     """Replace the round's personal data by counts; refused before the retention period ends."""
     if round.purged_at is not None:
-        raise Conflict(f"round {round.slug!r} was purged already")
+        raise Conflict(N_("round '%(round)s' was purged already"), round=round.slug)
     if not is_due(session, round, now):
-        raise Conflict(f"the retention period of round {round.slug!r} has not ended yet")
+        raise Conflict(
+            N_("the retention period of round '%(round)s' has not ended yet"), round=round.slug
+        )
     stats = statistics(session, round)
     session.add(RoundStatistics(round_id=round.id, created_at=now, data=stats))
     people = select(Participant.id).where(Participant.round_id == round.id)
@@ -166,5 +168,5 @@ def purge(session: Session, slug: str, actor: str, now: datetime) -> dict[str, A
     """The purge button: the round named, if its retention period has ended."""
     round = session.scalar(select(Round).where(Round.slug == slug))
     if round is None:
-        raise NotFound(f"no round {slug!r}")
+        raise NotFound(N_("no round '%(round)s'"), round=slug)
     return purge_round(session, round, actor=actor, now=now)

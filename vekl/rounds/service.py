@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from vekl.audit import records as audit
-from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.errors import N_, Conflict, FieldError, Invalid, InvalidInput, NotFound, field_errors
 from vekl.store.models import Evening, Participant, RegistrationStatus, Round, RoundStatus, Series
 from vekl.validation import LanguageCode, Text
 
@@ -41,7 +41,7 @@ class SeriesSpec(BaseModel):
     @model_validator(mode="after")
     def _end_after_start(self) -> SeriesSpec:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise Invalid(N_("end must be after start"))
         return self
 
 
@@ -64,25 +64,20 @@ class RoundSpec(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> RoundSpec:
         if not _SLUG.match(self.slug):
-            raise ValueError("slug: use 3-64 lower-case letters, digits and hyphens")
+            raise Invalid(N_("slug: use 3-64 lower-case letters, digits and hyphens"))
         if self.max_size < self.min_size:
-            raise ValueError("max_size must be at least min_size")
+            raise Invalid(N_("max_size must be at least min_size"))
         low, high = self.newcomer_share
         if not 0 <= low <= high <= 1:
-            raise ValueError("newcomer_share must be two shares 0 <= low <= high <= 1")
+            raise Invalid(N_("newcomer_share must be two shares 0 <= low <= high <= 1"))
         keys = [s.key for s in self.series]
         if len(keys) != len(set(keys)):
-            raise ValueError("series keys must be unique within a round")
+            raise Invalid(N_("series keys must be unique within a round"))
         return self
 
 
 def _pydantic_errors(exc: ValidationError) -> InvalidInput:
-    return InvalidInput(
-        [
-            FieldError(".".join(str(p) for p in err["loc"]) or "(file)", err["msg"])
-            for err in exc.errors()
-        ]
-    )
+    return InvalidInput(field_errors(exc, default_field="(file)"))
 
 
 def parse_round_spec(data: dict[str, Any]) -> RoundSpec:
@@ -96,7 +91,9 @@ def load_round_file(path: Path) -> RoundSpec:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput([FieldError(str(path), f"not valid TOML: {exc}")]) from None
+        raise InvalidInput(
+            [FieldError(str(path), N_("not valid TOML: %(detail)s"), params={"detail": str(exc)})]
+        ) from None
     return parse_round_spec(data)
 
 
@@ -107,7 +104,7 @@ def select_round_id(slug: str) -> Select[Any]:
 def get_round(session: Session, slug: str) -> Round:
     found = session.scalar(select(Round).where(Round.slug == slug))
     if found is None:
-        raise NotFound(f"no round {slug!r}")
+        raise NotFound(N_("no round '%(round)s'"), round=slug)
     return found
 
 
@@ -120,7 +117,7 @@ def list_rounds(session: Session, status: RoundStatus | None = None) -> list[Rou
 
 def create_round(session: Session, spec: RoundSpec, zone: ZoneInfo, actor: str) -> Round:
     if session.scalar(select_round_id(spec.slug)) is not None:
-        raise Conflict(f"a round {spec.slug!r} exists already")
+        raise Conflict(N_("a round '%(round)s' exists already"), round=spec.slug)
     deadline = spec.registration_deadline
     if deadline is not None and deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=zone)
@@ -150,7 +147,11 @@ def add_series(
     session: Session, round: Round, spec: SeriesSpec, zone: ZoneInfo, actor: str
 ) -> Series:
     if any(s.key == spec.key for s in round.series):
-        raise Conflict(f"round {round.slug!r} has a series {spec.key!r} already")
+        raise Conflict(
+            N_("round '%(round)s' has a series '%(series)s' already"),
+            round=round.slug,
+            series=spec.key,
+        )
     series = Series(
         key=spec.key,
         label=spec.label,
@@ -221,7 +222,7 @@ def load_round_tree(session: Session, slug: str) -> Round:
         )
     )
     if found is None:
-        raise NotFound(f"no round {slug!r}")
+        raise NotFound(N_("no round '%(round)s'"), round=slug)
     return found
 
 
@@ -236,7 +237,7 @@ def reschedule_evening(
 ) -> Evening:
     """Move one evening; the caller tells the people concerned (``notify.resync_round``)."""
     if end <= start:
-        raise InvalidInput([FieldError("end", "must be after start")])
+        raise InvalidInput([FieldError("end", N_("must be after start"))])
     evening.starts_at = datetime.combine(day, start, tzinfo=zone)
     evening.ends_at = datetime.combine(day, end, tzinfo=zone)
     session.flush()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from vekl.access import links
 from vekl.audit import records as audit
-from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.errors import N_, Conflict, FieldError, Invalid, InvalidInput, NotFound, field_errors
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
 from vekl.moderators import pages as moderator_pages
@@ -83,20 +83,12 @@ class EveningInput(BaseModel):
     @model_validator(mode="after")
     def _end_after_start(self) -> EveningInput:
         if self.end <= self.start:
-            raise ValueError("the evening must end after it starts")
+            raise Invalid(N_("the evening must end after it starts"))
         return self
 
 
 def _invalid(exc: ValidationError) -> InvalidInput:
-    return InvalidInput(
-        [
-            FieldError(
-                ".".join(str(p) for p in err["loc"]) or "(form)",
-                err["msg"].removeprefix("Value error, "),
-            )
-            for err in exc.errors()
-        ]
-    )
+    return InvalidInput(field_errors(exc, default_field="(form)"))
 
 
 def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
@@ -166,7 +158,9 @@ def create_round_from_file(session: Session, raw: bytes, settings: Settings, act
     try:
         data = tomllib.loads(csv_import.decode(raw))
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput([FieldError("(file)", f"not valid TOML: {exc}")]) from None
+        raise InvalidInput(
+            [FieldError("(file)", N_("not valid TOML: %(detail)s"), params={"detail": str(exc)})]
+        ) from None
     return rounds.create_round(session, rounds.parse_round_spec(data), settings.zone, actor)
 
 
@@ -200,11 +194,19 @@ def set_status(session: Session, slug: str, status: str, actor: str) -> Round:
     try:
         wanted = RoundStatus(status)
     except ValueError:
-        raise InvalidInput([FieldError("status", f"unknown status {status!r}")]) from None
+        raise InvalidInput(
+            [FieldError("status", N_("unknown status '%(value)s'"), params={"value": status})]
+        ) from None
     if wanted not in MANUAL_STATUSES:
-        raise InvalidInput([FieldError("status", f"{status!r} follows from matching")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    "status", N_("'%(value)s' follows from matching"), params={"value": status}
+                )
+            ]
+        )
     if round.purged_at is not None:
-        raise Conflict(f"round {slug!r} was purged")
+        raise Conflict(N_("round '%(round)s' was purged"), round=slug)
     rounds.set_status(session, round, wanted, actor)
     return round
 
@@ -213,7 +215,7 @@ def _series(round: Round, key: str) -> Series:
     for series in round.series:
         if series.key == key:
             return series
-    raise NotFound(f"no series {key!r} in round {round.slug!r}")
+    raise NotFound(N_("no series '%(series)s' in round '%(round)s'"), series=key, round=round.slug)
 
 
 def _evening(round: Round, evening_id: int) -> Evening:
@@ -221,7 +223,7 @@ def _evening(round: Round, evening_id: int) -> Evening:
         for evening in series.evenings:
             if evening.id == evening_id:
                 return evening
-    raise NotFound(f"no evening {evening_id} in round {round.slug!r}")
+    raise NotFound(N_("no evening %(id)s in round '%(round)s'"), id=evening_id, round=round.slug)
 
 
 def _tell_people(session: Session, round: Round, settings: Settings) -> int:
@@ -300,7 +302,7 @@ def remove_evening(session: Session, slug: str, evening_id: int, actor: str) -> 
     round = rounds.load_round_tree(session, slug)
     evening = _evening(round, evening_id)
     if published_run(session, round) is not None:
-        raise Conflict("evenings of a published round can be moved, not removed")
+        raise Conflict(N_("evenings of a published round can be moved, not removed"))
     series = session.get_one(Series, evening.series_id)
     series.evenings.remove(evening)
     session.flush()
@@ -322,7 +324,7 @@ def import_file(session: Session, slug: str, kind: str, raw: bytes, actor: str) 
     elif kind == "moderators":
         result = csv_import.import_moderators(session, round, raw, actor)
     else:
-        raise NotFound(f"no import of {kind!r}")
+        raise NotFound(N_("no import of '%(kind)s'"), kind=kind)
     return ImportPage(overview(session, slug), kind, result)
 
 
@@ -334,7 +336,7 @@ def letter_codes_csv(
     The file is the only readable copy of the codes: it is handed out once, never stored.
     """
     if not 1 <= count <= 100_000:
-        raise InvalidInput([FieldError("count", "between 1 and 100000 codes at a time")])
+        raise InvalidInput([FieldError("count", N_("between 1 and 100000 codes at a time"))])
     round = rounds.get_round(session, slug)
     codes = letter_codes.generate(session, round, count, secret=settings.secret_key, actor=actor)
     out = io.StringIO()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 import matching
 from vekl.audit import records as audit
-from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.rounds import service as rounds
 from vekl.runs.solver_input import parse_key, participant_key
 from vekl.store.models import Group, GroupMember, MatchingRun, Round, RunStatus, WaitlistEntry
@@ -40,16 +40,24 @@ class EditRefused(Conflict):
     """The edit would break a hard rule; ``violations`` name the rules."""
 
     def __init__(self, violations: list[str]) -> None:
-        super().__init__("; ".join(violations))
+        super().__init__(
+            N_("the change breaks a hard rule: %(rules)s"), rules="; ".join(violations)
+        )
         self.violations = violations
 
 
 def _draft(session: Session, round: Round, run_id: int) -> MatchingRun:
     run = session.get(MatchingRun, run_id)
     if run is None or run.round_id != round.id:
-        raise NotFound(f"no matching run {run_id} in round {round.slug!r}")
+        raise NotFound(
+            N_("no matching run %(id)s in round '%(round)s'"), id=run_id, round=round.slug
+        )
     if run.status is not RunStatus.DRAFT or run.solution is None:
-        raise Conflict(f"run {run_id} is {run.status.value}; only a draft can be edited")
+        raise Conflict(
+            N_("run %(id)s is %(status)s; only a draft can be edited"),
+            id=run_id,
+            status=run.status.value,
+        )
     return run
 
 
@@ -67,7 +75,7 @@ def _take_out(solution: dict[str, Any], key: str) -> dict[str, Any] | None:
     elif waiting:
         solution["waitlist"] = [e for e in solution["waitlist"] if e["id"] != key]
     else:
-        raise InvalidInput([FieldError("participant", "this person is not part of the run")])
+        raise InvalidInput([FieldError("participant", N_("this person is not part of the run"))])
     return group
 
 
@@ -140,7 +148,13 @@ def pin(
     solution = _editable(run)
     target = next((g for g in solution["groups"] if g["id"] == group_key), None)
     if target is None:
-        raise InvalidInput([FieldError("group", f"no group {group_key!r} in this run")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    "group", N_("no group '%(group)s' in this run"), params={"group": group_key}
+                )
+            ]
+        )
     key = participant_key(participant_id)
     if key in target["members"]:
         return run
@@ -166,7 +180,7 @@ def swap(
     round = rounds.get_round(session, slug)
     run = _draft(session, round, run_id)
     if first_id == second_id:
-        raise InvalidInput([FieldError("second", "choose two different people")])
+        raise InvalidInput([FieldError("second", N_("choose two different people"))])
     solution = _editable(run)
     first, second = participant_key(first_id), participant_key(second_id)
     place_first = _take_out(solution, first)

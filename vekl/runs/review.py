@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from vekl.audit import records as audit
-from vekl.errors import Conflict, FieldError, InvalidInput, NotFound
+from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.jobs import queries as job_queries
 from vekl.jobs import service as jobs
 from vekl.mail import planner as notify
@@ -106,7 +106,9 @@ class Changes:
 def _get_run(session: Session, round: Round, run_id: int) -> MatchingRun:
     run = session.get(MatchingRun, run_id)
     if run is None or run.round_id != round.id:
-        raise NotFound(f"no matching run {run_id} in round {round.slug!r}")
+        raise NotFound(
+            N_("no matching run %(id)s in round '%(round)s'"), id=run_id, round=round.slug
+        )
     return run
 
 
@@ -304,7 +306,7 @@ def start(
 ) -> MatchingRun:
     """Record a run and queue its job; a worker solves it once this transaction commits."""
     if not 1 <= time_limit <= 600:
-        raise InvalidInput([FieldError("time_limit", "between 1 and 600 seconds")])
+        raise InvalidInput([FieldError("time_limit", N_("between 1 and 600 seconds"))])
     round = rounds.load_round_tree(session, slug)
     run = matching_runs.start_run(
         session, round, actor=actor, time_limit=time_limit, rematch=rematch
@@ -325,10 +327,16 @@ def cancel(
     round = rounds.get_round(session, slug)
     run = _get_run(session, round, run_id)
     if run.status is not RunStatus.RUNNING:
-        raise Conflict(f"run {run_id} is {run.status.value}; only a running run can be cancelled")
+        raise Conflict(
+            N_("run %(id)s is %(status)s; only a running run can be cancelled"),
+            id=run_id,
+            status=run.status.value,
+        )
     job = job_queries.job_for_run(session, run.id)
     if job is None:
-        raise Conflict(f"run {run_id} is computed by a command, not by a worker; stop it there")
+        raise Conflict(
+            N_("run %(id)s is computed by a command, not by a worker; stop it there"), id=run_id
+        )
     outcome = jobs.request_cancel(session, job.id, now or datetime.now(UTC))
     if outcome is jobs.Cancel.NOTHING:
         return False
@@ -361,7 +369,7 @@ def mark_failed(
     job = job_queries.job_for_run(session, run.id)
     stale_after = timedelta(seconds=settings.worker_stale_after)
     if not is_abandoned(run, job, moment, stale_after=stale_after):
-        raise Conflict(f"run {run_id} is not an abandoned run")
+        raise Conflict(N_("run %(id)s is not an abandoned run"), id=run_id)
     if job is not None:
         jobs.fail(session, job.id, jobs.WORKER_LOST, moment)
     matching_runs.abandon(session, run.id, actor)
@@ -380,7 +388,8 @@ class PlannedMail:
 @dataclass(frozen=True)
 class Preview:
     mails: list[PlannedMail]
-    problem: str | None
+    problem: Conflict | None
+    """Why publishing would be refused now; the page shows it in the reader's language."""
 
 
 def preview_mails(
@@ -394,7 +403,7 @@ def preview_mails(
         queued = notify.publication_mails(session, publication, settings=settings, now=now)
         planned = [(m.kind, m.recipient, m.participant_id, m.moderator_id) for m in queued]
     except Conflict as exc:
-        return Preview([], str(exc))
+        return Preview([], exc)
     finally:
         savepoint.rollback()
     people = {

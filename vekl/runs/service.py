@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import matching
 from matching.progress import StopSignal
 from vekl.audit import records as audit
-from vekl.errors import Conflict, NotFound, ServiceError
+from vekl.errors import N_, Conflict, NotFound, ServiceError
 from vekl.runs.placements import published_run
 from vekl.runs.solver_input import build_problem, parse_key
 from vekl.store.db import transaction
@@ -59,11 +59,16 @@ def start_run(
     """Record a run with the problem as it stands now; solving comes next."""
     previous = published_run(session, round)
     if rematch and previous is None:
-        raise Conflict(f"round {round.slug!r} has no published grouping to rematch")
+        raise Conflict(
+            N_("round '%(round)s' has no published grouping to rematch"), round=round.slug
+        )
     if not rematch and previous is not None:
         raise Conflict(
-            f"round {round.slug!r} has a published grouping; rematch it so that people "
-            "keep their groups"
+            N_(
+                "round '%(round)s' has a published grouping; rematch it so that people "
+                "keep their groups"
+            ),
+            round=round.slug,
         )
     run = MatchingRun(
         round_id=round.id,
@@ -100,7 +105,8 @@ def solve_problem(
     result = matching.check(problem, solution)
     if not result.ok:
         raise InvalidSolution(
-            "the solution breaks hard rules: " + "; ".join(str(v) for v in result.violations)
+            N_("the solution breaks hard rules: %(rules)s"),
+            rules="; ".join(str(v) for v in result.violations),
         )
     report = matching.quality_report(problem, solution).model_dump(mode="json")
     return solution, report
@@ -282,7 +288,7 @@ def _progress_data(p: matching.Progress) -> dict[str, Any]:
 def get_run(session: Session, run_id: int) -> MatchingRun:
     run = session.get(MatchingRun, run_id)
     if run is None:
-        raise NotFound(f"no matching run {run_id}")
+        raise NotFound(N_("no matching run %(id)s"), id=run_id)
     return run
 
 
@@ -294,7 +300,7 @@ def latest_draft(session: Session, round: Round) -> MatchingRun:
         .limit(1)
     )
     if run is None:
-        raise NotFound(f"round {round.slug!r} has no draft matching run")
+        raise NotFound(N_("round '%(round)s' has no draft matching run"), round=round.slug)
     return run
 
 
@@ -315,11 +321,18 @@ class Publication:
 def publish(session: Session, run: MatchingRun, actor: str) -> Publication:
     """Make a draft the grouping everyone sees; the caller queues the mails it implies."""
     if run.status != RunStatus.DRAFT:
-        raise Conflict(f"run {run.id} is {run.status.value}; only a draft can be published")
+        raise Conflict(
+            N_("run %(id)s is %(status)s; only a draft can be published"),
+            id=run.id,
+            status=run.status.value,
+        )
     round = session.get_one(Round, run.round_id)
     previous = published_run(session, round)
     if run.previous_run_id != (previous.id if previous is not None else None):
-        raise Conflict(f"run {run.id} was computed from another published grouping; rematch again")
+        raise Conflict(
+            N_("run %(id)s was computed from another published grouping; rematch again"),
+            id=run.id,
+        )
     withdrawn = set(
         session.scalars(
             select(Participant.id).where(
@@ -332,8 +345,9 @@ def publish(session: Session, run: MatchingRun, actor: str) -> Publication:
     stale = placed & withdrawn
     if stale:
         raise Conflict(
-            f"{len(stale)} people in run {run.id} have withdrawn since it was computed; "
-            "rematch again"
+            N_("%(n)s people in run %(id)s have withdrawn since it was computed; rematch again"),
+            n=len(stale),
+            id=run.id,
         )
     if previous is not None:
         previous.status = RunStatus.SUPERSEDED
