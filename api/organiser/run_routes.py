@@ -7,12 +7,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.database import DbSession
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm
-from api.organiser.common import AppJobs, Lang, done, service_errors
+from api.organiser.common import AppJobs, Lang, done
 from api.organiser.rendering import PRIVATE_HEADERS, render
+from api.organiser.views import mail as mail_views
+from api.organiser.views import runs as run_views
 from api.routes.common import AppSettings
 from vekl.access import organisers
 from vekl.mail import overview as mail_overview
 from vekl.runs import edits as run_edits
+from vekl.runs import publishing
 from vekl.runs import review as run_review
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
@@ -31,16 +34,14 @@ def _int(value: object) -> int:
 
 
 @router.get("/rounds/{slug}/matching", summary="Matching runs of a round")
-@service_errors
 def matching_page(
     session: DbSession, me: Organiser, jobs: AppJobs, request: Request, lang: Lang, slug: str
 ) -> Response:
-    view = run_review.matching_page(session, slug)
+    view = run_views.matching_page(session, slug)
     return render(request, lang, "matching.html", view=view, jobs=jobs)
 
 
 @router.post("/rounds/{slug}/matching", summary="Start matching (returns at once)")
-@service_errors
 async def start_matching(
     session: DbSession,
     me: OrganiserForm,
@@ -67,7 +68,6 @@ async def start_matching(
 
 
 @router.get("/rounds/{slug}/runs/{run_id}", summary="A run: progress, groups, report, changes")
-@service_errors
 def run_page(
     session: DbSession,
     me: Organiser,
@@ -79,7 +79,7 @@ def run_page(
     run_id: int,
 ) -> Response:
     running_here = jobs.running(run_id)
-    view = run_review.run_page(session, slug, run_id, settings, running_here=running_here)
+    view = run_views.run_page(session, slug, run_id, settings, running_here=running_here)
     return render(
         request,
         lang,
@@ -91,7 +91,6 @@ def run_page(
 
 
 @router.get("/rounds/{slug}/runs/{run_id}/progress.json", summary="A run's progress as JSON")
-@service_errors
 def run_progress(
     session: DbSession, me: Organiser, jobs: AppJobs, request: Request, slug: str, run_id: int
 ) -> Response:
@@ -100,7 +99,6 @@ def run_progress(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/cancel", summary="Cancel a running run")
-@service_errors
 def cancel_run(
     session: DbSession, me: OrganiserForm, jobs: AppJobs, request: Request, slug: str, run_id: int
 ) -> Response:
@@ -110,7 +108,6 @@ def cancel_run(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/fail", summary="Mark an abandoned run as failed")
-@service_errors
 def fail_run(
     session: DbSession, me: OrganiserForm, jobs: AppJobs, request: Request, slug: str, run_id: int
 ) -> Response:
@@ -121,7 +118,6 @@ def fail_run(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/pin", summary="Put a person into a group")
-@service_errors
 async def pin(
     session: DbSession, me: OrganiserForm, request: Request, slug: str, run_id: int
 ) -> Response:
@@ -138,7 +134,6 @@ async def pin(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/swap", summary="Swap two people")
-@service_errors
 async def swap(
     session: DbSession, me: OrganiserForm, request: Request, slug: str, run_id: int
 ) -> Response:
@@ -155,7 +150,6 @@ async def swap(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/publish", summary="Publish a draft and queue mails")
-@service_errors
 def publish(
     session: DbSession,
     me: OrganiserForm,
@@ -164,30 +158,29 @@ def publish(
     slug: str,
     run_id: int,
 ) -> Response:
-    mails = run_review.publish(session, slug, run_id, settings, organisers.actor(me))
-    return done(f"{PREFIX}/rounds/{slug}/mail?queued={mails}", "published")
+    published = publishing.publish(
+        session, slug, run_id, settings=settings, actor=organisers.actor(me)
+    )
+    return done(f"{PREFIX}/rounds/{slug}/mail?queued={len(published.mails)}", "published")
 
 
 @router.get("/rounds/{slug}/dropouts", summary="Dropouts and rematching")
-@service_errors
 def dropouts_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
-    return render(request, lang, "dropouts.html", view=run_review.dropout_page(session, slug))
+    return render(request, lang, "dropouts.html", view=run_views.dropout_page(session, slug))
 
 
 @router.get("/rounds/{slug}/mail", summary="The round's outbox")
-@service_errors
 def mail_page(
     session: DbSession, me: Organiser, jobs: AppJobs, request: Request, lang: Lang, slug: str
 ) -> Response:
     return render(
-        request, lang, "mail.html", view=mail_overview.page(session, slug), sending=jobs.sending
+        request, lang, "mail.html", view=mail_views.mail_page(session, slug), sending=jobs.sending
     )
 
 
 @router.post("/rounds/{slug}/mail/{mail_id}/retry", summary="Try a failed mail again")
-@service_errors
 def retry_mail(
     session: DbSession, me: OrganiserForm, request: Request, slug: str, mail_id: int
 ) -> Response:
@@ -196,7 +189,6 @@ def retry_mail(
 
 
 @router.post("/rounds/{slug}/mail/send", summary="Send queued mails now (in the background)")
-@service_errors
 def send_mail(
     me: OrganiserForm, jobs: AppJobs, background: BackgroundTasks, request: Request, slug: str
 ) -> Response:

@@ -1,31 +1,13 @@
-"""The outbox of one round as organisers see it: how many mails are where, and what failed."""
+"""The outbox of one round from the organiser pages: trying a failed mail again."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from vekl.errors import NotFound
 from vekl.mail import dispatch as mail_dispatch
 from vekl.rounds import service as rounds
-from vekl.store.models import OutboxMail, Round
-
-
-@dataclass(frozen=True)
-class MailPage:
-    round: Round
-    counts: dict[str, int]
-    problems: list[OutboxMail]
-
-
-def page(session: Session, slug: str) -> MailPage:
-    round = rounds.get_round(session, slug)
-    return MailPage(
-        round,
-        mail_dispatch.status_counts(session, round.id),
-        mail_dispatch.problem_mails(session, round.id),
-    )
+from vekl.store.models import OutboxMail
 
 
 def retry(session: Session, slug: str, mail_id: int) -> OutboxMail:
