@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None, *, housekeeping: bool = False) 
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     for router in ROUTERS:
         app.include_router(router)
-    errors.install(app)
+    errors.install(app, error_pages={organiser.PREFIX: organiser.error_page})
 
     @app.middleware("http")
     async def headers_and_language(

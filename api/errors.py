@@ -1,6 +1,9 @@
 """How errors become responses: a page for people, a JSON body for the API.
 
-Service errors are mapped in one place so every route answers the same way. Anything
+Service errors are mapped in one place so every route answers the same way: ``STATUS``
+gives the HTTP status of each kind of error for the public pages, the JSON API and the
+organiser pages alike; only the body differs by area. A route that shows its own form again
+with the problems (raising ``Reply``) takes the status from the same table. Anything
 unexpected is logged (without the request's data) and answered with a friendly page; the
 tests make sure no input gets there.
 """
@@ -8,6 +11,8 @@ tests make sure no input gets there.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,11 +23,33 @@ from api import problems
 from api.language import page_language
 from api.pages import gettext, render
 from vekl.access.guesses import TooManyGuesses
+from vekl.access.organisers import LoginLocked, LoginRejected
 from vekl.errors import Conflict, InvalidInput, NotFound, ServiceError
 
 log = logging.getLogger("vekl.web")
 
 API_PREFIX = "/api/"
+
+# The status of every service error, by its class; the most specific class listed wins.
+STATUS: dict[type[ServiceError], int] = {
+    ServiceError: 400,
+    LoginRejected: 401,
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 422,
+    TooManyGuesses: 429,
+    LoginLocked: 429,
+}
+
+# An area's own page for a service error (the organiser pages have one): request, status, error.
+ErrorPage = Callable[[Request, int, ServiceError], Response]
+
+
+def status_of(exc: ServiceError) -> int:
+    for kind in type(exc).__mro__:
+        if issubclass(kind, ServiceError) and kind in STATUS:
+            return STATUS[kind]
+    return STATUS[ServiceError]
 
 
 class Reply(Exception):
@@ -69,19 +96,45 @@ async def _reply(_request: Request, exc: Exception) -> Response:
     return exc.response
 
 
-async def _service_error(request: Request, exc: Exception) -> Response:
+def _area_page(request: Request) -> ErrorPage | None:
+    pages: Mapping[str, ErrorPage] = getattr(request.app.state, "error_pages", {})
+    path = request.url.path
+    for prefix, page in pages.items():
+        if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+            return page
+    return None
+
+
+def _public_answer(request: Request, status_code: int, exc: ServiceError) -> Response:
     lang = page_language(request)
     if isinstance(exc, TooManyGuesses):
-        response = _respond(request, 429, problems.TOO_MANY_GUESSES)
-        response.headers["Retry-After"] = str(int(exc.retry_after.total_seconds()) + 1)
-        return response
+        return _respond(request, status_code, problems.TOO_MANY_GUESSES)
     if isinstance(exc, NotFound):
-        return _respond(request, 404, problems.NOT_FOUND)
+        return _respond(request, status_code, problems.NOT_FOUND)
     if isinstance(exc, InvalidInput):
-        return _problems(request, lang, problems.from_service(exc.errors, lang), 422)
-    msgid = exc.message if isinstance(exc, ServiceError) else ""
-    known = msgid if msgid in problems.SERVICE_MESSAGES else problems.INVALID
-    return _respond(request, 409 if isinstance(exc, Conflict) else 400, known)
+        return _problems(request, lang, problems.from_service(exc.errors, lang), status_code)
+    known = exc.message if exc.message in problems.SERVICE_MESSAGES else problems.INVALID
+    return _respond(request, status_code, known)
+
+
+def retry_after(response: Response, exc: ServiceError) -> Response:
+    """Errors that end with a wait say how long, in seconds."""
+    wait = getattr(exc, "retry_after", None)
+    if isinstance(wait, timedelta):
+        response.headers["Retry-After"] = str(int(wait.total_seconds()) + 1)
+    return response
+
+
+async def _service_error(request: Request, exc: Exception) -> Response:
+    """Every service error a route lets through; the request's transaction was rolled back."""
+    assert isinstance(exc, ServiceError)
+    status_code = status_of(exc)
+    area = _area_page(request)
+    if area is not None:
+        response = area(request, status_code, exc)
+    else:
+        response = _public_answer(request, status_code, exc)
+    return retry_after(response, exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -106,7 +159,9 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return _respond(request, 500, problems.UNEXPECTED)
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, error_pages: Mapping[str, ErrorPage] | None = None) -> None:
+    """The handlers; ``error_pages`` gives areas (by path prefix) their own service error page."""
+    app.state.error_pages = dict(error_pages or {})
     app.add_exception_handler(Reply, _reply)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from vekl.errors import N_, Invalid
+from vekl.errors import N_, Invalid, InvalidInput, field_errors
 from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, NEEDS, country_codes, language_codes
 from vekl.store.models import Role
 
@@ -56,6 +56,12 @@ Text = Annotated[str, AfterValidator(clean_text)]
 Email = Annotated[str, AfterValidator(normalise_email)]
 LanguageCode = Annotated[str, AfterValidator(language_code)]
 CountryCode = Annotated[str, AfterValidator(country_code)]
+
+
+def invalid_input(exc: ValidationError) -> InvalidInput:
+    """A form model's validation errors as the services report them: one per field, by its
+    top-level name (a list's item is its list); a problem with the whole model is "(form)"."""
+    return InvalidInput(field_errors(exc, default_field="(form)", top_level=True))
 
 
 def _unique(values: list[str]) -> list[str]:

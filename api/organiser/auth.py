@@ -8,6 +8,7 @@ with 401.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -28,6 +29,28 @@ SESSION_COOKIE = "vekl_organiser"
 LOGIN_COOKIE = "vekl_login_form"
 LOGIN_PATH = f"{PREFIX}/login"
 FORM_EXPIRED = N_("This form has expired. Please reload the page and send it again.")
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """What every page shows of the organiser: plain values, still there after a rollback.
+
+    A failed action rolls its transaction back before the error page is drawn, which
+    expires (and, once the request's session is closed, detaches) the session's rows.
+    """
+
+    csrf_token: str
+    organiser: Account
+
+
+def signed_in(request: Request) -> SignedIn | None:
+    found = getattr(request.state, "signed_in", None)
+    return found if isinstance(found, SignedIn) else None
 
 
 def secure_cookies(request: Request) -> bool:
@@ -54,6 +77,7 @@ def current_session(request: Request, session: DbSession) -> OrganiserSession:
             RedirectResponse(f"{LOGIN_PATH}?next={quote(target)}", 303, headers=PRIVATE_HEADERS)
         )
     request.state.organiser = row
+    request.state.signed_in = SignedIn(row.csrf_token, Account(row.organiser.email))
     return row
 
 

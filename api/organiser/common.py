@@ -1,24 +1,23 @@
-"""What every organiser router needs: language, settings, form reading, error pages."""
+"""What every organiser router needs: language, settings, form reading, the error page."""
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from api import problems
-from api.errors import Reply
+from api.organiser.auth import signed_in
 from api.organiser.i18n import organiser_language
 from api.organiser.rendering import PRIVATE_HEADERS, render
-from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound, ServiceError
+from vekl.errors import N_, Conflict, FieldError, InvalidInput, ServiceError
+from vekl.validation import invalid_input
 
 Lang = Annotated[str, Depends(organiser_language)]
-F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
 
 # Uploaded CSV and TOML files larger than this are refused before they are read whole.
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -57,45 +56,23 @@ async def upload_bytes(form: FormData, field: str) -> bytes:
     return raw
 
 
-def _status(exc: ServiceError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, InvalidInput):
-        return 422
-    return 409
+def parse_form(model: type[M], values: dict[str, Any]) -> M:
+    """The form's values as a service's input model; every wrong field is named."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
 
 
-def service_errors(route: F) -> F:
-    """Service errors become an organiser page naming every problem; the change rolls back."""
-
-    def page(request: Request, exc: ServiceError) -> Reply:
-        lang = organiser_language(request)
-        messages = problems.service_texts(lang, exc)
-        response = render(
-            request,
-            lang,
-            "error.html",
-            status_code=_status(exc),
-            messages=[m for m in messages if m] or ["-"],
-        )
-        return Reply(response)
-
-    if inspect.iscoroutinefunction(route):
-
-        @functools.wraps(route)
-        async def wrapped_async(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return await route(*args, **kwargs)
-            except ServiceError as exc:
-                raise page(kwargs["request"], exc) from exc
-
-        return wrapped_async  # type: ignore[return-value]
-
-    @functools.wraps(route)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return route(*args, **kwargs)
-        except ServiceError as exc:
-            raise page(kwargs["request"], exc) from exc
-
-    return wrapped  # type: ignore[return-value]
+def error_page(request: Request, status_code: int, exc: ServiceError) -> Response:
+    """A service error as an organiser page naming every problem (the change was rolled back)."""
+    lang = organiser_language(request)
+    messages = problems.service_texts(lang, exc)
+    return render(
+        request,
+        lang,
+        "error.html",
+        status_code=status_code,
+        me=signed_in(request),
+        messages=[m for m in messages if m] or ["-"],
+    )

@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.database import DbSession
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm
-from api.organiser.common import Lang, done, service_errors
+from api.organiser.common import Lang, done
 from api.organiser.rendering import download, render
+from api.organiser.views.exports import exports_page as build_exports_page
 from vekl.access import organisers
 from vekl.exports import service as exports
 from vekl.retention import service as retention
@@ -21,15 +22,13 @@ CSV = "text/csv; charset=utf-8"
 
 
 @router.get("/rounds/{slug}/exports", summary="Exports and print pages")
-@service_errors
 def exports_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
-    return render(request, lang, "exports.html", view=exports.page(session, slug))
+    return render(request, lang, "exports.html", view=build_exports_page(session, slug))
 
 
 @router.get("/rounds/{slug}/groups/{key}/roster.csv", summary="One group's roster (CSV)")
-@service_errors
 def group_roster_csv(
     session: DbSession, me: Organiser, request: Request, slug: str, key: str
 ) -> Response:
@@ -37,7 +36,6 @@ def group_roster_csv(
 
 
 @router.get("/rounds/{slug}/series/{key}/roster.csv", summary="A series' rosters (CSV)")
-@service_errors
 def series_roster_csv(
     session: DbSession, me: Organiser, request: Request, slug: str, key: str
 ) -> Response:
@@ -45,7 +43,6 @@ def series_roster_csv(
 
 
 @router.get("/rounds/{slug}/groups/{key}/roster", summary="One group's roster (to print)")
-@service_errors
 def group_roster(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str, key: str
 ) -> Response:
@@ -54,7 +51,6 @@ def group_roster(
 
 
 @router.get("/rounds/{slug}/series/{key}/roster", summary="A series' rosters (to print)")
-@service_errors
 def series_roster(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str, key: str
 ) -> Response:
@@ -63,7 +59,6 @@ def series_roster(
 
 
 @router.get("/rounds/{slug}/evenings/{evening_id}/sign-in", summary="Sign-in sheets (to print)")
-@service_errors
 def sign_in(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str, evening_id: int
 ) -> Response:
@@ -72,14 +67,12 @@ def sign_in(
 
 
 @router.get("/rounds/{slug}/export.json", summary="The whole round as JSON")
-@service_errors
 def round_json(session: DbSession, me: Organiser, request: Request, slug: str) -> Response:
     content = json.dumps(exports.round_export(session, slug), ensure_ascii=False, indent=2)
     return download(content, "application/json", f"{slug}.json")
 
 
 @router.post("/rounds/{slug}/purge", summary="Remove the round's personal data")
-@service_errors
 def purge(session: DbSession, me: OrganiserForm, request: Request, slug: str) -> Response:
     retention.purge(session, slug, organisers.actor(me), datetime.now(UTC))
     return done(f"{PREFIX}/rounds/{slug}/exports", "purged")

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.database import DbSession
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm
-from api.organiser.common import Lang, done, form_values, service_errors
+from api.organiser.common import Lang, done, form_values, parse_form
 from api.organiser.rendering import render
 from api.routes.common import AppSettings
 from vekl.access import organisers
@@ -21,7 +21,6 @@ PERSON_LISTS = ("series", "needs")
 
 
 @router.get("/rounds/{slug}/registrations", summary="Registrations: counts, charts and list")
-@service_errors
 def registrations_page(
     session: DbSession,
     me: Organiser,
@@ -38,7 +37,6 @@ def registrations_page(
 
 
 @router.get("/rounds/{slug}/registrations/{participant_id}", summary="One registration")
-@service_errors
 def person_page(
     session: DbSession,
     me: Organiser,
@@ -60,21 +58,20 @@ def person_page(
 
 
 @router.post("/rounds/{slug}/registrations/{participant_id}", summary="Correct a registration")
-@service_errors
 async def save_person(
     session: DbSession, me: OrganiserForm, request: Request, slug: str, participant_id: int
 ) -> Response:
     form = form_values(await request.form(), PERSON_LISTS)
     typed = str(form.pop("languages_text", ""))
     form["languages"] = [code for code in re.split(r"[\s,;|/]+", typed) if code]
-    registration_overview.update(session, slug, participant_id, form, organisers.actor(me))
+    data = parse_form(registration_overview.RegistrationCorrection, form)
+    registration_overview.update(session, slug, participant_id, data, organisers.actor(me))
     return done(f"{PREFIX}/rounds/{slug}/registrations/{participant_id}", "saved")
 
 
 @router.post(
     "/rounds/{slug}/registrations/{participant_id}/drop-out", summary="Mark as dropped out"
 )
-@service_errors
 async def drop_out(
     session: DbSession,
     me: OrganiserForm,

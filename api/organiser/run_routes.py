@@ -12,12 +12,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.database import DbSession
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm
-from api.organiser.common import Lang, done, service_errors
+from api.organiser.common import Lang, done
 from api.organiser.rendering import PRIVATE_HEADERS, render
+from api.organiser.views import mail as mail_views
+from api.organiser.views import runs as run_views
 from api.routes.common import AppSettings
 from vekl.access import organisers
 from vekl.mail import overview as mail_overview
 from vekl.runs import edits as run_edits
+from vekl.runs import publishing
 from vekl.runs import review as run_review
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
@@ -36,16 +39,14 @@ def _int(value: object) -> int:
 
 
 @router.get("/rounds/{slug}/matching", summary="Matching runs of a round")
-@service_errors
 def matching_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
-    view = run_review.matching_page(session, slug)
+    view = run_views.matching_page(session, slug)
     return render(request, lang, "matching.html", view=view)
 
 
 @router.post("/rounds/{slug}/matching", summary="Start matching (returns at once)")
-@service_errors
 async def start_matching(
     session: DbSession,
     me: OrganiserForm,
@@ -69,7 +70,6 @@ async def start_matching(
 
 
 @router.get("/rounds/{slug}/runs/{run_id}", summary="A run: progress, groups, report, changes")
-@service_errors
 def run_page(
     session: DbSession,
     me: Organiser,
@@ -79,7 +79,7 @@ def run_page(
     slug: str,
     run_id: int,
 ) -> Response:
-    view = run_review.run_page(session, slug, run_id, settings)
+    view = run_views.run_page(session, slug, run_id, settings)
     return render(
         request,
         lang,
@@ -90,7 +90,6 @@ def run_page(
 
 
 @router.get("/rounds/{slug}/runs/{run_id}/progress.json", summary="A run's progress as JSON")
-@service_errors
 def run_progress(
     session: DbSession,
     me: Organiser,
@@ -104,7 +103,6 @@ def run_progress(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/cancel", summary="Cancel a running run")
-@service_errors
 def cancel_run(
     session: DbSession, me: OrganiserForm, request: Request, slug: str, run_id: int
 ) -> Response:
@@ -114,7 +112,6 @@ def cancel_run(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/fail", summary="Mark an abandoned run as failed")
-@service_errors
 def fail_run(
     session: DbSession,
     me: OrganiserForm,
@@ -128,7 +125,6 @@ def fail_run(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/pin", summary="Put a person into a group")
-@service_errors
 async def pin(
     session: DbSession, me: OrganiserForm, request: Request, slug: str, run_id: int
 ) -> Response:
@@ -145,7 +141,6 @@ async def pin(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/swap", summary="Swap two people")
-@service_errors
 async def swap(
     session: DbSession, me: OrganiserForm, request: Request, slug: str, run_id: int
 ) -> Response:
@@ -162,7 +157,6 @@ async def swap(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/publish", summary="Publish a draft and queue mails")
-@service_errors
 def publish(
     session: DbSession,
     me: OrganiserForm,
@@ -171,28 +165,27 @@ def publish(
     slug: str,
     run_id: int,
 ) -> Response:
-    mails = run_review.publish(session, slug, run_id, settings, organisers.actor(me))
-    return done(f"{PREFIX}/rounds/{slug}/mail?queued={mails}", "published")
+    published = publishing.publish(
+        session, slug, run_id, settings=settings, actor=organisers.actor(me)
+    )
+    return done(f"{PREFIX}/rounds/{slug}/mail?queued={len(published.mails)}", "published")
 
 
 @router.get("/rounds/{slug}/dropouts", summary="Dropouts and rematching")
-@service_errors
 def dropouts_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
-    return render(request, lang, "dropouts.html", view=run_review.dropout_page(session, slug))
+    return render(request, lang, "dropouts.html", view=run_views.dropout_page(session, slug))
 
 
 @router.get("/rounds/{slug}/mail", summary="The round's outbox")
-@service_errors
 def mail_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
-    return render(request, lang, "mail.html", view=mail_overview.page(session, slug))
+    return render(request, lang, "mail.html", view=mail_views.mail_page(session, slug))
 
 
 @router.post("/rounds/{slug}/mail/{mail_id}/retry", summary="Try a failed mail again")
-@service_errors
 def retry_mail(
     session: DbSession, me: OrganiserForm, request: Request, slug: str, mail_id: int
 ) -> Response:
@@ -201,7 +194,6 @@ def retry_mail(
 
 
 @router.post("/rounds/{slug}/mail/send", summary="Send queued mails now (by the worker)")
-@service_errors
 def send_mail(session: DbSession, me: OrganiserForm, request: Request, slug: str) -> Response:
     mail_overview.send_now(session, slug)
     return done(f"{PREFIX}/rounds/{slug}/mail", "sending")

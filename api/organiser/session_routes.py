@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.database import DbSession
-from api.errors import Reply
+from api.errors import Reply, retry_after, status_of
 from api.organiser.auth import (
     LOGIN_COOKIE,
     LOGIN_PATH,
@@ -21,12 +21,12 @@ from api.organiser.auth import (
     redirect_target,
     secure_cookies,
 )
-from api.organiser.common import Lang, service_errors
+from api.organiser.common import Lang
 from api.organiser.i18n import tr
 from api.organiser.rendering import PRIVATE_HEADERS, render
+from api.organiser.views.audit import audit_page
 from api.routes.common import AppSettings, Client
 from vekl.access import organisers
-from vekl.audit import log as audit_log
 from vekl.rounds import setup as round_setup
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
@@ -98,17 +98,20 @@ def login(
         )
     except organisers.LoginLocked as exc:
         page = _login_page(
-            request, lang, next_path=next, problem=tr(lang, organisers.LOCKED), status_code=429
+            request,
+            lang,
+            next_path=next,
+            problem=tr(lang, organisers.LOCKED),
+            status_code=status_of(exc),
         )
-        page.headers["Retry-After"] = str(int(exc.retry_after.total_seconds()) + 1)
-        raise Reply(page) from exc
+        raise Reply(retry_after(page, exc)) from exc
     except organisers.LoginRejected as exc:
         page = _login_page(
             request,
             lang,
             next_path=next,
             problem=tr(lang, organisers.LOGIN_FAILED),
-            status_code=401,
+            status_code=status_of(exc),
         )
         raise Reply(page) from exc
     response = RedirectResponse(redirect_target(next), 303, headers=PRIVATE_HEADERS)
@@ -139,14 +142,12 @@ def home(session: DbSession, me: Organiser, request: Request, lang: Lang) -> Res
 
 
 @router.get("/audit", summary="The audit log of all rounds")
-@service_errors
 def audit_all(session: DbSession, me: Organiser, request: Request, lang: Lang) -> Response:
-    return render(request, lang, "audit.html", page=audit_log.page(session))
+    return render(request, lang, "audit.html", page=audit_page(session))
 
 
 @router.get("/rounds/{slug}/audit", summary="The audit log of one round")
-@service_errors
 def audit_round(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
-    return render(request, lang, "audit.html", page=audit_log.page(session, slug))
+    return render(request, lang, "audit.html", page=audit_page(session, slug))

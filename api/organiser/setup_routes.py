@@ -7,12 +7,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.database import DbSession
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm
-from api.organiser.common import Lang, done, form_values, service_errors, upload_bytes
+from api.organiser.common import Lang, done, form_values, parse_form, upload_bytes
 from api.organiser.rendering import download, render
 from api.routes.common import AppSettings
 from vekl.access import organisers
 from vekl.reference import language_names
 from vekl.rounds import setup as round_setup
+from vekl.rounds.schemas import EveningInput, RoundSettingsInput, SeriesInput
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
 ROUND_LISTS = ("languages_offered", "working_languages")
@@ -28,18 +29,17 @@ def new_round(me: Organiser, request: Request, lang: Lang) -> Response:
 
 
 @router.post("/rounds", summary="Create a round from the form")
-@service_errors
 async def create_round(
     session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request
 ) -> Response:
     form = form_values(await request.form(), ROUND_LISTS)
     slug = str(form.pop("slug", ""))
-    round = round_setup.create_round(session, slug, form, settings, organisers.actor(me))
+    data = parse_form(RoundSettingsInput, form)
+    round = round_setup.create_round(session, slug, data, settings, organisers.actor(me))
     return done(_round_path(round.slug), "created")
 
 
 @router.post("/rounds/upload", summary="Create a round from a round file (TOML)")
-@service_errors
 async def upload_round(
     session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request
 ) -> Response:
@@ -49,7 +49,6 @@ async def upload_round(
 
 
 @router.get("/rounds/{slug}", summary="A round at a glance")
-@service_errors
 def round_overview(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
@@ -57,7 +56,6 @@ def round_overview(
 
 
 @router.get("/rounds/{slug}/setup", summary="Rules, series, evenings and venues")
-@service_errors
 def setup_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
@@ -71,17 +69,15 @@ def setup_page(
 
 
 @router.post("/rounds/{slug}/settings", summary="Change the round's rules")
-@service_errors
 async def save_settings(
     session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request, slug: str
 ) -> Response:
-    form = form_values(await request.form(), ROUND_LISTS)
-    round_setup.update_round(session, slug, form, settings, organisers.actor(me))
+    data = parse_form(RoundSettingsInput, form_values(await request.form(), ROUND_LISTS))
+    round_setup.update_round(session, slug, data, settings, organisers.actor(me))
     return done(_round_path(slug, "/setup"), "saved")
 
 
 @router.post("/rounds/{slug}/status", summary="Open or close registration")
-@service_errors
 async def set_status(
     session: DbSession, me: OrganiserForm, request: Request, slug: str
 ) -> Response:
@@ -91,18 +87,17 @@ async def set_status(
 
 
 @router.post("/rounds/{slug}/series", summary="Add a series")
-@service_errors
 async def add_series(
     session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request, slug: str
 ) -> Response:
     form = form_values(await request.form())
     key = str(form.pop("key", ""))
-    round_setup.add_series(session, slug, key, form, settings, organisers.actor(me))
+    data = parse_form(SeriesInput, form)
+    round_setup.add_series(session, slug, key, data, settings, organisers.actor(me))
     return done(_round_path(slug, "/setup"), "saved")
 
 
 @router.post("/rounds/{slug}/series/{key}", summary="Change a series or its venue")
-@service_errors
 async def edit_series(
     session: DbSession,
     me: OrganiserForm,
@@ -111,13 +106,12 @@ async def edit_series(
     slug: str,
     key: str,
 ) -> Response:
-    form = form_values(await request.form())
-    mails = round_setup.edit_series(session, slug, key, form, settings, organisers.actor(me))
+    data = parse_form(SeriesInput, form_values(await request.form()))
+    mails = round_setup.edit_series(session, slug, key, data, settings, organisers.actor(me))
     return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
 
 
 @router.post("/rounds/{slug}/series/{key}/evenings", summary="Add an evening")
-@service_errors
 async def add_evening(
     session: DbSession,
     me: OrganiserForm,
@@ -126,13 +120,12 @@ async def add_evening(
     slug: str,
     key: str,
 ) -> Response:
-    form = form_values(await request.form())
-    mails = round_setup.add_evening(session, slug, key, form, settings, organisers.actor(me))
+    data = parse_form(EveningInput, form_values(await request.form()))
+    mails = round_setup.add_evening(session, slug, key, data, settings, organisers.actor(me))
     return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
 
 
 @router.post("/rounds/{slug}/evenings/{evening_id}", summary="Move an evening")
-@service_errors
 async def reschedule_evening(
     session: DbSession,
     me: OrganiserForm,
@@ -141,15 +134,14 @@ async def reschedule_evening(
     slug: str,
     evening_id: int,
 ) -> Response:
-    form = form_values(await request.form())
+    data = parse_form(EveningInput, form_values(await request.form()))
     mails = round_setup.reschedule_evening(
-        session, slug, evening_id, form, settings, organisers.actor(me)
+        session, slug, evening_id, data, settings, organisers.actor(me)
     )
     return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
 
 
 @router.post("/rounds/{slug}/evenings/{evening_id}/delete", summary="Remove an evening")
-@service_errors
 def remove_evening(
     session: DbSession, me: OrganiserForm, request: Request, slug: str, evening_id: int
 ) -> Response:
@@ -158,7 +150,6 @@ def remove_evening(
 
 
 @router.get("/rounds/{slug}/import", summary="Import moderators and registrations")
-@service_errors
 def import_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
@@ -166,17 +157,16 @@ def import_page(
 
 
 @router.post("/rounds/{slug}/import/{kind}", summary="Import a CSV file")
-@service_errors
 async def import_file(
     session: DbSession, me: OrganiserForm, request: Request, lang: Lang, slug: str, kind: str
 ) -> Response:
     raw = await upload_bytes(await request.form(), "file")
-    page = round_setup.import_file(session, slug, kind, raw, organisers.actor(me))
-    return render(request, lang, "import.html", view=page.view, result=page.result, kind=page.kind)
+    result = round_setup.import_file(session, slug, kind, raw, organisers.actor(me))
+    view = round_setup.overview(session, slug)
+    return render(request, lang, "import.html", view=view, result=result, kind=kind)
 
 
 @router.get("/rounds/{slug}/moderators", summary="The moderators and their links")
-@service_errors
 def moderators_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
@@ -184,7 +174,6 @@ def moderators_page(
 
 
 @router.post("/rounds/{slug}/moderators/links", summary="Issue new moderator links")
-@service_errors
 def moderator_links(
     session: DbSession,
     me: OrganiserForm,
@@ -193,12 +182,12 @@ def moderator_links(
     lang: Lang,
     slug: str,
 ) -> Response:
-    page = round_setup.moderator_links(session, slug, settings, organisers.actor(me))
-    return render(request, lang, "moderators.html", view=page.view, issued=page.issued)
+    issued = round_setup.moderator_links(session, slug, settings, organisers.actor(me))
+    view = round_setup.overview(session, slug)
+    return render(request, lang, "moderators.html", view=view, issued=issued)
 
 
 @router.get("/rounds/{slug}/codes", summary="Codes for the lottery letters")
-@service_errors
 def codes_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
@@ -206,7 +195,6 @@ def codes_page(
 
 
 @router.post("/rounds/{slug}/codes", summary="Generate codes and download them")
-@service_errors
 async def generate_codes(
     session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request, slug: str
 ) -> Response:

@@ -19,9 +19,8 @@ from api.language import Language
 from api.pages import gettext
 from api.problems import N_
 from api.routes.common import AppSettings, Client
-from api.routes.moderator import STEP_FREE
+from api.routes.views import moderator_page
 from vekl.access import links
-from vekl.moderators import pages as moderator_pages
 from vekl.registration import online as online_registration
 from vekl.registration import self_service
 from vekl.settings import Settings
@@ -141,14 +140,14 @@ def _round(round: Round) -> RoundOut:
     )
 
 
-def _status(page: self_service.ParticipantPage, settings: Settings, token: str) -> StatusOut:
-    group = page.group
+def _status(found: self_service.Status, settings: Settings, token: str) -> StatusOut:
+    group = found.group
     return StatusOut(
-        round=page.round.slug,
-        first_name=page.participant.first_name,
-        standing=page.standing,
-        series=[s.key for s in page.participant.series],
-        can_change_series=page.can_change_series,
+        round=found.participant.round.slug,
+        first_name=found.participant.first_name,
+        standing=found.standing,
+        series=[s.key for s in found.participant.series],
+        can_change_series=found.can_change_series,
         group=GroupOut(
             title=group.title,
             series=_series(group.group.series),
@@ -208,7 +207,7 @@ def link_request(
 
 @router.get("/me/{token}", response_model=StatusOut, responses=ERRORS, summary="Status")
 def status(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
-    return _status(self_service.page(session, token), settings, token)
+    return _status(self_service.status(session, token), settings, token)
 
 
 @router.post(
@@ -216,7 +215,7 @@ def status(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
 )
 def confirm(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
     online_registration.confirm(session, token)
-    return _status(self_service.page(session, token), settings, token)
+    return _status(self_service.status(session, token), settings, token)
 
 
 @router.put(
@@ -229,13 +228,13 @@ def change_series(
     session: DbSession, settings: AppSettings, token: str, body: SeriesChange
 ) -> StatusOut:
     self_service.change_series(session, token, body.series)
-    return _status(self_service.page(session, token), settings, token)
+    return _status(self_service.status(session, token), settings, token)
 
 
 @router.post("/me/{token}/withdraw", response_model=StatusOut, responses=ERRORS, summary="Withdraw")
 def withdraw(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
     self_service.withdraw(session, settings, token)
-    return _status(self_service.page(session, token), settings, token)
+    return _status(self_service.status(session, token), settings, token)
 
 
 @router.get("/me/{token}/data", responses=ERRORS, summary="Everything stored about the person")
@@ -256,7 +255,7 @@ def delete(session: DbSession, token: str) -> Response:
     summary="A moderator's groups: first names, languages and needs",
 )
 def moderator(session: DbSession, lang: Language, token: str) -> ModeratorOut:
-    found = moderator_pages.page(session, token, step_free_note=gettext(lang, STEP_FREE))
+    found = moderator_page(session, token, lang)
     return ModeratorOut(
         round=found.round.slug,
         groups=[

@@ -7,19 +7,17 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.database import DbSession
 from api.language import Language
-from api.pages import gettext, render
-from api.problems import N_
+from api.pages import render
 from api.routes.common import AppSettings
-from vekl.moderators import pages as moderator_pages
+from api.routes.views import moderator_page
+from vekl.moderators import moderation
 
 router = APIRouter(prefix="/moderator/{token}", tags=["moderator pages"])
-
-STEP_FREE = N_("Needs step-free access")
 
 
 @router.get("", response_class=HTMLResponse, summary="The moderator's page")
 def page(session: DbSession, request: Request, lang: Language, token: str) -> Response:
-    found = moderator_pages.page(session, token, step_free_note=gettext(lang, STEP_FREE))
+    found = moderator_page(session, token, lang)
     return render(request, lang, "moderator.html", page=found, token=token)
 
 
@@ -31,7 +29,7 @@ def page(session: DbSession, request: Request, lang: Language, token: str) -> Re
 )
 def calendar(session: DbSession, settings: AppSettings, token: str) -> Response:
     return Response(
-        moderator_pages.calendar(session, settings, token),
+        moderation.calendar(session, settings, token),
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="vekl-moderation.ics"'},
     )
@@ -44,9 +42,7 @@ def calendar(session: DbSession, settings: AppSettings, token: str) -> Response:
     responses={200: {"content": {"text/csv": {}}}},
 )
 def roster(session: DbSession, lang: Language, token: str, key: str) -> Response:
-    content = moderator_pages.roster(
-        session, token, key, lang=lang, step_free_note=gettext(lang, STEP_FREE)
-    )
+    content = moderation.roster(session, token, key, lang=lang)
     return Response(
         content,
         media_type="text/csv; charset=utf-8",

@@ -10,10 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import problems
 from api.database import DbSession
-from api.errors import Reply
+from api.errors import Reply, status_of
 from api.language import Language
 from api.pages import render
 from api.routes.common import AppSettings
+from api.routes.views import ParticipantPage, participant_page
 from vekl.access import links
 from vekl.errors import Conflict, InvalidInput
 from vekl.registration import online as online_registration
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/me/{token}", tags=["participant pages"])
 def _status(
     request: Request,
     lang: str,
-    page: self_service.ParticipantPage,
+    page: ParticipantPage,
     token: str,
     *,
     settings: Settings,
@@ -53,7 +54,7 @@ def _status(
 def status(
     session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
 ) -> Response:
-    page = self_service.page(session, token)
+    page = participant_page(session, token)
     notice = request.query_params.get("done", "")
     return _status(request, lang, page, token, settings=settings, notice=notice[:20])
 
@@ -61,7 +62,7 @@ def status(
 @router.get("/confirm", response_class=HTMLResponse, summary="Ask to confirm (link from the mail)")
 def confirm_form(session: DbSession, request: Request, lang: Language, token: str) -> Response:
     """Opening the link only asks: mail scanners follow links, so a GET confirms nothing."""
-    page = self_service.page(session, token)
+    page = participant_page(session, token)
     if page.standing is not self_service.Standing.PENDING:
         return RedirectResponse(f"/me/{token}?lang={lang}", status_code=303)
     return render(request, lang, "confirm.html", page=page, token=token)
@@ -105,9 +106,9 @@ def change_series(
             if isinstance(exc, InvalidInput)
             else [problems.Problem(None, problems.message(lang, exc.message))]
         )
-        page = self_service.page(session, token)
+        page = participant_page(session, token)
         response = _status(
-            request, lang, page, token, settings=settings, status_code=422, found=found
+            request, lang, page, token, settings=settings, status_code=status_of(exc), found=found
         )
         raise Reply(response) from exc
     return RedirectResponse(f"/me/{token}?done=changed&lang={lang}", status_code=303)
@@ -115,7 +116,7 @@ def change_series(
 
 @router.get("/withdraw", response_class=HTMLResponse, summary="Ask before withdrawing")
 def withdraw_form(session: DbSession, request: Request, lang: Language, token: str) -> Response:
-    page = self_service.page(session, token)
+    page = participant_page(session, token)
     return render(request, lang, "withdraw.html", page=page, token=token)
 
 
@@ -137,7 +138,7 @@ def data(session: DbSession, token: str) -> Response:
 
 @router.get("/delete", response_class=HTMLResponse, summary="Ask before deleting")
 def delete_form(session: DbSession, request: Request, lang: Language, token: str) -> Response:
-    page = self_service.page(session, token)
+    page = participant_page(session, token)
     return render(request, lang, "delete.html", page=page, token=token)
 
 

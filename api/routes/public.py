@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from api import forms, problems
 from api.database import DbSession
-from api.errors import Reply
+from api.errors import Reply, status_of
 from api.language import Language
 from api.pages import render
 from api.routes.common import AppSettings, Client
@@ -112,7 +112,7 @@ def register(
     except InvalidInput as exc:
         round = online_registration.open_round(session, slug)
         found = problems.from_service(exc.errors, lang)
-        raise Reply(_form_page(request, lang, round, form, found, 422)) from exc
+        raise Reply(_form_page(request, lang, round, form, found, status_of(exc))) from exc
     return done
 
 
@@ -151,7 +151,7 @@ def link_request(
             request,
             lang,
             "link.html",
-            status_code=422,
+            status_code=status_of(exc),
             switch_path="/link",
             email=email[:254],
             problems=found,

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlalchemy.orm import Session
 
-from vekl.moderators import pages as moderator_pages
+from vekl.moderators import moderation
 from vekl.settings import Settings
 from vekl.store.models import Moderator, Participant, RegistrationStatus, Role, Round
 
@@ -42,7 +42,7 @@ def test_the_moderator_sees_first_names_languages_and_needs_only(
     gone = _person(db, open_round, "Gone", "gone@example.org")
     publish_group(db, open_round, [karim, lea, gone])
     gone.status = RegistrationStatus.WITHDRAWN
-    [(moderator, url)] = moderator_pages.issue_links(db, settings, open_round, actor="test")
+    [(moderator, url)] = moderation.issue_links(db, settings, open_round, actor="test")
     settle(db)
     assert url.startswith("https://vekl.example/moderator/")
     path = url.removeprefix("https://vekl.example")
@@ -60,13 +60,14 @@ def test_the_moderator_sees_first_names_languages_and_needs_only(
     rows = list(csv.reader(io.StringIO(roster.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Vorname"
     assert [r[0] for r in rows[1:]] == ["Karim", "Lea"]
+    assert [r[2] for r in rows[1:]] == ["stufenloser Zugang", ""]
     assert client.get(path + "/groups/wed-9/roster.csv").status_code == 404
 
     calendar = Calendar.from_ical(client.get(path + "/calendar.ics").content)
     assert len(list(calendar.walk("VEVENT"))) == 3
 
     # Issuing links again revokes the old ones.
-    moderator_pages.issue_links(db, settings, open_round, actor="test")
+    moderation.issue_links(db, settings, open_round, actor="test")
     settle(db)
     assert client.get(path).status_code == 404
     assert moderator.token_hash is not None
@@ -77,7 +78,24 @@ def test_before_grouping_the_moderator_is_told_to_wait(
 ) -> None:
     db.add(Moderator(round_id=open_round.id, name="Jonas Beck", email="j@example.org"))
     db.flush()
-    [(_, url)] = moderator_pages.issue_links(db, settings, open_round, actor="test")
+    [(_, url)] = moderation.issue_links(db, settings, open_round, actor="test")
     settle(db)
     page = client.get(url.removeprefix("https://vekl.example") + "?lang=en")
     assert "have not been put together yet" in page.text
+
+
+def test_needs_leave_the_service_as_codes_and_reach_readers_in_their_language(
+    client: TestClient, db: Session, settings: Settings, open_round: Round
+) -> None:
+    karim = _person(db, open_round, "Karim", "karim@example.org", needs=["step_free"])
+    publish_group(db, open_round, [karim])
+    [(_, url)] = moderation.issue_links(db, settings, open_round, actor="test")
+    settle(db)
+    token = url.rsplit("/", 1)[1]
+    [group] = moderation.moderation(db, token).groups
+    assert [m.needs for m in group.members] == [("step_free",)]
+
+    german = client.get(f"/moderator/{token}?lang=de")
+    assert "Braucht einen stufenlosen Zugang" in german.text and "step_free" not in german.text
+    ukrainian = client.get(f"/api/v1/moderator/{token}?lang=uk").json()
+    assert ukrainian["groups"][0]["members"][0]["needs"] == ["Потрібен безбар’єрний вхід"]

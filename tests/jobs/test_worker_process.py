@@ -215,7 +215,7 @@ def test_a_worker_killed_hard_is_reaped_after_the_threshold(place: Place) -> Non
     assert job.finished_at is not None
     assert (job.finished_at - last_beat).total_seconds() >= 1  # not before the threshold
     with transaction(place.sessions) as session:
-        view = run_review.run_page(session, "konstanz-mai", run_id, place.settings())
+        view = run_review.review(session, "konstanz-mai", run_id, place.settings())
         assert view.worker_lost and not view.abandoned
     # The dead worker's heartbeat row stays until it is a day old; the reaper's is gone.
     assert _workers(place) == ["dying"]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.organiser.conftest import EXAMPLE, LoggedIn, solved_draft
 from vekl.registration import letter_codes
-from vekl.runs import review as run_review
+from vekl.runs import publishing
 from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
@@ -74,6 +74,17 @@ def test_a_round_is_set_up_from_the_form(team: LoggedIn, db: Session) -> None:
     )
     assert wrong.status_code == 422
     assert "der Abend muss nach seinem Beginn enden" in wrong.text
+    # The form's fields are checked by the series' input model; each wrong one is named.
+    bad = team.post(
+        f"{base}/series/tue",
+        {"label": "", "venue_name": "Bürgersaal", "venue_address": "x", "rooms": "0"},
+    )
+    assert bad.status_code == 422
+    assert "label: ist erforderlich" in bad.text
+    assert "rooms: muss mindestens 1 sein" in bad.text
+    late = team.post(f"{base}/series/tue/evenings", {"day": "2027-13-01", "start": "18:00"})
+    assert late.status_code == 422 and "day: " in late.text and "end: ist erforderlich" in late.text
+    assert round.series[0].label == "Dienstagabende" and len(round.series[0].evenings) == 1
 
 
 def test_settings_are_checked_and_saved(team: LoggedIn, example_round: Round) -> None:
@@ -202,7 +213,7 @@ def test_rosters_sign_in_sheets_and_the_round_export(
     team: LoggedIn, db: Session, example_round: Round, settings: Settings
 ) -> None:
     run = solved_draft(db, example_round)
-    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
     db.commit()
     group = run.groups[0]
     names = {m.participant.last_name for m in group.members}
@@ -233,7 +244,7 @@ def test_the_mail_page_shows_failures_and_retries_them(
     team: LoggedIn, db: Session, example_round: Round, settings: Settings
 ) -> None:
     run = solved_draft(db, example_round)
-    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
     mail = db.scalars(select(OutboxMail).order_by(OutboxMail.id)).first()
     assert mail is not None
     mail.status = MailStatus.FAILED

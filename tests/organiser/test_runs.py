@@ -7,12 +7,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import matching
+from api.organiser.views import runs as run_views
 from tests.organiser.conftest import LoggedIn, solved_draft
 from vekl.errors import InvalidInput
 from vekl.mail import planner as notify
 from vekl.registration import overview as registration_overview
 from vekl.runs import edits as run_edits
-from vekl.runs import review as run_review
+from vekl.runs import publishing
 from vekl.runs import service as matching_runs
 from vekl.runs.solver_input import participant_key
 from vekl.settings import Settings
@@ -106,11 +107,12 @@ def test_the_preview_names_exactly_the_mails_publishing_queues(
     db: Session, example_round: Round, settings: Settings
 ) -> None:
     run = solved_draft(db, example_round)
-    preview = run_review.preview_mails(db, run, settings)
+    preview = publishing.preview(db, run, settings)
     assert preview.problem is None
     assert db.scalar(select(func.count()).select_from(OutboxMail)) == 0
     assert db.get(MatchingRun, run.id).status.value == "draft"  # type: ignore[union-attr]
-    queued = run_review.publish(db, example_round.slug, run.id, settings, "test")
+    published = publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
+    queued = len(published.mails)
     rows = db.scalars(select(OutboxMail)).all()
     assert queued == len(rows) == len(preview.mails)
     assert sorted((m.kind, m.recipient) for m in preview.mails) == sorted(
@@ -122,7 +124,7 @@ def test_dropouts_show_on_the_groups_and_a_rematch_lists_the_changes(
     db: Session, example_round: Round, settings: Settings
 ) -> None:
     run = solved_draft(db, example_round)
-    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
     group = run.groups[0]
     leaving = [m.participant_id for m in group.members][:3]
     for person_id in leaving:
@@ -130,7 +132,7 @@ def test_dropouts_show_on_the_groups_and_a_rematch_lists_the_changes(
             db, example_round.slug, person_id, "verzogen", settings, "test"
         )
         assert queued >= 1
-    page = run_review.dropout_page(db, example_round.slug)
+    page = run_views.dropout_page(db, example_round.slug)
     health = next(g for g in page.groups if g.group.key == group.key)
     assert health.active == len(group.members) - 3
     assert health.too_small == (health.active < example_round.min_size)
@@ -138,7 +140,7 @@ def test_dropouts_show_on_the_groups_and_a_rematch_lists_the_changes(
     assert not health.locked
 
     rematch = solved_draft(db, example_round, rematch=True)
-    view = run_review.run_page(db, example_round.slug, rematch.id, settings)
+    view = run_views.run_page(db, example_round.slug, rematch.id, settings)
     assert view.preview is not None and view.preview.problem is None
     assert view.changes is not None
     assert {m.person.id for m in view.changes.left} == set(leaving)
@@ -152,7 +154,7 @@ def test_a_dropout_cancels_the_persons_calendar(
     db: Session, example_round: Round, settings: Settings
 ) -> None:
     run = solved_draft(db, example_round)
-    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
     person = run.groups[0].members[0].participant
     registration_overview.drop_out(db, example_round.slug, person.id, "krank", settings, "t")
     kinds = db.scalars(
@@ -168,7 +170,7 @@ def test_moving_an_evening_after_publishing_sends_updates(
     team: LoggedIn, db: Session, example_round: Round, settings: Settings
 ) -> None:
     run = solved_draft(db, example_round)
-    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
     db.commit()
     series = next(s for s in example_round.series if any(g.series_id == s.id for g in run.groups))
     evening = series.evenings[0]
@@ -190,7 +192,8 @@ def test_notify_publication_is_what_publish_queues(
 ) -> None:
     """The page's publish is matching_runs.publish plus notify.publication_mails, nothing else."""
     run = solved_draft(db, example_round)
-    count = run_review.publish(db, example_round.slug, run.id, settings, "test")
+    published = publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
+    count = len(published.mails)
     placed = db.scalar(
         select(func.count())
         .select_from(Participant)
@@ -225,7 +228,7 @@ def test_changing_a_venue_after_publishing_sends_updates(
     team: LoggedIn, db: Session, example_round: Round, settings: Settings
 ) -> None:
     run = solved_draft(db, example_round)
-    run_review.publish(db, example_round.slug, run.id, settings, "test")
+    publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
     db.commit()
     series = next(s for s in example_round.series if any(g.series_id == s.id for g in run.groups))
     members = {

@@ -1,1 +1,1 @@
-"""The audit log: recording who changed what (``records``) and reading it back (``log``)."""
+"""The audit log: recording who changed what and reading it back (``records``)."""

@@ -15,6 +15,7 @@ from vekl.mail import planner as notify
 from vekl.registration import csv_import
 from vekl.registration import service as registrations
 from vekl.rounds import service as rounds
+from vekl.runs import publishing
 from vekl.runs import service as matching_runs
 from vekl.settings import Settings
 from vekl.store import migrate
@@ -96,9 +97,8 @@ def _match_publish_send(config: Settings, *, rematch: bool, step: int) -> None:
         changes = matching_runs.run_changes(run)
         if changes is not None:
             console.print(changes.text(), highlight=False)
-        publication = matching_runs.publish(session, run, cli_actor())
-        queued = notify.publication_mails(session, publication, settings=config)
-        kinds = Counter(mail.kind for mail in queued)
+        published = publishing.publish(session, EXAMPLE, run.id, settings=config, actor=cli_actor())
+        kinds = Counter(mail.kind for mail in published.mails)
         console.print(
             f"{step + 1}. published; queued "
             + (", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "no mails")

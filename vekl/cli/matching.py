@@ -12,8 +12,8 @@ import matching
 from vekl.audit.records import cli_actor
 from vekl.cli.context import console, err_console, sessions, settings, unit_of_work
 from vekl.errors import ServiceError
-from vekl.mail import planner as notify
 from vekl.rounds import service as rounds
+from vekl.runs import publishing
 from vekl.runs import service as matching_runs
 from vekl.store.models import MatchingRun
 
@@ -128,16 +128,12 @@ def rematch(
 
 def _publish(round: str, run_id: int | None) -> None:
     with unit_of_work() as session:
-        found = rounds.get_round(session, round)
-        run = (
-            matching_runs.get_run(session, run_id)
-            if run_id is not None
-            else matching_runs.latest_draft(session, found)
+        published = publishing.publish(
+            session, round, run_id, settings=settings(), actor=cli_actor()
         )
-        publication = matching_runs.publish(session, run, cli_actor())
-        queued = notify.publication_mails(session, publication)
         console.print(
-            f"Run {run.id} published; {len(queued)} mails queued (send them with: vekl mail send)."
+            f"Run {published.run.id} published; {len(published.mails)} mails queued "
+            "(send them with: vekl mail send)."
         )
 
 

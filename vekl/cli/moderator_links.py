@@ -6,7 +6,7 @@ import typer
 
 from vekl.audit.records import cli_actor
 from vekl.cli.context import console, settings, unit_of_work
-from vekl.moderators import pages as moderator_pages
+from vekl.moderators import moderation
 from vekl.rounds import service as rounds
 
 app = typer.Typer(help="Moderators' personal links.", no_args_is_help=True)
@@ -21,7 +21,7 @@ def links(round: str = typer.Option(..., "--round", "-r", help="The round's shor
     """
     with unit_of_work() as session:
         found = rounds.get_round(session, round)
-        issued = moderator_pages.issue_links(session, settings(), found, actor=cli_actor())
+        issued = moderation.issue_links(session, settings(), found, actor=cli_actor())
         lines = [f"{moderator.name} <{moderator.email}>\n  {url}" for moderator, url in issued]
     console.print(f"{len(lines)} new moderator links (earlier links no longer work):")
     for line in lines:

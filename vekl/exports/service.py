@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from vekl.errors import N_, NotFound
 from vekl.registration import service as registrations
-from vekl.retention import service as retention
 from vekl.rounds import service as rounds
 from vekl.runs import service as matching_runs
 from vekl.runs.placements import published_run, run_groups
@@ -56,6 +55,12 @@ def _published_groups(session: Session, round: Round) -> list[Group]:
     if run is None:
         raise NotFound(N_("round '%(round)s' has no published groups yet"), round=round.slug)
     return run_groups(session, run)
+
+
+def published_groups(session: Session, round: Round) -> list[Group]:
+    """The groups of the published grouping; none before a grouping is published."""
+    run = published_run(session, round)
+    return run_groups(session, run) if run is not None else []
 
 
 def _roster(group: Group) -> RosterGroup:
@@ -249,24 +254,3 @@ def round_export(session: Session, slug: str) -> dict[str, Any]:
             for r in matching_runs.list_runs(session, round)
         ],
     }
-
-
-@dataclass(frozen=True)
-class ExportsPage:
-    round: Round
-    groups: list[Group]
-    purge_due_at: datetime | None
-    purge_due: bool
-    statistics: dict[str, Any] | None
-
-
-def page(session: Session, slug: str, now: datetime | None = None) -> ExportsPage:
-    round = rounds.load_round_tree(session, slug)
-    groups = _published_groups(session, round) if published_run(session, round) else []
-    return ExportsPage(
-        round=round,
-        groups=groups,
-        purge_due_at=retention.purge_due_at(session, round),
-        purge_due=retention.is_due(session, round, now or datetime.now(UTC)),
-        statistics=retention.kept_statistics(session, round),
-    )

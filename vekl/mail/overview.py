@@ -1,8 +1,6 @@
-"""The outbox of one round as organisers see it: how many mails are where, and what failed."""
+"""The outbox of one round from the organiser pages: trying a failed mail again."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -11,26 +9,12 @@ from vekl.jobs import queries as job_queries
 from vekl.jobs import service as jobs
 from vekl.mail import dispatch as mail_dispatch
 from vekl.rounds import service as rounds
-from vekl.store.models import Job, OutboxMail, Round
+from vekl.store.models import Job, OutboxMail
 
 
-@dataclass(frozen=True)
-class MailPage:
-    round: Round
-    counts: dict[str, int]
-    problems: list[OutboxMail]
-    # A "send now" request is waiting for a worker or under way.
-    sending: bool
-
-
-def page(session: Session, slug: str) -> MailPage:
-    round = rounds.get_round(session, slug)
-    return MailPage(
-        round,
-        mail_dispatch.status_counts(session, round.id),
-        mail_dispatch.problem_mails(session, round.id),
-        job_queries.active_mail_job(session) is not None,
-    )
+def sending(session: Session) -> bool:
+    """Whether a "send now" request is waiting for a worker or under way."""
+    return job_queries.active_mail_job(session) is not None
 
 
 def send_now(session: Session, slug: str) -> Job:

@@ -10,14 +10,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from vekl.errors import N_, Conflict, FieldError, InvalidInput, field_errors
+from vekl.errors import N_, Conflict, FieldError, InvalidInput
 from vekl.mail import planner as notify
 from vekl.registration import service as registrations
 from vekl.rounds import service as rounds
@@ -163,17 +161,19 @@ def detail(session: Session, slug: str, participant_id: int) -> Detail:
     return Detail(round, person, group, reason, history)
 
 
+class RegistrationCorrection(RegistrationInput):
+    """An organiser's correction of a registration: the person consented when registering."""
+
+    consent: bool = True
+
+
 def update(
-    session: Session, slug: str, participant_id: int, data: dict[str, Any], actor: str
+    session: Session, slug: str, participant_id: int, data: RegistrationInput, actor: str
 ) -> Participant:
     """An organiser corrects a registration; the checks are those of every other way in."""
     round = rounds.get_round(session, slug)
     person = registrations.get_participant(session, round, participant_id)
-    try:
-        parsed = RegistrationInput.model_validate({**data, "consent": True})
-    except ValidationError as exc:
-        raise InvalidInput(field_errors(exc, default_field="(form)", top_level=True)) from None
-    registrations.update(session, round, person, parsed, actor)
+    registrations.update(session, round, person, data, actor)
     return person
 
 

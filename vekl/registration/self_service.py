@@ -35,7 +35,6 @@ from vekl.store.models import (
     OutboxMail,
     Participant,
     RegistrationStatus,
-    Round,
     WaitlistEntry,
 )
 
@@ -55,16 +54,17 @@ class Standing(StrEnum):
 
 
 @dataclass(frozen=True)
-class ParticipantPage:
+class Status:
+    """Where the person of a link stands, and what they may still change."""
+
     participant: Participant
-    round: Round
     standing: Standing
     group: GroupEvenings | None
     can_change_series: bool
     retention_until: datetime | None
 
 
-def page(session: Session, token: str, now: datetime | None = None) -> ParticipantPage:
+def status(session: Session, token: str, now: datetime | None = None) -> Status:
     person = tokens.participant_for(session, token)
     moment = now or datetime.now(UTC)
     group = active_group(session, person)
@@ -81,9 +81,8 @@ def page(session: Session, token: str, now: datetime | None = None) -> Participa
         standing = Standing.WAITLISTED
     else:
         standing = Standing.REGISTERED
-    return ParticipantPage(
+    return Status(
         participant=person,
-        round=person.round,
         standing=standing,
         group=describe(group) if group is not None else None,
         can_change_series=standing is not Standing.WITHDRAWN and is_open(person.round, moment),

@@ -11,91 +11,31 @@ import csv
 import io
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from vekl.access import links
 from vekl.audit import records as audit
-from vekl.errors import N_, Conflict, FieldError, Invalid, InvalidInput, NotFound, field_errors
+from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
-from vekl.moderators import pages as moderator_pages
+from vekl.moderators import moderation
 from vekl.moderators import service as moderators
 from vekl.registration import csv_import, letter_codes
 from vekl.retention import service as retention
 from vekl.rounds import service as rounds
+from vekl.rounds.schemas import EveningInput, RoundSettingsInput, SeriesInput
 from vekl.runs import service as matching_runs
 from vekl.runs.placements import published_run
 from vekl.settings import Settings
 from vekl.store.models import Evening, MatchingRun, Moderator, Round, RoundStatus, Series
-from vekl.validation import LanguageCode, Text
+from vekl.validation import invalid_input
 
 # Organisers move a round between these by hand; the others follow from matching.
 MANUAL_STATUSES = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.FINISHED)
-
-
-class RoundSettingsInput(BaseModel):
-    """The round's rules as the settings form sends them."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: Annotated[Text, Field(min_length=1, max_length=200)]
-    languages_offered: Annotated[list[LanguageCode], Field(min_length=1)]
-    registration_deadline: datetime | None = None
-    retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
-    min_size: Annotated[int, Field(ge=2, le=100)] = 6
-    max_size: Annotated[int, Field(ge=2, le=100)] = 10
-    newcomer_share_min: Annotated[float, Field(ge=0, le=1)] = 0.4
-    newcomer_share_max: Annotated[float, Field(ge=0, le=1)] = 0.6
-    max_same_origin: Annotated[int, Field(ge=1, le=100)] = 2
-    moderators_per_group: Annotated[int, Field(ge=0, le=5)] = 1
-    working_languages: list[LanguageCode] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> RoundSettingsInput:
-        if self.max_size < self.min_size:
-            raise ValueError("max_size must be at least min_size")
-        if self.newcomer_share_max < self.newcomer_share_min:
-            raise ValueError("the highest newcomer share must be at least the lowest")
-        return self
-
-
-class SeriesInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    label: Annotated[Text, Field(min_length=1, max_length=200)]
-    venue_name: Annotated[Text, Field(min_length=1, max_length=200)]
-    venue_address: Annotated[Text, Field(min_length=1, max_length=300)]
-    step_free: bool = False
-    rooms: Annotated[int, Field(ge=1, le=1000)] = 1
-
-
-class EveningInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    day: date
-    start: time
-    end: time
-
-    @model_validator(mode="after")
-    def _end_after_start(self) -> EveningInput:
-        if self.end <= self.start:
-            raise Invalid(N_("the evening must end after it starts"))
-        return self
-
-
-def _invalid(exc: ValidationError) -> InvalidInput:
-    return InvalidInput(field_errors(exc, default_field="(form)"))
-
-
-def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
 
 
 @dataclass(frozen=True)
@@ -146,9 +86,8 @@ def _spec_data(data: RoundSettingsInput) -> dict[str, Any]:
 
 
 def create_round(
-    session: Session, slug: str, form: dict[str, Any], settings: Settings, actor: str
+    session: Session, slug: str, data: RoundSettingsInput, settings: Settings, actor: str
 ) -> Round:
-    data: RoundSettingsInput = _parse(RoundSettingsInput, form)
     spec = rounds.parse_round_spec({"slug": slug.strip().lower(), **_spec_data(data)})
     return rounds.create_round(session, spec, settings.zone, actor)
 
@@ -165,10 +104,9 @@ def create_round_from_file(session: Session, raw: bytes, settings: Settings, act
 
 
 def update_round(
-    session: Session, slug: str, form: dict[str, Any], settings: Settings, actor: str
+    session: Session, slug: str, data: RoundSettingsInput, settings: Settings, actor: str
 ) -> Round:
     round = rounds.get_round(session, slug)
-    data: RoundSettingsInput = _parse(RoundSettingsInput, form)
     deadline = data.registration_deadline
     if deadline is not None and deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=settings.zone)
@@ -234,21 +172,22 @@ def _tell_people(session: Session, round: Round, settings: Settings) -> int:
 
 
 def add_series(
-    session: Session, slug: str, key: str, form: dict[str, Any], settings: Settings, actor: str
+    session: Session, slug: str, key: str, data: SeriesInput, settings: Settings, actor: str
 ) -> Series:
     round = rounds.load_round_tree(session, slug)
-    data: SeriesInput = _parse(SeriesInput, form)
-    spec = _parse(rounds.SeriesSpec, {"key": key.strip().lower(), **data.model_dump()})
+    try:
+        spec = rounds.SeriesSpec.model_validate({"key": key.strip().lower(), **data.model_dump()})
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
     return rounds.add_series(session, round, spec, settings.zone, actor)
 
 
 def edit_series(
-    session: Session, slug: str, key: str, form: dict[str, Any], settings: Settings, actor: str
+    session: Session, slug: str, key: str, data: SeriesInput, settings: Settings, actor: str
 ) -> int:
     """Change a series' label, rooms or venue; returns how many update mails were queued."""
     round = rounds.load_round_tree(session, slug)
     series = _series(round, key)
-    data: SeriesInput = _parse(SeriesInput, form)
     if (series.label, series.rooms) != (data.label, data.rooms):
         series.label = data.label
         series.rooms = data.rooms
@@ -269,11 +208,10 @@ def edit_series(
 
 
 def add_evening(
-    session: Session, slug: str, key: str, form: dict[str, Any], settings: Settings, actor: str
+    session: Session, slug: str, key: str, data: EveningInput, settings: Settings, actor: str
 ) -> int:
     round = rounds.load_round_tree(session, slug)
     series = _series(round, key)
-    data: EveningInput = _parse(EveningInput, form)
     evening = rounds.add_session(session, series, data.day, data.start, data.end, settings.zone)
     audit.record(session, actor, "session.create", round=round, subject=f"session:{evening.id}")
     return _tell_people(session, round, settings)
@@ -283,14 +221,13 @@ def reschedule_evening(
     session: Session,
     slug: str,
     evening_id: int,
-    form: dict[str, Any],
+    data: EveningInput,
     settings: Settings,
     actor: str,
 ) -> int:
     """Move an evening; everyone whose calendar holds it gets an update."""
     round = rounds.load_round_tree(session, slug)
     evening = _evening(round, evening_id)
-    data: EveningInput = _parse(EveningInput, form)
     rounds.reschedule_evening(
         session, evening, data.day, data.start, data.end, settings.zone, actor
     )
@@ -309,14 +246,9 @@ def remove_evening(session: Session, slug: str, evening_id: int, actor: str) -> 
     audit.record(session, actor, "session.delete", round=round, subject=f"session:{evening_id}")
 
 
-@dataclass(frozen=True)
-class ImportPage:
-    view: RoundOverview
-    kind: str
-    result: csv_import.ImportResult
-
-
-def import_file(session: Session, slug: str, kind: str, raw: bytes, actor: str) -> ImportPage:
+def import_file(
+    session: Session, slug: str, kind: str, raw: bytes, actor: str
+) -> csv_import.ImportResult:
     """Import an uploaded CSV file of registrations or moderators; every bad row is named."""
     round = rounds.get_round(session, slug)
     if kind == "registrations":
@@ -325,7 +257,7 @@ def import_file(session: Session, slug: str, kind: str, raw: bytes, actor: str) 
         result = csv_import.import_moderators(session, round, raw, actor)
     else:
         raise NotFound(N_("no import of '%(kind)s'"), kind=kind)
-    return ImportPage(overview(session, slug), kind, result)
+    return result
 
 
 def letter_codes_csv(
@@ -347,14 +279,9 @@ def letter_codes_csv(
     return out.getvalue().encode("utf-8-sig")
 
 
-@dataclass(frozen=True)
-class LinksPage:
-    view: RoundOverview
-    issued: list[tuple[Moderator, str]]
-
-
-def moderator_links(session: Session, slug: str, settings: Settings, actor: str) -> LinksPage:
+def moderator_links(
+    session: Session, slug: str, settings: Settings, actor: str
+) -> list[tuple[Moderator, str]]:
     """New personal links for every moderator; earlier links stop working."""
     round = rounds.get_round(session, slug)
-    issued = moderator_pages.issue_links(session, settings, round, actor=actor)
-    return LinksPage(overview(session, slug), issued)
+    return moderation.issue_links(session, settings, round, actor=actor)

@@ -6,6 +6,8 @@ answered in one place.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -96,3 +98,13 @@ def moderator_groups(session: Session, moderator: Moderator) -> list[Group]:
 def group_label(group: Group) -> str:
     """A short, stable name for a group as people see it ("mon-2")."""
     return group.key
+
+
+def first_evening(group: Group) -> datetime | None:
+    return min((e.starts_at for e in group.series.evenings), default=None)
+
+
+def is_locked(group: Group, now: datetime) -> bool:
+    """Once a group's first evening has begun, a rematch keeps its members."""
+    first = first_evening(group)
+    return first is not None and first <= now

@@ -1,15 +1,13 @@
-"""A matching run as organisers review it: groups, their mix, the report, what would change.
+"""A matching run as organisers review it: its groups, waiting list and changes, dropouts.
 
 Also the run's life from the pages: starting it (a job in the database, which a worker
-process claims and solves), cancelling it from any web process, marking a run whose worker
-died as failed, and publishing with its mails. The preview of those mails runs the real
-planner inside a savepoint that is rolled back, so the preview and the publication cannot
-disagree.
+process claims and solves), cancelling it from any web process, and marking a run whose
+worker died as failed. Publishing and its preview are in ``vekl.runs.publishing``; the
+pages' view-models are built by the api.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,11 +19,12 @@ from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.jobs import queries as job_queries
 from vekl.jobs import service as jobs
-from vekl.mail import planner as notify
 from vekl.rounds import service as rounds
+from vekl.runs import publishing
 from vekl.runs import service as matching_runs
-from vekl.runs.placements import published_run, run_groups
-from vekl.runs.solver_input import parse_key, participant_key
+from vekl.runs.placements import is_locked, run_groups
+from vekl.runs.publishing import Preview
+from vekl.runs.solver_input import parse_key
 from vekl.settings import Settings
 from vekl.store.models import (
     Group,
@@ -33,7 +32,6 @@ from vekl.store.models import (
     JobKind,
     JobStatus,
     MatchingRun,
-    Moderator,
     Participant,
     RegistrationStatus,
     Role,
@@ -45,42 +43,6 @@ from vekl.store.models import (
 # A run still "running" this long after its time limit, with no job (it was started before
 # jobs were kept in the database), has no process computing it any more.
 ABANDONED_AFTER = timedelta(minutes=2)
-COMPOSITION = ("role", "gender", "age_band", "district", "origin")
-
-
-@dataclass(frozen=True)
-class Member:
-    person: Participant
-    # The languages this member shares with speakers of the group's language, if they do
-    # not speak it themselves (from the quality report).
-    bridge: str | None
-    speaks: bool
-
-
-@dataclass(frozen=True)
-class GroupView:
-    group: Group
-    members: list[Member]
-    composition: dict[str, list[tuple[str, int]]]
-    locked: bool
-    first_evening: datetime | None
-
-
-@dataclass(frozen=True)
-class RunPage:
-    round: Round
-    run: MatchingRun
-    groups: list[GroupView]
-    waitlist: list[tuple[Participant, str]]
-    report: dict[str, Any]
-    changes: Changes | None
-    # The job that solves the run (None for runs from the command line or before jobs).
-    job: Job | None
-    # Still "running", but no worker is on it any more: it may be marked failed.
-    abandoned: bool
-    # Failed because its worker stopped renewing the heartbeat.
-    worker_lost: bool
-    preview: Preview | None
 
 
 @dataclass(frozen=True)
@@ -112,58 +74,7 @@ def _get_run(session: Session, round: Round, run_id: int) -> MatchingRun:
     return run
 
 
-def _composition(people: list[Participant]) -> dict[str, list[tuple[str, int]]]:
-    out: dict[str, list[tuple[str, int]]] = {}
-    for attribute in COMPOSITION:
-        values: Counter[str] = Counter()
-        for person in people:
-            value = getattr(person, attribute)
-            values[(value.value if isinstance(value, Role) else value) or "–"] += 1
-        out[attribute] = sorted(values.items(), key=lambda item: (item[0] == "–", item[0]))
-    return out
-
-
-def _members(group: Group, bridges: dict[str, list[str]]) -> list[Member]:
-    people = sorted(
-        (m.participant for m in group.members),
-        key=lambda p: (p.last_name.casefold(), p.first_name.casefold()),
-    )
-    return [
-        Member(
-            person,
-            bridge=", ".join(bridges.get(participant_key(person.id), [])) or None,
-            speaks=group.language in person.languages,
-        )
-        for person in people
-    ]
-
-
-def _bridges(report: dict[str, Any], group_key: str) -> dict[str, list[str]]:
-    """Who follows the group language through a shared one, as the quality report found."""
-    for group in report.get("groups", []):
-        if group.get("id") == group_key:
-            return {b["member"]: list(b.get("shared", [])) for b in group.get("bridges", [])}
-    return {}
-
-
-def _groups(session: Session, run: MatchingRun, now: datetime) -> list[GroupView]:
-    views = []
-    for group in run_groups(session, run):
-        first = min((s.starts_at for s in group.series.evenings), default=None)
-        people = [m.participant for m in group.members]
-        views.append(
-            GroupView(
-                group=group,
-                members=_members(group, _bridges(run.report or {}, group.key)),
-                composition=_composition(people),
-                locked=first is not None and first <= now,
-                first_evening=first,
-            )
-        )
-    return views
-
-
-def _changes(session: Session, run: MatchingRun) -> Changes | None:
+def changes(session: Session, run: MatchingRun) -> Changes | None:
     """``matching.changes`` of the run, with people instead of solver ids."""
     found = matching_runs.run_changes(run)
     if found is None:
@@ -213,38 +124,54 @@ def _worker_lost(run: MatchingRun, job: Job | None) -> bool:
     )
 
 
-def run_page(
+@dataclass(frozen=True)
+class RunReview:
+    """A run with what it placed where, and for a draft, the mails publishing would send."""
+
+    round: Round
+    run: MatchingRun
+    groups: list[Group]
+    waitlist: list[WaitlistEntry]
+    changes: Changes | None
+    # The job that solves the run (None for runs from the command line or before jobs).
+    job: Job | None
+    # Still "running", but no worker is on it any more: it may be marked failed.
+    abandoned: bool
+    # Failed because its worker stopped renewing the heartbeat.
+    worker_lost: bool
+    preview: Preview | None
+
+
+def review(
     session: Session,
     slug: str,
     run_id: int,
     settings: Settings,
     *,
     now: datetime | None = None,
-) -> RunPage:
-    """Everything the run's page shows; for a draft, also the mails publishing would send."""
+) -> RunReview:
+    """A run of the round with its groups (members loaded), waiting list and changes."""
     moment = now or datetime.now(UTC)
     round = rounds.load_round_tree(session, slug)
     run = _get_run(session, round, run_id)
     # First: the preview's rollback expires what the session holds.
-    preview = preview_mails(session, run, settings) if run.status is RunStatus.DRAFT else None
-    waitlist = [
-        (entry.participant, entry.reason)
-        for entry in session.scalars(
+    preview = publishing.preview(session, run, settings) if run.status is RunStatus.DRAFT else None
+    waitlist = list(
+        session.scalars(
             select(WaitlistEntry)
             .where(WaitlistEntry.run_id == run.id)
             .options(selectinload(WaitlistEntry.participant))
             .order_by(WaitlistEntry.id)
         )
-    ]
+    )
     job = job_queries.job_for_run(session, run.id)
     stale_after = timedelta(seconds=settings.worker_stale_after)
-    return RunPage(
+    return RunReview(
         round=round,
         run=run,
-        groups=_groups(session, run, moment),
+        groups=run_groups(session, run),
         waitlist=waitlist,
-        report=run.report or {},
-        changes=_changes(session, run),
+        changes=changes(session, run),
         job=job,
         abandoned=is_abandoned(run, job, moment, stale_after=stale_after),
         worker_lost=_worker_lost(run, job),
@@ -278,27 +205,6 @@ def run_progress(
         "waitlisted": run.waitlisted,
         "abandoned": is_abandoned(run, job, now or datetime.now(UTC), stale_after=stale_after),
     }
-
-
-@dataclass(frozen=True)
-class MatchingPage:
-    round: Round
-    runs: list[MatchingRun]
-    published: MatchingRun | None
-    moderators: int
-    matchable: int
-
-
-def matching_page(session: Session, slug: str) -> MatchingPage:
-    round = rounds.load_round_tree(session, slug)
-    counts = rounds.status_counts(session, round)
-    return MatchingPage(
-        round=round,
-        runs=list(reversed(matching_runs.list_runs(session, round))),
-        published=published_run(session, round),
-        moderators=len(round.moderators),
-        matchable=counts["confirmed"] + counts["placed"] + counts["waitlisted"],
-    )
 
 
 def start(
@@ -378,64 +284,6 @@ def mark_failed(
 
 
 @dataclass(frozen=True)
-class PlannedMail:
-    kind: str
-    recipient: str
-    participant: Participant | None
-    moderator: Moderator | None
-
-
-@dataclass(frozen=True)
-class Preview:
-    mails: list[PlannedMail]
-    problem: Conflict | None
-    """Why publishing would be refused now; the page shows it in the reader's language."""
-
-
-def preview_mails(
-    session: Session, run: MatchingRun, settings: Settings, now: datetime | None = None
-) -> Preview:
-    """The mails publishing this draft would queue, computed by publishing and rolling back."""
-    planned: list[tuple[str, str, int | None, int | None]] = []
-    savepoint = session.begin_nested()
-    try:
-        publication = matching_runs.publish(session, run, "preview")
-        queued = notify.publication_mails(session, publication, settings=settings, now=now)
-        planned = [(m.kind, m.recipient, m.participant_id, m.moderator_id) for m in queued]
-    except Conflict as exc:
-        return Preview([], exc)
-    finally:
-        savepoint.rollback()
-    people = {
-        p.id: p
-        for p in session.scalars(
-            select(Participant).where(Participant.id.in_([p for _, _, p, _ in planned if p]))
-        )
-    }
-    leaders = {
-        m.id: m
-        for m in session.scalars(
-            select(Moderator).where(Moderator.id.in_([m for _, _, _, m in planned if m]))
-        )
-    }
-    return Preview(
-        [
-            PlannedMail(kind, to, people.get(p) if p else None, leaders.get(m) if m else None)
-            for kind, to, p, m in planned
-        ],
-        None,
-    )
-
-
-def publish(session: Session, slug: str, run_id: int, settings: Settings, actor: str) -> int:
-    """Publish a draft and queue its mails in the same transaction; returns the mails queued."""
-    round = rounds.get_round(session, slug)
-    run = _get_run(session, round, run_id)
-    publication = matching_runs.publish(session, run, actor)
-    return len(notify.publication_mails(session, publication, settings=settings))
-
-
-@dataclass(frozen=True)
 class GroupHealth:
     group: Group
     active: int
@@ -446,55 +294,38 @@ class GroupHealth:
     locked: bool
 
 
-@dataclass(frozen=True)
-class DropoutPage:
-    round: Round
-    published: MatchingRun | None
-    groups: list[GroupHealth]
-    withdrawn_since: list[Participant]
-    waitlisted: int
-    drafts: list[MatchingRun]
-
-
-def dropout_page(session: Session, slug: str, now: datetime | None = None) -> DropoutPage:
-    """Which published groups dropouts have left too small or out of balance."""
+def group_health(
+    session: Session, round: Round, run: MatchingRun, now: datetime | None = None
+) -> list[GroupHealth]:
+    """Which groups of a published run dropouts have left too small or out of balance."""
     moment = now or datetime.now(UTC)
-    round = rounds.load_round_tree(session, slug)
-    run = published_run(session, round)
     health: list[GroupHealth] = []
-    withdrawn_since: list[Participant] = []
-    if run is not None:
-        for view in _groups(session, run, moment):
-            people = [m.person for m in view.members]
-            gone = [p for p in people if p.status is RegistrationStatus.WITHDRAWN]
-            active = [p for p in people if p.status is not RegistrationStatus.WITHDRAWN]
-            withdrawn_since += gone
-            share = (
-                sum(1 for p in active if p.role is Role.NEWCOMER) / len(active) if active else None
+    for group in run_groups(session, run):
+        people = [m.participant for m in group.members]
+        gone = [p for p in people if p.status is RegistrationStatus.WITHDRAWN]
+        active = [p for p in people if p.status is not RegistrationStatus.WITHDRAWN]
+        share = sum(1 for p in active if p.role is Role.NEWCOMER) / len(active) if active else None
+        health.append(
+            GroupHealth(
+                group=group,
+                active=len(active),
+                withdrawn=sorted(
+                    gone, key=lambda p: (p.last_name.casefold(), p.first_name.casefold())
+                ),
+                newcomer_share=share,
+                too_small=len(active) < round.min_size,
+                unbalanced=share is not None
+                and not round.newcomer_share_min <= share <= round.newcomer_share_max,
+                locked=is_locked(group, moment),
             )
-            health.append(
-                GroupHealth(
-                    group=view.group,
-                    active=len(active),
-                    withdrawn=gone,
-                    newcomer_share=share,
-                    too_small=len(active) < round.min_size,
-                    unbalanced=share is not None
-                    and not round.newcomer_share_min <= share <= round.newcomer_share_max,
-                    locked=view.locked,
-                )
-            )
-    counts = rounds.status_counts(session, round)
-    drafts = [
+        )
+    return health
+
+
+def open_rematches(session: Session, round: Round) -> list[MatchingRun]:
+    """Rematches still running or waiting as drafts, oldest first."""
+    return [
         r
         for r in matching_runs.list_runs(session, round)
         if r.status in (RunStatus.DRAFT, RunStatus.RUNNING) and r.previous_run_id is not None
     ]
-    return DropoutPage(
-        round=round,
-        published=run,
-        groups=health,
-        withdrawn_since=withdrawn_since,
-        waitlisted=counts["waitlisted"],
-        drafts=list(reversed(drafts)),
-    )

@@ -1,10 +1,9 @@
-"""The audit log as organisers read it: newest first, for one round or all."""
+"""The audit log page: newest first, for one round or all."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vekl.audit import records as audit
@@ -19,7 +18,7 @@ class AuditPage:
     rounds: dict[int, str]
 
 
-def page(session: Session, slug: str | None = None, limit: int = 500) -> AuditPage:
+def audit_page(session: Session, slug: str | None = None, limit: int = 500) -> AuditPage:
     round = rounds.get_round(session, slug) if slug else None
-    names = {round_id: slug for round_id, slug in session.execute(select(Round.id, Round.slug))}
+    names = {r.id: r.slug for r in rounds.list_rounds(session)}
     return AuditPage(round, audit.entries(session, round, limit=limit), names)

@@ -2,7 +2,7 @@
 
 A moderator learns what they need to lead the evening, nothing more: first names, the
 languages people speak and whether they need step-free access. No surnames, no contact
-data, no country of origin.
+data, no country of origin. Needs are codes (``step_free``); whoever shows them words them.
 """
 
 from __future__ import annotations
@@ -22,15 +22,24 @@ from vekl.runs.placements import moderator_groups
 from vekl.settings import Settings
 from vekl.store.models import Moderator, RegistrationStatus, Round
 
+# The needs a moderator is told about; others (and free text) stay with the organisers.
+SHARED_NEEDS = ("step_free",)
+
 
 @dataclass(frozen=True)
-class ModeratorPage:
+class ModeratedGroup:
+    group: GroupEvenings
+    members: list[RosterMember]
+
+
+@dataclass(frozen=True)
+class Moderation:
     moderator: Moderator
     round: Round
-    groups: list[tuple[GroupEvenings, list[RosterMember]]]
+    groups: list[ModeratedGroup]
 
 
-def _members(group_evenings: GroupEvenings, step_free_note: str) -> list[RosterMember]:
+def _members(group_evenings: GroupEvenings) -> list[RosterMember]:
     people = [
         m.participant
         for m in group_evenings.group.members
@@ -41,20 +50,20 @@ def _members(group_evenings: GroupEvenings, step_free_note: str) -> list[RosterM
         RosterMember(
             first_name=p.first_name,
             languages=tuple(p.languages),
-            needs=(step_free_note,) if "step_free" in p.needs else (),
+            needs=tuple(need for need in SHARED_NEEDS if need in p.needs),
         )
         for p in people
     ]
 
 
-def page(session: Session, token: str, *, step_free_note: str) -> ModeratorPage:
-    """``step_free_note`` is the need as the page's reader should see it, in their language."""
+def moderation(session: Session, token: str) -> Moderation:
+    """The moderator of the link with the groups they lead and those groups' members."""
     moderator = tokens.moderator_for(session, token)
     groups = [describe(g) for g in moderator_groups(session, moderator)]
-    return ModeratorPage(
+    return Moderation(
         moderator=moderator,
         round=moderator.round,
-        groups=[(g, _members(g, step_free_note)) for g in groups],
+        groups=[ModeratedGroup(g, _members(g)) for g in groups],
     )
 
 
@@ -77,12 +86,9 @@ def issue_links(
     return issued
 
 
-def roster(
-    session: Session, token: str, group_key: str, *, lang: str, step_free_note: str
-) -> bytes:
-    """The members of one of the moderator's groups as a spreadsheet file."""
-    found = page(session, token, step_free_note=step_free_note)
-    for group, members in found.groups:
-        if group.group.key == group_key:
-            return roster_csv(members, lang)
+def roster(session: Session, token: str, group_key: str, *, lang: str) -> bytes:
+    """The members of one of the moderator's groups as a spreadsheet file in ``lang``."""
+    for group in moderation(session, token).groups:
+        if group.group.group.key == group_key:
+            return roster_csv(group.members, lang)
     raise NotFound(N_("no group '%(group)s' for this moderator"), group=group_key)

@@ -1,0 +1,86 @@
+"""The public pages' view-models: a participant's page and a moderator's page.
+
+Built from what the services return; the words for codes (a need such as ``step_free``)
+are chosen here, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from api.pages import gettext
+from api.problems import N_
+from vekl.calendars.personal import GroupEvenings
+from vekl.moderators import moderation
+from vekl.registration import self_service
+from vekl.registration.self_service import Standing
+from vekl.store.models import Moderator, Participant, Round
+
+NEEDS = {"step_free": N_("Needs step-free access")}
+
+
+def need_label(lang: str, need: str) -> str:
+    """A need code in the reader's language; unknown codes are shown as they are."""
+    message = NEEDS.get(need)
+    return gettext(lang, message) if message is not None else need
+
+
+@dataclass(frozen=True)
+class ParticipantPage:
+    participant: Participant
+    round: Round
+    standing: Standing
+    group: GroupEvenings | None
+    can_change_series: bool
+    retention_until: datetime | None
+
+
+def participant_page(session: Session, token: str) -> ParticipantPage:
+    found = self_service.status(session, token)
+    return ParticipantPage(
+        participant=found.participant,
+        round=found.participant.round,
+        standing=found.standing,
+        group=found.group,
+        can_change_series=found.can_change_series,
+        retention_until=found.retention_until,
+    )
+
+
+@dataclass(frozen=True)
+class MemberView:
+    first_name: str
+    languages: list[str]
+    needs: list[str]
+
+
+@dataclass(frozen=True)
+class ModeratorPage:
+    moderator: Moderator
+    round: Round
+    groups: list[tuple[GroupEvenings, list[MemberView]]]
+
+
+def moderator_page(session: Session, token: str, lang: str) -> ModeratorPage:
+    found = moderation.moderation(session, token)
+    return ModeratorPage(
+        moderator=found.moderator,
+        round=found.round,
+        groups=[
+            (
+                group.group,
+                [
+                    MemberView(
+                        first_name=m.first_name,
+                        languages=list(m.languages),
+                        needs=[need_label(lang, need) for need in m.needs],
+                    )
+                    for m in group.members
+                ],
+            )
+            for group in found.groups
+        ],
+    )

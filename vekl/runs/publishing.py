@@ -1,0 +1,118 @@
+"""Publishing a draft: its grouping becomes official and the mails it implies are queued.
+
+One function does it for the organiser pages, the command line and the demo, in the
+caller's transaction: ``runs.service.publish`` (statuses and the audit entry), then the
+planner's mails. The preview on a draft's page runs the same function inside a savepoint
+that is rolled back, so the preview and the publication cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vekl.errors import Conflict, NotFound
+from vekl.mail import planner as notify
+from vekl.rounds import service as rounds
+from vekl.runs import service as matching_runs
+from vekl.settings import Settings
+from vekl.store.models import MatchingRun, Moderator, OutboxMail, Participant
+
+PREVIEW_ACTOR = "preview"
+
+
+@dataclass(frozen=True)
+class Published:
+    run: MatchingRun
+    previous: MatchingRun | None
+    mails: list[OutboxMail]
+
+
+def publish_run(
+    session: Session,
+    run: MatchingRun,
+    *,
+    settings: Settings,
+    actor: str,
+    now: datetime | None = None,
+) -> Published:
+    """Publish a draft and queue its mails in the same transaction."""
+    publication = matching_runs.publish(session, run, actor)
+    mails = notify.publication_mails(session, publication, settings=settings, now=now)
+    return Published(run=publication.run, previous=publication.previous, mails=mails)
+
+
+def publish(
+    session: Session,
+    slug: str,
+    run_id: int | None,
+    *,
+    settings: Settings,
+    actor: str,
+    now: datetime | None = None,
+) -> Published:
+    """Publish run ``run_id`` of the round, or its newest draft when no run is named."""
+    round = rounds.get_round(session, slug)
+    if run_id is None:
+        run = matching_runs.latest_draft(session, round)
+    else:
+        found = session.get(MatchingRun, run_id)
+        if found is None or found.round_id != round.id:
+            raise NotFound(f"no matching run {run_id} in round {round.slug!r}")
+        run = found
+    return publish_run(session, run, settings=settings, actor=actor, now=now)
+
+
+@dataclass(frozen=True)
+class PlannedMail:
+    kind: str
+    recipient: str
+    participant: Participant | None
+    moderator: Moderator | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    mails: list[PlannedMail]
+    problem: Conflict | None
+    """Why publishing would be refused now; the page shows it in the reader's language."""
+
+
+def preview(
+    session: Session, run: MatchingRun, settings: Settings, now: datetime | None = None
+) -> Preview:
+    """The mails publishing this draft would queue, computed by publishing and rolling back.
+
+    The rollback expires what the session holds; callers load the rest of a page after it.
+    """
+    planned: list[tuple[str, str, int | None, int | None]] = []
+    savepoint = session.begin_nested()
+    try:
+        published = publish_run(session, run, settings=settings, actor=PREVIEW_ACTOR, now=now)
+        planned = [(m.kind, m.recipient, m.participant_id, m.moderator_id) for m in published.mails]
+    except Conflict as exc:
+        return Preview([], exc)
+    finally:
+        savepoint.rollback()
+    people = {
+        p.id: p
+        for p in session.scalars(
+            select(Participant).where(Participant.id.in_([p for _, _, p, _ in planned if p]))
+        )
+    }
+    leaders = {
+        m.id: m
+        for m in session.scalars(
+            select(Moderator).where(Moderator.id.in_([m for _, _, _, m in planned if m]))
+        )
+    }
+    return Preview(
+        [
+            PlannedMail(kind, to, people.get(p) if p else None, leaders.get(m) if m else None)
+            for kind, to, p, m in planned
+        ],
+        None,
+    )
