@@ -58,7 +58,7 @@ PACKAGE_DATA = (
     "api/templates/register.html",
     "api/templates/organiser/run.html",
     "api/static/vekl.css",
-    "api/organiser/locale/de/LC_MESSAGES/organiser.po",
+    "notifications/locale/de/LC_MESSAGES/messages.po",
     "notifications/locale/uk/LC_MESSAGES/messages.po",
     "vekl/migrations/env.py",
     "vekl/migrations/script.py.mako",
