@@ -6,23 +6,19 @@ The app owns its engine and session factory, built from the settings it is given
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 
 from api import errors, organiser
 from api.language import COOKIE, COOKIE_MAX_AGE, requested
 from api.routes import health, json_api, moderator, participant, public
-from vekl.registration import online as online_registration
 from vekl.settings import Settings, get_settings
-from vekl.store.db import make_engine, make_sessionmaker, transaction
+from vekl.store.db import make_engine, make_sessionmaker
 
 log = logging.getLogger("vekl.web")
 
@@ -34,7 +30,6 @@ ROUTERS = (
     organiser.router,
     health.router,
 )
-HOUSEKEEPING_INTERVAL = 3600.0
 
 # Pages are self-contained: own stylesheet, no scripts, no third-party requests.
 CONTENT_SECURITY_POLICY = (
@@ -45,37 +40,16 @@ _NO_CSP = ("/docs", "/redoc")
 _PRIVATE = ("/me/", "/moderator/", "/api/v1/me/", "/api/v1/moderator/")
 
 
-def _housekeeping(app: FastAPI) -> None:
-    """Remove unconfirmed registrations after a week, and old guess counters."""
-    with transaction(app.state.sessions) as session:
-        removed = online_registration.purge_pending(session, datetime.now(UTC))
-    if removed:
-        log.info("removed %d unconfirmed registrations", removed)
-
-
-async def _run_housekeeping(app: FastAPI) -> None:
-    while True:
-        try:
-            await run_in_threadpool(_housekeeping, app)
-        except Exception:
-            log.exception("housekeeping failed; trying again later")
-        await asyncio.sleep(HOUSEKEEPING_INTERVAL)
-
-
-def create_app(settings: Settings | None = None, *, housekeeping: bool = False) -> FastAPI:
-    """Build the app; ``housekeeping`` starts the hourly purge (``vekl serve`` turns it on)."""
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. Periodic work (sending mail, purging unconfirmed registrations) is the
+    worker's (``vekl.jobs.worker``), which ``vekl serve`` runs in-process unless told not to."""
     config = settings or get_settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_run_housekeeping(app)) if housekeeping else None
         try:
             yield
         finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
             app.state.engine.dispose()
 
     app = FastAPI(
@@ -132,5 +106,5 @@ def create_app(settings: Settings | None = None, *, housekeeping: bool = False) 
 
 
 def served_app() -> FastAPI:
-    """The app as ``vekl serve`` runs it: configured from the environment, with housekeeping."""
-    return create_app(get_settings(), housekeeping=True)
+    """The app as ``vekl serve`` runs it: configured from the environment."""
+    return create_app(get_settings())

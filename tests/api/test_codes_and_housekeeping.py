@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from api import create_app
-from api.app import _housekeeping as housekeeping
 from vekl.access import guesses
 from vekl.cli import app as cli
 from vekl.cli import context
 from vekl.errors import InvalidInput
+from vekl.jobs.worker import Worker
 from vekl.registration import letter_codes
 from vekl.registration import online as online_registration
 from vekl.rounds import service as rounds
@@ -154,11 +154,14 @@ def test_moderator_links_and_purge_commands(cli_database: Path) -> None:
     assert runner.invoke(cli, ["serve", "--help"]).exit_code == 0
 
 
-def test_the_served_app_purges_unconfirmed_registrations(tmp_path: Path) -> None:
-    """The hourly task of ``vekl serve`` runs the same purge in a transaction of its own."""
+def test_the_worker_purges_unconfirmed_registrations(tmp_path: Path) -> None:
+    """The worker's hourly step runs the same purge in a transaction of its own."""
     url = f"sqlite:///{tmp_path / 'housekeeping.sqlite3'}"
     migrate.upgrade(url)
-    app = create_app(Settings(environment="test", database_url=url, secret_key=SECRET))
+    settings = Settings(
+        environment="test", database_url=url, secret_key=SECRET, mail_dir=tmp_path / "mail"
+    )
+    app = create_app(settings)
     with transaction(app.state.sessions) as session:
         spec = rounds.load_round_file(EXAMPLE / "round.toml")
         round = rounds.create_round(session, spec, ZoneInfo("Europe/Berlin"), "test")
@@ -174,7 +177,8 @@ def test_the_served_app_purges_unconfirmed_registrations(tmp_path: Path) -> None
                     created_at=datetime.now(UTC) - timedelta(days=age),
                 )
             )
-    housekeeping(app)
+    worker = Worker(app.state.sessions, app.state.settings, name="test")
+    assert worker.run_once() is False  # nothing queued: mail, then the first housekeeping
     with app.state.sessions() as session:
         assert list(session.scalars(select(Participant.email))) == ["new@example.org"]
     app.state.engine.dispose()

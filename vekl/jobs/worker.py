@@ -30,6 +30,7 @@ from notifications.delivery import Transport
 from vekl.jobs import service as jobs
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
+from vekl.registration import online as online_registration
 from vekl.runs import service as matching_runs
 from vekl.settings import Settings
 from vekl.store.db import transaction
@@ -39,6 +40,8 @@ log = logging.getLogger("vekl.worker")
 SYSTEM = "system"
 # The worker's own heartbeat (for the health check) is renewed at most this often.
 MAX_BEAT_INTERVAL = 10.0
+# Unconfirmed registrations are looked for this often (they go after seven days).
+HOUSEKEEPING_INTERVAL = 3600.0
 
 
 def default_name() -> str:
@@ -90,6 +93,7 @@ class Worker:
         self._in_hand: _InHand | None = None
         self._next_reap = 0.0
         self._next_mail = 0.0
+        self._next_housekeeping = 0.0
 
     # -- control ---------------------------------------------------------------------------
 
@@ -144,6 +148,9 @@ class Worker:
         if time.monotonic() >= self._next_mail:
             self.send_mail()
             self._next_mail = time.monotonic() + self.settings.mail_interval
+        if time.monotonic() >= self._next_housekeeping:
+            self.housekeeping()
+            self._next_housekeeping = time.monotonic() + HOUSEKEEPING_INTERVAL
         return False
 
     # -- steps -----------------------------------------------------------------------------
@@ -159,6 +166,14 @@ class Worker:
         for job in reaped:
             log.warning("job %d failed: its worker stopped renewing the heartbeat", job.job_id)
         return reaped
+
+    def housekeeping(self) -> int:
+        """Remove registrations whose email was not confirmed within a week."""
+        with transaction(self.sessions) as session:
+            removed = online_registration.purge_pending(session, _now())
+        if removed:
+            log.info("removed %d unconfirmed registrations", removed)
+        return removed
 
     def send_mail(self) -> mail_dispatch.DispatchResult:
         """Queue due reminders and send every mail that is due."""
