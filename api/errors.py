@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from api import problems
+from api import error_texts
 from api.language import page_language
 from api.pages import gettext, render
 from vekl.access.guesses import TooManyGuesses
@@ -64,7 +64,7 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-def json_problems(found: list[problems.Problem], status_code: int) -> JSONResponse:
+def json_problems(found: list[error_texts.ErrorText], status_code: int) -> JSONResponse:
     return JSONResponse(
         {"errors": [{"field": p.field, "message": p.message} for p in found]},
         status_code=status_code,
@@ -72,7 +72,7 @@ def json_problems(found: list[problems.Problem], status_code: int) -> JSONRespon
 
 
 def _problems(
-    request: Request, lang: str, found: list[problems.Problem], status_code: int
+    request: Request, lang: str, found: list[error_texts.ErrorText], status_code: int
 ) -> Response:
     """The problems as the API's JSON body or, for people, as the error page."""
     if _is_api(request):
@@ -88,7 +88,9 @@ def _problems(
 
 def _respond(request: Request, status_code: int, message: str) -> Response:
     lang = page_language(request)
-    return _problems(request, lang, [problems.Problem(None, gettext(lang, message))], status_code)
+    return _problems(
+        request, lang, [error_texts.ErrorText(None, gettext(lang, message))], status_code
+    )
 
 
 async def _reply(_request: Request, exc: Exception) -> Response:
@@ -108,12 +110,12 @@ def _area_page(request: Request) -> ErrorPage | None:
 def _public_answer(request: Request, status_code: int, exc: ServiceError) -> Response:
     lang = page_language(request)
     if isinstance(exc, TooManyGuesses):
-        return _respond(request, status_code, problems.TOO_MANY_GUESSES)
+        return _respond(request, status_code, error_texts.TOO_MANY_GUESSES)
     if isinstance(exc, NotFound):
-        return _respond(request, status_code, problems.NOT_FOUND)
+        return _respond(request, status_code, error_texts.NOT_FOUND)
     if isinstance(exc, InvalidInput):
-        return _problems(request, lang, problems.from_service(exc.errors, lang), status_code)
-    known = exc.message if exc.message in problems.SERVICE_MESSAGES else problems.INVALID
+        return _problems(request, lang, error_texts.from_service(exc.errors, lang), status_code)
+    known = exc.message if exc.message in error_texts.SERVICE_MESSAGES else error_texts.INVALID
     return _respond(request, status_code, known)
 
 
@@ -140,23 +142,23 @@ async def _service_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     lang = page_language(request)
-    return _problems(request, lang, problems.from_validation(exc.errors(), lang), 422)
+    return _problems(request, lang, error_texts.from_validation(exc.errors(), lang), 422)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        return _respond(request, 404, problems.NOT_FOUND)
+        return _respond(request, 404, error_texts.NOT_FOUND)
     if exc.status_code == 405:
-        return _respond(request, 405, problems.NOT_ALLOWED)
-    return _respond(request, exc.status_code, problems.INVALID)
+        return _respond(request, 405, error_texts.NOT_ALLOWED)
+    return _respond(request, exc.status_code, error_texts.INVALID)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     # The route template, not the path: paths hold tokens, which never go into a log.
     route = getattr(request.scope.get("route"), "path", "?")
     log.error("unexpected %s in %s %s", type(exc).__name__, request.method, route)
-    return _respond(request, 500, problems.UNEXPECTED)
+    return _respond(request, 500, error_texts.UNEXPECTED)
 
 
 def install(app: FastAPI, error_pages: Mapping[str, ErrorPage] | None = None) -> None:

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from api import problems
+from api import error_texts
 from api.organiser.auth import signed_in
 from api.organiser.i18n import organiser_language
 from api.organiser.rendering import PRIVATE_HEADERS, render
@@ -67,7 +67,7 @@ def parse_form(model: type[M], values: dict[str, Any]) -> M:
 def error_page(request: Request, status_code: int, exc: ServiceError) -> Response:
     """A service error as an organiser page naming every problem (the change was rolled back)."""
     lang = organiser_language(request)
-    messages = problems.service_texts(lang, exc)
+    messages = error_texts.service_texts(lang, exc)
     return render(
         request,
         lang,

@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader
 
-from api import problems
+from api import error_texts
 from api.organiser import charts
 from api.organiser.i18n import LANGUAGES, tr
 from notifications.i18n import country_name, language_name
@@ -54,7 +54,7 @@ def environment(lang: str, zone_name: str) -> Environment:
         extra_globals={
             "languages": LANGUAGES,
             "tr": functools.partial(tr, lang),
-            "service_texts": functools.partial(problems.service_texts, lang),
+            "service_texts": functools.partial(error_texts.service_texts, lang),
             "bars": charts.bars,
             "stacked": charts.stacked,
             "columns": charts.columns,

@@ -12,12 +12,12 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from api import forms, problems
+from api import error_texts, forms
 from api.database import DbSession
+from api.error_texts import N_
 from api.errors import Reply, json_problems
 from api.language import Language
 from api.pages import gettext
-from api.problems import N_
 from api.routes.common import AppSettings, Client
 from api.routes.views import moderator_page
 from vekl.access import links
@@ -183,7 +183,7 @@ def register(
     try:
         data = RegistrationInput.model_validate(forms.request_to_input(body))
     except ValidationError as exc:
-        found = problems.from_validation(exc.errors(), lang)
+        found = error_texts.from_validation(exc.errors(), lang)
         raise Reply(json_problems(found, 422)) from None
     online_registration.register_online(
         session, settings, slug, data, letter_code=body.code, client=client

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import problems
+from api import error_texts
 from api.database import DbSession
 from api.errors import Reply, status_of
 from api.language import Language
@@ -32,7 +32,7 @@ def _status(
     *,
     settings: Settings,
     status_code: int = 200,
-    found: list[problems.Problem] | None = None,
+    found: list[error_texts.ErrorText] | None = None,
     notice: str = "",
 ) -> HTMLResponse:
     return render(
@@ -102,9 +102,9 @@ def change_series(
         self_service.change_series(session, token, series)
     except (InvalidInput, Conflict) as exc:
         found = (
-            problems.from_service(exc.errors, lang)
+            error_texts.from_service(exc.errors, lang)
             if isinstance(exc, InvalidInput)
-            else [problems.Problem(None, problems.message(lang, exc.message))]
+            else [error_texts.ErrorText(None, error_texts.message(lang, exc.message))]
         )
         page = participant_page(session, token)
         response = _status(

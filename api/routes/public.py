@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api import forms, problems
+from api import error_texts, forms
 from api.database import DbSession
 from api.errors import Reply, status_of
 from api.language import Language
@@ -28,7 +28,7 @@ def _form_page(
     lang: str,
     round: Round,
     form: forms.RegistrationForm,
-    found: list[problems.Problem] | None = None,
+    found: list[error_texts.ErrorText] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     found = found or []
@@ -103,7 +103,7 @@ def register(
         data = RegistrationInput.model_validate(forms.form_to_input(form, lang))
     except ValidationError as exc:
         round = online_registration.open_round(session, slug)
-        found = problems.from_validation(exc.errors(), lang)
+        found = error_texts.from_validation(exc.errors(), lang)
         raise Reply(_form_page(request, lang, round, form, found, 422)) from None
     try:
         online_registration.register_online(
@@ -111,7 +111,7 @@ def register(
         )
     except InvalidInput as exc:
         round = online_registration.open_round(session, slug)
-        found = problems.from_service(exc.errors, lang)
+        found = error_texts.from_service(exc.errors, lang)
         raise Reply(_form_page(request, lang, round, form, found, status_of(exc))) from exc
     return done
 
@@ -146,7 +146,7 @@ def link_request(
     try:
         online_registration.send_link_again(session, settings, email, client=client)
     except InvalidInput as exc:
-        found = problems.from_service(exc.errors, lang)
+        found = error_texts.from_service(exc.errors, lang)
         page = render(
             request,
             lang,

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from api.error_texts import N_
 from api.pages import gettext
-from api.problems import N_
 from vekl.calendars.personal import GroupEvenings
 from vekl.moderators import moderation
 from vekl.registration import self_service

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api.problems import SERVICE_MESSAGES
+from api.error_texts import SERVICE_MESSAGES
 from notifications import catalogs
 from notifications.i18n import SUPPORTED_LANGUAGES
 
@@ -29,7 +29,7 @@ def _web_messages() -> frozenset[str]:
 def test_the_pages_have_texts_to_translate() -> None:
     messages = _web_messages()
     assert "Privacy notice" in messages and len(messages) > 100
-    assert "Please choose an entry from the list." in messages  # N_ in api/problems.py
+    assert "Please choose an entry from the list." in messages  # N_ in api/error_texts.py
     assert "Rounds" not in messages  # an organiser text
 
 

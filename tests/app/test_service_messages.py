@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from api.problems import service_texts
+from api.error_texts import service_texts
 from notifications import catalogs
 from vekl.errors import N_, FieldError, InvalidInput, NotFound, field_errors
 from vekl.registration import csv_import

@@ -69,7 +69,7 @@ NOT_FOUND = N_("This page does not exist, or the link is no longer valid.")
 
 
 @dataclass(frozen=True)
-class Problem:
+class ErrorText:
     """One message about one field (``None``: about the whole request), already translated."""
 
     field: str | None
@@ -111,20 +111,20 @@ def _validation_message(field: str, error: ErrorDetails) -> tuple[str, dict[str,
     return INVALID, {}
 
 
-def from_validation(errors: Iterable[ErrorDetails], lang: str) -> list[Problem]:
-    found: list[Problem] = []
+def from_validation(errors: Iterable[ErrorDetails], lang: str) -> list[ErrorText]:
+    found: list[ErrorText] = []
     for error in errors:
         location = [part for part in error["loc"] if part != "body"]
         field = str(location[0]) if location else None
         message, params = _validation_message(field or "", error)
-        problem = Problem(field, gettext(lang, message, **params))
+        problem = ErrorText(field, gettext(lang, message, **params))
         if problem not in found:
             found.append(problem)
     return found
 
 
-def from_service(errors: Sequence[FieldError], lang: str) -> list[Problem]:
-    found: list[Problem] = []
+def from_service(errors: Sequence[FieldError], lang: str) -> list[ErrorText]:
+    found: list[ErrorText] = []
     for error in errors:
         if error.message in SERVICE_MESSAGES:
             message = error.message
@@ -132,7 +132,7 @@ def from_service(errors: Sequence[FieldError], lang: str) -> list[Problem]:
             message = UNKNOWN_SERIES
         else:
             message = INVALID
-        problem = Problem(error.field, translate(lang, message, error.params))
+        problem = ErrorText(error.field, translate(lang, message, error.params))
         if problem not in found:
             found.append(problem)
     return found
