@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
-from vekl.cli import app
+from vekl.cli import app, context
+from vekl.store.models import AuditEntry, MailStatus, OutboxMail
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"
 
@@ -85,3 +87,28 @@ def test_bad_configuration_is_reported_at_start(
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 2
     assert "VEKL_TIMEZONE" in result.output
+
+
+def test_mail_retry_refuses_a_sent_mail_and_queues_a_failed_one(
+    runner: CliRunner, cli_env: Path
+) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    with context.unit_of_work() as session:
+        sent, failed = session.scalars(select(OutboxMail).order_by(OutboxMail.id).limit(2))
+        sent.status, failed.status = MailStatus.SENT, MailStatus.FAILED
+        ids = sent.id, failed.id
+    refused = runner.invoke(app, ["mail", "retry", str(ids[0])])
+    assert refused.exit_code == 1
+    assert "only failed or expired mails can be tried again" in refused.output
+    queued = runner.invoke(app, ["mail", "retry", str(ids[1])])
+    assert queued.exit_code == 0, queued.output
+    assert runner.invoke(app, ["mail", "retry", "999999"]).exit_code == 1
+    with context.unit_of_work() as session:
+        assert [session.get_one(OutboxMail, i).status for i in ids] == [
+            MailStatus.SENT,
+            MailStatus.QUEUED,
+        ]
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "mail.retry"))
+        assert [(e.subject, e.actor.startswith("cli")) for e in entries] == [
+            (f"mail:{ids[1]}", True)
+        ]
