@@ -71,17 +71,21 @@ def test_a_wrong_method_is_explained(client: TestClient) -> None:
 def test_messages_are_withheld_inside_exception_groups_and_chains() -> None:
     anna, ben = (f"{name}@example.org" for name in ("anna", "ben"))
 
-    def fail() -> None:
+    def fail(hide_context: bool) -> None:
         try:
             raise ValueError(anna)
-        except ValueError as inner:
-            raise ExceptionGroup(f"group for {ben}", [KeyError(ben), inner]) from None
+        except ValueError:
+            group = ExceptionGroup(f"group for {ben}", [KeyError(ben), TypeError(anna)])
+            if hide_context:
+                raise group from None
+            raise group  # noqa: B904 (the context is what this test is about)
 
-    with pytest.raises(ExceptionGroup) as caught:
-        fail()
-    text = "".join(traceback.format_exception(without_messages(caught.value)))
-    assert "ExceptionGroup (message withheld)" in text
-    assert "KeyError (message withheld)" in text and "ValueError (message withheld)" in text
-    assert "raise ValueError(anna)" in text  # frames and source lines are kept
-    assert "During handling" not in text  # so is `from None`
-    assert anna not in text and ben not in text
+    for hide_context in (False, True):
+        with pytest.raises(ExceptionGroup) as caught:
+            fail(hide_context)
+        text = "".join(traceback.format_exception(without_messages(caught.value)))
+        assert "ExceptionGroup (message withheld)" in text
+        assert "KeyError (message withheld)" in text and "TypeError (message withheld)" in text
+        assert ("raise ValueError(anna)" in text) is not hide_context  # frames, source lines
+        assert ("During handling" in text) is not hide_context
+        assert anna not in text and ben not in text
