@@ -47,7 +47,7 @@ def test_every_web_text_is_translated(lang: str) -> None:
     missing = [
         message
         for message in sorted(_web_messages())
-        if catalog.get(message) is None or not catalog.get(message).string
+        if (entry := catalog.get(message)) is None or not entry.string
     ]
     assert missing == [], f"{lang}: {len(missing)} texts without translation, e.g. {missing[:3]}"
     placeholders = [

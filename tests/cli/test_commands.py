@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -81,7 +82,7 @@ def test_demo_loads_once(runner: CliRunner, cli_env: Path) -> None:
 
 
 def test_bad_configuration_is_reported_at_start(
-    runner: CliRunner, cli_env: Path, monkeypatch
+    runner: CliRunner, cli_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VEKL_TIMEZONE", "Europe/Konstanz")
     result = runner.invoke(app, ["db", "upgrade"])

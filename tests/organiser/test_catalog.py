@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
@@ -25,11 +26,11 @@ def _messages() -> set[str]:
         options_map={"**.html": {"trimmed": "true"}},
         keywords={"tr": None},
     ):
-        found.add(message)
+        found.add(cast(str, message))
     for _f, _l, message, _c, _x in extract_from_dir(
         ROOT / "api" / "organiser", method_map=[("**.py", "python")], keywords={"tr": (2,)}
     ):
-        found.add(message)
+        found.add(cast(str, message))
     return found
 
 
@@ -38,13 +39,15 @@ def test_every_organiser_text_is_in_german() -> None:
     assert len(messages) > 200
     with catalog_path("de").open("rb") as handle:
         catalog = read_po(handle, locale="de")
-    missing = sorted(m for m in messages if not (catalog.get(m) and catalog.get(m).string))
+    missing = sorted(m for m in messages if not ((entry := catalog.get(m)) and entry.string))
     assert missing == []
     placeholders = re.compile(r"%\((\w+)\)s")
     differ = [
         m.id
         for m in catalog
-        if m.id and sorted(placeholders.findall(m.id)) != sorted(placeholders.findall(m.string))
+        if m.id
+        and sorted(placeholders.findall(cast(str, m.id)))
+        != sorted(placeholders.findall(cast(str, m.string)))
     ]
     assert differ == []
 

@@ -90,7 +90,7 @@ def test_matching_runs_in_a_worker_and_can_be_cancelled(live) -> None:  # type: 
         f"/organiser/rounds/konstanz-mai/runs/{run_id}/cancel", data={"csrf_token": csrf}
     )
     assert cancelled.status_code == 303
-    jobs_of(client.app.state).wait(timeout=60)  # type: ignore[attr-defined]
+    jobs_of(client.app.state).wait(timeout=60)
     with transaction(sessions) as session:
         run = session.get_one(MatchingRun, run_id)
         assert run.status is RunStatus.CANCELLED
@@ -103,7 +103,7 @@ def test_a_finished_job_leaves_a_draft(live) -> None:  # type: ignore[no-untyped
         "/organiser/rounds/konstanz-mai/matching", data={"csrf_token": csrf, "time_limit": "1"}
     )
     run_id = _run_id(started.headers["location"])
-    jobs_of(client.app.state).wait(timeout=60)  # type: ignore[attr-defined]
+    jobs_of(client.app.state).wait(timeout=60)
     page = client.get(f"/organiser/rounds/konstanz-mai/runs/{run_id}")
     assert 'http-equiv="refresh"' not in page.text
     assert 'id="publish"' in page.text

@@ -191,11 +191,11 @@ def test_notify_publication_is_what_publish_queues(
     """The page's publish is matching_runs.publish plus notify.publication_mails, nothing else."""
     run = solved_draft(db, example_round)
     count = run_review.publish(db, example_round.slug, run.id, settings, "test")
-    placed = db.scalar(
+    placed = db.scalars(
         select(func.count())
         .select_from(Participant)
         .where(Participant.round_id == example_round.id, Participant.status == "placed")
-    )
+    ).one()
     invitations = db.scalar(
         select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == "invitation")
     )
