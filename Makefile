@@ -55,6 +55,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two processes (one per core here), a test file per process at a time; each process
+# works in a PostgreSQL database of its own. `make pytest PYTEST_ARGS=` runs in one.
+PYTEST_ARGS ?= -n auto --dist loadfile
 pytest: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
