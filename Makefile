@@ -7,13 +7,26 @@ DEMO_DB := demo/vekl-demo.sqlite3
 # Store tests also run on PostgreSQL here; where none answers they are skipped (outside CI).
 export VEKL_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint typecheck pytest install clean bench
+.PHONY: demo test lint typecheck pytest install clean bench lock
 
-$(STAMP): pyproject.toml
+# Every dependency comes pinned from the lock file (see `make lock`), the project itself
+# without its dependencies, so a new release upstream changes nothing until the lock does.
+LOCK := requirements.lock
+$(STAMP): pyproject.toml $(LOCK)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[postgres,dev]'
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Regenerate the lock from pyproject.toml (extras postgres and dev, Python 3.11 on Linux).
+# Pins that still fit are kept; `make lock LOCK_ARGS=--upgrade` moves everything to the
+# newest releases, `LOCK_ARGS='--upgrade-package ortools'` just one.
+LOCK_ARGS ?=
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra dev \
+		--python-version 3.11 --python-platform linux \
+		--custom-compile-command 'make lock' $(LOCK_ARGS) -o $(LOCK)
 
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json package-lock.json
@@ -37,10 +50,14 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two processes (one per core here), a test file per process at a time; each process
+# works in a PostgreSQL database of its own. `make pytest PYTEST_ARGS=` runs in one.
+PYTEST_ARGS ?= -n auto --dist loadfile
 pytest: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -53,4 +70,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.web_load
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -4,8 +4,8 @@ Service errors are mapped in one place so every route answers the same way: ``ST
 gives the HTTP status of each kind of error for the public pages, the JSON API and the
 organiser pages alike; only the body differs by area. A route that shows its own form again
 with the problems (raising ``Reply``) takes the status from the same table. Anything
-unexpected is logged (without the request's data) and answered with a friendly page; the
-tests make sure no input gets there.
+unexpected is logged with its traceback (but without the request's data or the exception's
+message) and answered with a friendly page; the tests make sure no input gets there.
 """
 
 from __future__ import annotations
@@ -154,10 +154,52 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _respond(request, exc.status_code, error_texts.INVALID)
 
 
+class MessageWithheld(Exception):
+    """Stands in for an exception in the log: its type and frames are kept, its message not."""
+
+
+def _type_name(exc: BaseException) -> str:
+    kind = type(exc)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def without_messages(exc: BaseException, _seen: set[int] | None = None) -> BaseException:
+    """A copy of ``exc`` and its chain for the log, with every message withheld.
+
+    Messages may carry personal data (a database's "Key (email)=(…) already exists",
+    a validation error's input, a token); frames and types do not. The copy keeps the
+    original tracebacks, causes and contexts, so the log still shows where it went wrong.
+    """
+    seen = _seen if _seen is not None else set()
+    seen.add(id(exc))
+    label = f"{_type_name(exc)} (message withheld)"
+    copy: BaseException
+    if isinstance(exc, BaseExceptionGroup):
+        copy = BaseExceptionGroup(label, [without_messages(e, seen) for e in exc.exceptions])
+    else:
+        copy = MessageWithheld(label)
+    copy = copy.with_traceback(exc.__traceback__)
+    if exc.__cause__ is not None and id(exc.__cause__) not in seen:
+        copy.__cause__ = without_messages(exc.__cause__, seen)
+    if exc.__context__ is not None and id(exc.__context__) not in seen:
+        copy.__context__ = without_messages(exc.__context__, seen)
+    copy.__suppress_context__ = exc.__suppress_context__
+    return copy
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    # The route template, not the path: paths hold tokens, which never go into a log.
+    # The route template, not the path: paths hold tokens, which never go into a log;
+    # neither do the request's query and body, nor the exception's message.
     route = getattr(request.scope.get("route"), "path", "?")
-    log.error("unexpected %s in %s %s", type(exc).__name__, request.method, route)
+    log.error(
+        "unexpected %s in %s %s",
+        _type_name(exc),
+        request.method,
+        route,
+        exc_info=without_messages(exc),
+    )
     return _respond(request, 500, error_texts.UNEXPECTED)
 
 

@@ -96,7 +96,7 @@ def generate(n: int, *, seed: int = 0, tightness: float = 1.05) -> Problem:
         capacity += max_groups
     series_ids = [s["id"] for s in series]
 
-    moderators = []
+    moderators: list[dict[str, Any]] = []
     for s in series:
         # Enough moderators for each series, some of them also free on a second evening.
         for _ in range(s["max_groups"]):

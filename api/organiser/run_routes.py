@@ -189,7 +189,7 @@ def mail_page(
 def retry_mail(
     session: DbSession, me: OrganiserForm, request: Request, slug: str, mail_id: int
 ) -> Response:
-    mail_overview.retry(session, slug, mail_id)
+    mail_overview.retry(session, slug, mail_id, organisers.actor(me))
     return done(f"{PREFIX}/rounds/{slug}/mail", "retry")
 
 

@@ -136,7 +136,7 @@ def mails(db: Session, kind: str | None = None, to: str | None = None) -> list[E
 def text_of(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
+    return str(body.get_content())
 
 
 def link_in(message: EmailMessage) -> str:

@@ -22,7 +22,7 @@ def _web_messages() -> frozenset[str]:
     found: set[str] = set(SERVICE_MESSAGES)
     for message in catalogs.extract_messages([API_DIR], ORGANISER):
         if message.id:
-            found.add(message.id[0] if isinstance(message.id, tuple) else message.id)
+            found.add(str(message.id[0] if isinstance(message.id, (tuple, list)) else message.id))
     return frozenset(found)
 
 
@@ -39,7 +39,7 @@ def test_every_web_text_is_translated(lang: str) -> None:
     missing = [
         message
         for message in sorted(_web_messages())
-        if catalog.get(message) is None or not catalog.get(message).string
+        if (entry := catalog.get(message)) is None or not entry.string
     ]
     assert missing == [], f"{lang}: {len(missing)} texts without translation, e.g. {missing[:3]}"
     placeholders = [

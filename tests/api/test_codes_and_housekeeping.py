@@ -6,6 +6,7 @@ import csv
 import math
 import re
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -104,7 +105,7 @@ def test_unconfirmed_registrations_are_deleted_after_a_week_and_free_their_code(
 
 
 @pytest.fixture
-def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("VEKL_DATABASE_URL", f"sqlite:///{tmp_path / 'web-cli.sqlite3'}")
     monkeypatch.setenv("VEKL_ENVIRONMENT", "development")
     monkeypatch.setenv("VEKL_BASE_URL", "https://anmeldung.konstanz.example")

@@ -105,7 +105,7 @@ def test_a_newcomer_registers_confirms_and_sees_the_status_page(
     assert status.status_code == 200
     assert "done=confirmed" in str(status.url)
     db.refresh(person)
-    assert person.status is RegistrationStatus.CONFIRMED
+    assert person.status is RegistrationStatus.CONFIRMED  # type: ignore[comparison-overlap]  # refreshed
     assert person.email_confirmed_at is not None
     assert "Olena" in status.text
     assert db.scalar(select(func.count()).where(AuditEntry.action == "registration.confirm")) == 1

@@ -38,7 +38,7 @@ def test_every_service_message_has_a_german_translation() -> None:
         entry = catalog.get(message)
         if entry is None or not entry.string:
             missing.append(message)
-        elif sorted(PLACEHOLDER.findall(message)) != sorted(PLACEHOLDER.findall(entry.string)):
+        elif sorted(PLACEHOLDER.findall(message)) != sorted(PLACEHOLDER.findall(str(entry.string))):
             missing.append(f"placeholders differ: {message}")
     assert missing == []
 

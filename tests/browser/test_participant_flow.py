@@ -31,7 +31,7 @@ def _confirmation_path(server: Server, email: str) -> str:
     assert body is not None
     found = re.search(
         re.escape(server.base_url) + r"(/me/[A-Za-z0-9_-]{43}/confirm)", str(body.get_content())
-    )  # type: ignore[attr-defined]
+    )
     assert found is not None
     return found.group(1)
 

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
-from vekl.cli import app
+from vekl.cli import app, context
+from vekl.store.models import AuditEntry, MailStatus, OutboxMail
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"
 
@@ -79,9 +82,34 @@ def test_demo_loads_once(runner: CliRunner, cli_env: Path) -> None:
 
 
 def test_bad_configuration_is_reported_at_start(
-    runner: CliRunner, cli_env: Path, monkeypatch
+    runner: CliRunner, cli_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VEKL_TIMEZONE", "Europe/Konstanz")
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 2
     assert "VEKL_TIMEZONE" in result.output
+
+
+def test_mail_retry_refuses_a_sent_mail_and_queues_a_failed_one(
+    runner: CliRunner, cli_env: Path
+) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    with context.unit_of_work() as session:
+        sent, failed = session.scalars(select(OutboxMail).order_by(OutboxMail.id).limit(2))
+        sent.status, failed.status = MailStatus.SENT, MailStatus.FAILED
+        ids = sent.id, failed.id
+    refused = runner.invoke(app, ["mail", "retry", str(ids[0])])
+    assert refused.exit_code == 1
+    assert "only failed or expired mails can be tried again" in refused.output
+    queued = runner.invoke(app, ["mail", "retry", str(ids[1])])
+    assert queued.exit_code == 0, queued.output
+    assert runner.invoke(app, ["mail", "retry", "999999"]).exit_code == 1
+    with context.unit_of_work() as session:
+        assert [session.get_one(OutboxMail, i).status for i in ids] == [
+            MailStatus.SENT,
+            MailStatus.QUEUED,
+        ]
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "mail.retry"))
+        assert [(e.subject, e.actor.startswith("cli")) for e in entries] == [
+            (f"mail:{ids[1]}", True)
+        ]

@@ -35,7 +35,7 @@ def test_the_env_example_names_only_real_settings(tmp_path: Path) -> None:
     ]
     fields = {f"VEKL_{name.upper()}" for name in Settings.model_fields}
     assert names and [n for n in names if n not in fields] == []
-    settings = Settings(_env_file=_example(tmp_path, "x" * 32))  # type: ignore[call-arg]
+    settings = Settings(_env_file=_example(tmp_path, "x" * 32))
     assert settings.environment == "production"
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert settings.worker_stale_after == 120
@@ -43,7 +43,7 @@ def test_the_env_example_names_only_real_settings(tmp_path: Path) -> None:
 
 def test_the_env_example_refuses_to_start_until_a_secret_is_set(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="VEKL_SECRET_KEY"):
-        Settings(_env_file=_example(tmp_path, ""))  # type: ignore[call-arg]
+        Settings(_env_file=_example(tmp_path, ""))
 
 
 def _service(name: str) -> configparser.SectionProxy:

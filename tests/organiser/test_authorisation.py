@@ -52,6 +52,7 @@ def _routes() -> list[tuple[str, str]]:
     for route in iter_route_contexts(app.routes):
         methods = getattr(route, "methods", None) or set()
         for method in sorted(set(methods) - {"HEAD"}):
+            assert route.path is not None, route
             found.append((method, route.path))
     return found
 

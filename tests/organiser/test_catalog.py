@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 from api.organiser.i18n import tr
 from notifications import catalogs
-from notifications.i18n import translations
+from notifications.i18n import SUPPORTED_LANGUAGES, translations
 from vekl.access import organisers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,13 +32,15 @@ def test_every_organiser_text_is_in_german() -> None:
     assert "citizens" in messages  # tr(lang, "...") in code
     assert "This form has expired. Please reload the page and send it again." in messages  # N_
     catalog = catalogs.read_catalog("de")
-    missing = sorted(m for m in messages if not (catalog.get(m) and catalog.get(m).string))
+    missing = sorted(m for m in messages if not ((entry := catalog.get(m)) and entry.string))
     assert missing == []
     placeholders = re.compile(r"%\((\w+)\)s")
     differ = [
         m.id
         for m in catalog
-        if m.id and sorted(placeholders.findall(m.id)) != sorted(placeholders.findall(m.string))
+        if m.id
+        and sorted(placeholders.findall(cast(str, m.id)))
+        != sorted(placeholders.findall(cast(str, m.string)))
     ]
     assert differ == []
 
@@ -46,9 +49,7 @@ def test_the_whole_catalog_set_is_complete() -> None:
     """The project's check as ``python -m notifications.catalogs check`` runs it."""
     template = catalogs.extract_messages([ROOT / "api"], STAFF)
     staff = catalogs.extract_staff_messages(STAFF)
-    found = [
-        p for lang in catalogs.SUPPORTED_LANGUAGES for p in catalogs.problems(lang, template, staff)
-    ]
+    found = [p for lang in SUPPORTED_LANGUAGES for p in catalogs.problems(lang, template, staff)]
     assert found == []
     assert (
         catalogs.main(

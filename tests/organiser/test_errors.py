@@ -29,7 +29,7 @@ ERRORS: dict[str, tuple[ServiceError, int]] = {
     "not-found": (NotFound("no round 'x'"), 404),
     "conflict": (Conflict("run 3 is published"), 409),
     "closed": (RegistrationClosed("closed"), 409),
-    "refused": (EditRefused("rule 4"), 409),
+    "refused": (EditRefused(["rule 4"]), 409),
     "invalid": (
         InvalidInput([FieldError("day", "not a date"), FieldError("rooms", "at least 1")]),
         422,

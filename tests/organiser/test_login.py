@@ -20,7 +20,7 @@ def _try(client: TestClient, password: str, email: str = EMAIL) -> int:
         "/organiser/login",
         data={"email": email, "password": password, "form_token": login_token(client)},
     )
-    return response.status_code
+    return int(response.status_code)
 
 
 def test_login_sets_a_strict_cookie_and_stores_only_its_hash(

@@ -158,7 +158,7 @@ def test_registration_status_can_be_closed_and_opened(team: LoggedIn, example_ro
     refused = team.post(f"{ROUND}/status", {"status": "published"})
     assert refused.status_code == 422
     assert team.post(f"{ROUND}/status", {"status": "open"}).status_code == 303
-    assert example_round.status is RoundStatus.OPEN
+    assert example_round.status is RoundStatus.OPEN  # type: ignore[comparison-overlap]  # changed by the request
 
 
 def test_the_registrations_page_counts_filters_and_draws(
@@ -186,7 +186,7 @@ def test_a_registration_is_corrected_with_the_usual_checks(
     person = db.scalar(select(Participant).where(Participant.email == "claudia.wagner@example.org"))
     assert person is not None
     path = f"{ROUND}/registrations/{person.id}"
-    form = {
+    form: dict[str, object] = {
         "role": "citizen",
         "first_name": "Claudia",
         "last_name": "Wagner-Lang",
@@ -255,6 +255,31 @@ def test_the_mail_page_shows_failures_and_retries_them(
     assert "550 5.1.1 mailbox unavailable" in page.text
     assert team.post(f"{ROUND}/mail/{mail.id}/retry").status_code == 303
     assert mail.status is MailStatus.QUEUED and mail.attempts == 0
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "mail.retry")).one()
+    assert entry.actor == "organiser:team@konstanz.example" and entry.subject == f"mail:{mail.id}"
+
+
+def test_a_mail_still_queued_is_not_offered_again_and_its_retry_is_refused(
+    team: LoggedIn, db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
+    mail, sent = db.scalars(select(OutboxMail).order_by(OutboxMail.id).limit(2))
+    mail.attempts = 1
+    mail.last_error = "421 4.7.0 try again later"
+    sent.status = MailStatus.SENT
+    db.commit()
+    page = team.client.get(f"{ROUND}/mail")
+    assert "421 4.7.0 try again later" in page.text
+    assert f"/mail/{mail.id}/retry" not in page.text
+    for refused in (mail, sent):
+        answer = team.post(f"{ROUND}/mail/{refused.id}/retry")
+        assert answer.status_code == 409
+        assert "only failed or expired mails can be tried again" in answer.text
+    db.expire_all()
+    assert (mail.status, mail.attempts) == (MailStatus.QUEUED, 1)
+    assert (sent.status, sent.attempts) == (MailStatus.SENT, 0)
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "mail.retry")).all() == []
 
 
 def test_the_audit_log_page_lists_what_organisers_did(team: LoggedIn, example_round: Round) -> None:

@@ -194,11 +194,11 @@ def test_notify_publication_is_what_publish_queues(
     run = solved_draft(db, example_round)
     published = publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
     count = len(published.mails)
-    placed = db.scalar(
+    placed = db.scalars(
         select(func.count())
         .select_from(Participant)
         .where(Participant.round_id == example_round.id, Participant.status == "placed")
-    )
+    ).one()
     invitations = db.scalar(
         select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == "invitation")
     )

@@ -6,7 +6,7 @@ moves where and stay independent of the solver.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -85,8 +85,8 @@ class World:
     def publish(
         self,
         groups: dict[str, tuple[str, list[Participant], list[Moderator]]],
-        waitlist: list[Participant] = (),
-        now: datetime = BEFORE,  # type: ignore[assignment]
+        waitlist: Sequence[Participant] = (),
+        now: datetime = BEFORE,
     ) -> list[OutboxMail]:
         previous = published_run(self.db, self.round)
         run = MatchingRun(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from vekl.mail import planner as notify
 from vekl.rounds import service as rounds
-from vekl.store.models import Group, Participant, RegistrationStatus
+from vekl.store.models import Group, Moderator, Participant, RegistrationStatus
 
 from .conftest import BEFORE, BERLIN, World
 from .replay import ClientCalendar
@@ -32,7 +32,7 @@ def expected(group: Group | None) -> set[tuple[object, object, str]]:
     }
 
 
-def replayed(world: World, person: Participant) -> tuple[ClientCalendar, list[str]]:
+def replayed(world: World, person: Participant | Moderator) -> tuple[ClientCalendar, list[str]]:
     client = ClientCalendar()
     methods = client.replay([m.payload for m in world.mails_to(person.email)])
     return client, methods

@@ -30,6 +30,7 @@ from vekl.store.db import make_sessionmaker
 from vekl.store.models import MailStatus, OutboxMail, Round
 
 StartServer = Callable[..., tuple[RecordingHandler, int]]
+Smtp = tuple[RecordingHandler, SmtpTransport]
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def statuses(sessions: sessionmaker[Session]) -> dict[str, MailStatus]:
 
 
 @pytest.fixture
-def smtp(start_server: StartServer, server_tls: ssl.SSLContext, client_tls: ssl.SSLContext):
+def smtp(start_server: StartServer, server_tls: ssl.SSLContext, client_tls: ssl.SSLContext) -> Smtp:
     handler, port = start_server(tls=server_tls)
     transport = SmtpTransport(
         SmtpSettings.from_url(f"smtp+starttls://localhost:{port}", timeout=5),
@@ -98,7 +99,9 @@ def received_ids(handler: RecordingHandler) -> list[str]:
     return [str(r.message["Message-ID"]) for r in handler.received]
 
 
-def test_delivers_over_starttls_and_marks_sent(sessions, settings, smtp) -> None:
+def test_delivers_over_starttls_and_marks_sent(
+    sessions: sessionmaker[Session], settings: Settings, smtp: Smtp
+) -> None:
     handler, transport = smtp
     ids = queue(sessions, settings, [f"p{i}@example.org" for i in range(5)])
     result = mail_dispatch.dispatch_all(sessions, transport)
@@ -112,7 +115,9 @@ def test_delivers_over_starttls_and_marks_sent(sessions, settings, smtp) -> None
     assert len(handler.received) == 5
 
 
-def test_busy_server_is_retried_and_delivers_once(sessions, settings, smtp) -> None:
+def test_busy_server_is_retried_and_delivers_once(
+    sessions: sessionmaker[Session], settings: Settings, smtp: Smtp
+) -> None:
     handler, transport = smtp
     queue(sessions, settings, ["busy@example.org", "ok@example.org"])
     first = mail_dispatch.dispatch_once(sessions, transport)
@@ -126,7 +131,9 @@ def test_busy_server_is_retried_and_delivers_once(sessions, settings, smtp) -> N
     assert [r.rcpt_tos for r in handler.received].count(("busy@example.org",)) == 1
 
 
-def test_rejected_recipient_fails_and_is_not_retried(sessions, settings, smtp) -> None:
+def test_rejected_recipient_fails_and_is_not_retried(
+    sessions: sessionmaker[Session], settings: Settings, smtp: Smtp
+) -> None:
     _handler, transport = smtp
     queue(sessions, settings, ["reject@example.org"])
     result = mail_dispatch.dispatch_once(sessions, transport)
@@ -140,7 +147,9 @@ def test_rejected_recipient_fails_and_is_not_retried(sessions, settings, smtp) -
         assert "550" in (problems[0].last_error or "")
 
 
-def test_connection_dropped_mid_message_is_retried(sessions, settings, smtp) -> None:
+def test_connection_dropped_mid_message_is_retried(
+    sessions: sessionmaker[Session], settings: Settings, smtp: Smtp
+) -> None:
     _handler, transport = smtp
     queue(sessions, settings, ["drop@example.org", "after@example.org"])
     result = mail_dispatch.dispatch_once(sessions, transport)
@@ -152,7 +161,7 @@ def test_connection_dropped_mid_message_is_retried(sessions, settings, smtp) -> 
 
 
 def test_crash_between_acceptance_and_commit_resends_once_with_the_same_id(
-    sessions, settings, smtp
+    sessions: sessionmaker[Session], settings: Settings, smtp: Smtp
 ) -> None:
     handler, transport = smtp
     (message_id,) = queue(sessions, settings, ["crash@example.org"])
@@ -172,7 +181,9 @@ def test_crash_between_acceptance_and_commit_resends_once_with_the_same_id(
     assert mail_dispatch.dispatch_once(sessions, transport, now=later).claimed == 0
 
 
-def test_mail_for_an_evening_that_began_is_not_sent(sessions, settings, smtp) -> None:
+def test_mail_for_an_evening_that_began_is_not_sent(
+    sessions: sessionmaker[Session], settings: Settings, smtp: Smtp
+) -> None:
     handler, transport = smtp
     queue(
         sessions, settings, ["late@example.org"], not_after=datetime.now(UTC) - timedelta(minutes=1)
@@ -184,7 +195,7 @@ def test_mail_for_an_evening_that_began_is_not_sent(sessions, settings, smtp) ->
 
 
 def test_a_later_mail_never_overtakes_an_earlier_one_to_the_same_person(
-    sessions, settings, smtp
+    sessions: sessionmaker[Session], settings: Settings, smtp: Smtp
 ) -> None:
     handler, transport = smtp
     first, second = queue(sessions, settings, ["busy@example.org", "busy@example.org"])
@@ -198,7 +209,9 @@ def test_a_later_mail_never_overtakes_an_earlier_one_to_the_same_person(
     assert received_ids(handler) == [first, second]
 
 
-def test_header_injection_is_refused_before_anything_is_queued(sessions, settings, smtp) -> None:
+def test_header_injection_is_refused_before_anything_is_queued(
+    sessions: sessionmaker[Session], settings: Settings, smtp: Smtp
+) -> None:
     handler, transport = smtp
     with pytest.raises(ValueError):
         _message(settings, "anna@example.org", name="Anna\r\nBcc: victim@example.org")
@@ -222,7 +235,12 @@ def test_header_injection_is_refused_before_anything_is_queued(sessions, setting
 
 
 def test_two_dispatchers_at_once_send_every_mail_exactly_once(
-    engine: Engine, sessions, settings, start_server, server_tls, client_tls
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    start_server: StartServer,
+    server_tls: ssl.SSLContext,
+    client_tls: ssl.SSLContext,
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("concurrent claims rely on PostgreSQL's FOR UPDATE SKIP LOCKED")

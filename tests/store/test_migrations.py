@@ -19,7 +19,7 @@ from vekl.store.db import make_engine
 from vekl.store.models import CalendarEntry, Evening, Participant
 
 
-def test_upgrade_downgrade_upgrade_on_an_empty_database(database_url: str, tmp_path) -> None:
+def test_upgrade_downgrade_upgrade_on_an_empty_database(database_url: str, tmp_path: Path) -> None:
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
     else:

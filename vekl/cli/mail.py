@@ -7,6 +7,7 @@ import time
 import typer
 from rich.table import Table
 
+from vekl.audit.records import cli_actor
 from vekl.cli.context import console, sessions, settings, unit_of_work
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
@@ -67,7 +68,7 @@ def status(
 
 @app.command()
 def retry(mail_id: int = typer.Argument(..., help="Mail id from `vekl mail status`.")) -> None:
-    """Queue a failed mail again."""
+    """Queue a failed or expired mail again (never one that is queued, being sent or sent)."""
     with unit_of_work() as session:
-        mail_dispatch.retry(session, mail_id)
+        mail_dispatch.retry(session, mail_id, cli_actor())
         console.print(f"mail {mail_id} queued again")

@@ -22,12 +22,20 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from notifications.delivery import DeliveryOutcome, DeliveryStatus, Transport, retry_delay
 from notifications.filesink import FileSink
 from notifications.smtp import SmtpSettings, SmtpTransport
+from vekl.audit import records as audit
+from vekl.errors import N_, Conflict, NotFound
 from vekl.settings import Settings
 from vekl.store.db import transaction
-from vekl.store.models import MailStatus, OutboxMail
+from vekl.store.models import MailStatus, OutboxMail, Round
 
 STALE_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
+# The states from which an organiser may send a mail again: it never went out.
+RETRYABLE = frozenset({MailStatus.FAILED, MailStatus.EXPIRED})
+
+
+class NotRetryable(Conflict):
+    """The mail is queued, being sent or sent; trying it again could send it twice."""
 
 
 @dataclass
@@ -206,11 +214,37 @@ def problem_mails(
     return list(session.scalars(query))
 
 
-def retry(session: Session, mail_id: int, now: datetime | None = None) -> OutboxMail:
-    """An organiser asks for a failed mail to be tried again."""
-    row = session.get_one(OutboxMail, mail_id)
+def retry(session: Session, mail_id: int, actor: str, now: datetime | None = None) -> OutboxMail:
+    """An organiser asks for a failed or expired mail to be tried again.
+
+    Mails that are queued, being sent or sent are refused, so that nothing goes out twice.
+    An expired mail's cut-off is lifted: the organiser has chosen to send it although its
+    evening has begun (the dispatcher would otherwise expire it again at once).
+    """
+    row = session.get(OutboxMail, mail_id)
+    if row is None:
+        raise NotFound(N_("no mail %(id)s"), id=mail_id)
+    if row.status not in RETRYABLE:
+        raise NotRetryable(
+            N_("mail %(id)s is %(status)s; only failed or expired mails can be tried again"),
+            id=mail_id,
+            status=row.status.value,
+        )
+    previous = row.status
     row.status = MailStatus.QUEUED
     row.next_attempt_at = now or datetime.now(UTC)
     row.attempts = 0
+    row.not_after = None
+    round = session.get(Round, row.round_id) if row.round_id is not None else None
+    # Kind and state only: the recipient and the server's answer may name a person.
+    audit.record(
+        session,
+        actor,
+        "mail.retry",
+        round=round,
+        subject=f"mail:{row.id}",
+        kind=row.kind,
+        previous_status=previous.value,
+    )
     session.flush()
     return row

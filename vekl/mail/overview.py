@@ -23,9 +23,9 @@ def send_now(session: Session, slug: str) -> Job:
     return jobs.enqueue_mail(session)
 
 
-def retry(session: Session, slug: str, mail_id: int) -> OutboxMail:
+def retry(session: Session, slug: str, mail_id: int, actor: str) -> OutboxMail:
     round = rounds.get_round(session, slug)
     mail = session.get(OutboxMail, mail_id)
     if mail is None or mail.round_id != round.id:
         raise NotFound(N_("no mail %(id)s in round '%(round)s'"), id=mail_id, round=slug)
-    return mail_dispatch.retry(session, mail_id)
+    return mail_dispatch.retry(session, mail_id, actor)

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vekl.errors import Conflict, NotFound
+from vekl.errors import N_, Conflict, NotFound
 from vekl.mail import planner as notify
 from vekl.rounds import service as rounds
 from vekl.runs import service as matching_runs
@@ -61,7 +61,9 @@ def publish(
     else:
         found = session.get(MatchingRun, run_id)
         if found is None or found.round_id != round.id:
-            raise NotFound(f"no matching run {run_id} in round {round.slug!r}")
+            raise NotFound(
+                N_("no matching run %(id)s in round '%(round)s'"), id=run_id, round=round.slug
+            )
         run = found
     return publish_run(session, run, settings=settings, actor=actor, now=now)
 

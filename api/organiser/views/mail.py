@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import overview as mail_overview
 from vekl.rounds import service as rounds
-from vekl.store.models import OutboxMail, Round
+from vekl.store.models import MailStatus, OutboxMail, Round
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class MailPage:
     problems: list[OutboxMail]
     # A "send now" request is waiting for a worker or under way.
     sending: bool
+    # Only these may be tried again; the page offers the button for them alone.
+    retryable: frozenset[MailStatus] = mail_dispatch.RETRYABLE
 
 
 def mail_page(session: Session, slug: str) -> MailPage:
