@@ -275,7 +275,7 @@ def test_a_mail_still_queued_is_not_offered_again_and_its_retry_is_refused(
     for refused in (mail, sent):
         answer = team.post(f"{ROUND}/mail/{refused.id}/retry")
         assert answer.status_code == 409
-        assert "only failed or expired mails can be tried again" in answer.text
+        assert "nur fehlgeschlagene oder abgelaufene E-Mails" in answer.text
     db.expire_all()
     assert (mail.status, mail.attempts) == (MailStatus.QUEUED, 1)
     assert (sent.status, sent.attempts) == (MailStatus.SENT, 0)
