@@ -7,48 +7,24 @@ and dropped here, so concurrent runs on one server cannot disturb each other.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from tests.databases import fresh_postgres
 from vekl.store import migrate
 from vekl.store.db import make_engine
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_URL = os.environ.get("VEKL_TEST_DATABASE_URL", "")
-
-
-def _postgres_unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"PostgreSQL is required under CI: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL half skipped: {reason}")
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test run."""
-    if not PG_URL:
-        _postgres_unavailable("VEKL_TEST_DATABASE_URL is not set")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"vekl_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # any connection failure means "no PostgreSQL here"
-        admin.dispose()
-        _postgres_unavailable(f"cannot reach {make_url(PG_URL).render_as_string()}: {exc}")
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres("vekl_test") as url:
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,6 @@ import subprocess
 import sys
 import sysconfig
 import time
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,10 +31,8 @@ from pathlib import Path
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_URL, _postgres_unavailable
+from tests.databases import fresh_postgres
 from tests.notifications.smtp_server import RecordingHandler
 
 pytestmark = pytest.mark.slow
@@ -83,20 +80,8 @@ def _wait_for(condition: Callable[[], bool], what: str, logs: Path, timeout: flo
 
 @pytest.fixture
 def database() -> Iterator[str]:
-    if not PG_URL:
-        _postgres_unavailable("VEKL_TEST_DATABASE_URL is not set")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"vekl_deploy_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        _postgres_unavailable(f"cannot create a database: {exc}")
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres("vekl_deploy") as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,11 +21,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.conftest import PG_URL, _postgres_unavailable
+from tests.databases import fresh_database
 from vekl.jobs import service as jobs
 from vekl.registration import csv_import
 from vekl.rounds import service as rounds
@@ -51,38 +49,9 @@ class Place:
         return Settings(environment="test", database_url=self.url, secret_key=SECRET, **changes)  # type: ignore[arg-type]
 
 
-@contextmanager
-def _fresh_postgres() -> Iterator[str]:
-    if not PG_URL:
-        _postgres_unavailable("VEKL_TEST_DATABASE_URL is not set")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"vekl_worker_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        _postgres_unavailable(f"cannot create a database: {exc}")
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextmanager
-def _database(kind: str, folder: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'worker.sqlite3'}"
-    else:
-        with _fresh_postgres() as url:
-            yield url
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def place(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Place]:
-    with _database(request.param, tmp_path) as url:
+    with fresh_database(request.param, tmp_path, "vekl_worker") as url:
         migrate.upgrade(url)
         engine = make_engine(url)
         sessions = make_sessionmaker(engine)

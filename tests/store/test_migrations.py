@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.orm import Session
 
+from tests.databases import fresh_database
 from tests.store.conftest import BERLIN, EXAMPLE
 from vekl.registration import csv_import
 from vekl.rounds import service as rounds
@@ -19,20 +21,9 @@ from vekl.store.db import make_engine
 from vekl.store.models import CalendarEntry, Evening, Participant
 
 
-def test_upgrade_downgrade_upgrade_on_an_empty_database(database_url: str, tmp_path: Path) -> None:
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-    else:
-        # A database of its own: the shared one must keep its schema for the other tests.
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "vekl_migration_check" WITH (FORCE)'))
-            conn.execute(text('CREATE DATABASE "vekl_migration_check"'))
-        url = make_url(database_url).set(database="vekl_migration_check").render_as_string(False)
-    try:
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_upgrade_downgrade_upgrade_on_an_empty_database(kind: str, tmp_path: Path) -> None:
+    with fresh_database(kind, tmp_path, "vekl_migrations") as url:
         migrate.upgrade(url)
         engine = make_engine(url)
         with engine.connect() as conn:
@@ -50,11 +41,6 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(database_url: str, tmp_p
         engine = make_engine(url)
         assert "participants" in inspect(engine).get_table_names()
         engine.dispose()
-    finally:
-        if not database_url.startswith("sqlite"):
-            with admin.connect() as conn:
-                conn.execute(text('DROP DATABASE IF EXISTS "vekl_migration_check" WITH (FORCE)'))
-            admin.dispose()
 
 
 def test_upgrading_twice_is_harmless(tmp_path: Path) -> None:
@@ -74,9 +60,14 @@ def _columns(conn: Connection, table: str) -> list[str]:
     return [c["name"] for c in inspect(conn).get_columns(table)]
 
 
-def test_evenings_and_their_calendar_entries_survive_the_rename(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_evenings_and_their_calendar_entries_survive_the_rename(kind: str, tmp_path: Path) -> None:
     """0005 turns ``sessions`` into ``evenings`` and keeps every row, both ways."""
-    url = f"sqlite:///{tmp_path / 'rename.sqlite3'}"
+    with fresh_database(kind, tmp_path, "vekl_rename") as url:
+        _rename_both_ways(url)
+
+
+def _rename_both_ways(url: str) -> None:
     migrate.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as db:
