@@ -6,7 +6,6 @@ shows umlauts, Arabic and Cyrillic correctly, and cells that would start a formu
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
@@ -14,8 +13,7 @@ from babel.lists import format_list
 
 from notifications.i18n import language_name, locale, translations
 from notifications.models import RosterMember
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from notifications.spreadsheet import SpreadsheetWriter
 
 
 def N_(message: str) -> str:
@@ -34,16 +32,11 @@ def describe_need(need: str, lang: str) -> str:
     return translations(lang).gettext(message) if message is not None else need
 
 
-def _cell(value: str) -> str:
-    # A first name such as "=HYPERLINK(...)" would otherwise run as a formula when opened.
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
 def roster_csv(members: Sequence[RosterMember], lang: str) -> bytes:
     """The members' first names, languages and needs, with column titles in ``lang``."""
     catalog = translations(lang)
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, dialect="excel")
+    writer = SpreadsheetWriter(buffer)
     writer.writerow(
         [catalog.gettext("First name"), catalog.gettext("Languages"), catalog.gettext("Needs")]
     )
@@ -52,11 +45,9 @@ def roster_csv(members: Sequence[RosterMember], lang: str) -> bytes:
         languages = [language_name(code, lang) for code in member.languages]
         writer.writerow(
             [
-                _cell(member.first_name),
-                _cell(format_list(languages, locale=babel_locale)),
-                _cell(
-                    format_list([describe_need(n, lang) for n in member.needs], locale=babel_locale)
-                ),
+                member.first_name,
+                format_list(languages, locale=babel_locale),
+                format_list([describe_need(n, lang) for n in member.needs], locale=babel_locale),
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

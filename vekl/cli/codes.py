@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import typer
 
+from notifications.spreadsheet import SpreadsheetWriter
 from vekl.access import links
 from vekl.audit.records import cli_actor
 from vekl.cli.context import console, settings, unit_of_work
@@ -38,7 +38,7 @@ def generate(
         )
         # Written inside the transaction: if the file cannot be written, no codes are stored.
         with out.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, delimiter=";")
+            writer = SpreadsheetWriter(handle, delimiter=";")
             writer.writerow(["code", "url"])
             for code in codes:
                 writer.writerow([code, links.letter_url(config, code)])

@@ -6,7 +6,6 @@ roster from their link. Everything here is built from the published grouping.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notifications.spreadsheet import SpreadsheetWriter
 from vekl.errors import N_, NotFound
 from vekl.registration import service as registrations
 from vekl.rounds import service as rounds
@@ -90,7 +90,7 @@ def rosters(
 
 def roster_csv(groups: list[RosterGroup]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = SpreadsheetWriter(out, delimiter=";")
     writer.writerow(ROSTER_COLUMNS)
     for roster in groups:
         for p in roster.members:

@@ -7,7 +7,6 @@ a grouping is published, a changed evening or venue is also sent to the people c
 
 from __future__ import annotations
 
-import csv
 import io
 import tomllib
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from notifications.spreadsheet import SpreadsheetWriter
 from vekl.access import links
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
@@ -272,7 +272,7 @@ def letter_codes_csv(
     round = rounds.get_round(session, slug)
     codes = letter_codes.generate(session, round, count, secret=settings.secret_key, actor=actor)
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = SpreadsheetWriter(out, delimiter=";")
     writer.writerow(["code", "url"])
     for code in codes:
         writer.writerow([code, links.letter_url(settings, code)])
