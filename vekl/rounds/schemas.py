@@ -6,13 +6,47 @@ them already checked.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from vekl.errors import N_, Invalid
 from vekl.validation import LanguageCode, Text
+
+YEARS_AROUND_TODAY = 5
+"""Evenings and deadlines lie at most this many years before or after today: a date far away
+is a typing mistake, and one near the year 9999 would make the retention period overflow."""
+
+
+def _earliest_and_latest(today: date) -> tuple[date, date]:
+    # 29 February has no counterpart in most years; 28 February keeps the bound inside.
+    day = min(today.day, 28) if today.month == 2 else today.day
+    return (
+        today.replace(year=today.year - YEARS_AROUND_TODAY, day=day),
+        today.replace(year=today.year + YEARS_AROUND_TODAY, day=day),
+    )
+
+
+def near_today(day: date) -> date:
+    """``day`` if it lies within :data:`YEARS_AROUND_TODAY` years of today."""
+    earliest, latest = _earliest_and_latest(datetime.now(UTC).date())
+    if not earliest <= day <= latest:
+        raise Invalid(
+            N_("must lie between %(earliest)s and %(latest)s"),
+            earliest=earliest.isoformat(),
+            latest=latest.isoformat(),
+        )
+    return day
+
+
+def _deadline_near_today(moment: datetime) -> datetime:
+    near_today(moment.date())
+    return moment
+
+
+EveningDay = Annotated[date, AfterValidator(near_today)]
+Deadline = Annotated[datetime, AfterValidator(_deadline_near_today)]
 
 
 class RoundSettingsInput(BaseModel):
@@ -22,7 +56,7 @@ class RoundSettingsInput(BaseModel):
 
     name: Annotated[Text, Field(min_length=1, max_length=200)]
     languages_offered: Annotated[list[LanguageCode], Field(min_length=1)]
-    registration_deadline: datetime | None = None
+    registration_deadline: Deadline | None = None
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
     min_size: Annotated[int, Field(ge=2, le=100)] = 6
     max_size: Annotated[int, Field(ge=2, le=100)] = 10
@@ -54,7 +88,7 @@ class SeriesInput(BaseModel):
 class EveningInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    day: date
+    day: EveningDay
     start: time
     end: time
 

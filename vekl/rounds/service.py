@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, Invalid, InvalidInput, NotFound, field_errors
+from vekl.rounds.schemas import Deadline, EveningDay
 from vekl.store.models import Evening, Participant, RegistrationStatus, Round, RoundStatus, Series
 from vekl.validation import LanguageCode, Text
 
@@ -34,7 +35,7 @@ class SeriesSpec(BaseModel):
     venue_address: Annotated[Text, Field(min_length=1, max_length=300)]
     step_free: bool = False
     rooms: Annotated[int, Field(ge=1, le=1000)] = 1
-    dates: list[date] = Field(default_factory=list)
+    dates: list[EveningDay] = Field(default_factory=list)
     start: time = time(18, 0)
     end: time = time(21, 15)
 
@@ -51,7 +52,7 @@ class RoundSpec(BaseModel):
     slug: str
     name: Annotated[Text, Field(min_length=1, max_length=200)]
     languages_offered: list[LanguageCode] = Field(default_factory=lambda: ["de", "en", "ar", "uk"])
-    registration_deadline: datetime | None = None
+    registration_deadline: Deadline | None = None
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
     min_size: Annotated[int, Field(ge=2)] = 6
     max_size: Annotated[int, Field(ge=2)] = 10
