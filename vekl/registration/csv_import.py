@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,13 +83,36 @@ def decode(raw: bytes) -> str:
         ) from None
 
 
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """The file's records with the line each ends on; a record the csv module cannot read (a
+    cell over its size limit) is refused naming its line, not left to end in a traceback."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "(row)",
+                        N_("cannot be read as CSV: a cell is longer than %(max)s characters"),
+                        reader.line_num,
+                        {"max": csv.field_size_limit()},
+                    )
+                ]
+            ) from None
+        yield reader.line_num, record
+
+
 def read_rows(text: str, columns: dict[str, tuple[str, ...]]) -> list[Row]:
     """Parse ``;`` or ``,`` separated text into rows keyed by header, checking the header."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = _records(text, delimiter)
     try:
-        header = next(reader)
+        _, header = next(reader)
     except StopIteration:
         raise InvalidInput([FieldError("(header)", N_("the file is empty"), 1)]) from None
     names = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
@@ -112,9 +135,7 @@ def read_rows(text: str, columns: dict[str, tuple[str, ...]]) -> list[Row]:
     if errors:
         raise InvalidInput(errors)
     rows: list[Row] = []
-    line = 1
-    for record in reader:
-        line = reader.line_num
+    for line, record in reader:
         if not any(cell.strip() for cell in record):
             continue
         if len(record) > len(names):

@@ -88,14 +88,22 @@ def parse_round_spec(data: dict[str, Any]) -> RoundSpec:
         raise _pydantic_errors(exc) from None
 
 
-def load_round_file(path: Path) -> RoundSpec:
+def parse_round_toml(text: str, source: str = "(file)") -> RoundSpec:
+    """A round file's text as a checked spec; ``source`` names the file in errors."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(
-            [FieldError(str(path), N_("not valid TOML: %(detail)s"), params={"detail": str(exc)})]
+            [FieldError(source, N_("not valid TOML: %(detail)s"), params={"detail": str(exc)})]
         ) from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise InvalidInput([FieldError(source, N_("not valid TOML: nested too deeply"))]) from None
     return parse_round_spec(data)
+
+
+def load_round_file(path: Path) -> RoundSpec:
+    return parse_round_toml(path.read_text(encoding="utf-8-sig"), str(path))
 
 
 def select_round_id(slug: str) -> Select[Any]:

@@ -8,7 +8,6 @@ a grouping is published, a changed evening or venue is also sent to the people c
 from __future__ import annotations
 
 import io
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -94,13 +93,8 @@ def create_round(
 
 def create_round_from_file(session: Session, raw: bytes, settings: Settings, actor: str) -> Round:
     """The same TOML round file ``vekl round create`` reads, uploaded."""
-    try:
-        data = tomllib.loads(csv_import.decode(raw))
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(
-            [FieldError("(file)", N_("not valid TOML: %(detail)s"), params={"detail": str(exc)})]
-        ) from None
-    return rounds.create_round(session, rounds.parse_round_spec(data), settings.zone, actor)
+    spec = rounds.parse_round_toml(csv_import.decode(raw))
+    return rounds.create_round(session, spec, settings.zone, actor)
 
 
 def update_round(
