@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, organiser
+from api.body_limit import BodyLimit
 from api.language import COOKIE, COOKIE_MAX_AGE, requested
 from api.routes import health, json_api, moderator, participant, public
 from vekl.settings import Settings, get_settings
@@ -102,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         return response
 
+    # Added last, so it runs first: bodies are capped before anything reads them.
+    app.add_middleware(BodyLimit)
     return app
 
 
