@@ -38,6 +38,8 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 _NO_CSP = ("/docs", "/redoc")
+HSTS = "max-age=31536000"
+"""Sent when the service is reached by https: browsers then never try plain http for a year."""
 _PRIVATE = ("/me/", "/moderator/", "/api/v1/me/", "/api/v1/moderator/")
 
 
@@ -58,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Registration for the Konstanz dialogue groups, and the participants' pages.",
         version="1",
         lifespan=lifespan,
+        # The documentation pages load their scripts from a CDN; production serves neither.
+        docs_url=None if config.environment == "production" else "/docs",
+        redoc_url=None if config.environment == "production" else "/redoc",
     )
     # Statement parameters stay out of error messages and so out of logs.
     app.state.engine = make_engine(config.database_url, hide_parameters=True)
@@ -65,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = config
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     for router in ROUTERS:
-        app.include_router(router)
+        # The organiser pages are no public interface; the schema leaves them out.
+        app.include_router(router, include_in_schema=router is not organiser.router)
     errors.install(app, error_pages={organiser.PREFIX: organiser.error_page})
 
     @app.middleware("http")
@@ -80,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if not path.startswith(_NO_CSP):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if config.base_url.startswith("https:"):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if path.startswith(_PRIVATE) or "code=" in str(request.url.query):
             response.headers["Cache-Control"] = "no-store"
         chosen = requested(request)
