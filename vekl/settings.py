@@ -6,6 +6,7 @@ broken URL refuses to start instead of failing on the first request.
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,11 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me"
+MIN_DISTINCT_SECRET_CHARACTERS = 10
+"""A production secret with fewer different characters ("aaaa…", "abab…") is no random value;
+``secrets.token_urlsafe(32)`` has about 30."""
+
+log = logging.getLogger("vekl.settings")
 
 
 class Settings(BaseSettings):
@@ -66,6 +72,20 @@ class Settings(BaseSettings):
             raise ValueError(
                 "VEKL_SECRET_KEY must be a random value of at least 16 characters outside "
                 "development (python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        if (
+            self.environment == "production"
+            and len(set(self.secret_key)) < MIN_DISTINCT_SECRET_CHARACTERS
+        ):
+            raise ValueError(
+                f"VEKL_SECRET_KEY has fewer than {MIN_DISTINCT_SECRET_CHARACTERS} different "
+                "characters; use a random value "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        if self.environment == "production" and self.base_url.startswith("http://"):
+            log.warning(
+                "VEKL_BASE_URL starts with http:// in production: personal links in mails "
+                "and the login cookie would travel unencrypted"
             )
         return self
 

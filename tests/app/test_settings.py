@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
 from pydantic import ValidationError
 
 from vekl.settings import Settings
+
+SECRET = "settings-test-secret-0123456789"
 
 
 def test_development_accepts_the_default_secret() -> None:
@@ -16,7 +20,24 @@ def test_default_or_short_secret_is_refused_outside_development(environment: str
         Settings(environment=environment)
     with pytest.raises(ValidationError, match="VEKL_SECRET_KEY"):
         Settings(environment=environment, secret_key="short")
-    assert Settings(environment=environment, secret_key="x" * 32).environment == environment
+    assert Settings(environment=environment, secret_key=SECRET).environment == environment
+
+
+def test_production_refuses_a_secret_of_few_different_characters() -> None:
+    for weak in ("x" * 32, "ab" * 16, "012345678" * 3):
+        with pytest.raises(ValidationError, match="different characters"):
+            Settings(environment="production", secret_key=weak)
+    assert Settings(environment="production", secret_key="0123456789abcdef").secret_key
+    # Test setups may keep simple secrets of enough length.
+    assert Settings(environment="test", secret_key="s" * 32).secret_key
+
+
+def test_production_warns_about_a_plain_http_base_url(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="vekl.settings"):
+        Settings(environment="production", secret_key=SECRET, base_url="https://vekl.example")
+        assert caplog.records == []
+        Settings(environment="production", secret_key=SECRET, base_url="http://vekl.example")
+    assert ["http://" in r.getMessage() for r in caplog.records] == [True]
 
 
 def test_environment_variables_use_the_vekl_prefix(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -35,7 +35,7 @@ def test_the_env_example_names_only_real_settings(tmp_path: Path) -> None:
     ]
     fields = {f"VEKL_{name.upper()}" for name in Settings.model_fields}
     assert names and [n for n in names if n not in fields] == []
-    settings = Settings(_env_file=_example(tmp_path, "x" * 32))
+    settings = Settings(_env_file=_example(tmp_path, "env-example-secret-0123456789"))
     assert settings.environment == "production"
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert settings.worker_stale_after == 120
