@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -43,6 +43,11 @@ class SeriesSpec(BaseModel):
     def _end_after_start(self) -> SeriesSpec:
         if self.end <= self.start:
             raise Invalid(N_("end must be after start"))
+        seen: set[date] = set()
+        for day in self.dates:
+            if day in seen:
+                raise Invalid(N_("the date %(day)s appears twice"), day=day.isoformat())
+            seen.add(day)
         return self
 
 
@@ -181,13 +186,46 @@ def add_session(
     session: Session, series: Series, day: date, start: time, end: time, zone: ZoneInfo
 ) -> Evening:
     """Add one evening; local wall-clock times are resolved in ``zone`` for that date."""
+    _refuse_a_second_evening_that_day(series, day, zone)
     evening = Evening(
-        starts_at=datetime.combine(day, start, tzinfo=zone),
-        ends_at=datetime.combine(day, end, tzinfo=zone),
+        starts_at=local_time(day, start, zone, "start"), ends_at=local_time(day, end, zone, "end")
     )
     series.evenings.append(evening)
     session.flush()
     return evening
+
+
+def local_time(day: date, clock: time, zone: ZoneInfo, field: str) -> datetime:
+    """``clock`` on ``day`` in ``zone``; a time the clocks skip (02:15 on the morning they go
+    forward) is refused rather than silently moved an hour on."""
+    moment = datetime.combine(day, clock, tzinfo=zone)
+    if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise InvalidInput(
+            [
+                FieldError(
+                    field,
+                    N_("%(time)s does not exist on %(day)s: the clocks go forward then"),
+                    params={"time": clock.strftime("%H:%M"), "day": day.isoformat()},
+                )
+            ]
+        )
+    return moment
+
+
+def _refuse_a_second_evening_that_day(
+    series: Series, day: date, zone: ZoneInfo, *, moving: Evening | None = None
+) -> None:
+    for other in series.evenings:
+        if other is not moving and other.starts_at.astimezone(zone).date() == day:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "day",
+                        N_("the series has an evening on %(day)s already"),
+                        params={"day": day.isoformat()},
+                    )
+                ]
+            )
 
 
 def series_by_key(round: Round) -> dict[str, Series]:
@@ -247,10 +285,11 @@ def reschedule_evening(
     """Move one evening; the caller tells the people concerned (``notify.resync_round``)."""
     if end <= start:
         raise InvalidInput([FieldError("end", N_("must be after start"))])
-    evening.starts_at = datetime.combine(day, start, tzinfo=zone)
-    evening.ends_at = datetime.combine(day, end, tzinfo=zone)
-    session.flush()
     series = session.get_one(Series, evening.series_id)
+    _refuse_a_second_evening_that_day(series, day, zone, moving=evening)
+    evening.starts_at = local_time(day, start, zone, "start")
+    evening.ends_at = local_time(day, end, zone, "end")
+    session.flush()
     audit.record(
         session, actor, "session.reschedule", round=series.round, subject=f"session:{evening.id}"
     )
