@@ -31,6 +31,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The largest group the solver accepts (``rules.min_size`` and ``rules.max_size``): a dialogue
+# group is a handful of people, and the models grow with the group size.
+MAX_GROUP_SIZE = 100
+
 Role = Literal["citizen", "newcomer"]
 Need = Literal["step_free"]
 Status = Literal["optimal", "feasible", "infeasible"]
