@@ -14,8 +14,10 @@ Fields beyond the contract, all optional on input:
 
 Extra fields on output: ``bound.placed`` (an upper bound on how many can be placed; with a
 previous grouping, among groupings with no more moves), ``proven`` (which objectives were
-proven optimal, each given what the objectives ranked before it reached) and
-``explanation`` (why an ``infeasible`` problem is infeasible).
+proven optimal, each given what the objectives ranked before it reached),
+``explanation`` (why an ``infeasible`` problem is infeasible) and ``fallback`` (why the groups
+are the first, greedy grouping rather than a searched one: the time limit ran out while it
+was built or before the search began, or the search's result broke a rule).
 
 Objective order. Without ``previous``: placement by priority, then balance. With
 ``previous``, the contract's "a member stays in their previous group unless the hard rules
@@ -139,3 +141,6 @@ class Solution(_Model):
     solve_seconds: float
     proven: Proven = Field(default_factory=Proven)
     explanation: list[str] = Field(default_factory=list)
+    # Why the groups are the fallback (the first, greedy grouping, valid but not searched)
+    # rather than the search's result, e.g. the time limit ran out; None when they are not.
+    fallback: str | None = None
