@@ -144,7 +144,7 @@ class _Run:
             return self._finish(fallback)
         self._make_room("greedy")
         whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
-        if instance.has_previous:
+        if instance.has_previous and self.remaining() > 0:
             # Repairing the broken series one by one is fast and needs only a few moves more
             # than the fewest: for a city round it is the hint the whole model starts from
             # (which then proves the fewest moves in about half the time it takes from the
