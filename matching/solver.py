@@ -426,8 +426,11 @@ class _Run:
         return Solution(
             status="optimal" if all_proven else "feasible",
             groups=grouping.to_groups(instance),
+            # Built without validation (both are strings): validating 50,000 entries one by
+            # one takes a second.
             waitlist=[
-                WaitlistEntry(id=instance.people[i].id, reason=reasons[i]) for i in sorted(reasons)
+                WaitlistEntry.model_construct(id=instance.people[i].id, reason=reasons[i])
+                for i in sorted(reasons)
             ],
             objective=Objective(placed=placed, moves=grouping.moves(instance), imbalance=imbalance),
             bound=Bound(imbalance=min(bound, imbalance), placed=self.placed_bound),
