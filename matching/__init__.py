@@ -13,6 +13,7 @@ is its command line.
 from matching.changes import Changes, changes
 from matching.checker import CheckResult, Violation, check
 from matching.models import (
+    MAX_GROUP_SIZE,
     Group,
     Moderator,
     Participant,
@@ -30,6 +31,7 @@ from matching.solver import solve
 from matching.validation import InputIssue, InvalidProblem, parse_problem, parse_problem_json
 
 __all__ = [
+    "MAX_GROUP_SIZE",
     "Changes",
     "CheckResult",
     "Group",

@@ -13,6 +13,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -111,6 +112,8 @@ def _print_progress(progress: Progress) -> None:
 
 
 def _solve(args: argparse.Namespace) -> int:
+    # The time limit counts from here: reading a large problem takes seconds of its own.
+    started = time.monotonic()
     problem = _load_problem(args.problem)
     stop = threading.Event()
 
@@ -124,7 +127,7 @@ def _solve(args: argparse.Namespace) -> int:
     try:
         solution = solve(
             problem,
-            time_limit=args.time_limit,
+            time_limit=max(0.0, args.time_limit - (time.monotonic() - started)),
             workers=args.workers,
             on_progress=None if args.quiet else _print_progress,
             stop=stop,

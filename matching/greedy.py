@@ -107,6 +107,8 @@ class _Greedy:
         }
         self.moderators_used: dict[int, set[int]] = defaultdict(set)
         self.by_series: dict[int, list[_Box]] = defaultdict(list)
+        # Whether :meth:`run` stopped at its deadline before dealing every series.
+        self.cut = False
         # Higher priority first, then those with fewer series to choose from.
         self.rank = {
             c.index: (
@@ -486,17 +488,29 @@ class _Greedy:
         box.remove([i])
         return False
 
-    def run(self, start: Grouping | None) -> Grouping:
+    def _past(self, deadline: float | None) -> bool:
+        self.cut |= deadline is not None and time.monotonic() >= deadline
+        return self.cut
+
+    def run(self, start: Grouping | None, deadline: float | None = None) -> Grouping:
+        """Deal series by series; past ``deadline`` no further series is dealt (``cut`` is
+        then set), and the groups dealt so far are repaired, so the result stays valid."""
         if start is not None:
             self.start_from(start)
         self.start_from_previous()
         self.repair()
         for _ in range(3):
             before = len(self.unassigned)
+            if self._past(deadline):
+                break
             for series, components in sorted(self.spread().items()):
+                if self._past(deadline):
+                    break
                 self.open_groups(series, components)
                 self.deal(series, components)
             self.repair()
+            if self.cut:
+                break
             self.insert_leftovers()
             if len(self.unassigned) == before:
                 break
@@ -540,6 +554,15 @@ def greedy(instance: Instance, start: Grouping | None = None) -> Grouping:
 
     ``start`` groups (for example locked groups completed by :mod:`matching.locked`) are kept
     as they are, like locked groups; their ``locked`` flags are restored in the result."""
-    result = _Greedy(instance).run(start)
+    return greedy_until(instance, start)[0]
+
+
+def greedy_until(
+    instance: Instance, start: Grouping | None = None, *, deadline: float | None = None
+) -> tuple[Grouping, bool]:
+    """:func:`greedy` that deals no further series after ``deadline``: the grouping (as valid
+    as :func:`greedy`'s, with the series not dealt left waiting) and whether it was cut short."""
+    builder = _Greedy(instance)
+    result = builder.run(start, deadline)
     _restore_locked(instance, result)
-    return result
+    return result, builder.cut

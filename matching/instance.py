@@ -159,9 +159,13 @@ class Instance:
         for person in self.people:
             for k in person.series:
                 spoken[k] |= person.languages
+        leading: dict[int, list[int]] = defaultdict(list)
+        for m in self.moderators:
+            for k in sorted(set(m.series)):
+                leading[k].append(m.index)
         result = []
         for k, s in enumerate(self.problem.series):
-            moderators = tuple(m.index for m in self.moderators if k in m.series)
+            moderators = tuple(leading[k])
             candidates = set(spoken[k])
             if self.working_languages is not None:
                 candidates &= self.working_languages

@@ -14,8 +14,10 @@ Fields beyond the contract, all optional on input:
 
 Extra fields on output: ``bound.placed`` (an upper bound on how many can be placed; with a
 previous grouping, among groupings with no more moves), ``proven`` (which objectives were
-proven optimal, each given what the objectives ranked before it reached) and
-``explanation`` (why an ``infeasible`` problem is infeasible).
+proven optimal, each given what the objectives ranked before it reached),
+``explanation`` (why an ``infeasible`` problem is infeasible) and ``fallback`` (why the groups
+are the first, greedy grouping rather than a searched one: the time limit ran out while it
+was built or before the search began, or the search's result broke a rule).
 
 Objective order. Without ``previous``: placement by priority, then balance. With
 ``previous``, the contract's "a member stays in their previous group unless the hard rules
@@ -30,6 +32,10 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# The largest group the solver accepts (``rules.min_size`` and ``rules.max_size``): a dialogue
+# group is a handful of people, and the models grow with the group size.
+MAX_GROUP_SIZE = 100
 
 Role = Literal["citizen", "newcomer"]
 Need = Literal["step_free"]
@@ -135,3 +141,6 @@ class Solution(_Model):
     solve_seconds: float
     proven: Proven = Field(default_factory=Proven)
     explanation: list[str] = Field(default_factory=list)
+    # Why the groups are the fallback (the first, greedy grouping, valid but not searched)
+    # rather than the search's result, e.g. the time limit ran out; None when they are not.
+    fallback: str | None = None

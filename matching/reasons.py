@@ -11,6 +11,7 @@ often, in words an organiser can act on.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -29,8 +30,16 @@ class _Context:
     waiting: set[int]
 
 
-def waitlist_reasons(instance: Instance, grouping: Grouping) -> dict[int, str]:
-    """A reason for every participant who is not placed, by participant index."""
+# The reason given to people whose case was not analysed before the deadline.
+NOT_ANALYSED = "no place was found for them before the time limit ran out"
+
+
+def waitlist_reasons(
+    instance: Instance, grouping: Grouping, *, deadline: float | None = None
+) -> dict[int, str]:
+    """A reason for every participant who is not placed, by participant index. Past
+    ``deadline`` the reasons found by screening are still given, the rest get
+    :data:`NOT_ANALYSED`."""
     placed = grouping.placed()
     by_series: dict[int, list[int]] = defaultdict(list)
     moderators_used: dict[int, set[int]] = defaultdict(set)
@@ -49,7 +58,10 @@ def waitlist_reasons(instance: Instance, grouping: Grouping) -> dict[int, str]:
             reasons[i] = instance.blocked[i]
             continue
         component = instance.components[instance.component_of[i]]
-        text = _component_reason(context, component.index)
+        if deadline is not None and time.monotonic() >= deadline:
+            text = NOT_ANALYSED
+        else:
+            text = _component_reason(context, component.index)
         for j in component.members:
             if j in waiting and j not in instance.blocked:
                 others = [instance.people[k].id for k in component.members if k != j]

@@ -33,8 +33,10 @@ class _Block:
 
 def screen(instance: Instance) -> Screening:
     blocked: dict[int, str] = {}
+    # Whether some group size allows a mix, by (newcomers, citizens): few distinct mixes.
+    mixes: dict[tuple[int, int], bool] = {}
     for component in instance.components:
-        block = _structural_block(instance, component)
+        block = _structural_block(instance, component, mixes)
         if block is not None:
             _record(instance, component, block, blocked)
     while True:
@@ -90,7 +92,9 @@ def _share_range(instance: Instance) -> str:
     return f"between {float(instance.share_low):.0%} and {float(instance.share_high):.0%}"
 
 
-def _structural_block(instance: Instance, component: Component) -> _Block | None:
+def _structural_block(
+    instance: Instance, component: Component, mixes: dict[tuple[int, int], bool]
+) -> _Block | None:
     people = [instance.people[i] for i in component.members]
     for person in people:
         listed = instance.problem.participants[person.index].series
@@ -131,8 +135,11 @@ def _structural_block(instance: Instance, component: Component) -> _Block | None
                 f"the {instance.max_same_origin} allowed in one group"
             )
     citizens = len(people) - component.newcomers
-    sizes = range(max(instance.min_size, len(people)), instance.max_size + 1)
-    if not any(role_mix_possible(instance, n, component.newcomers, citizens) for n in sizes):
+    mix = (component.newcomers, citizens)
+    if mix not in mixes:
+        sizes = range(max(instance.min_size, len(people)), instance.max_size + 1)
+        mixes[mix] = any(role_mix_possible(instance, n, *mix) for n in sizes)
+    if not mixes[mix]:
         if len(people) == 1:
             return _Block(
                 f"no group size from {instance.min_size} to {instance.max_size} allows a "
@@ -191,6 +198,7 @@ class _Bridges:
                 for s in person.series:
                     self._profiles[s].add(person.languages)
         self._cache: dict[tuple[int, frozenset[str]], frozenset[str]] = {}
+        self._works: dict[tuple[int, frozenset[str]], bool] = {}
 
     def bridged(self, person: int, series: int) -> frozenset[str]:
         """Languages, beyond the person's own, spoken by someone on ``series`` who shares a
@@ -206,9 +214,14 @@ class _Bridges:
         return self._cache[key]
 
     def can_work_in(self, person: int, series: int) -> bool:
-        allowed = set(self._instance.series[series].languages)
         own = self._instance.people[person].languages
-        return bool(own & allowed) or bool(self.bridged(person, series) & allowed)
+        key = (series, own)
+        known = self._works.get(key)
+        if known is None:
+            allowed = set(self._instance.series[series].languages)
+            known = bool(own & allowed) or bool(self.bridged(person, series) & allowed)
+            self._works[key] = known
+        return known
 
 
 def _language_block(

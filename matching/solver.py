@@ -30,7 +30,7 @@ from matching.balance_bound import imbalance_bound
 from matching.checker import check
 from matching.cpsat_model import GroupingModel, imbalance_scale
 from matching.feasibility import group_faults
-from matching.greedy import greedy, make_room, undo_moves
+from matching.greedy import greedy, greedy_until, make_room, undo_moves
 from matching.grouping import Grouping
 from matching.instance import Instance
 from matching.lns import improve, neighbourhood, solve_neighbourhood
@@ -53,6 +53,9 @@ FULL_MODEL_VARIABLES = 6000
 EXACT_BALANCE_PEOPLE = 40
 # Less time than this left at the end is not worth starting the language-aware bound with.
 MIN_BOUND_SECONDS = 0.5
+# Seconds per participant kept back for the final check, the waitlist reasons and the
+# solution (about 2 s for 50,000 people on one core of the benchmark machine).
+RESERVE_PER_PERSON = 6e-5
 
 
 def solve(
@@ -87,10 +90,13 @@ class _Run:
         self.problem = problem
         self.instance = Instance(problem)
         people = len(self.instance.people)
-        # Time kept back for the final check, reasons and bounds.
-        self.deadline = (
-            self.start + max(0.0, time_limit) - min(0.1 * time_limit, 0.05 + people * 2e-4)
-        )
+        # Time kept back for the final check, reasons and bounds: a tenth of the limit, and
+        # for large pools what checking and writing out the solution takes.
+        reserve = min(max(0.1 * time_limit, people * RESERVE_PER_PERSON), 0.05 + people * 2e-4)
+        self.end = self.start + max(0.0, time_limit)
+        self.deadline = self.end - reserve
+        # The waitlist reasons get part of the reserve; the check and the solution the rest.
+        self.reasons_deadline = self.end - 0.6 * reserve
         self.workers = workers
         self.stop = stop_checker(stop)
         self.reporter = Reporter(on_progress, self.start, people)
@@ -100,6 +106,10 @@ class _Run:
         # The language-aware bound and the grouping (its people and sizes) it holds for.
         self.language_bound: tuple[Grouping, float] | None = None
         self.best = Grouping()
+        # Why the result is the first (greedy) grouping rather than a searched one, if it is.
+        self.fallback: str | None = None
+        # Each grouping's deviation, by identity (it is costly for large pools).
+        self._deviations: dict[int, tuple[Grouping, Fraction]] = {}
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
@@ -111,7 +121,12 @@ class _Run:
         faults = locked.static_faults(instance)
         if faults:
             return self._infeasible(faults)
-        fallback = greedy(instance)
+        fallback, cut = greedy_until(instance, deadline=self.deadline)
+        if cut:
+            self.fallback = (
+                "the time limit was reached while the first grouping was built; "
+                "people in series not yet dealt wait"
+            )
         if _locked_broken(instance, fallback):
             verdict = locked.decide(
                 instance, time_limit=max(self.remaining() * 0.3, 1.0), stop=self.stop
@@ -123,9 +138,13 @@ class _Run:
                 return self._infeasible(["the locked groups could not be completed"])
         self.best = fallback
         self._report(fallback, phase="greedy")
+        if self.remaining() <= 0:
+            if self.fallback is None:
+                self.fallback = "the time limit was reached before the search began"
+            return self._finish(fallback)
         self._make_room("greedy")
         whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
-        if instance.has_previous:
+        if instance.has_previous and self.remaining() > 0:
             # Repairing the broken series one by one is fast and needs only a few moves more
             # than the fewest: for a city round it is the hint the whole model starts from
             # (which then proves the fewest moves in about half the time it takes from the
@@ -149,6 +168,8 @@ class _Run:
         while it helps. Nobody who stays in their previous group is moved."""
         instance = self.instance
         for _ in range(rounds):
+            if self.remaining() <= 0:
+                return
             movable = {
                 i
                 for d in self.best.groups
@@ -163,7 +184,7 @@ class _Run:
                 return
 
     def _undo_moves(self) -> None:
-        if self.instance.has_previous:
+        if self.instance.has_previous and self.remaining() > 0:
             deadline = time.monotonic() + self.remaining() * 0.1
             self._accept(undo_moves(self.instance, self.best, deadline=deadline), "moves")
 
@@ -175,12 +196,23 @@ class _Run:
             for s in series
         )
 
+    def _deviation(self, grouping: Grouping) -> Fraction:
+        """``grouping.deviation``, remembered for the best grouping and the latest one (the
+        groupings the run compares are never changed in place)."""
+        known = self._deviations.get(id(grouping))
+        if known is not None and known[0] is grouping:
+            return known[1]
+        value = grouping.deviation(self.instance)
+        best = self._deviations.get(id(self.best))
+        self._deviations = {id(grouping): (grouping, value)}
+        if best is not None and best[0] is self.best:
+            self._deviations[id(self.best)] = best
+        return value
+
     def _accept(self, candidate: Grouping, phase: str) -> bool:
         instance = self.instance
         new, old = candidate.rank(instance), self.best.rank(instance)
-        if new > old or (
-            new == old and candidate.deviation(instance) < self.best.deviation(instance)
-        ):
+        if new > old or (new == old and self._deviation(candidate) < self._deviation(self.best)):
             self.best = candidate
             self._report(candidate, phase=phase)
             return True
@@ -189,7 +221,7 @@ class _Run:
     def _report(self, grouping: Grouping, *, phase: str) -> None:
         instance = self.instance
         placed = len(grouping.placed())
-        imbalance = float(grouping.deviation(instance) / placed) if placed else 0.0
+        imbalance = float(self._deviation(grouping) / placed) if placed else 0.0
         self.reporter.phase = phase
         self.reporter.update(
             force=True,
@@ -220,6 +252,8 @@ class _Run:
         rematch starts with the whole model: moves come first there, and chains of moves
         across series are what neighbourhoods of a few series find slowest."""
         instance = self.instance
+        if self.remaining() <= 0:
+            return
         self.reporter.enter("placement")
         bound = placement_bound(instance)
         self.placed_bound = bound.placed
@@ -279,6 +313,8 @@ class _Run:
     def _optimise_balance(self, whole_model: bool) -> None:
         instance = self.instance
         self._make_room("placement")
+        if self.remaining() <= 0:
+            return
         self.reporter.enter("balance")
         placed = self.best.placed()
         if not placed:
@@ -365,6 +401,7 @@ class _Run:
                 verdict.violations[:5],
             )
             self.proven = Proven()
+            self.fallback = "the result of the search broke a hard rule"
             solution = self._solution(fallback)
             verdict = check(self.problem, solution)
             if not verdict.ok:
@@ -374,7 +411,7 @@ class _Run:
 
     def _solution(self, grouping: Grouping) -> Solution:
         instance = self.instance
-        reasons = waitlist_reasons(instance, grouping)
+        reasons = waitlist_reasons(instance, grouping, deadline=self.reasons_deadline)
         mix = grouping.pool(instance)
         profiles = grouping.profiles(instance)
         imbalance = mix.imbalance(profiles)
@@ -389,13 +426,17 @@ class _Run:
         return Solution(
             status="optimal" if all_proven else "feasible",
             groups=grouping.to_groups(instance),
+            # Built without validation (both are strings): validating 50,000 entries one by
+            # one takes a second.
             waitlist=[
-                WaitlistEntry(id=instance.people[i].id, reason=reasons[i]) for i in sorted(reasons)
+                WaitlistEntry.model_construct(id=instance.people[i].id, reason=reasons[i])
+                for i in sorted(reasons)
             ],
             objective=Objective(placed=placed, moves=grouping.moves(instance), imbalance=imbalance),
             bound=Bound(imbalance=min(bound, imbalance), placed=self.placed_bound),
             solve_seconds=round(time.monotonic() - self.start, 3),
             proven=self.proven,
+            fallback=self.fallback,
         )
 
     def _infeasible(self, explanation: list[str]) -> Solution:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from matching.codes import ISO_639_1, ISO_3166_1_ALPHA_2
-from matching.models import Problem
+from matching.models import MAX_GROUP_SIZE, Problem
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,12 @@ def _rule_issues(problem: Problem) -> list[InputIssue]:
     issues = []
     if rules.min_size < 1:
         issues.append(InputIssue("rules.min_size", "must be at least 1"))
+    for field in ("min_size", "max_size"):
+        size: int = getattr(rules, field)
+        if size > MAX_GROUP_SIZE:
+            issues.append(
+                InputIssue(f"rules.{field}", f"{size} is more than {MAX_GROUP_SIZE} per group")
+            )
     if rules.max_size < rules.min_size:
         issues.append(
             InputIssue(

@@ -113,3 +113,19 @@ def test_mail_retry_refuses_a_sent_mail_and_queues_a_failed_one(
         assert [(e.subject, e.actor.startswith("cli")) for e in entries] == [
             (f"mail:{ids[1]}", True)
         ]
+
+
+def test_a_round_file_with_a_huge_group_size_is_refused_naming_the_field(
+    runner: CliRunner, cli_env: Path
+) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    text = (EXAMPLE / "round.toml").read_text(encoding="utf-8")
+    assert "max_size = 10\n" in text
+    huge = cli_env / "huge.toml"
+    huge.write_text(text.replace("max_size = 10\n", "max_size = 10000000\n"), encoding="utf-8")
+    refused = runner.invoke(app, ["round", "create", str(huge)])
+    assert refused.exit_code == 2, refused.output
+    assert "max_size: must be at most 100" in refused.output
+    largest = cli_env / "largest.toml"
+    largest.write_text(text.replace("max_size = 10\n", "max_size = 100\n"), encoding="utf-8")
+    assert runner.invoke(app, ["round", "create", str(largest)]).exit_code == 0

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 
 from benchmarks.matching_pool import generate
 from matching import Progress, check, solve
+from matching.greedy import greedy, greedy_until
+from matching.instance import Instance
+from matching.reasons import NOT_ANALYSED
 
 from .factory import citizens, newcomers, problem, solved
 
@@ -62,7 +66,32 @@ def test_a_generated_city_round_is_valid_and_bounded() -> None:
     solution = solve(p, time_limit=4)
     result = check(p, solution)
     assert result.ok, result.violations
+    assert solution.fallback is None
     assert solution.bound.placed is not None
     assert solution.objective.placed <= solution.bound.placed
     assert solution.bound.imbalance <= solution.objective.imbalance
     assert result.imbalance_floor <= solution.objective.imbalance
+
+
+def test_without_time_the_fallback_is_returned_valid_and_says_so() -> None:
+    p = generate(300, seed=3)
+    solution = solve(p, time_limit=0)
+    result = check(p, solution)
+    assert result.ok, result.violations
+    # Not even the first grouping could be dealt: everyone waits, and the solution says why.
+    assert solution.fallback is not None and "time limit" in solution.fallback
+    assert solution.objective.placed == 0 and solution.status == "feasible"
+    assert len(solution.waitlist) == len(p.participants)
+    reasons = {entry.reason for entry in solution.waitlist}
+    assert NOT_ANALYSED in reasons
+    # What screening found is still said.
+    assert any(reason != NOT_ANALYSED for reason in reasons)
+
+
+def test_a_cut_greedy_grouping_is_valid_and_an_uncut_one_is_whole() -> None:
+    p = generate(300, seed=4)
+    instance = Instance(p)
+    cut_grouping, cut = greedy_until(instance, deadline=time.monotonic())
+    assert cut and not cut_grouping.groups
+    whole, cut = greedy_until(instance, deadline=time.monotonic() + 60)
+    assert not cut and whole.placed() == greedy(instance).placed()

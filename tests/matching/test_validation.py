@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
-from matching import InvalidProblem, parse_problem, parse_problem_json, solve
+from matching import InvalidProblem, Problem, parse_problem, parse_problem_json, solve
 
 from .factory import RULES, citizens, moderator, person, problem
 
@@ -113,3 +114,27 @@ def test_solve_refuses_an_invalid_problem() -> None:
     bad = problem([person("a", together=["a"])])
     with pytest.raises(InvalidProblem, match=r"participants\[0\].together\[0\]"):
         solve(bad)
+
+
+def test_group_sizes_beyond_the_cap_are_refused_at_once_naming_the_field() -> None:
+    # A huge max_size used to be accepted and then took minutes and gigabytes to solve.
+    assert issues(raw(rules={**RULES, "max_size": 10**9})) == [
+        "rules.max_size: 1000000000 is more than 100 per group"
+    ]
+    assert issues(raw(rules={**RULES, "min_size": 101, "max_size": 101})) == [
+        "rules.min_size: 101 is more than 100 per group",
+        "rules.max_size: 101 is more than 100 per group",
+    ]
+    assert parse_problem(raw(rules={**RULES, "min_size": 100, "max_size": 100}))
+
+
+def test_solve_refuses_a_huge_max_size_before_any_work() -> None:
+    data = raw(rules={**RULES, "max_size": 10_000_000}, participants=citizens(30))
+    unchecked = Problem.model_validate(data)
+    start = time.monotonic()
+    with pytest.raises(InvalidProblem) as error:
+        solve(unchecked, time_limit=5)
+    assert time.monotonic() - start < 1.0
+    assert [str(issue) for issue in error.value.issues] == [
+        "rules.max_size: 10000000 is more than 100 per group"
+    ]

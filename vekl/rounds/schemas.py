@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from matching import MAX_GROUP_SIZE
 from vekl.errors import N_, Invalid
 from vekl.validation import LanguageCode, Text
 
@@ -58,8 +59,8 @@ class RoundSettingsInput(BaseModel):
     languages_offered: Annotated[list[LanguageCode], Field(min_length=1)]
     registration_deadline: Deadline | None = None
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
-    min_size: Annotated[int, Field(ge=2, le=100)] = 6
-    max_size: Annotated[int, Field(ge=2, le=100)] = 10
+    min_size: Annotated[int, Field(ge=2, le=MAX_GROUP_SIZE)] = 6
+    max_size: Annotated[int, Field(ge=2, le=MAX_GROUP_SIZE)] = 10
     newcomer_share_min: Annotated[float, Field(ge=0, le=1)] = 0.4
     newcomer_share_max: Annotated[float, Field(ge=0, le=1)] = 0.6
     max_same_origin: Annotated[int, Field(ge=1, le=100)] = 2

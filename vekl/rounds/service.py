@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from matching import MAX_GROUP_SIZE
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, Invalid, InvalidInput, NotFound, field_errors
 from vekl.rounds.schemas import Deadline, EveningDay
@@ -59,8 +60,8 @@ class RoundSpec(BaseModel):
     languages_offered: list[LanguageCode] = Field(default_factory=lambda: ["de", "en", "ar", "uk"])
     registration_deadline: Deadline | None = None
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
-    min_size: Annotated[int, Field(ge=2)] = 6
-    max_size: Annotated[int, Field(ge=2)] = 10
+    min_size: Annotated[int, Field(ge=2, le=MAX_GROUP_SIZE)] = 6
+    max_size: Annotated[int, Field(ge=2, le=MAX_GROUP_SIZE)] = 10
     newcomer_share: tuple[float, float] = (0.4, 0.6)
     max_same_origin: Annotated[int, Field(ge=1)] = 2
     moderators_per_group: Annotated[int, Field(ge=0, le=5)] = 1
