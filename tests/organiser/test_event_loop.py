@@ -8,6 +8,7 @@ other request, even for a style sheet, until it is done.
 from __future__ import annotations
 
 import inspect
+import statistics
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -115,6 +116,7 @@ def test_a_large_import_leaves_other_requests_answered(
             files={"file": ("people.csv", payload, "text/csv")},
         )
 
+    assert team.client.get(STATIC).status_code == 200  # first-time work out of the way
     importer = threading.Thread(target=import_file)
     started = time.perf_counter()
     importer.start()
@@ -132,5 +134,8 @@ def test_a_large_import_leaves_other_requests_answered(
     assert f"{ROWS} neu" in response.text
     assert (db.scalar(select(func.count()).select_from(Participant)) or 0) == before + ROWS
     # The import took seconds; the style sheet was asked for throughout and came at once.
-    assert max(waits) < 1.0, (took, waits)
+    # Stalled, one request waits out the whole import; the slack is for a machine so busy
+    # that a thread waits a while for its turn (seen on two cores shared by many runs).
+    assert statistics.median(waits) < 0.5, (took, waits)
+    assert max(waits) < max(1.0, took / 4), (took, waits)
     assert took > 1.5 and len(waits) >= 5, (took, waits)
