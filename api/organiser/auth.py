@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.datastructures import FormData
 
 from api.database import DbSession
 from api.errors import Reply
@@ -84,9 +85,20 @@ def current_session(request: Request, session: DbSession) -> OrganiserSession:
 Organiser = Annotated[OrganiserSession, Depends(current_session)]
 
 
-async def checked_form(request: Request, row: Organiser) -> OrganiserSession:
+async def read_form(request: Request) -> FormData:
+    """The posted form, read on the event loop; Starlette keeps it for later readers.
+
+    Only this reading is asynchronous: the routes that take the form are plain functions, so
+    their database work runs in a worker thread and never holds up the event loop.
+    """
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(read_form)]
+
+
+def checked_form(request: Request, row: Organiser, form: PostedForm) -> OrganiserSession:
     """The session, once the form has carried back the session's synchroniser token."""
-    form = await request.form()
     submitted = form.get("csrf_token")
     if not organisers.csrf_ok(row, submitted if isinstance(submitted, str) else None):
         lang = organiser_language(request)

@@ -46,11 +46,13 @@ def form_values(form: FormData, lists: tuple[str, ...] = ()) -> dict[str, Any]:
     return out
 
 
-async def upload_bytes(form: FormData, field: str) -> bytes:
+def upload_bytes(form: FormData, field: str) -> bytes:
+    """The uploaded file's bytes; called from a plain route, so reading it blocks no one."""
     upload = form.get(field)
     if not isinstance(upload, UploadFile):
         raise InvalidInput([FieldError(field, N_("please choose a file"))])
-    raw = await upload.read(MAX_UPLOAD + 1)
+    upload.file.seek(0)
+    raw = upload.file.read(MAX_UPLOAD + 1)
     if len(raw) > MAX_UPLOAD:
         raise Conflict(N_("the file is larger than 5 MB"))
     return raw

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.database import DbSession
-from api.organiser.auth import PREFIX, Organiser, OrganiserForm
+from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
 from api.organiser.common import Lang, done, form_values, parse_form
 from api.organiser.rendering import render
 from api.routes.common import AppSettings
@@ -58,13 +58,18 @@ def person_page(
 
 
 @router.post("/rounds/{slug}/registrations/{participant_id}", summary="Correct a registration")
-async def save_person(
-    session: DbSession, me: OrganiserForm, request: Request, slug: str, participant_id: int
+def save_person(
+    session: DbSession,
+    me: OrganiserForm,
+    request: Request,
+    slug: str,
+    participant_id: int,
+    form: PostedForm,
 ) -> Response:
-    form = form_values(await request.form(), PERSON_LISTS)
-    typed = str(form.pop("languages_text", ""))
-    form["languages"] = [code for code in re.split(r"[\s,;|/]+", typed) if code]
-    data = parse_form(registration_overview.RegistrationCorrection, form)
+    values = form_values(form, PERSON_LISTS)
+    typed = str(values.pop("languages_text", ""))
+    values["languages"] = [code for code in re.split(r"[\s,;|/]+", typed) if code]
+    data = parse_form(registration_overview.RegistrationCorrection, values)
     registration_overview.update(session, slug, participant_id, data, organisers.actor(me))
     return done(f"{PREFIX}/rounds/{slug}/registrations/{participant_id}", "saved")
 
@@ -72,15 +77,15 @@ async def save_person(
 @router.post(
     "/rounds/{slug}/registrations/{participant_id}/drop-out", summary="Mark as dropped out"
 )
-async def drop_out(
+def drop_out(
     session: DbSession,
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
     slug: str,
     participant_id: int,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     mails = registration_overview.drop_out(
         session, slug, participant_id, str(form.get("reason", "")), settings, organisers.actor(me)
     )

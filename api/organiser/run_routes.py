@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.database import DbSession
-from api.organiser.auth import PREFIX, Organiser, OrganiserForm
+from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
 from api.organiser.common import Lang, done
 from api.organiser.rendering import PRIVATE_HEADERS, render
 from api.organiser.views import mail as mail_views
@@ -47,13 +47,13 @@ def matching_page(
 
 
 @router.post("/rounds/{slug}/matching", summary="Start matching (returns at once)")
-async def start_matching(
+def start_matching(
     session: DbSession,
     me: OrganiserForm,
     request: Request,
     slug: str,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     try:
         time_limit = float(str(form.get("time_limit", "30")))
     except ValueError:
@@ -125,10 +125,14 @@ def fail_run(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/pin", summary="Put a person into a group")
-async def pin(
-    session: DbSession, me: OrganiserForm, request: Request, slug: str, run_id: int
+def pin(
+    session: DbSession,
+    me: OrganiserForm,
+    request: Request,
+    slug: str,
+    run_id: int,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     run_edits.pin(
         session,
         slug,
@@ -141,10 +145,14 @@ async def pin(
 
 
 @router.post("/rounds/{slug}/runs/{run_id}/swap", summary="Swap two people")
-async def swap(
-    session: DbSession, me: OrganiserForm, request: Request, slug: str, run_id: int
+def swap(
+    session: DbSession,
+    me: OrganiserForm,
+    request: Request,
+    slug: str,
+    run_id: int,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     run_edits.swap(
         session,
         slug,

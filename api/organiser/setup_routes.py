@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.database import DbSession
-from api.organiser.auth import PREFIX, Organiser, OrganiserForm
+from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
 from api.organiser.common import Lang, done, form_values, parse_form, upload_bytes
 from api.organiser.rendering import download, render
 from api.routes.common import AppSettings
@@ -29,21 +29,29 @@ def new_round(me: Organiser, request: Request, lang: Lang) -> Response:
 
 
 @router.post("/rounds", summary="Create a round from the form")
-async def create_round(
-    session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request
+def create_round(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    form: PostedForm,
 ) -> Response:
-    form = form_values(await request.form(), ROUND_LISTS)
-    slug = str(form.pop("slug", ""))
-    data = parse_form(RoundSettingsInput, form)
+    values = form_values(form, ROUND_LISTS)
+    slug = str(values.pop("slug", ""))
+    data = parse_form(RoundSettingsInput, values)
     round = round_setup.create_round(session, slug, data, settings, organisers.actor(me))
     return done(_round_path(round.slug), "created")
 
 
 @router.post("/rounds/upload", summary="Create a round from a round file (TOML)")
-async def upload_round(
-    session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request
+def upload_round(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    form: PostedForm,
 ) -> Response:
-    raw = await upload_bytes(await request.form(), "file")
+    raw = upload_bytes(form, "file")
     round = round_setup.create_round_from_file(session, raw, settings, organisers.actor(me))
     return done(_round_path(round.slug), "created")
 
@@ -69,72 +77,88 @@ def setup_page(
 
 
 @router.post("/rounds/{slug}/settings", summary="Change the round's rules")
-async def save_settings(
-    session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request, slug: str
+def save_settings(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    form: PostedForm,
 ) -> Response:
-    data = parse_form(RoundSettingsInput, form_values(await request.form(), ROUND_LISTS))
+    data = parse_form(RoundSettingsInput, form_values(form, ROUND_LISTS))
     round_setup.update_round(session, slug, data, settings, organisers.actor(me))
     return done(_round_path(slug, "/setup"), "saved")
 
 
 @router.post("/rounds/{slug}/status", summary="Open or close registration")
-async def set_status(
-    session: DbSession, me: OrganiserForm, request: Request, slug: str
+def set_status(
+    session: DbSession,
+    me: OrganiserForm,
+    request: Request,
+    slug: str,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     round_setup.set_status(session, slug, str(form.get("status", "")), organisers.actor(me))
     return done(_round_path(slug), "status")
 
 
 @router.post("/rounds/{slug}/series", summary="Add a series")
-async def add_series(
-    session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request, slug: str
+def add_series(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    form: PostedForm,
 ) -> Response:
-    form = form_values(await request.form())
-    key = str(form.pop("key", ""))
-    data = parse_form(SeriesInput, form)
+    values = form_values(form)
+    key = str(values.pop("key", ""))
+    data = parse_form(SeriesInput, values)
     round_setup.add_series(session, slug, key, data, settings, organisers.actor(me))
     return done(_round_path(slug, "/setup"), "saved")
 
 
 @router.post("/rounds/{slug}/series/{key}", summary="Change a series or its venue")
-async def edit_series(
+def edit_series(
     session: DbSession,
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
     slug: str,
     key: str,
+    form: PostedForm,
 ) -> Response:
-    data = parse_form(SeriesInput, form_values(await request.form()))
+    data = parse_form(SeriesInput, form_values(form))
     mails = round_setup.edit_series(session, slug, key, data, settings, organisers.actor(me))
     return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
 
 
 @router.post("/rounds/{slug}/series/{key}/evenings", summary="Add an evening")
-async def add_evening(
+def add_evening(
     session: DbSession,
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
     slug: str,
     key: str,
+    form: PostedForm,
 ) -> Response:
-    data = parse_form(EveningInput, form_values(await request.form()))
+    data = parse_form(EveningInput, form_values(form))
     mails = round_setup.add_evening(session, slug, key, data, settings, organisers.actor(me))
     return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
 
 
 @router.post("/rounds/{slug}/evenings/{evening_id}", summary="Move an evening")
-async def reschedule_evening(
+def reschedule_evening(
     session: DbSession,
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
     slug: str,
     evening_id: int,
+    form: PostedForm,
 ) -> Response:
-    data = parse_form(EveningInput, form_values(await request.form()))
+    data = parse_form(EveningInput, form_values(form))
     mails = round_setup.reschedule_evening(
         session, slug, evening_id, data, settings, organisers.actor(me)
     )
@@ -157,10 +181,16 @@ def import_page(
 
 
 @router.post("/rounds/{slug}/import/{kind}", summary="Import a CSV file")
-async def import_file(
-    session: DbSession, me: OrganiserForm, request: Request, lang: Lang, slug: str, kind: str
+def import_file(
+    session: DbSession,
+    me: OrganiserForm,
+    request: Request,
+    lang: Lang,
+    slug: str,
+    kind: str,
+    form: PostedForm,
 ) -> Response:
-    raw = await upload_bytes(await request.form(), "file")
+    raw = upload_bytes(form, "file")
     result = round_setup.import_file(session, slug, kind, raw, organisers.actor(me))
     view = round_setup.overview(session, slug)
     return render(request, lang, "import.html", view=view, result=result, kind=kind)
@@ -195,10 +225,14 @@ def codes_page(
 
 
 @router.post("/rounds/{slug}/codes", summary="Generate codes and download them")
-async def generate_codes(
-    session: DbSession, me: OrganiserForm, settings: AppSettings, request: Request, slug: str
+def generate_codes(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    form: PostedForm,
 ) -> Response:
-    form = await request.form()
     try:
         count = int(str(form.get("count", "")))
     except ValueError:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.database import request_session, unit_of_work
+from tests.event_loop import database_off_the_loop
 from vekl.registration import letter_codes
 from vekl.rounds import service as rounds
 from vekl.settings import Settings
@@ -39,14 +40,16 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, db: Session) -> FastAPI:
+def app(settings: Settings, db: Session) -> Iterator[FastAPI]:
+    """The app; a statement sent from its event loop fails the request and the test."""
     app = create_app(settings)
 
     def session_in_test_transaction() -> Iterator[Session]:
         yield from unit_of_work(db)
 
     app.dependency_overrides[request_session] = session_in_test_transaction
-    return app
+    with database_off_the_loop(db.get_bind()):
+        yield app
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.database import request_session, unit_of_work
+from tests.event_loop import database_off_the_loop
 from vekl.access import organisers
 from vekl.registration import csv_import
 from vekl.rounds import service as rounds
@@ -55,14 +56,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, db: Session) -> FastAPI:
+def app(settings: Settings, db: Session) -> Iterator[FastAPI]:
+    """The app; a statement sent from its event loop fails the request and the test."""
     app = create_app(settings)
 
     def session_in_test_transaction() -> Iterator[Session]:
         yield from unit_of_work(db)
 
     app.dependency_overrides[request_session] = session_in_test_transaction
-    return app
+    with database_off_the_loop(db.get_bind()):
+        yield app
 
 
 @pytest.fixture
