@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import QueuePool, text
 
 from vekl.store.db import make_engine
 
@@ -35,4 +35,18 @@ def test_a_read_then_write_waits_for_a_writer_instead_of_failing(tmp_path: Path)
     assert errors == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 11
+    engine.dispose()
+
+
+def test_the_postgresql_pool_serves_every_web_thread() -> None:
+    """A route thread must never wait for a pooled connection (see vekl.store.db)."""
+    import anyio.to_thread
+
+    async def default_threads() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.size() + pool._max_overflow >= anyio.run(default_threads)
     engine.dispose()

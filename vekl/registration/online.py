@@ -163,13 +163,17 @@ def register_online(
         )
         code = checked.row
     # An address already registered in this round is answered with a mail, not a second row.
-    outcome = registrations.register(
-        session,
-        round,
-        data.model_copy(update={"consent_given_at": moment, "priority": 0}),
-        source="web",
-        actor=ACTOR,
-    )
+    try:
+        outcome = registrations.register(
+            session,
+            round,
+            data.model_copy(update={"consent_given_at": moment, "priority": 0}),
+            source="web",
+            actor=ACTOR,
+        )
+    except registrations.RegistrationInProgress:
+        # The request registering this address right now sends the confirmation mail.
+        return
     if not outcome.created:
         _remind(session, settings, outcome.participant, moment)
         return

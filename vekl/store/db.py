@@ -7,6 +7,13 @@ transaction handling also defeats SAVEPOINT, so transactions are begun explicitl
 connection writes is refused by SQLite at once ("database is locked"), without waiting;
 one that takes the write lock when it begins waits for it instead (``busy_timeout``).
 With the worker writing heartbeats next to the web app, that wait matters.
+
+PostgreSQL's pool holds as many connections as the web app has threads for its routes
+(anyio's default limiter: 40), so a route never waits for a connection that another route,
+itself waiting for something, holds; a pool that is too small turns a burst of requests into
+timeouts for everyone. Each web process and the worker have a pool of their own: with
+``--workers N`` the server needs up to 40 x N + 40 connections (PostgreSQL allows 100 by
+default).
 """
 
 from __future__ import annotations
@@ -18,12 +25,19 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# The web app's route threads (anyio's default) and the PostgreSQL pool that serves them.
+WEB_THREADS = 40
+POOL_SIZE = 10
+POOL_OVERFLOW = WEB_THREADS - POOL_SIZE
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
