@@ -83,7 +83,8 @@ def _burst(base_url: str, emails: list[str]) -> tuple[list[int], float]:
 def test_a_burst_of_one_new_address_neither_fails_nor_stalls(served: str) -> None:
     statuses, waited = _burst(served, ["same.person@example.org"] * 30)
     assert [s for s in statuses if s >= 500] == []
-    assert set(statuses) == {202}
+    # Registered, or refused by the limit per address; never an error.
+    assert set(statuses) <= {202, 429} and 202 in statuses
     assert waited < 3, f"an unrelated request took {waited:.1f} s during the burst"
 
 

@@ -145,10 +145,16 @@ def register_online(
 
     Citizens need an unused code from their letter, which is used up in the same
     transaction; newcomers need none. The registration stays pending until the link in
-    the confirmation mail is opened.
+    the confirmation mail is opened. Every registration may send a mail, so they are
+    limited per client and per address (:mod:`vekl.access.guesses`).
     """
     moment = now or datetime.now(UTC)
     round = open_round(session, slug, moment)
+    address = guesses.address_key(data.email, settings.secret_key)
+    guesses.check(session, "registration", client, moment)
+    guesses.check(session, "registration_address", address, moment)
+    guesses.count(session, "registration", client, moment)
+    guesses.count(session, "registration_address", address, moment)
     registrations.resolve_series(round, data.series)
     code = None
     if data.role is Role.CITIZEN:
