@@ -19,6 +19,7 @@ from api.pages import gettext
 from vekl.errors import FIELD_WHERE, ROW_WHERE, FieldError, InvalidInput, ServiceError
 from vekl.registration import letter_codes, self_service
 from vekl.registration import online as online_registration
+from vekl.validation import NAME_WITH_LINK
 
 
 def N_(message: str) -> str:
@@ -40,6 +41,7 @@ SERVICE_MESSAGES = frozenset(
         self_service.SERIES_REQUIRED,
         self_service.CHANGES_CLOSED,
         self_service.ALREADY_WITHDRAWN,
+        NAME_WITH_LINK,
     }
 )
 
@@ -64,6 +66,10 @@ UNKNOWN_FIELD = N_("This field is not known.")
 TOO_MANY_GUESSES = N_(
     "Too many wrong attempts came from your connection. Please wait a quarter of an hour "
     "and try again."
+)
+TOO_MANY_REGISTRATIONS = N_(
+    "Too many registrations came from your connection or for this email address. Please wait "
+    "a quarter of an hour and try again."
 )
 NOT_FOUND = N_("This page does not exist, or the link is no longer valid.")
 
@@ -95,6 +101,8 @@ def _validation_message(field: str, error: ErrorDetails) -> tuple[str, dict[str,
         detail = str(error.get("msg", ""))
         if "control characters" in detail:
             return CONTROL, {}
+        if NAME_WITH_LINK in detail:
+            return NAME_WITH_LINK, {}
         if field in ("email", "companion_email"):
             return online_registration.EMAIL_INVALID, {}
         if field in ("languages", "preferred_language"):

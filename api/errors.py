@@ -109,6 +109,8 @@ def _area_page(request: Request) -> ErrorPage | None:
 
 def _public_answer(request: Request, status_code: int, exc: ServiceError) -> Response:
     lang = page_language(request)
+    if isinstance(exc, TooManyGuesses) and exc.scope.startswith("registration"):
+        return _respond(request, status_code, error_texts.TOO_MANY_REGISTRATIONS)
     if isinstance(exc, TooManyGuesses):
         return _respond(request, status_code, error_texts.TOO_MANY_GUESSES)
     if isinstance(exc, NotFound):

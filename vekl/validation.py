@@ -19,6 +19,10 @@ from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, NEEDS, country_codes, 
 from vekl.store.models import Role
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Names go into the greeting of a mail sent from the city's address: no web addresses there.
+# "http", "www." and a domain followed by a path ("phish.example/") count as one.
+_LINK = re.compile(r"https?|www\.|://|[\w-]\.[^\W\d_]{2,}\S*/", re.IGNORECASE)
+NAME_WITH_LINK = N_("Please enter your name without web addresses.")
 
 
 def clean_text(value: str) -> str:
@@ -97,6 +101,13 @@ class RegistrationInput(BaseModel):
     @classmethod
     def _dedupe(cls, value: list[str]) -> list[str]:
         return _unique(value)
+
+    @field_validator("first_name", "last_name")
+    @classmethod
+    def _no_links(cls, value: str) -> str:
+        if _LINK.search(value):
+            raise Invalid(NAME_WITH_LINK)
+        return value
 
     @field_validator("gender")
     @classmethod

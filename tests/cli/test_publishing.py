@@ -7,7 +7,7 @@ the same audit entries (apart from who did it).
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,11 @@ def test_the_command_and_the_page_publish_alike(runner: CliRunner, cli_env: Path
     run(runner, "match", "-r", "konstanz-mai", "-t", "2")
     command_db = cli_env / "cli.sqlite3"
     page_db = cli_env / "page.sqlite3"
-    shutil.copyfile(command_db, page_db)
+    # The database is in WAL mode: a copy of the file alone may miss the last commits.
+    source, copy = sqlite3.connect(command_db), sqlite3.connect(page_db)
+    source.backup(copy)
+    source.close()
+    copy.close()
     before = _last_audit_id(command_db)
 
     published = run(runner, "match", "-r", "konstanz-mai", "--publish")

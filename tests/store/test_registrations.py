@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from vekl.errors import InvalidInput
@@ -111,6 +112,40 @@ def test_concurrent_registrations_with_one_email_end_as_one(engine: Engine) -> N
             )
         assert count == 1
         assert len(results) == 2 and results[0] == results[1]
+    finally:
+        with Session(engine) as cleanup:
+            cleanup.execute(delete(Round).where(Round.id == round_id))
+            cleanup.commit()
+
+
+def test_an_address_being_registered_elsewhere_is_not_waited_for(engine: Engine) -> None:
+    """A registration not committed yet holds the address: a second one must not queue behind
+    it holding a pooled connection; it gives up quickly, as "being registered right now"."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time; PostgreSQL waits on the row lock")
+    with Session(engine) as setup:
+        spec = rounds.load_round_file(EXAMPLE / "round.toml").model_copy(
+            update={"slug": "lock-test"}
+        )
+        round_id = rounds.create_round(setup, spec, BERLIN, "test").id
+        setup.commit()
+    try:
+        with Session(engine) as first, Session(engine) as second:
+            registrations.register(
+                first, first.get_one(Round, round_id), _input(), source="web", actor="t"
+            )
+            # Without the guard, the second insert would wait as long as the first stays open.
+            second.execute(text("SET statement_timeout = '8s'"))
+            started = time.monotonic()
+            with pytest.raises(registrations.RegistrationInProgress):
+                registrations.register(
+                    second, second.get_one(Round, round_id), _input(), source="web", actor="t"
+                )
+            assert time.monotonic() - started < 4
+            # The transaction goes on; the lock timeout is back to what it was.
+            assert second.scalar(text("SHOW lock_timeout")) == "0"
+            first.rollback()
+            second.rollback()
     finally:
         with Session(engine) as cleanup:
             cleanup.execute(delete(Round).where(Round.id == round_id))

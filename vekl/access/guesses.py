@@ -1,4 +1,8 @@
-"""Limits on guessing: how many wrong letter codes one client may try per time window.
+"""Limits on guessing and on repeating: how often one client may try something per window.
+
+Letter codes and link requests are limited per client; registrations, each of which sends a
+mail from the city's address, per client and per target address (the address is kept as a
+keyed hash too).
 
 The counter lives in the database so that every worker process sees the same count. A
 client is known only by a keyed hash of its address (IPv6 clients by their /64 network,
@@ -24,15 +28,23 @@ from vekl.errors import N_, FieldError, InvalidInput, ServiceError
 from vekl.store.models import GuessCounter
 
 WINDOW = timedelta(minutes=15)
-LIMITS = {"letter_code": 10, "link_request": 10}
+# Attempts per window. A household or a shared accommodation registers several people from
+# one address, so the per-client limit of registrations leaves room for that.
+LIMITS = {
+    "letter_code": 10,
+    "link_request": 10,
+    "registration": 10,
+    "registration_address": 3,
+}
 
 
 class TooManyGuesses(ServiceError):
     """The client has used up its attempts for now; nothing was checked."""
 
-    def __init__(self, retry_after: timedelta) -> None:
+    def __init__(self, retry_after: timedelta, scope: str = "letter_code") -> None:
         super().__init__(N_("too many attempts; try again later"))
         self.retry_after = retry_after
+        self.scope = scope
 
 
 class RejectedGuess(InvalidInput):
@@ -63,6 +75,11 @@ def client_key(address: str | None, secret: str) -> str:
     return hmac.new(secret.encode(), b"client\x1f" + text.encode(), hashlib.sha256).hexdigest()
 
 
+def address_key(email: str, secret: str) -> str:
+    """A keyed hash of an email address, counted like a client."""
+    return hmac.new(secret.encode(), b"address\x1f" + email.encode(), hashlib.sha256).hexdigest()
+
+
 def window_start(now: datetime) -> datetime:
     now = now.astimezone(UTC)
     seconds = int(WINDOW.total_seconds())
@@ -83,7 +100,7 @@ def attempts(session: Session, scope: str, client: str, now: datetime) -> int:
 def check(session: Session, scope: str, client: str, now: datetime) -> None:
     """Refuse before anything is checked once the client has no attempts left."""
     if attempts(session, scope, client, now) >= LIMITS[scope]:
-        raise TooManyGuesses(window_start(now) + WINDOW - now)
+        raise TooManyGuesses(window_start(now) + WINDOW - now, scope)
 
 
 def count(session: Session, scope: str, client: str, now: datetime) -> None:

@@ -145,10 +145,16 @@ def register_online(
 
     Citizens need an unused code from their letter, which is used up in the same
     transaction; newcomers need none. The registration stays pending until the link in
-    the confirmation mail is opened.
+    the confirmation mail is opened. Every registration may send a mail, so they are
+    limited per client and per address (:mod:`vekl.access.guesses`).
     """
     moment = now or datetime.now(UTC)
     round = open_round(session, slug, moment)
+    address = guesses.address_key(data.email, settings.secret_key)
+    guesses.check(session, "registration", client, moment)
+    guesses.check(session, "registration_address", address, moment)
+    guesses.count(session, "registration", client, moment)
+    guesses.count(session, "registration_address", address, moment)
     registrations.resolve_series(round, data.series)
     code = None
     if data.role is Role.CITIZEN:
@@ -163,13 +169,17 @@ def register_online(
         )
         code = checked.row
     # An address already registered in this round is answered with a mail, not a second row.
-    outcome = registrations.register(
-        session,
-        round,
-        data.model_copy(update={"consent_given_at": moment, "priority": 0}),
-        source="web",
-        actor=ACTOR,
-    )
+    try:
+        outcome = registrations.register(
+            session,
+            round,
+            data.model_copy(update={"consent_given_at": moment, "priority": 0}),
+            source="web",
+            actor=ACTOR,
+        )
+    except registrations.RegistrationInProgress:
+        # The request registering this address right now sends the confirmation mail.
+        return
     if not outcome.created:
         _remind(session, settings, outcome.participant, moment)
         return

@@ -3,6 +3,12 @@
 The unique constraint on (round, email) is the only guard that holds under concurrent
 requests, so registering relies on it: the insert runs in a savepoint and a collision
 returns the registration that won instead of failing.
+
+A collision with a registration that is not committed yet makes PostgreSQL wait for the
+other transaction. A burst of requests for one address would then hold one pooled connection
+each while waiting, and fill the pool for everyone else; so that insert waits at most
+``INSERT_LOCK_TIMEOUT`` and is then reported as :class:`RegistrationInProgress`: the address
+is being registered right now, by the request that holds the lock.
 """
 
 from __future__ import annotations
@@ -11,12 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from vekl.audit import records as audit
-from vekl.errors import N_, FieldError, InvalidInput, NotFound
+from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.rounds.service import series_by_key
 from vekl.store.models import Participant, RegistrationStatus, Role, Round, Series
 from vekl.validation import RegistrationInput
@@ -27,6 +33,17 @@ MATCHABLE = (
     RegistrationStatus.PLACED,
     RegistrationStatus.WAITLISTED,
 )
+
+# How long a new registration waits for a concurrent one of the same address (PostgreSQL).
+INSERT_LOCK_TIMEOUT = "2s"
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class RegistrationInProgress(Conflict):
+    """Another transaction is registering the same address at this moment."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("this email address is being registered at this moment"))
 
 
 @dataclass(frozen=True)
@@ -104,8 +121,11 @@ def register(
     _apply(participant, data, series)
     try:
         with session.begin_nested():
-            session.add(participant)
-            session.flush()
+            _insert_without_waiting(session, participant)
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise RegistrationInProgress() from None
+        raise
     except IntegrityError:
         winner = find_by_email(session, round, data.email)
         if winner is None:
@@ -120,6 +140,25 @@ def register(
         source=source,
     )
     return RegistrationOutcome(participant, created=True)
+
+
+def _insert_without_waiting(session: Session, participant: Participant) -> None:
+    """Flush the new row; on PostgreSQL, wait for a concurrent one at most briefly.
+
+    ``set_config(..., true)`` is local to the transaction (and undone with the savepoint on
+    failure); the previous value is put back after the insert.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        session.add(participant)
+        session.flush()
+        return
+    previous = session.scalar(text("SELECT current_setting('lock_timeout')"))
+    session.execute(
+        text("SELECT set_config('lock_timeout', :value, true)"), {"value": INSERT_LOCK_TIMEOUT}
+    )
+    session.add(participant)
+    session.flush()
+    session.execute(text("SELECT set_config('lock_timeout', :value, true)"), {"value": previous})
 
 
 def differs(participant: Participant, data: RegistrationInput) -> bool:

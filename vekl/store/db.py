@@ -5,8 +5,18 @@ and the integrity the services rely on would silently not exist. pysqlite's own
 transaction handling also defeats SAVEPOINT, so transactions are begun explicitly, and as
 ``BEGIN IMMEDIATE``: a transaction that has read and then wants to write while another
 connection writes is refused by SQLite at once ("database is locked"), without waiting;
-one that takes the write lock when it begins waits for it instead (``busy_timeout``).
-With the worker writing heartbeats next to the web app, that wait matters.
+one that takes the write lock when it begins waits for it instead (``busy_timeout``, 15 s).
+With the worker writing heartbeats next to the web app, that wait matters. The database runs
+in WAL mode: a commit appends to the log instead of rewriting the file, so writers queue
+for shorter, and someone reading the file (a backup, the ``sqlite3`` shell) no longer keeps
+the app from committing.
+
+PostgreSQL's pool holds as many connections as the web app has threads for its routes
+(anyio's default limiter: 40), so a route never waits for a connection that another route,
+itself waiting for something, holds; a pool that is too small turns a burst of requests into
+timeouts for everyone. Each web process and the worker have a pool of their own: with
+``--workers N`` the server needs up to 40 x N + 40 connections (PostgreSQL allows 100 by
+default).
 """
 
 from __future__ import annotations
@@ -18,12 +28,24 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# How long a SQLite transaction waits for the write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_SECONDS = 15
+
+# The web app's route threads (anyio's default) and the PostgreSQL pool that serves them.
+WEB_THREADS = 40
+POOL_SIZE = 10
+POOL_OVERFLOW = WEB_THREADS - POOL_SIZE
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault(
+            "connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        )
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
@@ -32,7 +54,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+            # Persistent in the file; an in-memory database answers "memory" and stays so.
+            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
         @event.listens_for(engine, "begin")
