@@ -8,6 +8,7 @@ call for.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from vekl.store.db import make_engine, make_sessionmaker, transaction
 from vekl.store.models import (
     Group,
     GroupMember,
+    MailStatus,
     MatchingRun,
     OutboxMail,
     Participant,
@@ -132,13 +134,33 @@ def _methods(mails: dict[str, tuple[str, str, str]], kind: str) -> set[str]:
 
 
 def _dispatch(server: Server) -> None:
-    """Run the dispatcher as ``vekl mail send`` would; in a thread of its own, because
-    Playwright's synchronous API keeps an event loop running in this one."""
+    """Send what is queued, as ``vekl mail send`` would, and wait until nothing is left.
+
+    ``vekl serve`` runs a worker that sends mail too: a mail it has claimed is not ours to
+    send, so the folder is read only once no mail is queued or being sent. The dispatcher
+    runs in a thread of its own, because Playwright's synchronous API keeps an event loop
+    running in this one.
+    """
     with ThreadPoolExecutor(max_workers=1) as pool:
         result = pool.submit(
             mail_dispatch.dispatch_all, server.sessions, FileSink(server.mail_dir)
         ).result()
-    assert result.failed == 0 and result.retrying == 0, result.errors
+        assert result.failed == 0 and result.retrying == 0, result.errors
+        deadline = time.monotonic() + 60
+        while pool.submit(_unsent, server).result():
+            assert time.monotonic() < deadline, "mails still unsent after 60 s"
+            time.sleep(0.2)
+
+
+def _unsent(server: Server) -> int:
+    with server.sessions() as session:
+        return len(
+            session.scalars(
+                select(OutboxMail.id).where(
+                    OutboxMail.status.in_([MailStatus.QUEUED, MailStatus.SENDING])
+                )
+            ).all()
+        )
 
 
 def _placements(session: Session, run_id: int) -> dict[str, tuple[int, str, tuple[int, ...]]]:
