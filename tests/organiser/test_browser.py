@@ -181,6 +181,31 @@ def _placements(session: Session, run_id: int) -> dict[str, tuple[int, str, tupl
     }
 
 
+# What a moderator's calendar shows of the group they lead in one series: its key, its
+# moderators, and the roster (first name, languages, whether a step-free venue is needed).
+Led = tuple[str, tuple[int, ...], tuple[tuple[str, tuple[str, ...], bool], ...]]
+
+
+def _led(session: Session, run_id: int) -> dict[str, dict[int, Led]]:
+    """Moderator's email -> series -> what their calendar shows of the group there."""
+    found: dict[str, dict[int, Led]] = {}
+    for group in session.scalars(select(Group).where(Group.run_id == run_id)):
+        roster = tuple(
+            sorted(
+                (
+                    m.participant.first_name,
+                    tuple(m.participant.languages),
+                    "step_free" in m.participant.needs,
+                )
+                for m in group.members
+            )
+        )
+        ids = tuple(sorted(m.id for m in group.moderators))
+        for moderator in group.moderators:
+            found.setdefault(moderator.email, {})[group.series_id] = (group.key, ids, roster)
+    return found
+
+
 def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/organiser/")
     assert "/organiser/login" in page.url
@@ -252,6 +277,9 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
     assert _to(new, "cancellation") == set(leaving)
     assert _methods(new, "cancellation") == {"CANCEL"}
     assert _to(new, "invitation") == set() and _to(new, "update") == set()
+    with transaction(server.sessions) as session:
+        # What the moderators' calendars hold once the dropouts have been dealt with.
+        led_before = _led(session, published.id)
 
     page.goto("/organiser/rounds/konstanz-mai/dropouts")
     violations += _serious_violations(page)
@@ -278,6 +306,7 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
         )
         assert rematch is not None and rematch.previous_run_id == published.id
         after = _placements(session, rematch.id)
+        led_after = _led(session, rematch.id)
     stayed = set(before) - set(leaving)
     # Another series means other evenings: those are cancelled and the new ones sent as an
     # invitation; within a series, a new group or moderator is an update.
@@ -286,8 +315,20 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
     assert _to(rematch_mails, "update") == {
         e for e in stayed - other_series if e in after and after[e] != before[e]
     }
+    # Moderators follow the same rule, one series at a time: the rematch may dissolve a group
+    # that fell below the minimum size, or give a group another moderator. Leaving a series
+    # cancels its evenings; a new series, group or roster within one is a new roster.
+    moderators = set(led_before) | set(led_after)
+    left_series = {m for m in moderators if set(led_before.get(m, {})) - set(led_after.get(m, {}))}
+    new_roster = {
+        m
+        for m in moderators
+        for series, led in led_after.get(m, {}).items()
+        if led_before.get(m, {}).get(series) != led
+    }
+    assert _to(rematch_mails, "roster") == new_roster
     assert _to(rematch_mails, "cancellation") == {e for e in stayed if e not in after} | (
-        other_series
+        other_series | left_series
     )
     page.goto("/organiser/rounds/konstanz-mai/mail")
     violations += _serious_violations(page)
