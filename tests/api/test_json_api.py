@@ -8,25 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.api.bodies import newcomer
 from vekl.store.models import Participant, RegistrationStatus, Round
 
 from .conftest import citizen_form, link_in, mails, token_of
-
-
-def _body(**changes: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "role": "newcomer",
-        "first_name": "Olena",
-        "last_name": "Melnyk",
-        "email": "olena.melnyk@example.org",
-        "preferred_language": "uk",
-        "languages": ["uk", "de"],
-        "series": ["mon"],
-        "origin": "UA",
-        "consent": True,
-    }
-    body.update(changes)
-    return body
 
 
 def test_open_rounds_are_listed_with_series_and_evenings(
@@ -41,9 +26,9 @@ def test_open_rounds_are_listed_with_series_and_evenings(
 def test_register_confirm_change_withdraw_export_delete(
     client: TestClient, db: Session, open_round: Round
 ) -> None:
-    first = client.post("/api/v1/rounds/konstanz-mai/registrations?lang=en", json=_body())
+    first = client.post("/api/v1/rounds/konstanz-mai/registrations?lang=en", json=newcomer())
     assert first.status_code == 202
-    again = client.post("/api/v1/rounds/konstanz-mai/registrations?lang=en", json=_body())
+    again = client.post("/api/v1/rounds/konstanz-mai/registrations?lang=en", json=newcomer())
     assert again.status_code == 202 and again.json() == first.json()
     assert db.scalar(select(func.count()).select_from(Participant)) == 1
 
@@ -77,7 +62,7 @@ def test_register_confirm_change_withdraw_export_delete(
 def test_errors_list_field_and_message_in_the_language_asked_for(
     client: TestClient, open_round: Round
 ) -> None:
-    bad = _body(
+    bad = newcomer(
         email="nope",
         first_name="",
         last_name="A" * 101,
@@ -106,15 +91,15 @@ def test_errors_list_field_and_message_in_the_language_asked_for(
     assert messages["first_name"] == "Bitte geben Sie Ihren Vornamen ein."
 
     unknown_field = client.post(
-        "/api/v1/rounds/konstanz-mai/registrations?lang=en", json=_body(priority=100)
+        "/api/v1/rounds/konstanz-mai/registrations?lang=en", json=newcomer(priority=100)
     )
     assert unknown_field.status_code == 422
     assert unknown_field.json()["errors"][0]["field"] == "priority"
     wrong_type = client.post(
-        "/api/v1/rounds/konstanz-mai/registrations?lang=en", json=_body(first_name=12)
+        "/api/v1/rounds/konstanz-mai/registrations?lang=en", json=newcomer(first_name=12)
     )
     assert wrong_type.status_code == 422
-    assert client.post("/api/v1/rounds/nowhere/registrations", json=_body()).status_code == 404
+    assert client.post("/api/v1/rounds/nowhere/registrations", json=newcomer()).status_code == 404
 
 
 def test_the_page_and_the_api_give_the_same_message_for_the_same_mistake(
@@ -126,7 +111,7 @@ def test_the_page_and_the_api_give_the_same_message_for_the_same_mistake(
     )
     api = client.post(
         "/api/v1/rounds/konstanz-mai/registrations?lang=ar",
-        json=_body(role="citizen", email="bad@", origin=None),
+        json=newcomer(role="citizen", email="bad@", origin=None),
     )
     shown = re.search(r'<p class="error" id="error-email">(.*?)</p>', page.text)
     assert shown is not None
@@ -137,7 +122,7 @@ def test_the_page_and_the_api_give_the_same_message_for_the_same_mistake(
 def test_letter_codes_work_the_same_through_the_api(
     client: TestClient, db: Session, codes: list[str]
 ) -> None:
-    citizen = _body(role="citizen", email="anna@example.org", origin=None, code=None)
+    citizen = newcomer(role="citizen", email="anna@example.org", origin=None, code=None)
     missing = client.post("/api/v1/rounds/konstanz-mai/registrations?lang=en", json=citizen)
     assert missing.status_code == 422
     assert missing.json()["errors"] == [
@@ -150,7 +135,7 @@ def test_letter_codes_work_the_same_through_the_api(
 def test_link_requests_answer_the_same_either_way(
     client: TestClient, db: Session, open_round: Round
 ) -> None:
-    client.post("/api/v1/rounds/konstanz-mai/registrations", json=_body())
+    client.post("/api/v1/rounds/konstanz-mai/registrations", json=newcomer())
     known = client.post("/api/v1/link-requests", json={"email": "olena.melnyk@example.org"})
     unknown = client.post("/api/v1/link-requests", json={"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 202

@@ -6,26 +6,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.api.bodies import newcomer
 from vekl.store.models import OutboxMail, Round
 
 from .conftest import newcomer_form
 
 URL = "/api/v1/rounds/konstanz-mai/registrations"
-
-
-def _body(**changes: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "role": "newcomer",
-        "first_name": "Olena",
-        "last_name": "Melnyk",
-        "email": "olena.melnyk@example.org",
-        "preferred_language": "uk",
-        "languages": ["uk", "de"],
-        "series": ["mon"],
-        "consent": True,
-    }
-    body.update(changes)
-    return body
 
 
 def _mails(db: Session) -> int:
@@ -36,10 +22,10 @@ def test_registrations_from_one_client_are_limited(
     client: TestClient, db: Session, open_round: Round
 ) -> None:
     for i in range(10):
-        answer = client.post(f"{URL}?lang=en", json=_body(email=f"person{i}@example.org"))
+        answer = client.post(f"{URL}?lang=en", json=newcomer(email=f"person{i}@example.org"))
         assert answer.status_code == 202
     assert _mails(db) == 10
-    blocked = client.post(f"{URL}?lang=uk", json=_body(email="person10@example.org"))
+    blocked = client.post(f"{URL}?lang=uk", json=newcomer(email="person10@example.org"))
     assert blocked.status_code == 429
     assert 0 < int(blocked.headers["Retry-After"]) <= 15 * 60 + 1
     assert blocked.json()["errors"][0]["message"].startswith("З вашого з’єднання")
@@ -56,13 +42,15 @@ def test_registrations_of_one_address_are_limited(
     client: TestClient, db: Session, open_round: Round
 ) -> None:
     for _ in range(3):
-        assert client.post(f"{URL}?lang=en", json=_body()).status_code == 202
-    blocked = client.post(f"{URL}?lang=en", json=_body(email="OLENA.melnyk@example.org"))
+        assert client.post(f"{URL}?lang=en", json=newcomer()).status_code == 202
+    blocked = client.post(f"{URL}?lang=en", json=newcomer(email="OLENA.melnyk@example.org"))
     assert blocked.status_code == 429
     assert "Retry-After" in blocked.headers
     assert blocked.json()["errors"][0]["message"].startswith("Too many registrations")
     # Another address from the same client still gets through.
-    assert client.post(f"{URL}?lang=en", json=_body(email="other@example.org")).status_code == 202
+    assert (
+        client.post(f"{URL}?lang=en", json=newcomer(email="other@example.org")).status_code == 202
+    )
 
 
 def test_names_with_web_addresses_are_refused_naming_the_field(
@@ -73,7 +61,7 @@ def test_names_with_web_addresses_are_refused_naming_the_field(
         ("Olena", "www.phish.example"),
         ("Olena", "go to x.example/win"),
     ]:
-        answer = client.post(f"{URL}?lang=en", json=_body(first_name=first, last_name=last))
+        answer = client.post(f"{URL}?lang=en", json=newcomer(first_name=first, last_name=last))
         assert answer.status_code == 422
         field = "first_name" if first != "Olena" else "last_name"
         assert answer.json()["errors"] == [
@@ -86,6 +74,8 @@ def test_names_with_web_addresses_are_refused_naming_the_field(
     assert page.status_code == 422
     assert "يُرجى إدخال اسمكم دون عناوين إنترنت." in page.text
     # Ordinary names with dots and hyphens pass.
-    fine = client.post(f"{URL}?lang=en", json=_body(first_name="J. R.", last_name="St.Clair-Lüdke"))
+    fine = client.post(
+        f"{URL}?lang=en", json=newcomer(first_name="J. R.", last_name="St.Clair-Lüdke")
+    )
     assert fine.status_code == 202
     assert _mails(db) == 1

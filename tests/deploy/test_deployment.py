@@ -32,6 +32,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.api.bodies import newcomer
 from tests.databases import fresh_postgres
 from tests.notifications.smtp_server import RecordingHandler
 
@@ -206,17 +207,7 @@ def test_wheel_installs_and_serves_with_a_separate_worker(
         _wait_for(healthy, "GET /health to answer 200", work, 60)
         registered = httpx.post(
             f"{base_url}/api/v1/rounds/konstanz-mai/registrations?lang=en",
-            json={
-                "role": "newcomer",
-                "first_name": "Olena",
-                "last_name": "Melnyk",
-                "email": "olena.melnyk@example.org",
-                "preferred_language": "uk",
-                "languages": ["uk", "de"],
-                "series": ["mon"],
-                "origin": "UA",
-                "consent": True,
-            },
+            json=newcomer(),
             timeout=10,
         )
         assert registered.status_code == 202, registered.text
