@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.api.conftest import EXAMPLE, SECRET, mails, newcomer_form, settle, text_of
+from tests.api.conftest import EXAMPLE, mails, newcomer_form, settle, text_of
 from vekl.rounds import service as rounds
 from vekl.settings import Settings
 from vekl.store.models import Participant, Round
@@ -23,15 +23,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=database_url,
-        base_url="https://vekl.example",
-        secret_key=SECRET,
-        mail_from="VEKL Konstanz <vekl@konstanz.example>",
-        timezone="Asia/Tokyo",
-    )
+def settings(settings: Settings) -> Settings:
+    """The suite's settings, in another zone than the city's."""
+    return settings.model_copy(update={"timezone": "Asia/Tokyo"})
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ which is Tuesday 4 May, 01:00 in Tokyo.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.organiser.conftest import SECRET, LoggedIn
+from tests.organiser.conftest import LoggedIn
 from vekl.settings import Settings
 from vekl.store.models import Round
 
@@ -20,16 +19,9 @@ ROUND = "/organiser/rounds/konstanz-mai"
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=database_url,
-        base_url="https://vekl.example",
-        secret_key=SECRET,
-        mail_from="VEKL Konstanz <vekl@konstanz.example>",
-        mail_dir=tmp_path / "mail",
-        timezone="Asia/Tokyo",
-    )
+def settings(settings: Settings) -> Settings:
+    """The suite's settings, in another zone than the city's."""
+    return settings.model_copy(update={"timezone": "Asia/Tokyo"})
 
 
 def test_dates_and_times_are_shown_in_the_configured_zone(
