@@ -29,6 +29,8 @@ class DeliveryStatus(StrEnum):
     """Worth another attempt later: 4xx answer, timeout, dropped or refused connection."""
     PERMANENT = "permanent"
     """Trying again will not help: 5xx answer, or the message itself is unusable."""
+    WITHHELD = "withheld"
+    """Not transmitted, because the caller's :class:`Gate` said no just before."""
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,36 @@ OutgoingMessage = EmailMessage | bytes
 _BARE_LINE_BREAK = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
 
+class Gate(Protocol):
+    """Hears about each message just before and just after its transmission.
+
+    A sender that records each outcome as it happens (rather than after the whole batch)
+    loses at most the one message in flight when it crashes. ``begin`` may refuse a
+    message, which is then reported as :attr:`DeliveryStatus.WITHHELD` and not sent.
+    Messages that fail the local checks, or that no connection could be opened for, may
+    never be begun; their outcomes are then only in the returned list.
+    """
+
+    async def begin(self, index: int) -> bool: ...
+
+    async def done(self, index: int, outcome: DeliveryOutcome) -> None: ...
+
+
 class Transport(Protocol):
     """Anything that can take a batch of messages: :class:`SmtpTransport`, :class:`FileSink`."""
 
-    async def send(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
+    async def send(
+        self, messages: Sequence[OutgoingMessage], gate: Gate | None = None
+    ) -> list[DeliveryOutcome]:
         """Deliver ``messages``; one outcome per message, same order. Never raises for a
         single message's failure."""
         ...
+
+
+def withheld(message: OutgoingMessage) -> DeliveryOutcome:
+    return DeliveryOutcome(
+        message_id_of(message), DeliveryStatus.WITHHELD, "withheld by the sender"
+    )
 
 
 @dataclass(frozen=True)

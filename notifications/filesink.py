@@ -19,10 +19,12 @@ from pathlib import Path
 from notifications.delivery import (
     DeliveryOutcome,
     DeliveryStatus,
+    Gate,
     OutgoingMessage,
     UnusableMessage,
     message_id_of,
     prepare,
+    withheld,
 )
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]")
@@ -69,25 +71,32 @@ class FileSink:
             raise
         return target
 
-    def _write_all(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
-        outcomes = []
-        for message in messages:
-            message_id = message_id_of(message)
-            try:
-                path = self.write(message)
-            except UnusableMessage as error:
-                outcomes.append(DeliveryOutcome(message_id, DeliveryStatus.PERMANENT, str(error)))
-            except OSError as error:
-                # A full disk or a missing permission may be fixed; the message is fine.
-                outcomes.append(DeliveryOutcome(message_id, DeliveryStatus.TEMPORARY, str(error)))
-            else:
-                outcomes.append(DeliveryOutcome(message_id, DeliveryStatus.DELIVERED, str(path)))
-        return outcomes
+    def _write_one(self, message: OutgoingMessage) -> DeliveryOutcome:
+        message_id = message_id_of(message)
+        try:
+            path = self.write(message)
+        except UnusableMessage as error:
+            return DeliveryOutcome(message_id, DeliveryStatus.PERMANENT, str(error))
+        except OSError as error:
+            # A full disk or a missing permission may be fixed; the message is fine.
+            return DeliveryOutcome(message_id, DeliveryStatus.TEMPORARY, str(error))
+        return DeliveryOutcome(message_id, DeliveryStatus.DELIVERED, str(path))
 
-    async def send(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
+    async def send(
+        self, messages: Sequence[OutgoingMessage], gate: Gate | None = None
+    ) -> list[DeliveryOutcome]:
         """Write ``messages``; same contract as :meth:`SmtpTransport.send`."""
-        return await asyncio.to_thread(self._write_all, messages)
+        outcomes = []
+        for index, message in enumerate(messages):
+            if gate is not None and not await gate.begin(index):
+                outcomes.append(withheld(message))
+                continue
+            outcome = await asyncio.to_thread(self._write_one, message)
+            outcomes.append(outcome)
+            if gate is not None:
+                await gate.done(index, outcome)
+        return outcomes
 
     def send_sync(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
         """Write ``messages`` without an event loop."""
-        return self._write_all(messages)
+        return [self._write_one(message) for message in messages]

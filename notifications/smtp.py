@@ -25,10 +25,12 @@ from notifications.delivery import (
     DeliveryOutcome,
     DeliveryStatus,
     Envelope,
+    Gate,
     OutgoingMessage,
     UnusableMessage,
     message_id_of,
     prepare,
+    withheld,
 )
 
 logger = logging.getLogger(__name__)
@@ -211,12 +213,15 @@ class SmtpTransport:
             return DeliveryOutcome(envelope.message_id, DeliveryStatus.TEMPORARY, reason)
         return DeliveryOutcome(envelope.message_id, DeliveryStatus.DELIVERED, f"250 {reply}", 250)
 
-    async def send(self, messages: Sequence[OutgoingMessage]) -> list[DeliveryOutcome]:
+    async def send(
+        self, messages: Sequence[OutgoingMessage], gate: Gate | None = None
+    ) -> list[DeliveryOutcome]:
         """Deliver ``messages`` in order over one connection, reconnecting after a break.
 
         Returns one outcome per message. Messages that fail the local checks are reported as
         permanent failures without being sent. If no connection can be made, the remaining
-        messages are reported as temporary failures rather than raising.
+        messages are reported as temporary failures rather than raising. ``gate`` is asked
+        right before each SMTP transaction and told its outcome right after it.
         """
         outcomes: list[DeliveryOutcome | None] = [None] * len(messages)
         prepared: list[tuple[int, Envelope, bytes]] = []
@@ -245,8 +250,13 @@ class SmtpTransport:
                                 rest.message_id, DeliveryStatus.TEMPORARY, reason
                             )
                         break
+                if gate is not None and not await gate.begin(index):
+                    outcomes[index] = withheld(messages[index])
+                    continue
                 outcome = await self._deliver(client, envelope, data)
                 outcomes[index] = outcome
+                if gate is not None:
+                    await gate.done(index, outcome)
                 if not outcome.delivered:
                     logger.warning(
                         "delivery of %s: %s (%s)",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from api import create_app
 from api.database import request_session, unit_of_work
 from tests.event_loop import database_off_the_loop
+from vekl.mail import outbox
 from vekl.registration import letter_codes
 from vekl.rounds import service as rounds
 from vekl.settings import Settings
@@ -130,7 +131,7 @@ def mails(db: Session, kind: str | None = None, to: str | None = None) -> list[E
         query = query.where(OutboxMail.recipient == to)
     found = []
     for row in db.scalars(query):
-        message = message_from_bytes(row.payload, policy=policy.default)
+        message = message_from_bytes(outbox.body(row, SECRET), policy=policy.default)
         assert isinstance(message, EmailMessage)
         found.append(message)
     return found

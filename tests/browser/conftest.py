@@ -96,6 +96,7 @@ class Server:
     sessions: sessionmaker[Session]
     codes: list[str]
     log: Path
+    mail_dir: Path
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +112,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         round = rounds.create_round(session, spec, ZoneInfo("Europe/Berlin"), "test")
         codes = letter_codes.generate(session, round, 4, secret=SECRET, actor="test")
     with running_server(url, folder, ready_path="/") as base_url:
-        yield Server(base_url, sessions, codes, folder / "serve.log")
+        yield Server(base_url, sessions, codes, folder / "serve.log", folder / "mail")
     engine.dispose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from notifications.filesink import eml_filename
 from tests.api.published import publish_group
 from vekl.store.models import OutboxMail, Participant, RegistrationStatus, Round
 
@@ -20,13 +22,23 @@ pytestmark = pytest.mark.browser
 
 
 def _confirmation_path(server: Server, email: str) -> str:
+    """The link in the confirmation mail, as the person finds it in their mailbox.
+
+    The outbox keeps the mail sealed and drops it once sent; ``vekl serve``'s worker
+    sends it into the mail folder, where it is read.
+    """
     with server.sessions() as session:
-        row = session.scalars(
-            select(OutboxMail).where(
+        message_id = session.scalars(
+            select(OutboxMail.message_id).where(
                 OutboxMail.recipient == email, OutboxMail.kind == "registration_confirmation"
             )
         ).one()
-        message = message_from_bytes(row.payload, policy=policy.default)
+    sent = server.mail_dir / eml_filename(message_id)
+    deadline = time.monotonic() + 60
+    while not sent.exists():
+        assert time.monotonic() < deadline, "the confirmation mail was not sent"
+        time.sleep(0.2)
+    message = message_from_bytes(sent.read_bytes(), policy=policy.default)
     body = message.get_body(("plain",))
     assert body is not None
     found = re.search(

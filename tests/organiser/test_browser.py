@@ -143,7 +143,10 @@ def _dispatch(server: Server) -> None:
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         result = pool.submit(
-            mail_dispatch.dispatch_all, server.sessions, FileSink(server.mail_dir)
+            mail_dispatch.dispatch_all,
+            server.sessions,
+            FileSink(server.mail_dir),
+            secret_key=SECRET,
         ).result()
         assert result.failed == 0 and result.retrying == 0, result.errors
         deadline = time.monotonic() + 60

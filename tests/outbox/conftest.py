@@ -22,6 +22,7 @@ from tests.notifications.conftest import (  # noqa: F401  (fixtures)
     server_tls,
     start_server,
 )
+from vekl.mail import outbox
 from vekl.mail import planner as notify
 from vekl.registration import csv_import
 from vekl.rounds import service as rounds
@@ -110,6 +111,9 @@ class World:
         self.db.flush()
         publication = matching_runs.publish(self.db, run, "t")
         return notify.publication_mails(self.db, publication, settings=self.settings, now=now)
+
+    def body(self, mail: OutboxMail) -> bytes:
+        return outbox.body(mail, self.settings.secret_key)
 
     def mails_to(self, email: str) -> list[OutboxMail]:
         return list(

@@ -34,7 +34,7 @@ def expected(group: Group | None) -> set[tuple[object, object, str]]:
 
 def replayed(world: World, person: Participant | Moderator) -> tuple[ClientCalendar, list[str]]:
     client = ClientCalendar()
-    methods = client.replay([m.payload for m in world.mails_to(person.email)])
+    methods = client.replay([world.body(m) for m in world.mails_to(person.email)])
     return client, methods
 
 
@@ -217,7 +217,7 @@ def test_people_without_a_link_get_one_and_keep_it(world: World, db: Session) ->
 
     mon, wed, sat = first_grouping(world)
     person = mon[0]
-    invitation = text_of(world.mails_to(person.email)[0].payload)
+    invitation = text_of(world.body(world.mails_to(person.email)[0]))
     assert "https://vekl.konstanz.example/me/" in invitation
     token = invitation.split("https://vekl.konstanz.example/me/", 1)[1][:43]
     assert tokens.participant_for(db, token).id == person.id
@@ -229,14 +229,14 @@ def test_people_without_a_link_get_one_and_keep_it(world: World, db: Session) ->
             "g3": ("sat", sat, [mods[2]]),
         },
     )
-    later = [text_of(m.payload) for m in world.mails_to(person.email)[1:]]
+    later = [text_of(world.body(m)) for m in world.mails_to(person.email)[1:]]
     assert later and all("/me/" not in text for text in later)
     assert tokens.participant_for(db, token).id == person.id
     # No calendar file ever carries the link.
     from .replay import calendar_part
 
     for mail in world.mails_to(person.email):
-        assert b"/me/" not in (calendar_part(mail.payload) or b"")
+        assert b"/me/" not in (calendar_part(world.body(mail)) or b"")
 
 
 def test_reminders_go_out_once_the_day_before_each_evening(world: World, db: Session) -> None:

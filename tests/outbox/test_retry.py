@@ -27,7 +27,7 @@ def _mail(db: Session, status: MailStatus, *, attempts: int = 0) -> OutboxMail:
     message["To"] = f"Anna Weber <{RECIPIENT}>"
     message["Message-ID"] = f"<{uuid.uuid4().hex}@konstanz.example>"
     message.set_content("Hallo Anna")
-    mail = outbox.queue(db, message, kind="invitation", round=round)
+    mail = outbox.queue(db, message, secret_key="s" * 32, kind="invitation", round=round)
     mail.status = status
     mail.attempts = attempts
     mail.last_error = f"550 5.1.1 <{RECIPIENT}>: mailbox unavailable"

@@ -103,5 +103,7 @@ def _match_publish_send(config: Settings, *, rematch: bool, step: int) -> None:
             f"{step + 1}. published; queued "
             + (", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "no mails")
         )
-    result = mail_dispatch.dispatch_all(sessions(), mail_dispatch.transport_for(config))
+    result = mail_dispatch.dispatch_all(
+        sessions(), mail_dispatch.transport_for(config), secret_key=config.secret_key
+    )
     console.print(f"{step + 2}. {result.sent} mails sent to {config.mail_dir}")

@@ -29,7 +29,9 @@ def send(
     while True:
         with unit_of_work() as session:
             reminders = notify.queue_reminders(session, settings=config)
-        result = mail_dispatch.dispatch_all(sessions(), transport, batch_size=batch_size)
+        result = mail_dispatch.dispatch_all(
+            sessions(), transport, secret_key=config.secret_key, batch_size=batch_size
+        )
         if result.claimed or reminders or not loop:
             console.print(
                 f"{result.sent} sent, {result.retrying} to retry, {result.failed} failed, "

@@ -179,7 +179,9 @@ class Worker:
         """Queue due reminders and send every mail that is due."""
         with transaction(self.sessions) as session:
             notify.queue_reminders(session, settings=self.settings)
-        result = mail_dispatch.dispatch_all(self.sessions, self.transport)
+        result = mail_dispatch.dispatch_all(
+            self.sessions, self.transport, secret_key=self.settings.secret_key
+        )
         if result.claimed:
             # Counts only: the errors name addresses.
             log.info(

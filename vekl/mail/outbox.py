@@ -2,6 +2,8 @@
 
 Queueing stores the fully rendered message with its Message-ID, so nothing a user did
 is lost when the mail server is down, and a resend after a crash is the same message.
+The message is sealed (``vekl.mail.sealing``): the database alone cannot read it, and
+the links in it open nothing for whoever holds a copy of the database.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from email.policy import SMTP
 
 from sqlalchemy.orm import Session
 
+from vekl.mail import sealing
 from vekl.store.models import MailStatus, Moderator, OutboxMail, Participant, Round
 
 
@@ -23,6 +26,7 @@ def queue(
     session: Session,
     message: EmailMessage,
     *,
+    secret_key: str,
     kind: str,
     round: Round | None,
     participant: Participant | None = None,
@@ -44,7 +48,7 @@ def queue(
         participant_id=participant.id if participant is not None else None,
         moderator_id=moderator.id if moderator is not None else None,
         recipient=message["To"].addresses[0].addr_spec,
-        payload=message.as_bytes(policy=SMTP),
+        payload=sealing.seal(secret_key, message.as_bytes(policy=SMTP)),
         status=MailStatus.QUEUED,
         not_after=not_after,
         dedupe_key=dedupe_key,
@@ -52,3 +56,14 @@ def queue(
     session.add(mail)
     session.flush()
     return mail
+
+
+class BodyGone(LookupError):
+    """The mail was delivered or superseded, and its body dropped."""
+
+
+def body(mail: OutboxMail, secret_key: str) -> bytes:
+    """The message exactly as it was queued; raises once it has been dropped."""
+    if mail.payload is None:
+        raise BodyGone(f"mail {mail.id} has no body any more ({mail.status.value})")
+    return sealing.unseal(secret_key, mail.payload)

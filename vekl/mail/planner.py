@@ -169,6 +169,7 @@ class Planner:
         row = outbox.queue(
             self.session,
             message,
+            secret_key=self.settings.secret_key,
             kind=kind,
             round=self.round,
             participant=participant,

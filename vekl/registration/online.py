@@ -90,7 +90,14 @@ def _queue(
 ) -> None:
     sender = programme(settings)
     message = render_mail(mail, sender, message_id=make_message_id(sender.domain), now=now)
-    outbox.queue(session, message, kind=mail.kind, round=person.round, participant=person)
+    outbox.queue(
+        session,
+        message,
+        secret_key=settings.secret_key,
+        kind=mail.kind,
+        round=person.round,
+        participant=person,
+    )
 
 
 def send_confirmation(

@@ -363,7 +363,9 @@ class OutboxMail(Base):
     """A mail written in the same transaction as the change that causes it.
 
     The message is rendered and its Message-ID fixed when it is queued, so a resend after
-    a crash is byte-for-byte the same mail and receivers can drop the duplicate.
+    a crash is byte-for-byte the same mail and receivers can drop the duplicate. The body
+    is sealed with a key that is not in the database (``vekl.mail.sealing``) and dropped
+    once the mail has been delivered; what remains is what the mail log shows.
     """
 
     __tablename__ = "outbox"
@@ -384,7 +386,8 @@ class OutboxMail(Base):
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     # Mails that must go out at most once (a reminder per person and evening) carry a key.
     dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
-    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    # The sealed message; None once it has been delivered or was superseded unsent.
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[MailStatus] = mapped_column(
         _enum(MailStatus, "mail_status"), default=MailStatus.QUEUED
     )
@@ -392,6 +395,11 @@ class OutboxMail(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
+    # Which dispatcher holds the claim, and when its SMTP transaction for this mail began.
+    # A claimed mail that has not begun can be taken over safely; one that has may have
+    # reached the server, so it is resent only after STALE_AFTER.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     # A mail about evenings is pointless once the first of them has begun.
     not_after: Mapped[datetime | None]
