@@ -243,8 +243,8 @@ def data(session: DbSession, token: str) -> dict[str, Any]:
 
 
 @router.delete("/me/{token}", status_code=204, responses=ERRORS, summary="Delete the registration")
-def delete(session: DbSession, token: str) -> Response:
-    self_service.delete(session, token)
+def delete(session: DbSession, settings: AppSettings, token: str) -> Response:
+    self_service.delete(session, settings, token)
     return Response(status_code=204)
 
 

@@ -143,6 +143,8 @@ def delete_form(session: DbSession, request: Request, lang: Language, token: str
 
 
 @router.post("/delete", response_class=HTMLResponse, summary="Delete the registration")
-def delete(session: DbSession, request: Request, lang: Language, token: str) -> Response:
-    self_service.delete(session, token)
+def delete(
+    session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
+) -> Response:
+    self_service.delete(session, settings, token)
     return render(request, lang, "deleted.html")

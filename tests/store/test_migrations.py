@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from tests.databases import fresh_database
 from tests.store.conftest import BERLIN, EXAMPLE
+from vekl.mail import sealing
 from vekl.registration import csv_import
 from vekl.rounds import service as rounds
+from vekl.settings import get_settings
 from vekl.store import migrate
 from vekl.store.base import Base
 from vekl.store.db import make_engine
@@ -116,3 +118,54 @@ def entry_series(db: Session, evening_id: int) -> int:
     evening = db.get(Evening, evening_id)
     assert evening is not None
     return evening.series_id
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_outbox_bodies_are_sealed_and_sent_ones_dropped(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0007 seals what has not gone out with the service's key, and drops what has."""
+    secret = "migration-secret-key-0123456789"
+    monkeypatch.setenv("VEKL_SECRET_KEY", secret)
+    get_settings.cache_clear()
+    with fresh_database(kind, tmp_path, "vekl_sealing") as url:
+        migrate.upgrade(url, "0006")
+        engine = make_engine(url)
+        insert = text(
+            "INSERT INTO outbox (message_id, kind, recipient, payload, status, attempts,"
+            " created_at, next_attempt_at) VALUES (:id, 'test', 'a@example.org', :body,"
+            " :status, 0, :now, :now)"
+        )
+        now = datetime.now(UTC)
+        with engine.begin() as conn:
+            conn.execute(
+                insert, {"id": "<q@x>", "body": b"queued /me/t", "status": "queued", "now": now}
+            )
+            conn.execute(
+                insert, {"id": "<s@x>", "body": b"sent /me/t", "status": "sent", "now": now}
+            )
+        engine.dispose()
+
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            bodies: dict[str, bytes | None] = {
+                row[0]: row[1]
+                for row in conn.execute(text("SELECT message_id, payload FROM outbox"))
+            }
+        engine.dispose()
+        assert bodies["<s@x>"] is None
+        assert b"/me/" not in bytes(bodies["<q@x>"] or b"")
+        assert sealing.unseal(secret, bytes(bodies["<q@x>"] or b"")) == b"queued /me/t"
+
+        migrate.downgrade(url, "0006")
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            bodies = {
+                row[0]: row[1]
+                for row in conn.execute(text("SELECT message_id, payload FROM outbox"))
+            }
+        engine.dispose()
+        assert bytes(bodies["<q@x>"] or b"None") == b"queued /me/t"
+        assert bodies["<s@x>"] is not None and bytes(bodies["<s@x>"]) == b""
+    get_settings.cache_clear()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from notifications import kinds
@@ -39,6 +39,7 @@ from vekl.store.models import (
     CalendarEntry,
     Evening,
     Group,
+    MailStatus,
     MatchingRun,
     Moderator,
     OutboxMail,
@@ -73,10 +74,12 @@ def link_if_missing(settings: Settings) -> LinkMaker:
 
 def _state(group: Group, evening: Evening, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     series = group.series
+    # In UTC: an evening read back from the database is in UTC, one just created may not
+    # be, and the same moment must compare equal.
     return {
         "group": group.key,
-        "start": evening.starts_at.isoformat(),
-        "end": evening.ends_at.isoformat(),
+        "start": evening.starts_at.astimezone(UTC).isoformat(),
+        "end": evening.ends_at.astimezone(UTC).isoformat(),
         "venue": f"{series.venue_name}\x1f{series.venue_address}",
         "moderators": sorted(m.name for m in group.moderators),
         **(extra or {}),
@@ -441,16 +444,68 @@ class Planner:
         return self.queued
 
 
+def roster_member(person: Participant) -> RosterMember:
+    """What a moderator learns about a member of their group."""
+    return RosterMember(
+        first_name=person.first_name,
+        languages=tuple(person.languages),
+        needs=tuple(["step_free"] if "step_free" in person.needs else []),
+    )
+
+
 def _roster(group: Group) -> tuple[RosterMember, ...]:
     members = sorted((m.participant for m in group.members), key=lambda p: p.first_name.casefold())
-    return tuple(
-        RosterMember(
-            first_name=p.first_name,
-            languages=tuple(p.languages),
-            needs=tuple(["step_free"] if "step_free" in p.needs else []),
+    return tuple(roster_member(p) for p in members)
+
+
+# A mail in these states has not reached anyone and will not without being sent again.
+_UNSENT = (MailStatus.QUEUED, MailStatus.FAILED, MailStatus.EXPIRED)
+
+
+def forget_member(
+    session: Session,
+    round: Round,
+    *,
+    member: RosterMember,
+    moderator_ids: set[int],
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> list[OutboxMail]:
+    """After a member of a group deleted their data: their moderators keep none of it.
+
+    Rosters that have not gone out are superseded and their bodies dropped; the calendar
+    entries of evenings that have passed forget the member; and the moderators of future
+    evenings get their roster as it is now (which also replaces what their entries hold).
+    Call it once the person's rows are gone.
+    """
+    moment = now or datetime.now(UTC)
+    if not moderator_ids:
+        return []
+    # The database removed the person's memberships; groups loaded before still list them.
+    session.expire_all()
+    session.execute(
+        update(OutboxMail)
+        .where(
+            OutboxMail.moderator_id.in_(moderator_ids),
+            OutboxMail.kind == "roster",
+            or_(
+                OutboxMail.status.in_(_UNSENT),
+                and_(OutboxMail.status == MailStatus.SENDING, OutboxMail.started_at.is_(None)),
+            ),
         )
-        for p in members
+        .values(status=MailStatus.SUPERSEDED, payload=None, claim_token=None)
     )
+    gone = member.model_dump(mode="json")
+    entries = session.scalars(
+        select(CalendarEntry).where(CalendarEntry.moderator_id.in_(moderator_ids))
+    )
+    for entry in entries:
+        roster = list(entry.state.get("roster", []))
+        if datetime.fromisoformat(entry.state["start"]) <= moment and gone in roster:
+            roster.remove(gone)
+            entry.state = {**entry.state, "roster": roster}
+    session.flush()
+    return resync_round(session, round, settings=settings, now=moment)
 
 
 def publication_mails(

@@ -230,11 +230,36 @@ def export(session: Session, token: str) -> dict[str, Any]:
     }
 
 
-def delete(session: Session, token: str) -> None:
-    """Delete the registration and everything that hangs off it; the log keeps only the fact."""
+def delete(session: Session, settings: Settings, token: str, now: datetime | None = None) -> None:
+    """Delete the registration and everything that hangs off it; the log keeps only the fact.
+
+    Nothing about the person stays with others either: whoever named their address as a
+    companion forgets it, and their moderators' unsent rosters and calendar entries drop
+    them (the moderators of future evenings get their roster as it now is).
+    """
     person = tokens.participant_for(session, token)
     round = person.round
     subject = f"participant:{person.id}"
+    moderator_ids = {
+        moderator.id
+        for member in session.scalars(
+            select(GroupMember).where(GroupMember.participant_id == person.id)
+        )
+        for moderator in member.group.moderators
+    }
+    # Imported here: the planner pulls in the matching machinery, which pages never need.
+    from vekl.mail import planner as notify
+
+    member = notify.roster_member(person)
+    registrations.forget_companion(session, round, person.email)
     session.delete(person)
     session.flush()
+    notify.forget_member(
+        session,
+        round,
+        member=member,
+        moderator_ids=moderator_ids,
+        settings=settings,
+        now=now or datetime.now(UTC),
+    )
     audit.record(session, ACTOR, "registration.delete", round=round, subject=subject)

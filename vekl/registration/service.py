@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
@@ -88,6 +89,18 @@ def _apply(participant: Participant, data: RegistrationInput, series: list[Serie
     participant.priority = data.priority
     participant.partner_code = data.partner_code or None
     participant.series = series
+
+
+def forget_companion(session: Session, round: Round, email: str) -> None:
+    """Whoever named ``email`` as the person they come with forgets it."""
+    session.execute(
+        sql_update(Participant)
+        .where(
+            Participant.round_id == round.id,
+            func.lower(Participant.companion_email) == email.lower(),
+        )
+        .values(companion_email=None)
+    )
 
 
 def find_by_email(session: Session, round: Round, email: str) -> Participant | None:
