@@ -26,6 +26,7 @@ from tests.organiser.conftest import EMAIL, EXAMPLE, PASSWORD, csrf_of, login_to
 from vekl.access import organisers
 from vekl.jobs import service as jobs
 from vekl.jobs.worker import Worker
+from vekl.mail import sealing
 from vekl.registration import csv_import
 from vekl.rounds import service as rounds
 from vekl.settings import Settings
@@ -255,10 +256,11 @@ def test_send_now_is_a_job_the_worker_runs(live: Live, settings: Settings) -> No
                 kind="test",
                 round_id=round.id,
                 recipient="team@konstanz.example",
-                payload=(
+                payload=sealing.seal(
+                    settings.secret_key,
                     b"From: vekl@konstanz.example\r\nTo: team@konstanz.example\r\n"
                     b"Message-ID: <send-now@vekl.test>\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000"
-                    b"\r\nSubject: Test\r\n\r\nHallo\r\n"
+                    b"\r\nSubject: Test\r\n\r\nHallo\r\n",
                 ),
             )
         )
