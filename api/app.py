@@ -26,6 +26,7 @@ log = logging.getLogger("vekl.web")
 ROUTERS = (
     public.router,
     participant.router,
+    participant.feeds,
     moderator.router,
     json_api.router,
     organiser.router,

@@ -83,6 +83,8 @@ def _problems(
         "error.html",
         status_code=status_code,
         message="; ".join(p.message for p in found),
+        # A dead personal link is the usual way here: offer to send the current one.
+        offer_link=status_code == 404,
     )
 
 

@@ -128,6 +128,14 @@ class ModeratorRoster(_MailBase):
     sequence: int = Field(default=0, ge=0)
 
 
+class WithdrawalConfirmed(_MailBase):
+    """The person withdrew before they had a group: confirms it, and where their data is."""
+
+    kind: Literal["withdrawal_confirmed"] = "withdrawal_confirmed"
+    round_name: str = Field(min_length=1, max_length=200)
+    self_service_url: WebLink
+
+
 class SelfServiceLink(_MailBase):
     """Sends the personal self-service link again, on request from the web app."""
 
@@ -143,6 +151,7 @@ Mail = Annotated[
     | EveningsCancelled
     | EveningReminder
     | ModeratorRoster
+    | WithdrawalConfirmed
     | SelfServiceLink,
     Field(discriminator="kind"),
 ]

@@ -156,7 +156,7 @@ def _status(found: self_service.Status, settings: Settings, token: str) -> Statu
         if group is not None
         else None,
         calendar_url=links.calendar_url(settings, token),
-        subscription_url=links.subscription_url(settings, token),
+        subscription_url=links.subscription_url(settings, found.feed_token),
     )
 
 
@@ -207,7 +207,9 @@ def link_request(
 
 @router.get("/me/{token}", response_model=StatusOut, responses=ERRORS, summary="Status")
 def status(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
-    return _status(self_service.status(session, token), settings, token)
+    return _status(
+        self_service.status(session, token, secret_key=settings.secret_key), settings, token
+    )
 
 
 @router.post(
@@ -215,7 +217,9 @@ def status(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
 )
 def confirm(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
     online_registration.confirm(session, token)
-    return _status(self_service.status(session, token), settings, token)
+    return _status(
+        self_service.status(session, token, secret_key=settings.secret_key), settings, token
+    )
 
 
 @router.put(
@@ -228,13 +232,17 @@ def change_series(
     session: DbSession, settings: AppSettings, token: str, body: SeriesChange
 ) -> StatusOut:
     self_service.change_series(session, token, body.series)
-    return _status(self_service.status(session, token), settings, token)
+    return _status(
+        self_service.status(session, token, secret_key=settings.secret_key), settings, token
+    )
 
 
 @router.post("/me/{token}/withdraw", response_model=StatusOut, responses=ERRORS, summary="Withdraw")
 def withdraw(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
     self_service.withdraw(session, settings, token)
-    return _status(self_service.status(session, token), settings, token)
+    return _status(
+        self_service.status(session, token, secret_key=settings.secret_key), settings, token
+    )
 
 
 @router.get("/me/{token}/data", responses=ERRORS, summary="Everything stored about the person")

@@ -46,7 +46,7 @@ def _status(
         problems=found or [],
         notice=notice,
         calendar_path=links.PARTICIPANT_CALENDAR_PATH.format(token=token),
-        subscription_url=links.subscription_url(settings, token),
+        subscription_url=links.subscription_url(settings, page.feed_token),
     )
 
 
@@ -54,15 +54,17 @@ def _status(
 def status(
     session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
 ) -> Response:
-    page = participant_page(session, token)
+    page = participant_page(session, settings, token)
     notice = request.query_params.get("done", "")
     return _status(request, lang, page, token, settings=settings, notice=notice[:20])
 
 
 @router.get("/confirm", response_class=HTMLResponse, summary="Ask to confirm (link from the mail)")
-def confirm_form(session: DbSession, request: Request, lang: Language, token: str) -> Response:
+def confirm_form(
+    session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
+) -> Response:
     """Opening the link only asks: mail scanners follow links, so a GET confirms nothing."""
-    page = participant_page(session, token)
+    page = participant_page(session, settings, token)
     if page.standing is not self_service.Standing.PENDING:
         return RedirectResponse(f"/me/{token}?lang={lang}", status_code=303)
     return render(request, lang, "confirm.html", page=page, token=token)
@@ -89,6 +91,12 @@ def calendar(session: DbSession, settings: AppSettings, token: str) -> Response:
     )
 
 
+@router.post("/link", summary="Replace the personal link; the old one stops working")
+def replace_link(session: DbSession, settings: AppSettings, lang: Language, token: str) -> Response:
+    fresh = self_service.replace_link(session, settings, token)
+    return RedirectResponse(f"/me/{fresh}?done=link_replaced&lang={lang}", status_code=303)
+
+
 @router.post("/series", summary="Change the series the participant can attend")
 def change_series(
     session: DbSession,
@@ -106,7 +114,7 @@ def change_series(
             if isinstance(exc, InvalidInput)
             else [error_texts.ErrorText(None, error_texts.message(lang, exc.message))]
         )
-        page = participant_page(session, token)
+        page = participant_page(session, settings, token)
         response = _status(
             request, lang, page, token, settings=settings, status_code=status_of(exc), found=found
         )
@@ -115,8 +123,10 @@ def change_series(
 
 
 @router.get("/withdraw", response_class=HTMLResponse, summary="Ask before withdrawing")
-def withdraw_form(session: DbSession, request: Request, lang: Language, token: str) -> Response:
-    page = participant_page(session, token)
+def withdraw_form(
+    session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
+) -> Response:
+    page = participant_page(session, settings, token)
     return render(request, lang, "withdraw.html", page=page, token=token)
 
 
@@ -137,8 +147,10 @@ def data(session: DbSession, token: str) -> Response:
 
 
 @router.get("/delete", response_class=HTMLResponse, summary="Ask before deleting")
-def delete_form(session: DbSession, request: Request, lang: Language, token: str) -> Response:
-    page = participant_page(session, token)
+def delete_form(
+    session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
+) -> Response:
+    page = participant_page(session, settings, token)
     return render(request, lang, "delete.html", page=page, token=token)
 
 
@@ -148,3 +160,17 @@ def delete(
 ) -> Response:
     self_service.delete(session, settings, token)
     return render(request, lang, "deleted.html")
+
+
+feeds = APIRouter(tags=["participant pages"])
+
+
+@feeds.get(
+    "/calendar/{feed_token}.ics",
+    summary="The participant's evenings as a calendar feed, under the feed's own token",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def feed(session: DbSession, settings: AppSettings, feed_token: str) -> Response:
+    content = self_service.feed(session, settings, feed_token)
+    return Response(content, media_type="text/calendar; charset=utf-8")

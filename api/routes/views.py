@@ -17,6 +17,7 @@ from vekl.calendars.personal import GroupEvenings
 from vekl.moderators import moderation
 from vekl.registration import self_service
 from vekl.registration.self_service import Standing
+from vekl.settings import Settings
 from vekl.store.models import Moderator, Participant, Round
 
 NEEDS = {"step_free": N_("Needs step-free access")}
@@ -36,10 +37,11 @@ class ParticipantPage:
     group: GroupEvenings | None
     can_change_series: bool
     retention_until: datetime | None
+    feed_token: str
 
 
-def participant_page(session: Session, token: str) -> ParticipantPage:
-    found = self_service.status(session, token)
+def participant_page(session: Session, settings: Settings, token: str) -> ParticipantPage:
+    found = self_service.status(session, token, secret_key=settings.secret_key)
     return ParticipantPage(
         participant=found.participant,
         round=found.participant.round,
@@ -47,6 +49,7 @@ def participant_page(session: Session, token: str) -> ParticipantPage:
         group=found.group,
         can_change_series=found.can_change_series,
         retention_until=found.retention_until,
+        feed_token=found.feed_token,
     )
 
 

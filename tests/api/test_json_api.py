@@ -36,7 +36,12 @@ def test_register_confirm_change_withdraw_export_delete(
     assert client.get(f"/api/v1/me/{token}").json()["standing"] == "pending"
     confirmed = client.post(f"/api/v1/me/{token}/confirm").json()
     assert confirmed["standing"] == "registered" and confirmed["first_name"] == "Olena"
-    assert confirmed["subscription_url"] == f"webcal://vekl.example/me/{token}/calendar.ics"
+    # The feed has its own token: it opens the calendar, not the page.
+    feed = confirmed["subscription_url"].removeprefix("webcal://vekl.example")
+    assert re.fullmatch(r"/calendar/[A-Za-z0-9_-]{43}\.ics", feed) and token not in feed
+    assert client.get(feed).headers["content-type"].startswith("text/calendar")
+    feed_token = feed.removeprefix("/calendar/").removesuffix(".ics")
+    assert client.get(f"/api/v1/me/{feed_token}").status_code == 404
 
     changed = client.put(f"/api/v1/me/{token}/series", json={"series": ["sat", "wed"]})
     assert changed.status_code == 200 and changed.json()["series"] == ["wed", "sat"]

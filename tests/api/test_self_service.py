@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from email.message import EmailMessage
 
 import pytest
@@ -26,7 +27,7 @@ from vekl.store.models import (
     WaitlistEntry,
 )
 
-from .conftest import SECRET, link_in, mails, newcomer_form, settle, token_of
+from .conftest import SECRET, link_in, mails, newcomer_form, settle, text_of, token_of
 from .published import publish_group
 
 
@@ -71,7 +72,10 @@ def test_a_placed_person_sees_group_evenings_and_moderator_and_gets_the_calendar
     assert "Miriam" in page.text and "Okafor" not in page.text
     assert "Kulturzentrum am Münster" in page.text and "The venue is step-free." in page.text
     token = token_of(page_path)
-    assert f"webcal://vekl.example/me/{token}/calendar.ics" in page.text
+    subscription = re.search(r"webcal://vekl\.example(/calendar/[A-Za-z0-9_-]{43}\.ics)", page.text)
+    assert subscription is not None and token not in subscription.group(1)
+    subscribed = client.get(subscription.group(1))
+    assert subscribed.status_code == 200
 
     ics = client.get(f"/me/{token}/calendar.ics")
     assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
@@ -83,6 +87,9 @@ def test_a_placed_person_sees_group_evenings_and_moderator_and_gets_the_calendar
     }
     assert {str(e["UID"]) for e in events} == expected
     assert token not in ics.text, "no access token in a calendar file"
+    assert {str(e["UID"]) for e in Calendar.from_ical(subscribed.content).walk("VEVENT")} == (
+        expected
+    )
 
     # Withdrawing empties the feed and is logged for the organisers.
     withdrawn = client.post(f"/me/{token}/withdraw?lang=en", follow_redirects=True)
@@ -190,16 +197,51 @@ def test_wrong_links_get_a_plain_404_page(client: TestClient, open_round: Round,
     assert response.headers["content-type"].startswith("text/html")
 
 
-def test_a_new_link_revokes_the_old_one(client: TestClient, db: Session, open_round: Round) -> None:
+def test_asking_for_the_link_again_sends_the_same_link(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
+    """Whoever types a person's address gets nothing but a mail to that person, with the
+    link they already have: bookmarks and calendar subscriptions keep working."""
     person, page_path = _registered(client, db)
+    publish_group(db, open_round, [person])
+    feed = _feed_path(client, page_path)
     client.post("/link", data={"email": person.email})
-    new_path = link_in(mails(db, "self_service_link")[-1])
+    assert link_in(mails(db, "self_service_link")[-1]) == page_path
+    assert client.get(page_path).status_code == 200
+    assert client.get(feed).status_code == 200
+
+
+def test_only_the_person_replaces_their_link(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
+    person, page_path = _registered(client, db)
+    publish_group(db, open_round, [person])
+    old_feed = _feed_path(client, page_path)
+    replaced = client.post(page_path + "/link?lang=en", follow_redirects=False)
+    assert replaced.status_code == 303
+    new_path = replaced.headers["location"].split("?")[0]
     assert new_path != page_path
-    assert client.get(page_path).status_code == 404
-    assert client.get(new_path).status_code == 200
+    page = client.get(replaced.headers["location"])
+    assert "Your personal link has been replaced" in page.text
+    assert link_in(mails(db, "self_service_link")[-1]) == new_path
+    new_feed = _feed_path(client, new_path)
+    assert new_feed != old_feed and client.get(new_feed).status_code == 200
+    # The old link and the old feed are dead; the dead link offers to send the current one.
+    dead = client.get(page_path + "?lang=en")
+    assert dead.status_code == 404
+    assert 'href="/link?lang=en"' in dead.text and "Send me my personal link" in dead.text
+    assert client.get(old_feed).status_code == 404
     tokens.revoke(person)
     settle(db)
     assert client.get(new_path).status_code == 404
+
+
+def _feed_path(client: TestClient, page_path: str) -> str:
+    found = re.search(
+        r"webcal://vekl\.example(/calendar/[A-Za-z0-9_-]{43}\.ics)", client.get(page_path).text
+    )
+    assert found is not None
+    return found.group(1)
 
 
 def test_withdrawing_after_the_invitation_cancels_the_same_calendar_entries(
@@ -226,3 +268,25 @@ def test_withdrawing_after_the_invitation_cancels_the_same_calendar_entries(
         return set()
 
     assert uids(invitation) == feed_uids == uids(cancellation)
+
+
+def test_withdrawing_is_confirmed_by_mail_with_the_personal_link(
+    client: TestClient, db: Session, settings: Settings, open_round: Round
+) -> None:
+    waiting, waiting_path = _registered(client, db)
+    client.post(waiting_path + "/withdraw")
+    [confirmation] = mails(db, "withdrawal_confirmed", to=waiting.email)
+    assert link_in(confirmation) == waiting_path
+    assert "Ви відмовилися від участі" in str(confirmation["Subject"])  # in her language
+
+    placed, placed_path = _registered(client, db, email="placed@example.org")
+    publish_group(db, open_round, [placed])
+    notify.resync_round(db, open_round, settings=settings)
+    settle(db)
+    [invitation] = mails(db, "invitation", to=placed.email)
+    assert link_in(invitation) == placed_path
+    assert "webcal://vekl.example/calendar/" in text_of(invitation)
+    client.post(placed_path + "/withdraw")
+    [cancellation] = mails(db, "cancellation", to=placed.email)
+    assert link_in(cancellation) == placed_path
+    assert mails(db, "withdrawal_confirmed", to=placed.email) == []

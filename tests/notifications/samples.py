@@ -18,6 +18,7 @@ from notifications.kinds import (
     RegistrationConfirmation,
     SelfServiceLink,
     WaitingList,
+    WithdrawalConfirmed,
 )
 from notifications.models import Evening, GroupInfo, Programme, Recipient, RosterMember
 
@@ -131,6 +132,9 @@ def all_mails(recipient: Recipient) -> list[Mail]:
         ),
         ModeratorRoster(recipient=recipient, group=the_group, members=roster(), sequence=0),
         SelfServiceLink(recipient=recipient, self_service_url=SELF_SERVICE_URL),
+        WithdrawalConfirmed(
+            recipient=recipient, round_name="VEKL Mai 2027", self_service_url=SELF_SERVICE_URL
+        ),
     ]
 
 

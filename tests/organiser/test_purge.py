@@ -74,9 +74,9 @@ def test_a_purge_leaves_no_personal_data_and_keeps_counts(
     people = list(db.scalars(select(Participant).where(Participant.round_id == round.id)))
     people[0].needs_other = "Bitte einen Platz nahe der Tür, Rollator"
     for person in people[:5]:
-        tokens.issue(person)
+        tokens.replace(person, settings.secret_key)
     for moderator in db.scalars(select(Moderator).where(Moderator.round_id == round.id)):
-        tokens.issue(moderator)
+        tokens.replace(moderator, settings.secret_key)
     letter_codes.generate(db, round, 3, secret=settings.secret_key, actor="test")
     run = solved_draft(db, round)
     publication = matching_runs.publish(db, run, "test")

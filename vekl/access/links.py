@@ -13,6 +13,7 @@ from vekl.settings import Settings
 PARTICIPANT_PATH = "/me/{token}"
 CONFIRM_PATH = "/me/{token}/confirm"
 PARTICIPANT_CALENDAR_PATH = "/me/{token}/calendar.ics"
+FEED_PATH = "/calendar/{token}.ics"
 MODERATOR_PATH = "/moderator/{token}"
 
 
@@ -28,9 +29,16 @@ def calendar_url(settings: Settings, token: str) -> str:
     return settings.base_url + PARTICIPANT_CALENDAR_PATH.format(token=token)
 
 
-def subscription_url(settings: Settings, token: str) -> str:
-    """The same calendar as a ``webcal://`` address, which calendar apps subscribe to."""
-    return "webcal://" + calendar_url(settings, token).split("://", 1)[1]
+def feed_url(settings: Settings, feed_token: str) -> str:
+    return settings.base_url + FEED_PATH.format(token=feed_token)
+
+
+def subscription_url(settings: Settings, feed_token: str) -> str:
+    """The calendar feed as a ``webcal://`` address, which calendar apps subscribe to.
+
+    It carries the feed's own token: whoever is given it sees the evenings, not the page.
+    """
+    return "webcal://" + feed_url(settings, feed_token).split("://", 1)[1]
 
 
 def moderator_url(settings: Settings, token: str) -> str:

@@ -54,18 +54,11 @@ from vekl.store.models import (
 LinkMaker = Callable[[Session, Participant], str | None]
 
 
-def link_if_missing(settings: Settings) -> LinkMaker:
-    """A link for people who never got one (imported from paper forms).
-
-    Only token hashes are stored, so a link cannot be repeated, only replaced; replacing
-    would break the link in every earlier mail. People who registered online keep the
-    link from their confirmation mail, and can ask for it again on the website.
-    """
+def personal_link(settings: Settings) -> LinkMaker:
+    """Every mail to a participant carries their personal link: the same one each time."""
 
     def make(session: Session, person: Participant) -> str | None:
-        if person.token_hash is not None:
-            return None
-        token = tokens.issue(person)
+        token = tokens.link_token(person, settings.secret_key)
         session.flush()
         return links.self_service_url(settings, token)
 
@@ -117,7 +110,7 @@ class Planner:
 
     def __post_init__(self) -> None:
         if self.link_for is None:
-            self.link_for = link_if_missing(self.settings)
+            self.link_for = personal_link(self.settings)
 
     @property
     def programme(self) -> Programme:
@@ -281,7 +274,7 @@ class Planner:
         withdrawn = (
             isinstance(holder, Participant) and holder.status == RegistrationStatus.WITHDRAWN
         )
-        link = self._link(holder) if isinstance(holder, Participant) and not withdrawn else None
+        link = self._link(holder) if isinstance(holder, Participant) else None
         for series_id, gone in by_series.items():
             series = self.session.get_one(Series, series_id)
             evenings = tuple(self._evening(holder, series, e) for e in gone)
@@ -341,6 +334,9 @@ class Planner:
             )
             kind = "roster"
         elif not before:
+            if isinstance(holder, Participant):
+                feed = tokens.feed_token(holder, self.settings.secret_key)
+                extra["feed_url"] = links.subscription_url(self.settings, feed)
             mail = kinds.GroupInvitation(
                 recipient=recipient, group=info, sequence=sequence, **extra
             )

@@ -23,7 +23,46 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     return False
 
 
+def _foreign_keys(connection: Connection, enforced: bool) -> None:
+    """SQLite: batch migrations copy a table and drop the old one. With foreign keys
+    enforced, dropping a table deletes every row that refers to it (ON DELETE CASCADE), so
+    they are switched off while migrating and checked afterwards. The PRAGMA has no effect
+    inside a transaction, so it goes straight to the driver before one begins."""
+    if connection.dialect.name != "sqlite":
+        return
+    if connection.in_transaction():
+        raise RuntimeError("SQLite migrations must start and end outside a transaction")
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"the migration left rows that refer to nothing: {broken[:5]}")
+
+
 def _run(connection: Connection) -> None:
+    _foreign_keys(connection, enforced=False)
+    try:
+        _configure_and_migrate(connection)
+        # SQLite's DDL is not transactional for Alembic: the connection began a transaction
+        # of its own, which ends here so that the check and the PRAGMA take effect.
+        if connection.in_transaction():
+            connection.commit()
+        _check_foreign_keys(connection)
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        _foreign_keys(connection, enforced=True)
+
+
+def _configure_and_migrate(connection: Connection) -> None:
     context.configure(
         render_item=_render_item,
         connection=connection,

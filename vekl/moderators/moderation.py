@@ -76,7 +76,7 @@ def issue_links(
 ) -> list[tuple[Moderator, str]]:
     """New links for every moderator of the round; links issued before stop working."""
     issued = [
-        (moderator, links.moderator_url(settings, tokens.issue(moderator)))
+        (moderator, links.moderator_url(settings, tokens.replace(moderator, settings.secret_key)))
         for moderator in moderators.list_moderators(session, round)
     ]
     session.flush()

@@ -103,8 +103,8 @@ def _queue(
 def send_confirmation(
     session: Session, settings: Settings, person: Participant, now: datetime
 ) -> None:
-    """Ask the person to confirm their address; the link in it is a fresh self-service token."""
-    token = tokens.issue(person)
+    """Ask the person to confirm their address, through their personal link."""
+    token = tokens.link_token(person, settings.secret_key)
     mail = kinds.RegistrationConfirmation(
         recipient=participant_recipient(person),
         confirm_url=links.confirm_url(settings, token),
@@ -114,11 +114,25 @@ def send_confirmation(
 
 
 def send_link(session: Session, settings: Settings, person: Participant, now: datetime) -> None:
-    """Mail a new personal link; the previous one stops working."""
-    token = tokens.issue(person)
+    """Mail the person's link again: the same one, so earlier mails and bookmarks keep working."""
+    token = tokens.link_token(person, settings.secret_key)
     mail = kinds.SelfServiceLink(
         recipient=participant_recipient(person),
         self_service_url=links.self_service_url(settings, token),
+    )
+    _queue(session, settings, person, mail, now)
+
+
+def send_withdrawal_confirmation(
+    session: Session, settings: Settings, person: Participant, now: datetime
+) -> None:
+    """Confirm a withdrawal to someone who had no group (who had one gets the cancellation)."""
+    mail = kinds.WithdrawalConfirmed(
+        recipient=participant_recipient(person),
+        round_name=person.round.name,
+        self_service_url=links.self_service_url(
+            settings, tokens.link_token(person, settings.secret_key)
+        ),
     )
     _queue(session, settings, person, mail, now)
 

@@ -23,6 +23,7 @@ from vekl.calendars.personal import (
     participant_calendar,
 )
 from vekl.errors import N_, Conflict, FieldError, InvalidInput
+from vekl.registration import online
 from vekl.registration import service as registrations
 from vekl.registration.online import ACTOR, is_open, retention_until
 from vekl.runs.placements import waitlist_reason
@@ -62,9 +63,10 @@ class Status:
     group: GroupEvenings | None
     can_change_series: bool
     retention_until: datetime | None
+    feed_token: str
 
 
-def status(session: Session, token: str, now: datetime | None = None) -> Status:
+def status(session: Session, token: str, *, secret_key: str, now: datetime | None = None) -> Status:
     person = tokens.participant_for(session, token)
     moment = now or datetime.now(UTC)
     group = active_group(session, person)
@@ -87,12 +89,39 @@ def status(session: Session, token: str, now: datetime | None = None) -> Status:
         group=describe(group) if group is not None else None,
         can_change_series=standing is not Standing.WITHDRAWN and is_open(person.round, moment),
         retention_until=retention_until(person.round),
+        feed_token=tokens.feed_token(person, secret_key),
     )
 
 
 def calendar(session: Session, settings: Settings, token: str) -> bytes:
-    """The person's current evenings (none after withdrawing), for download and the feed."""
+    """The person's current evenings (none after withdrawing), to download from their page."""
     return participant_calendar(session, settings, tokens.participant_for(session, token))
+
+
+def feed(session: Session, settings: Settings, feed_token: str) -> bytes:
+    """The same calendar for a calendar app's subscription, under the feed's own token."""
+    return participant_calendar(session, settings, tokens.participant_for_feed(session, feed_token))
+
+
+def replace_link(
+    session: Session, settings: Settings, token: str, now: datetime | None = None
+) -> str:
+    """The person asks for a new link: the old one, and the old feed, stop working.
+
+    The new link is mailed too, so the person has it outside this browser.
+    """
+    person = tokens.participant_for(session, token)
+    tokens.replace(person, settings.secret_key)
+    session.flush()
+    online.send_link(session, settings, person, now or datetime.now(UTC))
+    audit.record(
+        session,
+        ACTOR,
+        "registration.link_replaced",
+        round=person.round,
+        subject=f"participant:{person.id}",
+    )
+    return tokens.link_token(person, settings.secret_key)
 
 
 def change_series(
@@ -126,7 +155,7 @@ def withdraw(
     """Take the person out of the round; at the next rematch their place is free again.
 
     A placed person's calendar gets its cancellations through the same planner that sent
-    the invitations.
+    the invitations; anyone else gets a mail that confirms the withdrawal.
     """
     person = tokens.participant_for(session, token)
     if person.status is RegistrationStatus.WITHDRAWN:
@@ -146,7 +175,10 @@ def withdraw(
         # Imported here: the planner pulls in the matching machinery, which pages never need.
         from vekl.mail import planner as notify
 
+        # The cancellation of their evenings confirms the withdrawal.
         notify.resync_round(session, person.round, settings=settings, now=moment)
+    else:
+        online.send_withdrawal_confirmation(session, settings, person, moment)
     return person
 
 

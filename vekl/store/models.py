@@ -173,6 +173,9 @@ class Moderator(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254))
     preferred_language: Mapped[str] = mapped_column(String(8), default="de")
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The personal link is derived from this secret and the server's key (vekl.access.tokens);
+    # only the link's hash is stored, to find the holder. A new secret revokes the link.
+    link_secret: Mapped[str | None] = mapped_column(String(64))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     round: Mapped[Round] = relationship(back_populates="moderators")
@@ -215,7 +218,10 @@ class Participant(TimestampMixin, Base):
     )
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(String(500))
+    link_secret: Mapped[str | None] = mapped_column(String(64))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The calendar feed has a link of its own, so sharing the feed does not share the page.
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     round: Mapped[Round] = relationship(back_populates="participants")
     series: Mapped[list[Series]] = relationship(secondary=participant_series, order_by="Series.id")
