@@ -33,7 +33,6 @@ from vekl.store.models import (
     Series,
 )
 
-
 # The latest and earliest removal dates there are: a day inside what a ``datetime`` can hold,
 # so that the date can still be shown in any time zone (offsets are less than a day).
 LATEST_REMOVAL = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
