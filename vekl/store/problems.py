@@ -89,7 +89,8 @@ def unusable(url: str, exc: Exception) -> DatabaseUnavailable:
         return DatabaseUnavailable(
             f"cannot use the database at {masked(url)}: its driver {driver!r} is not installed"
         )
-    return DatabaseUnavailable(f"cannot use the database at {masked(url)}: {_first_line(exc)}")
+    reason = _without_password(_first_line(exc), url)
+    return DatabaseUnavailable(f"cannot use the database at {masked(url)}: {reason}")
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -138,12 +139,16 @@ def _reason(exc: DBAPIError, url: str) -> str:
     parsed = parse(url)
     if parsed is not None and parsed.get_backend_name() == "sqlite":
         reason = _sqlite_reason(parsed, reason)
-    password = parsed.password if parsed is not None else None
-    if password:
-        reason = reason.replace(str(password), "***")
+    reason = _without_password(reason, url)
     if len(reason) > 1 and reason[0].isupper() and reason[1].islower():
         reason = reason[0].lower() + reason[1:]
     return reason or type(original).__name__
+
+
+def _without_password(text: str, url: str) -> str:
+    parsed = parse(url)
+    password = parsed.password if parsed is not None else None
+    return text.replace(str(password), "***") if password else text
 
 
 def _sqlite_reason(url: URL, reason: str) -> str:
