@@ -11,20 +11,24 @@ export VEKL_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/te
 
 # Every dependency comes pinned from the lock file (see `make lock`), the project itself
 # without its dependencies, so a new release upstream changes nothing until the lock does.
+# pip, setuptools and wheel come from the lock as well (see build-tools.in), before anything
+# else, replacing the old ones the venv was seeded with.
 LOCK := requirements.lock
+BUILD_TOOLS := build-tools.in
 $(STAMP): pyproject.toml $(LOCK)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(LOCK) pip setuptools wheel
 	$(BIN)/pip install --quiet -r $(LOCK)
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# Regenerate the lock from pyproject.toml (extras postgres and dev, Python 3.11 on Linux).
+# Regenerate the lock from pyproject.toml (extras postgres and dev, Python 3.11 on Linux) and
+# the packaging tools in $(BUILD_TOOLS).
 # Pins that still fit are kept; `make lock LOCK_ARGS=--upgrade` moves everything to the
 # newest releases, `LOCK_ARGS='--upgrade-package ortools'` just one.
 LOCK_ARGS ?=
 lock: $(STAMP)
-	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra dev \
+	$(BIN)/uv pip compile pyproject.toml $(BUILD_TOOLS) --extra postgres --extra dev \
 		--python-version 3.11 --python-platform linux \
 		--custom-compile-command 'make lock' $(LOCK_ARGS) -o $(LOCK)
 

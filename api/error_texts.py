@@ -174,3 +174,4 @@ def service_texts(lang: str, problem: ServiceError | FieldError) -> list[str]:
 
 NOT_ALLOWED = N_("This address cannot be used like this.")
 UNEXPECTED = N_("Something went wrong on our side. Please try again in a few minutes.")
+UNAVAILABLE = N_("This service is not available at the moment. Please try again in a few minutes.")

@@ -6,6 +6,9 @@ organiser pages alike; only the body differs by area. A route that shows its own
 with the problems (raising ``Reply``) takes the status from the same table. Anything
 unexpected is logged with its traceback (but without the request's data or the exception's
 message) and answered with a friendly page; the tests make sure no input gets there.
+A database that cannot be used (it does not answer, the connection broke, every pooled
+connection stayed busy) is answered with 503 and a plain message, and logged in one line
+naming the database (password masked) with the traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import timedelta
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from api import error_texts
@@ -25,10 +29,13 @@ from api.pages import gettext, render
 from vekl.access.guesses import TooManyGuesses
 from vekl.access.organisers import LoginLocked, LoginRejected
 from vekl.errors import Conflict, InvalidInput, NotFound, ServiceError
+from vekl.store import problems
 
 log = logging.getLogger("vekl.web")
 
 API_PREFIX = "/api/"
+# Seconds a client is asked to wait when the database cannot be used.
+UNAVAILABLE_RETRY_AFTER = 30
 
 # The status of every service error, by its class; the most specific class listed wins.
 STATUS: dict[type[ServiceError], int] = {
@@ -207,6 +214,25 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return _respond(request, 500, error_texts.UNEXPECTED)
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A database that cannot be used now: 503; any other database error goes on to the
+    handler of unexpected errors, as if this one were not there."""
+    if not problems.is_unavailable(exc):
+        raise exc
+    route = getattr(request.scope.get("route"), "path", "?")
+    url: str = request.app.state.settings.database_url
+    log.error(
+        "%s %s: %s",
+        request.method,
+        route,
+        problems.describe(exc, url),
+        exc_info=without_messages(exc),
+    )
+    response = _respond(request, 503, error_texts.UNAVAILABLE)
+    response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    return response
+
+
 def install(app: FastAPI, error_pages: Mapping[str, ErrorPage] | None = None) -> None:
     """The handlers; ``error_pages`` gives areas (by path prefix) their own service error page."""
     app.state.error_pages = dict(error_pages or {})
@@ -214,4 +240,6 @@ def install(app: FastAPI, error_pages: Mapping[str, ErrorPage] | None = None) ->
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
+    app.add_exception_handler(problems.DatabaseUnavailable, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -6,6 +6,7 @@ seconds and counts: nothing personal.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session
 from vekl.jobs import queries as job_queries
 from vekl.mail import dispatch as mail_dispatch
 from vekl.settings import Settings
+from vekl.store import problems
+
+log = logging.getLogger("vekl.health")
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,9 @@ def check(session: Session, settings: Settings, now: datetime | None = None) -> 
     moment = now or datetime.now(UTC)
     try:
         session.execute(select(1))
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
+        # The reason goes to the log only (the URL names the server, its password masked).
+        log.warning("health: %s", problems.describe(exc, settings.database_url))
         session.rollback()
         return Health(
             [

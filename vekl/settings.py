@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vekl.store.problems import url_problem
+
 DEFAULT_SECRET = "change-me"
 MIN_DISTINCT_SECRET_CHARACTERS = 10
 """A production secret with fewer different characters ("aaaa…", "abab…") is no random value;
@@ -24,7 +26,11 @@ log = logging.getLogger("vekl.settings")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="VEKL_", env_file=".env", extra="ignore")
+    # A refused value is not repeated in the error: it may be the secret key, or a database
+    # URL with its password.
+    model_config = SettingsConfigDict(
+        env_prefix="VEKL_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = Field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'vekl.sqlite3'}")
@@ -56,6 +62,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        problem = url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("base_url")

@@ -55,3 +55,22 @@ def test_unknown_time_zone_is_refused() -> None:
 
 def test_mail_domain_comes_from_the_sender_address() -> None:
     assert Settings(mail_from="VEKL <vekl@konstanz.de>").mail_domain == "konstanz.de"
+
+
+def test_a_database_url_that_names_no_database_is_refused() -> None:
+    for url in ("not a url", "postgresql+psycopg://vekl@host:port/vekl", "nosuch://vekl@host/db"):
+        with pytest.raises(ValidationError, match="database"):
+            Settings(database_url=url)
+    for url in ("sqlite:///vekl.sqlite3", "postgresql+psycopg://vekl:pw@db.example:5432/vekl"):
+        assert Settings(database_url=url).database_url == url
+
+
+def test_refused_values_are_not_repeated_in_the_error() -> None:
+    """The error may reach a log: it names the setting, not the password or the secret."""
+    password = "Geheim-Pass-42"
+    with pytest.raises(ValidationError) as refused_url:
+        Settings(database_url=f"postgresql+psycopg://vekl:{password}@host:port/vekl")
+    assert password not in str(refused_url.value)
+    with pytest.raises(ValidationError) as refused_secret:
+        Settings(environment="production", secret_key="aaaaaaaaaaaaaaaaaaaa-geheim")
+    assert "geheim" not in str(refused_secret.value)

@@ -18,7 +18,7 @@ from vekl.rounds import service as rounds
 from vekl.runs import publishing
 from vekl.runs import service as matching_runs
 from vekl.settings import Settings
-from vekl.store import migrate
+from vekl.store import migrate, problems
 
 EXAMPLE = "konstanz-mai"
 DEMO_TIME_LIMIT = 10.0
@@ -39,7 +39,7 @@ def demo(
     folder = (examples or _default_examples()) / EXAMPLE
     config = settings()
     console.rule("VEKL demo")
-    console.print(f"database: {config.database_url}")
+    console.print(f"database: {problems.masked(config.database_url)}")
     migrate.upgrade(config.database_url)
     console.print("1. schema created or upgraded")
     actor = cli_actor()

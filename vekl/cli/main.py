@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from vekl.cli import (
+    context,
     db,
     demo,
     imports,
@@ -18,6 +19,7 @@ from vekl.cli import (
 )
 
 app = typer.Typer(
+    cls=context.Commands,
     help="VEKL: registrations, matching and invitations for the Konstanz dialogue groups.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,

@@ -23,7 +23,7 @@ import uvicorn
 
 from vekl.cli import registrations
 from vekl.cli.codes import app as codes_app
-from vekl.cli.context import console, settings, unit_of_work
+from vekl.cli.context import check_database, console, settings, unit_of_work
 from vekl.cli.moderator_links import app as moderators_app
 from vekl.jobs.worker import Worker
 from vekl.registration import online as online_registration
@@ -56,6 +56,7 @@ def serve(
 ) -> None:
     """Run the web app on the configured database (unconfirmed registrations are purged hourly)."""
     config = settings()
+    check_database(config.database_url)
     logging.config.dictConfig(LOG_CONFIG)
     console.print(f"VEKL web app on http://{host}:{port} (public address {config.base_url})")
     loop: Worker | None = None

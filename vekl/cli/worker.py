@@ -17,7 +17,7 @@ import typer
 from vekl.cli.context import console, settings
 from vekl.cli.serve import LOG_CONFIG
 from vekl.jobs.worker import Worker
-from vekl.store.db import make_engine, make_sessionmaker
+from vekl.store.db import ensure_reachable, make_engine, make_sessionmaker
 
 
 def worker(
@@ -27,8 +27,9 @@ def worker(
 ) -> None:
     """Run queued matching jobs and send due mail until SIGTERM or Ctrl-C."""
     config = settings()
-    logging.config.dictConfig(LOG_CONFIG)
     engine = make_engine(config.database_url, hide_parameters=True)
+    ensure_reachable(engine)
+    logging.config.dictConfig(LOG_CONFIG)
     loop = Worker(make_sessionmaker(engine), config, name=name)
 
     def stop(signum: int, _frame: FrameType | None) -> None:

@@ -22,6 +22,7 @@ from vekl.mail import outbox
 from vekl.mail.recipients import participant_recipient, programme
 from vekl.registration import letter_codes
 from vekl.registration import service as registrations
+from vekl.retention import service as retention
 from vekl.settings import Settings
 from vekl.store.models import (
     OutboxMail,
@@ -299,4 +300,4 @@ def privacy_terms(
 
 def retention_until(round: Round) -> datetime | None:
     last = max((e.ends_at for s in round.series for e in s.evenings), default=None)
-    return last + timedelta(days=round.retention_days) if last is not None else None
+    return retention.removal_date(last, round.retention_days)

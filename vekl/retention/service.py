@@ -10,7 +10,7 @@ the solver's input and output, which describe people one by one, go as well.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -33,6 +33,28 @@ from vekl.store.models import (
     Series,
 )
 
+# The latest and earliest removal dates there are: a day inside what a ``datetime`` can hold,
+# so that the date can still be shown in any time zone (offsets are less than a day).
+LATEST_REMOVAL = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+EARLIEST_REMOVAL = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+
+
+def removal_date(last: datetime | None, retention_days: int) -> datetime | None:
+    """``retention_days`` after ``last`` (the round's last evening), ``None`` without one.
+
+    A round stored with an evening at the end of the calendar (validation refuses those now,
+    but older rows or a hand edit may hold one) keeps the last date a ``datetime`` can show
+    instead of overflowing: one such round must not break the privacy notice or the purge of
+    all the others. It is never due, as its evening never comes.
+    """
+    if last is None:
+        return None
+    try:
+        due = last + timedelta(days=retention_days)
+    except OverflowError:
+        return LATEST_REMOVAL if retention_days >= 0 else EARLIEST_REMOVAL
+    return min(max(due, EARLIEST_REMOVAL), LATEST_REMOVAL)
+
 
 def last_evening(session: Session, round: Round) -> datetime | None:
     return session.scalar(
@@ -42,8 +64,7 @@ def last_evening(session: Session, round: Round) -> datetime | None:
 
 def purge_due_at(session: Session, round: Round) -> datetime | None:
     """When the round's personal data is to be removed; ``None`` while it has no evenings."""
-    last = last_evening(session, round)
-    return last + timedelta(days=round.retention_days) if last is not None else None
+    return removal_date(last_evening(session, round), round.retention_days)
 
 
 def is_due(session: Session, round: Round, now: datetime) -> bool:

@@ -26,7 +26,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+from vekl.store import problems
 
 # How long a SQLite transaction waits for the write lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
@@ -46,7 +49,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", POOL_SIZE)
         kwargs.setdefault("max_overflow", POOL_OVERFLOW)
-    engine = create_engine(url, **kwargs)
+    try:
+        engine = create_engine(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        raise problems.unusable(url, exc) from exc
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -64,6 +70,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def ensure_reachable(engine: Engine) -> None:
+    """Connect once; a database that does not answer raises ``DatabaseUnavailable``."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except DBAPIError as exc:
+        url = engine.url.render_as_string(hide_password=False)
+        raise problems.unavailable(exc, url) from exc
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
