@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = None
     smtp_timeout: float = 30.0
     mail_dir: Path = Path("mail")
-    mail_from: str = "VEKL Konstanz <vekl@konstanz.example>"
+    mail_from: str = "Von/Einander/Kennen/Lernen Konstanz <vekl@konstanz.example>"
     # Seconds between two rounds of sending due mail (and queueing reminders) in the worker.
     mail_interval: float = Field(default=5.0, gt=0)
 

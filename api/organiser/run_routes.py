@@ -144,6 +144,22 @@ def pin(
     return done(_run_path(slug, run_id), "edited")
 
 
+@router.post("/rounds/{slug}/runs/{run_id}/groups/{key}/name", summary="Rename a group")
+def rename_group(
+    session: DbSession,
+    me: OrganiserForm,
+    request: Request,
+    slug: str,
+    run_id: int,
+    key: str,
+    form: PostedForm,
+) -> Response:
+    run_edits.rename_group(
+        session, slug, run_id, key, str(form.get("name", "")), organisers.actor(me)
+    )
+    return done(_run_path(slug, run_id), "renamed")
+
+
 @router.post("/rounds/{slug}/runs/{run_id}/swap", summary="Swap two people")
 def swap(
     session: DbSession,

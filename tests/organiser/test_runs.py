@@ -10,14 +10,18 @@ import matching
 from api.organiser.views import runs as run_views
 from tests.organiser.conftest import LoggedIn, solved_draft
 from vekl.errors import InvalidInput
+from vekl.mail import outbox
 from vekl.mail import planner as notify
 from vekl.registration import overview as registration_overview
 from vekl.runs import edits as run_edits
 from vekl.runs import publishing
 from vekl.runs import service as matching_runs
+from vekl.runs.placements import group_letter
 from vekl.runs.solver_input import participant_key
 from vekl.settings import Settings
 from vekl.store.models import (
+    AuditEntry,
+    Group,
     GroupMember,
     MatchingRun,
     OutboxMail,
@@ -257,3 +261,36 @@ def test_a_time_limit_out_of_range_is_refused(team: LoggedIn, example_round: Rou
     response = team.post(f"/organiser/rounds/{example_round.slug}/matching", {"time_limit": "0"})
     assert response.status_code == 422
     assert example_round.slug and "time_limit" in response.text
+
+
+def test_groups_are_called_by_letter_and_can_be_renamed_and_keep_their_name(
+    team: LoggedIn, db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    group = run.groups[0]
+    page = team.client.get(f"/organiser/rounds/{example_round.slug}/runs/{run.id}?lang=en").text
+    assert f"Group {group_letter(group.key)} ({group.series.label})" in page
+    path = f"/organiser/rounds/{example_round.slug}/runs/{run.id}/groups/{group.key}/name"
+    too_long = team.post(path, {"name": "S" * 61})
+    assert too_long.status_code == 422
+    assert team.post(path, {"name": "  Seerhein  "}).status_code == 303
+    db.expire_all()
+    assert db.get_one(Group, group.id).name == "Seerhein"
+    assert db.scalar(select(func.count()).where(AuditEntry.action == "group.rename")) == 1
+
+    published = publishing.publish(db, example_round.slug, run.id, settings=settings, actor="t")
+    member = group.members[0].participant
+    [invitation] = [m for m in published.mails if m.participant_id == member.id]
+    body = outbox.body(invitation, settings.secret_key).decode()
+    assert "Seerhein" in body and group.key not in body
+    db.commit()
+
+    # A rematch keeps the group, and so its name.
+    rematch = solved_draft(db, example_round, rematch=True)
+    kept = next((g for g in rematch.groups if g.key == group.key), None)
+    assert kept is not None and kept.name == "Seerhein"
+    # An empty name goes back to the letter.
+    back = f"/organiser/rounds/{example_round.slug}/runs/{rematch.id}/groups/{group.key}/name"
+    assert team.post(back, {"name": ""}).status_code == 303
+    db.expire_all()
+    assert db.get_one(Group, kept.id).name is None

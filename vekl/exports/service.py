@@ -19,7 +19,7 @@ from vekl.errors import N_, NotFound
 from vekl.registration import service as registrations
 from vekl.rounds import service as rounds
 from vekl.runs import service as matching_runs
-from vekl.runs.placements import published_run, run_groups
+from vekl.runs.placements import group_label, published_run, run_groups
 from vekl.store.models import (
     Evening,
     Group,
@@ -32,6 +32,7 @@ from vekl.store.models import (
 
 ROSTER_COLUMNS = (
     "group",
+    "group_name",
     "series",
     "first_name",
     "last_name",
@@ -48,6 +49,11 @@ ROSTER_COLUMNS = (
 class RosterGroup:
     group: Group
     members: list[Participant]
+
+    @property
+    def label(self) -> str:
+        """The group's name as its members and moderators know it."""
+        return group_label(self.group)
 
 
 def _published_groups(session: Session, round: Round) -> list[Group]:
@@ -97,6 +103,7 @@ def roster_csv(groups: list[RosterGroup]) -> bytes:
             writer.writerow(
                 [
                     roster.group.key,
+                    roster.label,
                     roster.group.series.key,
                     p.first_name,
                     p.last_name,

@@ -197,3 +197,42 @@ def swap(
         participants=[first_id, second_id],
     )
     return run
+
+
+GROUP_NAME_MAX = 60
+NAME_TOO_LONG = N_("A group name has at most %(n)s characters.")
+
+
+def rename_group(
+    session: Session, slug: str, run_id: int, group_key: str, name: str, actor: str
+) -> Group:
+    """The organisers name a group ("Seerhein"); an empty name goes back to the letter.
+
+    The name is what members and moderators read from then on, in mails, calendars and
+    pages; a rematch keeps it for a group it keeps.
+    """
+    round = rounds.get_round(session, slug)
+    group = session.scalar(
+        select(Group)
+        .join(MatchingRun, MatchingRun.id == Group.run_id)
+        .where(MatchingRun.id == run_id, MatchingRun.round_id == round.id, Group.key == group_key)
+    )
+    if group is None:
+        raise NotFound(N_("no group '%(group)s' in this run"), group=group_key)
+    cleaned = " ".join(name.split())
+    if len(cleaned) > GROUP_NAME_MAX:
+        raise InvalidInput([FieldError("name", NAME_TOO_LONG, params={"n": GROUP_NAME_MAX})])
+    previous = group.name
+    group.name = cleaned or None
+    session.flush()
+    if previous != group.name:
+        audit.record(
+            session,
+            actor,
+            "group.rename",
+            round=round,
+            subject=f"run:{run_id}",
+            group=group_key,
+            name=group.name or "",
+        )
+    return group

@@ -6,6 +6,8 @@ answered in one place.
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime
 
 from sqlalchemy import select
@@ -95,9 +97,32 @@ def moderator_groups(session: Session, moderator: Moderator) -> list[Group]:
     )
 
 
+_NUMBER = re.compile(r"(\d+)$")
+
+
+def group_letter(key: str) -> str:
+    """The letter a group is called by within its series: "mon-1" is A, "mon-27" AA.
+
+    Taken from the number the solver gives the group, which stays the same for a group that
+    a rematch keeps, so nobody's group is renamed because another group was dissolved.
+    """
+    found = _NUMBER.search(key)
+    number = int(found.group(1)) if found else 1
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters or "A"
+
+
 def group_label(group: Group) -> str:
-    """A short, stable name for a group as people see it ("mon-2")."""
-    return group.key
+    """A group's name as people see it: the organisers' name for it, or "B (Montagabende)".
+
+    Nothing a participant or moderator receives shows the solver's key.
+    """
+    if group.name:
+        return group.name
+    return f"{group_letter(group.key)} ({group.series.label})"
 
 
 def first_evening(group: Group) -> datetime | None:

@@ -159,6 +159,7 @@ def store_solution(
         run.waitlist.append(
             WaitlistEntry(participant_id=parse_key(entry.id, "p"), reason=entry.reason[:500])
         )
+    carry_names(session, run)
     run.solution = solution.model_dump(mode="json")
     run.report = report
     run.solver_status = solution.status
@@ -170,6 +171,23 @@ def store_solution(
     run.solve_seconds = solution.solve_seconds
     session.flush()
     return True
+
+
+def carry_names(session: Session, run: MatchingRun) -> None:
+    """Groups the run keeps from the grouping it was computed from keep their names."""
+    if run.previous_run_id is None:
+        return
+    names = dict(
+        session.execute(
+            select(Group.key, Group.name).where(
+                Group.run_id == run.previous_run_id, Group.name.is_not(None)
+            )
+        ).all()
+    )
+    for group in run.groups:
+        if group.name is None and group.key in names:
+            group.name = names[group.key]
+    session.flush()
 
 
 class RunInterrupted(ServiceError):
@@ -351,6 +369,7 @@ def publish(session: Session, run: MatchingRun, actor: str) -> Publication:
         )
     if previous is not None:
         previous.status = RunStatus.SUPERSEDED
+    carry_names(session, run)
     run.status = RunStatus.PUBLISHED
     run.published_at = datetime.now(UTC)
     for person in session.scalars(

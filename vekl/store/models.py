@@ -295,7 +295,10 @@ class Group(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("matching_runs.id", ondelete="CASCADE"))
+    # The solver's key ("mon-2"): stable across rematches, never shown to participants.
     key: Mapped[str] = mapped_column(String(32))
+    # A name the organisers gave the group; without one it is called by a letter and its series.
+    name: Mapped[str | None] = mapped_column(String(60))
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
     language: Mapped[str] = mapped_column(String(8))
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from vekl.rounds import service as rounds
 from vekl.runs import review as run_review
 from vekl.runs import service as matching_runs
-from vekl.runs.placements import first_evening, is_locked, published_run
+from vekl.runs.placements import first_evening, group_label, is_locked, published_run
 from vekl.runs.publishing import Preview
 from vekl.runs.review import Changes, GroupHealth
 from vekl.runs.solver_input import participant_key
@@ -55,6 +55,7 @@ class Member:
 @dataclass(frozen=True)
 class GroupView:
     group: Group
+    label: str
     members: list[Member]
     composition: dict[str, list[tuple[str, int]]]
     locked: bool
@@ -115,6 +116,7 @@ def _members(group: Group, bridges: dict[str, list[str]]) -> list[Member]:
 def _group_view(group: Group, report: dict[str, Any], now: datetime) -> GroupView:
     return GroupView(
         group=group,
+        label=group_label(group),
         members=_members(group, _bridges(report, group.key)),
         composition=_composition([m.participant for m in group.members]),
         locked=is_locked(group, now),
