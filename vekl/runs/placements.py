@@ -7,7 +7,6 @@ answered in one place.
 from __future__ import annotations
 
 import re
-
 from datetime import datetime
 
 from sqlalchemy import select
