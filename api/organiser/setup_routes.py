@@ -154,11 +154,19 @@ def reschedule_evening(
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
+    lang: Lang,
     slug: str,
     evening_id: int,
     form: PostedForm,
 ) -> Response:
-    data = parse_form(EveningInput, form_values(form))
+    """Without ``confirm``, a move that mails people first shows who would be told."""
+    values = form_values(form)
+    confirmed = values.pop("confirm", None) == "yes"
+    data = parse_form(EveningInput, values)
+    if not confirmed:
+        preview = round_setup.reschedule_preview(session, slug, evening_id, data, settings)
+        if preview.mails:
+            return render(request, lang, "evening_move.html", preview=preview, data=data)
     mails = round_setup.reschedule_evening(
         session, slug, evening_id, data, settings, organisers.actor(me)
     )

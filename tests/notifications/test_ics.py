@@ -119,7 +119,7 @@ def test_moderator_copy_marks_the_moderator_as_chair() -> None:
 def test_feed_is_a_plain_calendar_without_itip_properties() -> None:
     calendar = Calendar.from_ical(feed("uk"))
     assert "METHOD" not in calendar
-    assert calendar["X-WR-CALNAME"] == "VEKL: мої вечори"
+    assert calendar["X-WR-CALNAME"] == "Von/Einander/Kennen/Lernen: мої вечори"
     assert "REFRESH-INTERVAL;VALUE=DURATION:PT6H\r\n" in feed().decode()
     found = events(feed())
     assert len(found) == 4
@@ -261,7 +261,9 @@ def test_icaljs_reads_the_update_with_a_higher_sequence(ical_js: ParseWithIcalJs
     assert parsed["method"] == "REQUEST"
     assert [e["sequence"] for e in parsed["events"]] == [1, 1, 1, 1]
     assert [e["uid"] for e in parsed["events"]] == [e.uid for e in group().evenings]
-    assert parsed["events"][0]["summary"] == "VEKL: вечір 1 з 4, група Seerhein"
+    assert (
+        parsed["events"][0]["summary"] == "Von/Einander/Kennen/Lernen: вечір 1 з 4, група Seerhein"
+    )
 
 
 def test_icaljs_reads_the_cancellation(ical_js: ParseWithIcalJs) -> None:
@@ -279,7 +281,7 @@ def test_icaljs_reads_the_cancellation(ical_js: ParseWithIcalJs) -> None:
 def test_icaljs_reads_the_feed(ical_js: ParseWithIcalJs) -> None:
     parsed = ical_js(feed("ar"))
     assert parsed["method"] is None
-    assert parsed["name"] == "VEKL: أمسياتي"
+    assert parsed["name"] == "Von/Einander/Kennen/Lernen: أمسياتي"
     assert [e["start"] for e in parsed["events"]] == [
         "2026-05-16T16:00:00.000Z",
         "2026-05-23T16:00:00.000Z",
@@ -289,7 +291,7 @@ def test_icaljs_reads_the_feed(ical_js: ParseWithIcalJs) -> None:
     for event in parsed["events"]:
         assert event["organizer"] is None
         assert event["attendees"] == []
-        assert event["summary"].startswith("VEKL: الأمسية")
+        assert event["summary"].startswith("Von/Einander/Kennen/Lernen: الأمسية")
 
 
 def test_icaljs_reads_the_calendar_part_of_a_rendered_mail(ical_js: ParseWithIcalJs) -> None:

@@ -170,7 +170,8 @@ def test_a_missing_template_variable_raises() -> None:
 
 def test_a_misspelt_attribute_raises() -> None:
     with pytest.raises(jinja2.UndefinedError):
-        render("uk", BERLIN, "calendar/feed_name.txt", programme=RECIPIENTS["uk"])
+        # The programme is given without the name the template asks for.
+        render("uk", BERLIN, "calendar/feed_name.txt", programme={"short_name": "VEKL"})
 
 
 def test_unsupported_language_gets_german() -> None:

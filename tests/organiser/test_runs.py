@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +23,7 @@ from vekl.runs.solver_input import participant_key
 from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
+    Evening,
     Group,
     GroupMember,
     MatchingRun,
@@ -181,14 +184,29 @@ def test_moving_an_evening_after_publishing_sends_updates(
     members = {
         m.participant.email for g in run.groups if g.series_id == series.id for m in g.members
     }
-    response = team.post(
-        f"/organiser/rounds/{example_round.slug}/evenings/{evening.id}",
-        {"day": "2027-05-04", "start": "18:30", "end": "21:30"},
-    )
+    before = (evening.starts_at, db.scalar(select(func.count()).select_from(OutboxMail)))
+    path = f"/organiser/rounds/{example_round.slug}/evenings/{evening.id}?lang=en"
+    move = {"day": "2027-05-04", "start": "18:30", "end": "21:30"}
+    # First the organiser sees what would happen; nothing has changed yet.
+    preview = team.post(path, move)
+    assert preview.status_code == 200, preview.text
+    assert "moves to" in preview.text and "18:30" in preview.text
+    announced = re.search(r"Moving it queues (\d+) mails", preview.text)
+    assert announced is not None and int(announced.group(1)) > len(members)
+    db.expire_all()
+    assert (
+        db.get_one(Evening, evening.id).starts_at,
+        db.scalar(select(func.count()).select_from(OutboxMail)),
+    ) == before
+    assert db.scalar(select(func.count()).where(AuditEntry.action == "session.reschedule")) == 0
+    # Then they confirm.
+    response = team.post(path, {**move, "confirm": "yes"})
     assert response.status_code == 303, response.text
     updates = set(db.scalars(select(OutboxMail.recipient).where(OutboxMail.kind == "update")).all())
     assert members <= updates
     assert "mails=" in response.headers["location"]
+    queued = db.scalar(select(func.count()).select_from(OutboxMail)) - before[1]
+    assert queued == int(announced.group(1))
 
 
 def test_notify_publication_is_what_publish_queues(

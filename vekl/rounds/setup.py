@@ -21,6 +21,8 @@ from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
+from vekl.mail import preview as mail_preview
+from vekl.mail.preview import PREVIEW_ACTOR
 from vekl.moderators import moderation
 from vekl.moderators import service as moderators
 from vekl.registration import csv_import, letter_codes
@@ -226,6 +228,54 @@ def reschedule_evening(
         session, evening, data.day, data.start, data.end, settings.zone, actor
     )
     return _tell_people(session, round, settings)
+
+
+@dataclass(frozen=True)
+class MovePreview:
+    """What moving an evening would do: from when to when, and who would be told."""
+
+    round: Round
+    series: Series
+    evening: Evening
+    old: tuple[datetime, datetime]
+    new: tuple[datetime, datetime]
+    mails: list[mail_preview.PlannedMail]
+
+
+def reschedule_preview(
+    session: Session, slug: str, evening_id: int, data: EveningInput, settings: Settings
+) -> MovePreview:
+    """Move the evening in a savepoint, note the mails it would queue, and roll back.
+
+    A move that is not allowed is refused here already, with the same message.
+    """
+    round = rounds.load_round_tree(session, slug)
+    evening = _evening(round, evening_id)
+    old = (evening.starts_at, evening.ends_at)
+    savepoint = session.begin_nested()
+    try:
+        rounds.reschedule_evening(
+            session, evening, data.day, data.start, data.end, settings.zone, PREVIEW_ACTOR
+        )
+        new = (evening.starts_at, evening.ends_at)
+        queued = (
+            notify.resync_round(session, round, settings=settings)
+            if published_run(session, round) is not None
+            else []
+        )
+        planned = mail_preview.note(queued)
+    finally:
+        savepoint.rollback()
+    round = rounds.load_round_tree(session, slug)
+    evening = _evening(round, evening_id)
+    return MovePreview(
+        round=round,
+        series=session.get_one(Series, evening.series_id),
+        evening=evening,
+        old=old,
+        new=new,
+        mails=mail_preview.planned_mails(session, planned),
+    )
 
 
 def remove_evening(session: Session, slug: str, evening_id: int, actor: str) -> None:

@@ -11,17 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vekl.errors import N_, Conflict, NotFound
 from vekl.mail import planner as notify
+from vekl.mail import preview as mail_preview
+from vekl.mail.preview import PREVIEW_ACTOR, PlannedMail
 from vekl.rounds import service as rounds
 from vekl.runs import service as matching_runs
 from vekl.settings import Settings
-from vekl.store.models import MatchingRun, Moderator, OutboxMail, Participant
-
-PREVIEW_ACTOR = "preview"
+from vekl.store.models import MatchingRun, OutboxMail
 
 
 @dataclass(frozen=True)
@@ -69,14 +68,6 @@ def publish(
 
 
 @dataclass(frozen=True)
-class PlannedMail:
-    kind: str
-    recipient: str
-    participant: Participant | None
-    moderator: Moderator | None
-
-
-@dataclass(frozen=True)
 class Preview:
     mails: list[PlannedMail]
     problem: Conflict | None
@@ -90,31 +81,13 @@ def preview(
 
     The rollback expires what the session holds; callers load the rest of a page after it.
     """
-    planned: list[tuple[str, str, int | None, int | None]] = []
+    planned: list[mail_preview.Planned] = []
     savepoint = session.begin_nested()
     try:
         published = publish_run(session, run, settings=settings, actor=PREVIEW_ACTOR, now=now)
-        planned = [(m.kind, m.recipient, m.participant_id, m.moderator_id) for m in published.mails]
+        planned = mail_preview.note(published.mails)
     except Conflict as exc:
         return Preview([], exc)
     finally:
         savepoint.rollback()
-    people = {
-        p.id: p
-        for p in session.scalars(
-            select(Participant).where(Participant.id.in_([p for _, _, p, _ in planned if p]))
-        )
-    }
-    leaders = {
-        m.id: m
-        for m in session.scalars(
-            select(Moderator).where(Moderator.id.in_([m for _, _, _, m in planned if m]))
-        )
-    }
-    return Preview(
-        [
-            PlannedMail(kind, to, people.get(p) if p else None, leaders.get(m) if m else None)
-            for kind, to, p, m in planned
-        ],
-        None,
-    )
+    return Preview(mail_preview.planned_mails(session, planned), None)
