@@ -184,9 +184,9 @@ def test_moving_an_evening_after_publishing_sends_updates(
     members = {
         m.participant.email for g in run.groups if g.series_id == series.id for m in g.members
     }
-    before = (evening.starts_at, db.scalar(select(func.count()).select_from(OutboxMail)))
+    before = (evening.starts_at, db.scalars(select(func.count()).select_from(OutboxMail)).one())
     path = f"/organiser/rounds/{example_round.slug}/evenings/{evening.id}?lang=en"
-    move = {"day": "2027-05-04", "start": "18:30", "end": "21:30"}
+    move: dict[str, object] = {"day": "2027-05-04", "start": "18:30", "end": "21:30"}
     # First the organiser sees what would happen; nothing has changed yet.
     preview = team.post(path, move)
     assert preview.status_code == 200, preview.text
@@ -205,7 +205,7 @@ def test_moving_an_evening_after_publishing_sends_updates(
     updates = set(db.scalars(select(OutboxMail.recipient).where(OutboxMail.kind == "update")).all())
     assert members <= updates
     assert "mails=" in response.headers["location"]
-    queued = db.scalar(select(func.count()).select_from(OutboxMail)) - before[1]
+    queued = db.scalars(select(func.count()).select_from(OutboxMail)).one() - before[1]
     assert queued == int(announced.group(1))
 
 
