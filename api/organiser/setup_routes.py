@@ -95,10 +95,16 @@ def set_status(
     session: DbSession,
     me: OrganiserForm,
     request: Request,
+    lang: Lang,
     slug: str,
     form: PostedForm,
 ) -> Response:
-    round_setup.set_status(session, slug, str(form.get("status", "")), organisers.actor(me))
+    """Closing registration first says what it means, and needs a second click."""
+    status = str(form.get("status", ""))
+    if status == "closed" and form.get("confirm") != "yes":
+        view = round_setup.overview(session, slug)
+        return render(request, lang, "close_registration.html", view=view)
+    round_setup.set_status(session, slug, status, organisers.actor(me))
     return done(_round_path(slug), "status")
 
 

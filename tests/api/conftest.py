@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.database import request_session, unit_of_work
+from tests.dates import open_for_a_month
 from tests.event_loop import database_off_the_loop
 from vekl.mail import outbox
 from vekl.registration import letter_codes
@@ -61,7 +62,9 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 def make_round(db: Session, slug: str = "konstanz-mai", **changes: object) -> Round:
     spec = rounds.load_round_file(EXAMPLE / "round.toml")
-    spec = spec.model_copy(update={"slug": slug, "registration_deadline": None, **changes})
+    spec = spec.model_copy(
+        update={"slug": slug, "registration_deadline": open_for_a_month(), **changes}
+    )
     round = rounds.create_round(db, spec, BERLIN, "test")
     settle(db)
     return round

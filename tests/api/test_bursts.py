@@ -19,6 +19,7 @@ import pytest
 
 from tests.browser.conftest import running_server
 from tests.databases import fresh_database
+from tests.dates import open_for_a_month
 from vekl.rounds import service as rounds
 from vekl.store import migrate
 from vekl.store.db import make_engine, make_sessionmaker, transaction
@@ -33,7 +34,9 @@ def _prepare(url: str) -> None:
     try:
         with transaction(make_sessionmaker(engine)) as session:
             spec = rounds.load_round_file(EXAMPLE / "round.toml")
-            spec = spec.model_copy(update={"slug": SLUG, "registration_deadline": None})
+            spec = spec.model_copy(
+                update={"slug": SLUG, "registration_deadline": open_for_a_month()}
+            )
             rounds.create_round(session, spec, ZoneInfo("Europe/Berlin"), "test")
     finally:
         engine.dispose()

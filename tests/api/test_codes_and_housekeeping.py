@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from api import create_app
+from tests.dates import open_for_a_month
 from vekl.access import guesses
 from vekl.cli import app as cli
 from vekl.cli import context
@@ -193,7 +194,7 @@ def test_one_code_sent_twice_at_once_registers_one_person(engine: Engine) -> Non
     sessions = make_sessionmaker(engine)
     with transaction(sessions) as setup:
         spec = rounds.load_round_file(EXAMPLE / "round.toml").model_copy(
-            update={"slug": "code-race", "registration_deadline": None}
+            update={"slug": "code-race", "registration_deadline": open_for_a_month()}
         )
         round_id = rounds.create_round(setup, spec, ZoneInfo("Europe/Berlin"), "test").id
         [code] = letter_codes.generate(

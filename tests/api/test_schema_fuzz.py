@@ -20,6 +20,7 @@ from schemathesis.core.result import Err, Ok
 from schemathesis.schemas import APIOperation
 
 from api import create_app
+from tests.dates import open_for_a_month
 from vekl.registration import letter_codes
 from vekl.rounds import service as rounds
 from vekl.settings import Settings
@@ -44,7 +45,7 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as session:
         spec = rounds.load_round_file(EXAMPLE / "round.toml")
-        spec = spec.model_copy(update={"registration_deadline": None})
+        spec = spec.model_copy(update={"registration_deadline": open_for_a_month()})
         round = rounds.create_round(session, spec, ZoneInfo("Europe/Berlin"), "test")
         letter_codes.generate(session, round, 5, secret=config.secret_key, actor="test")
     engine.dispose()

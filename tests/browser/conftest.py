@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.dates import open_for_a_month
 from vekl.registration import letter_codes
 from vekl.rounds import service as rounds
 from vekl.store import migrate
@@ -108,7 +109,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     sessions = make_sessionmaker(engine)
     with transaction(sessions) as session:
         spec = rounds.load_round_file(EXAMPLE / "round.toml")
-        spec = spec.model_copy(update={"registration_deadline": None})
+        spec = spec.model_copy(update={"registration_deadline": open_for_a_month()})
         round = rounds.create_round(session, spec, ZoneInfo("Europe/Berlin"), "test")
         codes = letter_codes.generate(session, round, 4, secret=SECRET, actor="test")
     with running_server(url, folder, ready_path="/") as base_url:

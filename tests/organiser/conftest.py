@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.database import request_session, unit_of_work
+from tests.dates import open_for_a_month
 from tests.event_loop import database_off_the_loop
 from vekl.access import organisers
 from vekl.registration import csv_import
@@ -121,7 +122,7 @@ def team(client: TestClient, organiser: str) -> LoggedIn:
 @pytest.fixture
 def example_round(db: Session) -> Round:
     spec = rounds.load_round_file(EXAMPLE / "round.toml")
-    spec = spec.model_copy(update={"registration_deadline": None})
+    spec = spec.model_copy(update={"registration_deadline": open_for_a_month()})
     round = rounds.create_round(db, spec, BERLIN, "test")
     csv_import.import_moderators(db, round, (EXAMPLE / "moderators.csv").read_bytes(), "test")
     csv_import.import_registrations(db, round, (EXAMPLE / "registrations.csv").read_bytes(), "test")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.organiser.auth import SESSION_COOKIE
+from tests.dates import open_for_a_month
 from tests.organiser.conftest import BERLIN, EXAMPLE, PASSWORD
 from vekl.access import organisers, tokens
 from vekl.jobs import service as jobs
@@ -84,7 +85,7 @@ class World:
 def world(db: Session) -> World:
     spec = rounds.load_round_file(EXAMPLE / "round.toml")
     round = rounds.create_round(
-        db, spec.model_copy(update={"registration_deadline": None}), BERLIN, "test"
+        db, spec.model_copy(update={"registration_deadline": open_for_a_month()}), BERLIN, "test"
     )
     person = Participant(
         round_id=round.id,

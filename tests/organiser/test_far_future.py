@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.databases import fresh_database
+from tests.dates import open_for_a_month
 from tests.organiser.conftest import BERLIN, EXAMPLE
 from vekl.cli import app as cli
 from vekl.cli import context
@@ -34,7 +35,7 @@ PAST = datetime(2020, 3, 2, 18, 0, tzinfo=UTC)
 
 def _round(session: Session, slug: str) -> Round:
     spec = rounds.load_round_file(EXAMPLE / "round.toml")
-    spec = spec.model_copy(update={"slug": slug, "registration_deadline": None})
+    spec = spec.model_copy(update={"slug": slug, "registration_deadline": open_for_a_month()})
     round = rounds.create_round(session, spec, BERLIN, "test")
     session.flush()
     return round

@@ -153,12 +153,18 @@ def test_letter_codes_come_as_a_download_and_are_kept_only_hashed(
 
 
 def test_registration_status_can_be_closed_and_opened(team: LoggedIn, example_round: Round) -> None:
-    assert team.post(f"{ROUND}/status", {"status": "closed"}).status_code == 303
-    assert example_round.status is RoundStatus.CLOSED
+    # Closing first says what it means; nothing changes until it is confirmed.
+    asked = team.post(f"{ROUND}/status?lang=en", {"status": "closed"})
+    assert asked.status_code == 200 and "Closing registration means:" in asked.text
+    assert "form, check and publish groups while registration is open" in asked.text
+    assert example_round.status is RoundStatus.OPEN
+    closed = team.post(f"{ROUND}/status", {"status": "closed", "confirm": "yes"})
+    assert closed.status_code == 303
+    assert example_round.status is RoundStatus.CLOSED  # type: ignore[comparison-overlap]
     refused = team.post(f"{ROUND}/status", {"status": "published"})
     assert refused.status_code == 422
     assert team.post(f"{ROUND}/status", {"status": "open"}).status_code == 303
-    assert example_round.status is RoundStatus.OPEN  # type: ignore[comparison-overlap]  # changed by the request
+    assert example_round.status is RoundStatus.OPEN  # changed by the request
 
 
 def test_the_registrations_page_counts_filters_and_draws(
@@ -283,7 +289,7 @@ def test_a_mail_still_queued_is_not_offered_again_and_its_retry_is_refused(
 
 
 def test_the_audit_log_page_lists_what_organisers_did(team: LoggedIn, example_round: Round) -> None:
-    team.post(f"{ROUND}/status", {"status": "closed"})
+    team.post(f"{ROUND}/status", {"status": "closed", "confirm": "yes"})
     page = team.client.get(f"{ROUND}/audit")
     assert "round.status" in page.text and "organiser:team@konstanz.example" in page.text
     assert "registrations.import" in page.text

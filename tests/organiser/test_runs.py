@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from tests.organiser.conftest import LoggedIn, solved_draft
 from vekl.errors import InvalidInput
 from vekl.mail import outbox
 from vekl.mail import planner as notify
+from vekl.registration import online
 from vekl.registration import overview as registration_overview
 from vekl.runs import edits as run_edits
 from vekl.runs import publishing
@@ -32,6 +34,7 @@ from vekl.store.models import (
     RegistrationStatus,
     Role,
     Round,
+    RoundStatus,
 )
 
 
@@ -312,3 +315,34 @@ def test_groups_are_called_by_letter_and_can_be_renamed_and_keep_their_name(
     assert team.post(back, {"name": ""}).status_code == 303
     db.expire_all()
     assert db.get_one(Group, kept.id).name is None
+
+
+def test_forming_and_publishing_groups_leaves_registration_open(
+    team: LoggedIn, db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    assert online.is_open(example_round, datetime.now(UTC))
+    publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
+    db.commit()
+    db.refresh(example_round)
+    assert example_round.status is RoundStatus.OPEN
+    assert example_round in online.open_rounds(db)
+    page = team.client.get(f"/organiser/rounds/{example_round.slug}?lang=en").text
+    assert "registration open" in page and "not taking registrations now" not in page
+
+
+def test_a_round_is_public_only_with_a_deadline_and_evenings(
+    team: LoggedIn, db: Session, example_round: Round
+) -> None:
+    example_round.registration_deadline = None
+    db.commit()
+    assert example_round not in online.open_rounds(db)
+    page = team.client.get(f"/organiser/rounds/{example_round.slug}?lang=en").text
+    assert "It needs a registration deadline." in page
+    example_round.registration_deadline = datetime.now(UTC) + timedelta(days=3)
+    for series in example_round.series:
+        series.evenings.clear()
+    db.commit()
+    assert example_round not in online.open_rounds(db)
+    page = team.client.get(f"/organiser/rounds/{example_round.slug}?lang=en").text
+    assert "It needs at least one series with evenings." in page

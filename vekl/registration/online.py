@@ -49,8 +49,16 @@ class RegistrationClosed(Conflict):
 
 
 def is_open(round: Round, now: datetime) -> bool:
+    """Registration is open while the organisers keep it open and the deadline has not
+    passed. A round is public only once it has a deadline and evenings to choose from;
+    forming groups does not close it."""
     deadline = round.registration_deadline
-    return round.status is RoundStatus.OPEN and (deadline is None or now < deadline)
+    return (
+        round.status is RoundStatus.OPEN
+        and deadline is not None
+        and now < deadline
+        and any(series.evenings for series in round.series)
+    )
 
 
 def open_rounds(session: Session, now: datetime | None = None) -> list[Round]:

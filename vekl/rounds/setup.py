@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,7 +25,7 @@ from vekl.mail import preview as mail_preview
 from vekl.mail.preview import PREVIEW_ACTOR
 from vekl.moderators import moderation
 from vekl.moderators import service as moderators
-from vekl.registration import csv_import, letter_codes
+from vekl.registration import csv_import, letter_codes, online
 from vekl.retention import service as retention
 from vekl.rounds import service as rounds
 from vekl.rounds.schemas import EveningInput, RoundSettingsInput, SeriesInput
@@ -34,9 +34,6 @@ from vekl.runs.placements import published_run
 from vekl.settings import Settings
 from vekl.store.models import Evening, MatchingRun, Moderator, Round, RoundStatus, Series
 from vekl.validation import invalid_input
-
-# Organisers move a round between these by hand; the others follow from matching.
-MANUAL_STATUSES = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.FINISHED)
 
 
 @dataclass(frozen=True)
@@ -50,6 +47,9 @@ class RoundOverview:
     last_evening: datetime | None
     purge_due_at: datetime | None
     statistics: dict[str, Any] | None
+    registration_open: bool
+    # What keeps an open round off the public pages: "deadline", "evenings".
+    not_public_because: list[str]
 
 
 def overview(session: Session, slug: str) -> RoundOverview:
@@ -64,6 +64,15 @@ def overview(session: Session, slug: str) -> RoundOverview:
         last_evening=retention.last_evening(session, round),
         purge_due_at=retention.purge_due_at(session, round),
         statistics=retention.kept_statistics(session, round),
+        registration_open=online.is_open(round, datetime.now(UTC)),
+        not_public_because=[
+            reason
+            for reason, missing in (
+                ("deadline", round.registration_deadline is None),
+                ("evenings", not any(s.evenings for s in round.series)),
+            )
+            if missing
+        ],
     )
 
 
@@ -131,14 +140,6 @@ def set_status(session: Session, slug: str, status: str, actor: str) -> Round:
         raise InvalidInput(
             [FieldError("status", N_("unknown status '%(value)s'"), params={"value": status})]
         ) from None
-    if wanted not in MANUAL_STATUSES:
-        raise InvalidInput(
-            [
-                FieldError(
-                    "status", N_("'%(value)s' follows from matching"), params={"value": status}
-                )
-            ]
-        )
     if round.purged_at is not None:
         raise Conflict(N_("round '%(round)s' was purged"), round=slug)
     rounds.set_status(session, round, wanted, actor)

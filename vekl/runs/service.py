@@ -33,7 +33,6 @@ from vekl.store.models import (
     Participant,
     RegistrationStatus,
     Round,
-    RoundStatus,
     RunStatus,
     WaitlistEntry,
 )
@@ -264,8 +263,6 @@ def execute_run(
             run.error = "cancelled"
             return run
         round = session.get_one(Round, run.round_id)
-        if run.previous_run_id is None and round.status in (RoundStatus.OPEN, RoundStatus.CLOSED):
-            round.status = RoundStatus.MATCHED
         audit.record(
             session,
             run.created_by,
@@ -387,7 +384,6 @@ def publish(session: Session, run: MatchingRun, actor: str) -> Publication:
         person.status = (
             RegistrationStatus.PLACED if person.id in placed else RegistrationStatus.WAITLISTED
         )
-    round.status = RoundStatus.PUBLISHED
     session.flush()
     audit.record(
         session,

@@ -42,10 +42,14 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 
 
 class RoundStatus(enum.StrEnum):
+    """Whether the round takes registrations; only organisers change it.
+
+    Forming and publishing groups is not a status: it follows from the round's matching
+    runs, and registration stays open through it until the deadline or until closed.
+    """
+
     OPEN = "open"
     CLOSED = "closed"
-    MATCHED = "matched"
-    PUBLISHED = "published"
     FINISHED = "finished"
 
 
