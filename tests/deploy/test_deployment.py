@@ -26,6 +26,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 
 import httpx
@@ -34,6 +35,7 @@ from aiosmtpd.controller import Controller
 
 from tests.api.bodies import newcomer
 from tests.databases import fresh_postgres
+from tests.dates import open_for_a_month
 from tests.notifications.smtp_server import RecordingHandler
 
 pytestmark = pytest.mark.slow
@@ -181,10 +183,12 @@ def test_wheel_installs_and_serves_with_a_separate_worker(
     work = tmp_path / "srv"
     work.mkdir()
     round_file = work / "round.toml"
+    # Open for a month from today, whatever day the test runs on.
+    deadline = open_for_a_month().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     round_file.write_text(
         re.sub(
             r"(?m)^registration_deadline.*$",
-            "",
+            f"registration_deadline = {deadline}",
             (ROOT / "examples" / "konstanz-mai" / "round.toml").read_text(),
         )
     )

@@ -59,7 +59,7 @@ def test_forms_need_the_sessions_csrf_token(team: LoggedIn, example_round: objec
     assert missing.status_code == 403
     wrong = team.client.post(path, data={"status": "closed", "csrf_token": "x" * 43})
     assert wrong.status_code == 403
-    right = team.post(path, {"status": "closed"})
+    right = team.post(path, {"status": "closed", "confirm": "yes"})
     assert right.status_code == 303
 
 
