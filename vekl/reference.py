@@ -1,7 +1,9 @@
 """The closed lists a registration is checked against: languages, countries, districts.
 
 Language and country names come from Babel's CLDR data, so every list can be shown in
-the visitor's own language without translating hundreds of names by hand.
+the visitor's own language without translating hundreds of names by hand. Which codes are
+offered is decided by the solver's contract (``matching.codes``): a code the form offers is
+one the solver accepts, and CLDR only supplies the names.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from functools import cache
 
 from babel import Locale
 
-# Groupings CLDR lists among territories that are not countries of origin.
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+from matching.codes import ISO_639_1, ISO_3166_1_ALPHA_2
 
 # The statistical districts (Stadtteile) of Konstanz.
 DISTRICTS: tuple[str, ...] = (
@@ -42,18 +43,18 @@ NEEDS: tuple[str, ...] = ("step_free",)
 
 @cache
 def language_codes() -> frozenset[str]:
-    """ISO 639-1 codes known to CLDR."""
-    return frozenset(code for code in map(str, Locale("en").languages) if len(code) == 2)
+    """The contract's ISO 639-1 codes that CLDR has a name for (not, say, withdrawn "bh")."""
+    return ISO_639_1 & frozenset(map(str, Locale("en").languages))
 
 
 @cache
 def country_codes() -> frozenset[str]:
-    """ISO 3166-1 alpha-2 codes (and XK), without CLDR's groupings."""
-    return frozenset(
-        code
-        for code in map(str, Locale("en").territories)
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-    )
+    """The contract's ISO 3166-1 alpha-2 codes (and XK) that CLDR has a name for.
+
+    CLDR's territories also hold groupings ("EU") and places that are no countries of
+    origin (Ascension "AC", the Canary Islands "IC"); the contract's list leaves them out.
+    """
+    return ISO_3166_1_ALPHA_2 & frozenset(map(str, Locale("en").territories))
 
 
 @cache

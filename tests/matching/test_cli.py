@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -123,11 +125,28 @@ def test_ctrl_c_writes_the_best_solution_so_far(tmp_path: Path) -> None:
         [*command, "--output", str(target)], stderr=subprocess.PIPE, text=True
     )
     assert process.stderr is not None
-    for line in process.stderr:
-        if "placement" in line:  # the exact search has started: interrupt it midway
-            break
-    time.sleep(0.5)
-    process.send_signal(signal.SIGINT)
-    process.stderr.read()
-    assert process.wait(timeout=60) == 0
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stderr or ():
+            lines.put(line)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # wait until the exact search has started, then interrupt it midway
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail("the solver never reported its placement search within 120 s")
+            if "placement" in line:
+                break
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        reader.join(10)
     assert main(["check", str(source), str(target)]) == 0
