@@ -159,14 +159,13 @@ def build_environment(
     lang: str | None,
     zone: ZoneInfo,
     *,
-    for_text: bool = False,
     extra_filters: Mapping[str, Callable[..., Any]] | None = None,
     extra_globals: Mapping[str, Any] | None = None,
 ) -> Environment:
     """A new environment for ``lang`` (normalised, German fallback) showing times in ``zone``.
 
-    ``for_text`` keeps the line break after a block tag, which plain text needs. Callers add
-    their own filters and globals here and cache the result; it is not changed afterwards.
+    Autoescaping goes by file name (``.html``). Callers add their own filters and globals
+    here and cache the result; it is not changed afterwards.
     """
     lang = normalise_language(lang)
     env = Environment(
@@ -174,9 +173,11 @@ def build_environment(
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
-        # In plain text every line break counts, and trimming the one after a tag would glue a
-        # translated sentence to the next; blank lines are tidied up by _tidy_text instead.
-        trim_blocks=not for_text,
+        # The line break after a tag is kept, in HTML as in plain text: trimming it glues a
+        # translated sentence to the next ("…Konstanz.Fragen?") wherever a line ends with
+        # ``{% endtrans %}`` or ``{% endif %}``. In HTML it is a space; in plain text, blank
+        # lines are tidied up by _tidy_text.
+        trim_blocks=False,
         lstrip_blocks=True,
     )
     env.policies["ext.i18n.trimmed"] = JINJA_OPTIONS["trimmed"]
@@ -189,14 +190,14 @@ def build_environment(
 
 
 @functools.cache
-def _environment(lang: str, zone: ZoneInfo, for_text: bool) -> Environment:
+def _environment(lang: str, zone: ZoneInfo) -> Environment:
     loader = PackageLoader("notifications", "templates")
-    return build_environment(loader, lang, zone, for_text=for_text)
+    return build_environment(loader, lang, zone)
 
 
-def environment(lang: str | None, zone: ZoneInfo, *, for_text: bool = False) -> Environment:
+def environment(lang: str | None, zone: ZoneInfo) -> Environment:
     """The mail and calendar environment for ``lang`` and ``zone``, built once per process."""
-    return _environment(normalise_language(lang), zone, for_text)
+    return _environment(normalise_language(lang), zone)
 
 
 def _tidy_text(text: str) -> str:
@@ -210,13 +211,13 @@ def _tidy_text(text: str) -> str:
 def render(lang: str | None, zone: ZoneInfo, name: str, **context: Any) -> str:
     """Render template ``name`` in ``lang`` and ``zone``; ``.txt`` comes out with tidy lines."""
     if name.endswith(".txt"):
-        template = environment(lang, zone, for_text=True).get_template(name)
+        template = environment(lang, zone).get_template(name)
         return _tidy_text(template.render(**context))
     return environment(lang, zone).get_template(name).render(**context)
 
 
 def render_block(lang: str | None, zone: ZoneInfo, name: str, block: str, **context: Any) -> str:
     """Render only ``block`` of template ``name``, e.g. the subject kept next to a mail body."""
-    template = environment(lang, zone, for_text=name.endswith(".txt")).get_template(name)
+    template = environment(lang, zone).get_template(name)
     parts = template.blocks[block](template.new_context(context))
     return "".join(parts).strip()
