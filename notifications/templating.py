@@ -39,6 +39,7 @@ from notifications.i18n import (
     normalise_language,
     text_direction,
     translations,
+    weekday_after_until,
 )
 from notifications.roster import describe_need
 
@@ -57,7 +58,8 @@ def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
     """Every filter the templates use, for ``lang``; dates and times are shown in ``zone``.
 
     Long forms in the reader's locale are for mails and public pages (``long_date``,
-    ``date_only``, ``date_time``, ``long_datetime``, ``time_span``, ``date_span``); short
+    ``date_only``, ``date_time``, ``long_datetime``, ``until_datetime`` after the word
+    "until", ``time_span``, ``date_span``); short
     fixed forms for the organiser's tables (``day``, ``clock``, ``when``, which show "–" for no
     date), and ISO values for form fields (``local_date``, ``local_time``, ``local_datetime``).
     """
@@ -78,14 +80,27 @@ def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
     def time_span(start: datetime, end: datetime) -> str:
         return format_interval(start, end, skeleton="Hm", tzinfo=zone, locale=babel_locale)
 
-    def date_time(moment: datetime) -> str:
-        return f"{date_only(moment)}, {short_time(moment)}"
-
     # The locale's own way of joining a date and a time ("{1}, {0}", in Arabic with "،").
     date_and_time = str(get_datetime_format("full", locale=babel_locale)).replace("'", "")
+    date_and_short_time = str(get_datetime_format("medium", locale=babel_locale)).replace("'", "")
+
+    def date_time(moment: datetime) -> str:
+        return date_and_short_time.replace("{1}", date_only(moment)).replace(
+            "{0}", short_time(moment)
+        )
 
     def long_datetime(moment: datetime) -> str:
         return date_and_time.replace("{1}", long_date(moment)).replace("{0}", short_time(moment))
+
+    def until_datetime(moment: datetime) -> str:
+        # As it follows "until" in a sentence: Ukrainian puts the day name in the genitive
+        # ("до понеділка, 9 травня"), which Babel's day names do not have.
+        text = long_datetime(moment)
+        day = local(moment)
+        genitive = weekday_after_until(lang, day.weekday())
+        if genitive is None:
+            return text
+        return text.replace(format_date(day, "EEEE", locale=babel_locale), genitive, 1)
 
     def date_span(start: datetime, end: datetime) -> str:
         return date_and_time.replace("{1}", long_date(start)).replace("{0}", time_span(start, end))
@@ -138,6 +153,7 @@ def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
         "time_span": time_span,
         "date_time": date_time,
         "long_datetime": long_datetime,
+        "until_datetime": until_datetime,
         "date_span": date_span,
         "day": day,
         "clock": clock,

@@ -14,6 +14,7 @@ from api.errors import Reply, status_of
 from api.language import Language
 from api.pages import render
 from api.routes.common import AppSettings, Client
+from notifications.i18n import collation_key
 from vekl.errors import InvalidInput
 from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, country_names, language_names
 from vekl.registration import online as online_registration
@@ -21,6 +22,11 @@ from vekl.store.models import Round
 from vekl.validation import RegistrationInput
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
+
+SENT_TO_COOKIE = "vekl_sent_to"
+"""Carries the address a registration's mail went to, to the thank-you page only and briefly:
+in the URL it would land in the browser's history and the proxy's access log."""
+SENT_TO_MAX_AGE = 600
 
 
 def _form_page(
@@ -47,10 +53,10 @@ def _form_page(
         "common_languages": [(code, names.get(code, code)) for code in forms.COMMON_LANGUAGES],
         "all_languages": sorted(
             ((code, name) for code, name in names.items() if code not in common),
-            key=lambda item: item[1].casefold(),
+            key=lambda item: collation_key(item[1]),
         ),
         "other_languages": chosen_other,
-        "countries": sorted(country_names(lang).items(), key=lambda item: item[1].casefold()),
+        "countries": sorted(country_names(lang).items(), key=lambda item: collation_key(item[1])),
         "districts": DISTRICTS,
         "age_bands": AGE_BANDS,
         "genders": GENDERS,
@@ -96,6 +102,17 @@ def register(
     form: Annotated[forms.RegistrationForm, Form()],
 ) -> Response:
     done = RedirectResponse(f"/registered?lang={lang}", status_code=303)
+    # Every registration is answered with the same page naming the address, whether it was
+    # new, already registered, or a bot's: the page says what the mail holds in each case.
+    done.set_cookie(
+        SENT_TO_COOKIE,
+        form.email.strip()[:254],
+        max_age=SENT_TO_MAX_AGE,
+        path="/registered",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https" or settings.base_url.startswith("https:"),
+    )
     if form.website.strip():
         # Only bots fill the hidden field; they get the same answer and nothing is stored.
         return done
@@ -118,7 +135,12 @@ def register(
 
 @router.get("/registered", summary="Thank-you page after registering")
 def registered(request: Request, lang: Language) -> Response:
-    return render(request, lang, "registered.html")
+    email = request.cookies.get(SENT_TO_COOKIE, "")[:254]
+    page = render(request, lang, "registered.html", email=email)
+    if email:
+        # Shown once: a reload, or the next person at a shared computer, sees no address.
+        page.delete_cookie(SENT_TO_COOKIE, path="/registered")
+    return page
 
 
 @router.get("/privacy", summary="The privacy notice")

@@ -27,6 +27,15 @@ from vekl.store.models import OutboxMail, Round
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"
 BERLIN = ZoneInfo("Europe/Berlin")
 SECRET = "test-secret-key-with-enough-length"
+CONTACT = {
+    "controller_name": "Stadt Konstanz, Amt für Integration",
+    "controller_address": "Kanzleistraße 15, 78462 Konstanz",
+    "contact_email": "dialog@konstanz.example",
+    "contact_phone": "+49 7531 000-0000",
+    "privacy_officer": "Datenschutzbeauftragte der Stadt Konstanz",
+    "privacy_officer_contact": "datenschutz@konstanz.example",
+    "imprint_url": "https://www.konstanz.example/impressum",
+}
 
 
 @pytest.fixture
@@ -37,6 +46,7 @@ def settings(database_url: str) -> Settings:
         base_url="https://vekl.example",
         secret_key=SECRET,
         mail_from="VEKL Konstanz <vekl@konstanz.example>",
+        **CONTACT,
     )
 
 
