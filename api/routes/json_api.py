@@ -252,7 +252,7 @@ def withdraw(session: DbSession, settings: AppSettings, token: str) -> StatusOut
     summary="Take part after all: undo one's own withdrawal while registration is open",
 )
 def rejoin(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
-    self_service.rejoin(session, token)
+    self_service.rejoin(session, settings, token)
     return _status(
         self_service.status(session, token, secret_key=settings.secret_key), settings, token
     )

@@ -141,7 +141,7 @@ def rejoin(
     session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
 ) -> Response:
     try:
-        self_service.rejoin(session, token)
+        self_service.rejoin(session, settings, token)
     except Conflict as exc:
         found = [error_texts.ErrorText(None, error_texts.message(lang, exc.message))]
         page = participant_page(session, settings, token)

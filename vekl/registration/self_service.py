@@ -206,13 +206,16 @@ def withdraw(
     return person
 
 
-def rejoin(session: Session, token: str, now: datetime | None = None) -> Participant:
+def rejoin(
+    session: Session, settings: Settings, token: str, now: datetime | None = None
+) -> Participant:
     """Undo the person's own withdrawal while registration is open.
 
     They get back the status they had before, except a place in a group: whoever had one is
     registered again (confirmed), and leaves the published grouping, so no later mail or
     calendar gives the place back by itself; the organisers' next rematch may place them.
-    Someone on the waiting list of the published grouping is on it again.
+    Someone on the waiting list of the published grouping is on it again. The moderators of
+    the group they leave get their roster as it now is.
     """
     person = tokens.participant_for(session, token)
     if person.status is not RegistrationStatus.WITHDRAWN:
@@ -225,12 +228,14 @@ def rejoin(session: Session, token: str, now: datetime | None = None) -> Partici
         raise Conflict(REJOIN_BY_ORGANISERS)
     restored = withdrawal.previous_status
     run = published_run(session, person.round)
+    left_group = False
     if run is not None:
-        session.execute(
+        result = session.execute(
             sql_delete(GroupMember).where(
                 GroupMember.run_id == run.id, GroupMember.participant_id == person.id
             )
         )
+        left_group = getattr(result, "rowcount", 0) > 0
     if restored is RegistrationStatus.PLACED or (
         restored is RegistrationStatus.WAITLISTED and waitlist_reason(session, person) is None
     ):
@@ -248,6 +253,12 @@ def rejoin(session: Session, token: str, now: datetime | None = None) -> Partici
         previous_status=withdrawal.previous_status.value,
         status=restored.value,
     )
+    if left_group:
+        # Imported here: the planner pulls in the matching machinery, which pages never need.
+        from vekl.mail import planner as notify
+
+        session.expire_all()
+        notify.resync_round(session, person.round, settings=settings, now=moment)
     return person
 
 
