@@ -12,8 +12,12 @@ _GLUED = re.compile(r"[^\W\d_]{2}[.!?؟][A-ZÄÖÜА-ЯІЇЄҐ\u0621-\u064a]")
 _ADDRESSES = re.compile(r"\S+@\S+|\b(?:https?|webcal)://\S+|\bwww\.\S+")
 
 _BLOCKS = frozenset(
-    "address article br div footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol option p "
-    "section select table td th title tr ul legend fieldset label button textarea".split()
+    (
+        *("address", "article", "br", "button", "div", "fieldset", "footer", "form", "header"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "hr", "label", "legend", "li", "main", "nav"),
+        *("ol", "option", "p", "section", "select", "table", "td", "textarea", "th", "title"),
+        *("tr", "ul"),
+    )
 )
 
 

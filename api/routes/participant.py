@@ -136,7 +136,9 @@ def withdraw(session: DbSession, settings: AppSettings, lang: Language, token: s
     return RedirectResponse(f"/me/{token}?done=withdrawn&lang={lang}", status_code=303)
 
 
-@router.post("/rejoin", summary="Take part after all: undo the withdrawal while registration is open")
+@router.post(
+    "/rejoin", summary="Take part after all: undo the withdrawal while registration is open"
+)
 def rejoin(
     session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
 ) -> Response:

@@ -19,8 +19,8 @@ from notifications.i18n import collation_key
 from vekl.errors import InvalidInput
 from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, country_names, language_names
 from vekl.registration import online as online_registration
-from vekl.store.models import Round
 from vekl.settings import Settings
+from vekl.store.models import Round
 from vekl.validation import RegistrationInput, normalise_email
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +28,7 @@ from vekl.store.models import OutboxMail, Round
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"
 BERLIN = ZoneInfo("Europe/Berlin")
 SECRET = "test-secret-key-with-enough-length"
-CONTACT = {
+CONTACT: dict[str, Any] = {
     "controller_name": "Stadt Konstanz, Amt für Integration",
     "controller_address": "Kanzleistraße 15, 78462 Konstanz",
     "contact_email": "dialog@konstanz.example",

@@ -96,9 +96,7 @@ def test_every_public_page_reads_well_and_names_the_contact(
 
 
 @pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
-def test_pages_without_an_open_round_read_well(
-    client: TestClient, db: Session, lang: str
-) -> None:
+def test_pages_without_an_open_round_read_well(client: TestClient, db: Session, lang: str) -> None:
     _check("no round", client.get("/", params={"lang": lang}).text)
     make_round(db, "mai", registration_deadline=datetime.now(UTC) + timedelta(days=3))
     make_round(db, "juni")

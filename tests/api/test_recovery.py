@@ -45,7 +45,7 @@ def _registered(
 def test_deleting_frees_the_letter_code(
     client: TestClient, db: Session, open_round: Round, codes: list[str]
 ) -> None:
-    person, path = _registered(client, db, citizen_form(codes[0]))
+    _, path = _registered(client, db, citizen_form(codes[0]))
     asked = client.get(path + "/delete?lang=en")
     assert "The code from your letter can then be used again" in asked.text
     client.post(path + "/delete")
@@ -117,9 +117,7 @@ def test_a_placed_person_who_comes_back_does_not_get_the_place_back_by_itself(
     client: TestClient, db: Session, settings: Settings, open_round: Round
 ) -> None:
     person, path = _registered(client, db)
-    other, _ = _registered(
-        client, db, newcomer_form(email="other@example.org", first_name="Petro")
-    )
+    other, _ = _registered(client, db, newcomer_form(email="other@example.org", first_name="Petro"))
     publish_group(db, open_round, [person, other])
     notify.resync_round(db, open_round, settings=settings)
     settle(db)
@@ -243,7 +241,9 @@ def test_asking_for_the_link_after_a_drop_out_says_to_reply(
     assert "I would like to take part after all" not in text
 
 
-def test_the_api_undoes_a_withdrawal_too(client: TestClient, db: Session, open_round: Round) -> None:
+def test_the_api_undoes_a_withdrawal_too(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
     _, path = _registered(client, db)
     token = token_of(path)
     assert client.post(f"/api/v1/me/{token}/withdraw").json()["standing"] == "withdrawn"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -8,7 +9,7 @@ from pydantic import ValidationError
 from vekl.settings import Settings
 
 SECRET = "settings-test-secret-0123456789"
-CONTACT = {
+CONTACT: dict[str, Any] = {
     "controller_name": "Stadt Konstanz",
     "controller_address": "Kanzleistraße 15, 78462 Konstanz",
     "contact_email": "dialog@konstanz.example",
@@ -25,7 +26,9 @@ def test_default_or_short_secret_is_refused_outside_development(environment: str
         Settings(environment=environment)
     with pytest.raises(ValidationError, match="VEKL_SECRET_KEY"):
         Settings(environment=environment, secret_key="short")
-    assert Settings(environment=environment, secret_key=SECRET, **CONTACT).environment == environment
+    assert (
+        Settings(environment=environment, secret_key=SECRET, **CONTACT).environment == environment
+    )
 
 
 def test_production_refuses_a_secret_of_few_different_characters() -> None:

@@ -55,9 +55,7 @@ def test_after_a_greeting_with_a_comma_the_letter_goes_on_in_lower_case(
 
 
 @pytest.mark.parametrize(("lang", "mail"), EVERY_MAIL, ids=MAIL_IDS)
-def test_every_mail_names_who_is_responsible_and_how_to_reach_them(
-    lang: str, mail: object
-) -> None:
+def test_every_mail_names_who_is_responsible_and_how_to_reach_them(lang: str, mail: object) -> None:
     parts = render_parts(mail, PROGRAMME, now=NOW)  # type: ignore[arg-type]
     for text in (parts.text.split("\n-- \n", 1)[1], visible_text(parts.html)):
         for value in (
@@ -172,8 +170,9 @@ def test_a_withdrawn_person_who_asks_for_their_link_learns_the_way_back(lang: st
     }
     if lang == "de":
         assert "Sie haben sich von dieser Runde abgemeldet." in texts["back"]
-        assert "„Ich möchte doch teilnehmen“. Das geht bis Dienstag, 20. April 2027, 23:59." in (
-            texts["back"]
+        assert (
+            "„Ich möchte doch teilnehmen“. Das geht bis Dienstag, 20. April 2027, 23:59."
+            in (texts["back"])
         )
         assert "Wenn Sie doch teilnehmen möchten, antworten Sie bitte" in texts["closed"]
         assert "abgemeldet" not in texts["plain"]

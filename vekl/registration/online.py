@@ -100,7 +100,7 @@ def last_withdrawal(session: Session, person: Participant) -> Withdrawal | None:
     if entry is None:
         return None
     try:
-        previous = RegistrationStatus(entry.details.get("previous_status"))
+        previous = RegistrationStatus(str(entry.details.get("previous_status")))
     except ValueError:
         previous = RegistrationStatus.CONFIRMED
     return Withdrawal(
