@@ -48,6 +48,7 @@ install: $(STAMP) $(NODE_STAMP)
 
 demo: $(STAMP)
 	rm -rf demo && mkdir -p demo
+	set -a && . examples/installation.env && set +a && \
 	VEKL_DATABASE_URL=sqlite:///$(DEMO_DB) VEKL_MAIL_DIR=demo/mail VEKL_ENVIRONMENT=development \
 		$(BIN)/vekl demo
 

@@ -41,6 +41,8 @@ SERVICE_MESSAGES = frozenset(
         self_service.SERIES_REQUIRED,
         self_service.CHANGES_CLOSED,
         self_service.ALREADY_WITHDRAWN,
+        self_service.REJOIN_CLOSED,
+        self_service.REJOIN_BY_ORGANISERS,
         NAME_WITH_LINK,
     }
 )

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader
 
 from notifications.i18n import SUPPORTED_LANGUAGES, gettext, language_name
 from notifications.templating import build_environment
+from vekl.mail.recipients import contact
 
 __all__ = ["environment", "gettext", "render"]
 
@@ -45,7 +46,8 @@ def render(
     switch_path: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    zone = request.app.state.settings.timezone
+    settings = request.app.state.settings
+    zone = settings.timezone
     template = environment(lang, zone).get_template(name)
     # The language switcher links to the same page with the same query, in another language;
     # a page that answers a form links to where the form can be opened again.
@@ -55,5 +57,8 @@ def render(
     path = request.url.path if request.method == "GET" else switch_path or "/"
     if request.method != "GET":
         keep = ""
+    # Who is responsible and how to reach the organisers: in every page's footer, and named
+    # wherever a page is a dead end.
+    context.setdefault("contact", contact(settings))
     html = template.render(path=path, keep=keep + "&" if keep else "", **context)
     return HTMLResponse(html, status_code=status_code, headers=headers)

@@ -147,6 +147,9 @@ def main() -> int:
             "VEKL_ENVIRONMENT": "production",
             "VEKL_SECRET_KEY": SECRET,
             "VEKL_BASE_URL": base_url,
+            "VEKL_CONTROLLER_NAME": "Stadt Konstanz",
+            "VEKL_CONTROLLER_ADDRESS": "Kanzleistraße 15, 78462 Konstanz",
+            "VEKL_CONTACT_EMAIL": "dialog@konstanz.example",
         }
         vekl = Path(sys.executable).parent / "vekl"
         out = ROOT / "benchmarks" / "out"

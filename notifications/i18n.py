@@ -16,6 +16,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Final, Literal
 
+import pyuca
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -32,6 +33,19 @@ STAFF_LANGUAGES: Final[tuple[str, ...]] = ("de", "en")
 # The locale used for dates and language names. English readers in Germany expect a 24-hour
 # clock and day-month order, so British conventions fit better than American ones.
 _FORMAT_LOCALES: Final[dict[str, str]] = {"de": "de_DE", "en": "en_GB", "ar": "ar", "uk": "uk_UA"}
+
+
+# Day names as they follow "until" ("до понеділка"): the CLDR data Babel formats with has only
+# the nominative ("понеділок"). Monday first, as ``datetime.weekday()`` counts.
+_WEEKDAYS_AFTER_UNTIL: Final[dict[str, tuple[str, ...]]] = {
+    "uk": ("понеділка", "вівторка", "середи", "четверга", "пʼятниці", "суботи", "неділі"),
+}
+
+
+def weekday_after_until(lang: str | None, weekday: int) -> str | None:
+    """The day name in the form it takes after "until", where it differs from Babel's."""
+    forms = _WEEKDAYS_AFTER_UNTIL.get(normalise_language(lang))
+    return forms[weekday] if forms is not None else None
 
 
 def normalise_language(tag: str | None) -> str:
@@ -108,6 +122,28 @@ def negotiate(accept_language: str | None) -> str:
         if primary in SUPPORTED_LANGUAGES:
             return primary
     return DEFAULT_LANGUAGE
+
+
+# Apostrophes inside names ("Вʼєтнам", "Côte d’Ivoire") do not count when sorting.
+_IGNORED_IN_SORTING = str.maketrans("", "", "'\u02bc\u2019")
+
+
+@functools.cache
+def _collator() -> pyuca.Collator:
+    return pyuca.Collator()
+
+
+def collation_key(text: str) -> tuple[int, ...]:
+    """Sorts names as readers expect them in a list: "Dänemark" before "Dschibuti".
+
+    The Unicode Collation Algorithm with its default table: accents and case count only
+    after the letters, and every script keeps its alphabetical order (Cyrillic "і" and "ї"
+    after "и", as Ukrainian has them). Babel has no collation, ``locale.strxfrm`` depends on
+    the locales installed on the machine, and ICU is a large native library; pyuca is a
+    small, pure-Python implementation of the algorithm.
+    """
+    key: tuple[int, ...] = _collator().sort_key(text.translate(_IGNORED_IN_SORTING))
+    return key
 
 
 def language_name(code: str, in_lang: str | None) -> str:

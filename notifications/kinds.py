@@ -137,10 +137,18 @@ class WithdrawalConfirmed(_MailBase):
 
 
 class SelfServiceLink(_MailBase):
-    """Sends the personal self-service link again, on request from the web app."""
+    """Sends the personal self-service link again, on request from the web app.
+
+    ``withdrawn`` says the person has withdrawn from the round (they registered again, or asked
+    for their link): the mail tells them so, and how to take part after all: on their page
+    with ``can_rejoin`` (until ``rejoin_before``, if given), else by writing to the organisers.
+    """
 
     kind: Literal["self_service_link"] = "self_service_link"
     self_service_url: WebLink
+    withdrawn: bool = False
+    can_rejoin: bool = False
+    rejoin_before: AwareDatetime | None = None
 
 
 Mail = Annotated[

@@ -81,6 +81,33 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Contact(_Frozen):
+    """Who is responsible for the personal data, and how people reach the organisers.
+
+    ``controller_name`` and ``controller_address`` name the controller in the sense of the GDPR
+    (e.g. the city, with its postal address); ``email`` and ``phone`` reach the organisers;
+    ``privacy_officer`` (a name) and ``privacy_officer_contact`` (an address or email) the data
+    protection officer; ``imprint_url`` links to the Impressum. Every field is optional: mail
+    footers show what is given.
+    """
+
+    controller_name: SingleLine | None = None
+    controller_address: SingleLine | None = None
+    email: EmailStr | None = None
+    phone: SingleLine | None = None
+    privacy_officer: SingleLine | None = None
+    privacy_officer_contact: SingleLine | None = None
+    imprint_url: WebLink | None = None
+
+    @property
+    def phone_link(self) -> str | None:
+        """The phone number as a ``tel:`` link (digits and a leading plus only)."""
+        if self.phone is None:
+            return None
+        digits = re.sub(r"[^0-9+]", "", self.phone)
+        return f"tel:{digits}" if digits.strip("+") else None
+
+
 class Programme(_Frozen):
     """The sending side, configured once per deployment.
 
@@ -89,6 +116,7 @@ class Programme(_Frozen):
     the team's inbox when the sending address is not read. ``website_url`` is public and appears
     in mail footers only. ``timezone`` is where the evenings take place: every date and time in
     mails and calendar files is shown and written in it (the application passes its setting).
+    ``contact`` names who is responsible and how to reach the organisers, in every mail footer.
     """
 
     name: SingleLine = "Von/Einander/Kennen/Lernen"
@@ -97,6 +125,7 @@ class Programme(_Frozen):
     reply_to: EmailStr | None = None
     website_url: WebLink | None = None
     timezone: TimeZoneName = "Europe/Berlin"
+    contact: Contact = Contact()
 
     @property
     def zone(self) -> ZoneInfo:

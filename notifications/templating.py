@@ -39,6 +39,7 @@ from notifications.i18n import (
     normalise_language,
     text_direction,
     translations,
+    weekday_after_until,
 )
 from notifications.roster import describe_need
 
@@ -57,7 +58,8 @@ def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
     """Every filter the templates use, for ``lang``; dates and times are shown in ``zone``.
 
     Long forms in the reader's locale are for mails and public pages (``long_date``,
-    ``date_only``, ``date_time``, ``long_datetime``, ``time_span``, ``date_span``); short
+    ``date_only``, ``date_time``, ``long_datetime``, ``until_datetime`` after the word
+    "until", ``time_span``, ``date_span``); short
     fixed forms for the organiser's tables (``day``, ``clock``, ``when``, which show "–" for no
     date), and ISO values for form fields (``local_date``, ``local_time``, ``local_datetime``).
     """
@@ -78,14 +80,27 @@ def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
     def time_span(start: datetime, end: datetime) -> str:
         return format_interval(start, end, skeleton="Hm", tzinfo=zone, locale=babel_locale)
 
-    def date_time(moment: datetime) -> str:
-        return f"{date_only(moment)}, {short_time(moment)}"
-
     # The locale's own way of joining a date and a time ("{1}, {0}", in Arabic with "،").
     date_and_time = str(get_datetime_format("full", locale=babel_locale)).replace("'", "")
+    date_and_short_time = str(get_datetime_format("medium", locale=babel_locale)).replace("'", "")
+
+    def date_time(moment: datetime) -> str:
+        return date_and_short_time.replace("{1}", date_only(moment)).replace(
+            "{0}", short_time(moment)
+        )
 
     def long_datetime(moment: datetime) -> str:
         return date_and_time.replace("{1}", long_date(moment)).replace("{0}", short_time(moment))
+
+    def until_datetime(moment: datetime) -> str:
+        # As it follows "until" in a sentence: Ukrainian puts the day name in the genitive
+        # ("до понеділка, 9 травня"), which Babel's day names do not have.
+        text = long_datetime(moment)
+        day = local(moment)
+        genitive = weekday_after_until(lang, day.weekday())
+        if genitive is None:
+            return text
+        return text.replace(format_date(day, "EEEE", locale=babel_locale), genitive, 1)
 
     def date_span(start: datetime, end: datetime) -> str:
         return date_and_time.replace("{1}", long_date(start)).replace("{0}", time_span(start, end))
@@ -138,6 +153,7 @@ def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
         "time_span": time_span,
         "date_time": date_time,
         "long_datetime": long_datetime,
+        "until_datetime": until_datetime,
         "date_span": date_span,
         "day": day,
         "clock": clock,
@@ -159,14 +175,13 @@ def build_environment(
     lang: str | None,
     zone: ZoneInfo,
     *,
-    for_text: bool = False,
     extra_filters: Mapping[str, Callable[..., Any]] | None = None,
     extra_globals: Mapping[str, Any] | None = None,
 ) -> Environment:
     """A new environment for ``lang`` (normalised, German fallback) showing times in ``zone``.
 
-    ``for_text`` keeps the line break after a block tag, which plain text needs. Callers add
-    their own filters and globals here and cache the result; it is not changed afterwards.
+    Autoescaping goes by file name (``.html``). Callers add their own filters and globals
+    here and cache the result; it is not changed afterwards.
     """
     lang = normalise_language(lang)
     env = Environment(
@@ -174,9 +189,11 @@ def build_environment(
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
-        # In plain text every line break counts, and trimming the one after a tag would glue a
-        # translated sentence to the next; blank lines are tidied up by _tidy_text instead.
-        trim_blocks=not for_text,
+        # The line break after a tag is kept, in HTML as in plain text: trimming it glues a
+        # translated sentence to the next ("…Konstanz.Fragen?") wherever a line ends with
+        # ``{% endtrans %}`` or ``{% endif %}``. In HTML it is a space; in plain text, blank
+        # lines are tidied up by _tidy_text.
+        trim_blocks=False,
         lstrip_blocks=True,
     )
     env.policies["ext.i18n.trimmed"] = JINJA_OPTIONS["trimmed"]
@@ -189,14 +206,14 @@ def build_environment(
 
 
 @functools.cache
-def _environment(lang: str, zone: ZoneInfo, for_text: bool) -> Environment:
+def _environment(lang: str, zone: ZoneInfo) -> Environment:
     loader = PackageLoader("notifications", "templates")
-    return build_environment(loader, lang, zone, for_text=for_text)
+    return build_environment(loader, lang, zone)
 
 
-def environment(lang: str | None, zone: ZoneInfo, *, for_text: bool = False) -> Environment:
+def environment(lang: str | None, zone: ZoneInfo) -> Environment:
     """The mail and calendar environment for ``lang`` and ``zone``, built once per process."""
-    return _environment(normalise_language(lang), zone, for_text)
+    return _environment(normalise_language(lang), zone)
 
 
 def _tidy_text(text: str) -> str:
@@ -210,13 +227,13 @@ def _tidy_text(text: str) -> str:
 def render(lang: str | None, zone: ZoneInfo, name: str, **context: Any) -> str:
     """Render template ``name`` in ``lang`` and ``zone``; ``.txt`` comes out with tidy lines."""
     if name.endswith(".txt"):
-        template = environment(lang, zone, for_text=True).get_template(name)
+        template = environment(lang, zone).get_template(name)
         return _tidy_text(template.render(**context))
     return environment(lang, zone).get_template(name).render(**context)
 
 
 def render_block(lang: str | None, zone: ZoneInfo, name: str, block: str, **context: Any) -> str:
     """Render only ``block`` of template ``name``, e.g. the subject kept next to a mail body."""
-    template = environment(lang, zone, for_text=name.endswith(".txt")).get_template(name)
+    template = environment(lang, zone).get_template(name)
     parts = template.blocks[block](template.new_context(context))
     return "".join(parts).strip()

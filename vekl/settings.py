@@ -7,6 +7,7 @@ broken URL refuses to start instead of failing on the first request.
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -23,6 +24,15 @@ MIN_DISTINCT_SECRET_CHARACTERS = 10
 ``secrets.token_urlsafe(32)`` has about 30."""
 
 log = logging.getLogger("vekl.settings")
+
+CONTACT_REQUIRED_IN_PRODUCTION = {
+    "controller_name": "VEKL_CONTROLLER_NAME",
+    "controller_address": "VEKL_CONTROLLER_ADDRESS",
+    "contact_email": "VEKL_CONTACT_EMAIL",
+}
+"""Who is responsible for the data and where people can write: production does not start
+without them (Art. 13 GDPR asks for both before anyone gives their data)."""
+_EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
 
 
 class Settings(BaseSettings):
@@ -54,6 +64,53 @@ class Settings(BaseSettings):
     worker_stale_after: float = Field(default=120.0, gt=0)
     # Health check: a mail due for longer than this (seconds) means sending is stuck.
     outbox_stuck_after: float = Field(default=900.0, gt=0)
+
+    # Who is responsible for the personal data (the controller, with postal address), how
+    # people reach the organisers, the data protection officer and the Impressum. Shown at the
+    # foot of every public page and every mail and in the privacy notice; every dead end
+    # names the contact. Production refuses to start without the controller and an email.
+    controller_name: str | None = None
+    controller_address: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    privacy_officer: str | None = None
+    privacy_officer_contact: str | None = None
+    imprint_url: str | None = None
+
+    @field_validator(
+        "controller_name",
+        "controller_address",
+        "contact_email",
+        "contact_phone",
+        "privacy_officer",
+        "privacy_officer_contact",
+        "imprint_url",
+        mode="before",
+    )
+    @classmethod
+    def _one_line(cls, value: object) -> object:
+        # Shown on pages and in mail footers: one line of printable text, empty means unset.
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if len(value) > 300 or any(ord(char) < 32 or ord(char) == 127 for char in value):
+                raise ValueError("must be one line of at most 300 characters")
+        return value
+
+    @field_validator("contact_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise ValueError("must be an email address such as vekl@konstanz.example")
+        return value
+
+    @field_validator("imprint_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s<>\"]+", value):
+            raise ValueError("must be an http:// or https:// address without spaces")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -95,6 +152,17 @@ class Settings(BaseSettings):
                 f"VEKL_SECRET_KEY has fewer than {MIN_DISTINCT_SECRET_CHARACTERS} different "
                 "characters; use a random value "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        missing = [
+            variable
+            for field, variable in CONTACT_REQUIRED_IN_PRODUCTION.items()
+            if getattr(self, field) is None
+        ]
+        if missing and self.environment == "production":
+            raise ValueError(
+                f"{', '.join(missing)} must be set in production: every page, the privacy "
+                "notice and every mail name who is responsible for the data and how to reach "
+                "the organisers"
             )
         if self.environment == "production" and self.base_url.startswith("http://"):
             log.warning(

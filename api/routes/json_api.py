@@ -245,6 +245,19 @@ def withdraw(session: DbSession, settings: AppSettings, token: str) -> StatusOut
     )
 
 
+@router.post(
+    "/me/{token}/rejoin",
+    response_model=StatusOut,
+    responses=ERRORS,
+    summary="Take part after all: undo one's own withdrawal while registration is open",
+)
+def rejoin(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
+    self_service.rejoin(session, settings, token)
+    return _status(
+        self_service.status(session, token, secret_key=settings.secret_key), settings, token
+    )
+
+
 @router.get("/me/{token}/data", responses=ERRORS, summary="Everything stored about the person")
 def data(session: DbSession, token: str) -> dict[str, Any]:
     return self_service.export(session, token)

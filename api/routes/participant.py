@@ -136,6 +136,24 @@ def withdraw(session: DbSession, settings: AppSettings, lang: Language, token: s
     return RedirectResponse(f"/me/{token}?done=withdrawn&lang={lang}", status_code=303)
 
 
+@router.post(
+    "/rejoin", summary="Take part after all: undo the withdrawal while registration is open"
+)
+def rejoin(
+    session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
+) -> Response:
+    try:
+        self_service.rejoin(session, settings, token)
+    except Conflict as exc:
+        found = [error_texts.ErrorText(None, error_texts.message(lang, exc.message))]
+        page = participant_page(session, settings, token)
+        response = _status(
+            request, lang, page, token, settings=settings, status_code=status_of(exc), found=found
+        )
+        raise Reply(response) from exc
+    return RedirectResponse(f"/me/{token}?done=rejoined&lang={lang}", status_code=303)
+
+
 @router.get("/data.json", summary="Everything stored about the participant")
 def data(session: DbSession, token: str) -> Response:
     content = json.dumps(self_service.export(session, token), ensure_ascii=False, indent=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,13 +15,20 @@ from api.errors import Reply, status_of
 from api.language import Language
 from api.pages import render
 from api.routes.common import AppSettings, Client
+from notifications.i18n import collation_key
 from vekl.errors import InvalidInput
 from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, country_names, language_names
 from vekl.registration import online as online_registration
+from vekl.settings import Settings
 from vekl.store.models import Round
-from vekl.validation import RegistrationInput
+from vekl.validation import RegistrationInput, normalise_email
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
+
+SENT_TO_COOKIE = "vekl_sent_to"
+"""Carries the address a registration's mail went to, to the thank-you page only and briefly:
+in the URL it would land in the browser's history and the proxy's access log."""
+SENT_TO_MAX_AGE = 600
 
 
 def _form_page(
@@ -47,10 +55,10 @@ def _form_page(
         "common_languages": [(code, names.get(code, code)) for code in forms.COMMON_LANGUAGES],
         "all_languages": sorted(
             ((code, name) for code, name in names.items() if code not in common),
-            key=lambda item: item[1].casefold(),
+            key=lambda item: collation_key(item[1]),
         ),
         "other_languages": chosen_other,
-        "countries": sorted(country_names(lang).items(), key=lambda item: item[1].casefold()),
+        "countries": sorted(country_names(lang).items(), key=lambda item: collation_key(item[1])),
         "districts": DISTRICTS,
         "age_bands": AGE_BANDS,
         "genders": GENDERS,
@@ -98,7 +106,7 @@ def register(
     done = RedirectResponse(f"/registered?lang={lang}", status_code=303)
     if form.website.strip():
         # Only bots fill the hidden field; they get the same answer and nothing is stored.
-        return done
+        return _naming(done, form.email, request, settings)
     try:
         data = RegistrationInput.model_validate(forms.form_to_input(form, lang))
     except ValidationError as exc:
@@ -113,12 +121,41 @@ def register(
         round = online_registration.open_round(session, slug)
         found = error_texts.from_service(exc.errors, lang)
         raise Reply(_form_page(request, lang, round, form, found, status_of(exc))) from exc
+    return _naming(done, data.email, request, settings)
+
+
+def _naming(done: Response, email: str, request: Request, settings: Settings) -> Response:
+    """The answer to a registration, naming the address the mail went to on the next page.
+
+    Every registration gets it, whether the address was new, already registered, or a bot's:
+    the thank-you page says what the mail holds in each case. The address is the one mails
+    go to (normalised), so typing it another way changes nothing on the page.
+    """
+    try:
+        shown = normalise_email(email)
+    except ValueError:
+        shown = email.strip()
+    done.set_cookie(
+        SENT_TO_COOKIE,
+        # Quoted: a cookie carries ASCII only, and an address may be international.
+        quote(shown[:254], safe="@.+-_"),
+        max_age=SENT_TO_MAX_AGE,
+        path="/registered",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https" or settings.base_url.startswith("https:"),
+    )
     return done
 
 
 @router.get("/registered", summary="Thank-you page after registering")
 def registered(request: Request, lang: Language) -> Response:
-    return render(request, lang, "registered.html")
+    email = unquote(request.cookies.get(SENT_TO_COOKIE, "")[:1000])[:254]
+    page = render(request, lang, "registered.html", email=email)
+    if email:
+        # Shown once: a reload, or the next person at a shared computer, sees no address.
+        page.delete_cookie(SENT_TO_COOKIE, path="/registered")
+    return page
 
 
 @router.get("/privacy", summary="The privacy notice")

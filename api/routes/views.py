@@ -38,6 +38,8 @@ class ParticipantPage:
     can_change_series: bool
     retention_until: datetime | None
     feed_token: str
+    can_rejoin: bool
+    had_place: bool
 
 
 def participant_page(session: Session, settings: Settings, token: str) -> ParticipantPage:
@@ -50,6 +52,8 @@ def participant_page(session: Session, settings: Settings, token: str) -> Partic
         can_change_series=found.can_change_series,
         retention_until=found.retention_until,
         feed_token=found.feed_token,
+        can_rejoin=found.can_rejoin,
+        had_place=found.had_place,
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,6 +29,15 @@ from vekl.store.models import OutboxMail, Round
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"
 BERLIN = ZoneInfo("Europe/Berlin")
 SECRET = "test-secret-key-with-enough-length"
+CONTACT: dict[str, Any] = {
+    "controller_name": "Stadt Konstanz, Amt für Integration",
+    "controller_address": "Kanzleistraße 15, 78462 Konstanz",
+    "contact_email": "dialog@konstanz.example",
+    "contact_phone": "+49 7531 000-0000",
+    "privacy_officer": "Datenschutzbeauftragte der Stadt Konstanz",
+    "privacy_officer_contact": "datenschutz@konstanz.example",
+    "imprint_url": "https://www.konstanz.example/impressum",
+}
 
 
 @pytest.fixture
@@ -38,6 +48,7 @@ def settings(database_url: str) -> Settings:
         base_url="https://vekl.example",
         secret_key=SECRET,
         mail_from="VEKL Konstanz <vekl@konstanz.example>",
+        **CONTACT,
     )
 
 

@@ -21,6 +21,9 @@ def _client(tmp_path: Path, **changes: str) -> TestClient:
         "database_url": url,
         "secret_key": SECRET,
         "base_url": "https://vekl.example",
+        "controller_name": "Stadt Konstanz",
+        "controller_address": "Kanzleistraße 15, 78462 Konstanz",
+        "contact_email": "dialog@konstanz.example",
         **changes,
     }
     return TestClient(create_app(Settings(**values)), base_url=values["base_url"])  # type: ignore[arg-type]

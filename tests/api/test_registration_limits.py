@@ -28,7 +28,7 @@ def test_registrations_from_one_client_are_limited(
     blocked = client.post(f"{URL}?lang=uk", json=newcomer(email="person10@example.org"))
     assert blocked.status_code == 429
     assert 0 < int(blocked.headers["Retry-After"]) <= 15 * 60 + 1
-    assert blocked.json()["errors"][0]["message"].startswith("З вашого з’єднання")
+    assert blocked.json()["errors"][0]["message"].startswith("З Вашого з’єднання")
     # The form says the same, as a page.
     page = client.post(
         "/rounds/konstanz-mai/register?lang=de", data=newcomer_form(email="p11@example.org")

@@ -35,6 +35,13 @@ CHROMIUM_ARGS = [
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "konstanz-mai"
 SECRET = "browser-test-secret-key-0123456789"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+CONTACT = {
+    "VEKL_CONTROLLER_NAME": "Stadt Konstanz, Amt für Migration und Integration",
+    "VEKL_CONTROLLER_ADDRESS": "Kanzleistraße 15, 78462 Konstanz",
+    "VEKL_CONTACT_EMAIL": "dialog@konstanz.example",
+    "VEKL_CONTACT_PHONE": "+49 7531 000-0000",
+    "VEKL_IMPRINT_URL": "https://www.konstanz.example/impressum",
+}
 
 
 @contextmanager
@@ -54,6 +61,7 @@ def running_server(
         "VEKL_SECRET_KEY": secret,
         "VEKL_BASE_URL": base_url,
         "VEKL_MAIL_DIR": str(folder / "mail"),
+        **CONTACT,
     }
     vekl = Path(sys.executable).parent / "vekl"
     with (folder / "serve.log").open("w") as log:

@@ -1,4 +1,5 @@
-"""A person registers with a letter code in Chromium, confirms, gets the calendar, withdraws."""
+"""A person registers with a letter code in Chromium, confirms, gets the calendar, withdraws,
+changes their mind, and deletes everything; the letter's code then works again."""
 
 from __future__ import annotations
 
@@ -96,7 +97,15 @@ def _register_confirm_download_withdraw(
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/registered"))
     assert texts["registered"] in page.content()
+    assert page.locator("main bdi", has_text=email).is_visible()  # where the mail went
     assert _status(server, email) is RegistrationStatus.PENDING
+    # Every page's footer says who is responsible and how to reach the organisers.
+    footer = page.locator("footer address")
+    assert footer.is_visible()
+    assert "Stadt Konstanz, Amt für Migration und Integration" in footer.inner_text()
+    assert footer.locator("a[href='mailto:dialog@konstanz.example']").is_visible()
+    assert footer.locator("a[href='tel:+4975310000000']").is_visible()
+    assert page.locator("footer a[href='https://www.konstanz.example/impressum']").is_visible()
 
     page.goto(server.base_url + _confirmation_path(server, email))
     assert _status(server, email) is RegistrationStatus.PENDING
@@ -122,6 +131,31 @@ def _register_confirm_download_withdraw(
     page.wait_for_url(re.compile(r"done=withdrawn"))
     assert texts["withdrawn"] in page.content()
     assert _status(server, email) is RegistrationStatus.WITHDRAWN
+
+    # Changing one's mind: the way back is on the page, without the old place.
+    assert page.locator("main a[href='mailto:dialog@konstanz.example']").is_visible()
+    page.click(f"form[action*='/rejoin'] button:has-text('{texts['rejoin']}')")
+    page.wait_for_url(re.compile(r"done=rejoined"))
+    assert texts["rejoined"] in page.content()
+    assert _status(server, email) is RegistrationStatus.CONFIRMED
+    assert page.locator("a[href$='calendar.ics']").count() == 0  # no group any more
+
+    # Deleting everything frees the letter's code: registering with it works again.
+    page.click("a[href*='/delete']")
+    page.click("button.danger")
+    page.goto(f"{server.base_url}/?code={code}&lang={lang}")
+    page.check("#role-citizen")
+    page.fill("#field-first_name", "Anna")
+    page.fill("#field-last_name", "Weber")
+    page.fill("#field-email", email)
+    fill_languages(page)
+    page.check("#series-mon")
+    page.check("#need-step_free")
+    page.select_option("#field-district", "Petershausen-Ost")
+    page.check("#consent")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/registered"))
+    assert _status(server, email) is RegistrationStatus.PENDING
     context.close()
     # The server logged every request, but neither the letter code nor the personal link.
     log = server.log.read_text()
@@ -145,10 +179,12 @@ def test_register_in_german_with_a_letter_code(
         code=server.codes[0],
         email="anna.weber@example.org",
         texts={
-            "registered": "Fast geschafft",
+            "registered": "Vielen Dank. Bitte sehen Sie in Ihr Postfach.",
             "confirmed": "Ihre E-Mail-Adresse ist bestätigt",
             "placed": "Sie haben einen Platz in einer Gruppe.",
             "withdrawn": "Sie haben sich von dieser Runde abgemeldet.",
+            "rejoin": "Ich möchte doch teilnehmen",
+            "rejoined": "Willkommen zurück: Sie nehmen wieder teil.",
         },
         fill_languages=languages,
     )
@@ -175,10 +211,12 @@ def test_register_in_arabic_with_a_letter_code(
         code=server.codes[1],
         email="rania.haddad@example.org",
         texts={
-            "registered": "شكرًا لكم. أوشكتم على الانتهاء!",
+            "registered": "شكرًا لكم. يُرجى التحقق من بريدكم الوارد.",
             "confirmed": "تم تأكيد عنوان بريدكم الإلكتروني",
             "placed": "لديكم مكان في مجموعة.",
             "withdrawn": "لقد انسحبتم من هذه الدورة.",
+            "rejoin": "أرغب في المشاركة رغم ذلك",
+            "rejoined": "أهلًا بعودتكم: أنتم مشاركون من جديد.",
         },
         fill_languages=languages,
     )

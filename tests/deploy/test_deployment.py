@@ -179,6 +179,9 @@ def test_wheel_installs_and_serves_with_a_separate_worker(
         VEKL_BASE_URL=base_url,
         VEKL_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}",
         VEKL_MAIL_FROM="VEKL Konstanz <vekl@konstanz.example>",
+        VEKL_CONTROLLER_NAME="Stadt Konstanz",
+        VEKL_CONTROLLER_ADDRESS="Kanzleistraße 15, 78462 Konstanz",
+        VEKL_CONTACT_EMAIL="dialog@konstanz.example",
     )
     work = tmp_path / "srv"
     work.mkdir()

@@ -20,16 +20,26 @@ from notifications.kinds import (
     WaitingList,
     WithdrawalConfirmed,
 )
-from notifications.models import Evening, GroupInfo, Programme, Recipient, RosterMember
+from notifications.models import Contact, Evening, GroupInfo, Programme, Recipient, RosterMember
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
 LANGUAGES = ("de", "en", "ar", "uk")
 
+CONTACT = Contact(
+    controller_name="Stadt Konstanz, Amt für Migration und Integration",
+    controller_address="Kanzleistraße 15, 78462 Konstanz",
+    email="dialog@konstanz.example",
+    phone="+49 7531 000-0000",
+    privacy_officer="Datenschutzbeauftragte der Stadt Konstanz",
+    privacy_officer_contact="datenschutz@konstanz.example",
+    imprint_url="https://www.konstanz.example/impressum",
+)
 PROGRAMME = Programme(
     email="vekl@konstanz.example",
     reply_to="team@konstanz.example",
     website_url="https://vekl.konstanz.example/",
+    contact=CONTACT,
 )
 
 CONFIRM_URL = "https://vekl.konstanz.example/confirm/CONFIRM-TOKEN-1f3a9"

@@ -69,7 +69,7 @@ def test_every_kind_renders_in_every_language(kind: str, lang: str) -> None:
     assert "{{" not in parts.text and "%(" not in parts.text
     assert re.search(rf'<html lang="{lang}" dir="{DIRECTION[lang]}">', parts.html)
     assert f"<title>{parts.subject}</title>" in parts.html.replace("&#34;", '"')
-    assert GREETING[lang] in parts.html
+    assert GREETING[lang] in re.sub(r"</?bdi>", "", parts.html)
     assert "{{" not in parts.html and "%(" not in parts.html
     expects_calendar = kind in {
         "group_invitation",

@@ -40,6 +40,14 @@ def demo(
     config = settings()
     console.rule("VEKL demo")
     console.print(f"database: {problems.masked(config.database_url)}")
+    if config.contact_email or config.controller_name:
+        who = ", ".join(v for v in (config.controller_name, config.contact_email) if v)
+        console.print(f"contact on pages and in mails: {who}")
+    else:
+        console.print(
+            "no contact configured (VEKL_CONTROLLER_NAME, VEKL_CONTACT_EMAIL, …); "
+            "examples/installation.env has the example's"
+        )
     migrate.upgrade(config.database_url)
     console.print("1. schema created or upgraded")
     actor = cli_actor()

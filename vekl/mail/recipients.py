@@ -6,9 +6,22 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
-from notifications.models import Programme, Recipient
+from notifications.models import Contact, Programme, Recipient
 from vekl.settings import Settings
 from vekl.store.models import Moderator, Participant
+
+
+def contact(settings: Settings) -> Contact:
+    """Who is responsible and how to reach the organisers, as pages and mails show it."""
+    return Contact(
+        controller_name=settings.controller_name,
+        controller_address=settings.controller_address,
+        email=settings.contact_email,
+        phone=settings.contact_phone,
+        privacy_officer=settings.privacy_officer,
+        privacy_officer_contact=settings.privacy_officer_contact,
+        imprint_url=settings.imprint_url,
+    )
 
 
 def programme(settings: Settings) -> Programme:
@@ -17,6 +30,7 @@ def programme(settings: Settings) -> Programme:
         email=address,
         website_url=settings.base_url,
         timezone=settings.timezone,
+        contact=contact(settings),
         **({"name": name} if name else {}),
     )
 

@@ -7,6 +7,7 @@ exactly like the normal case. The person behind a known address gets a mail inst
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from vekl.registration import service as registrations
 from vekl.retention import service as retention
 from vekl.settings import Settings
 from vekl.store.models import (
+    AuditEntry,
     OutboxMail,
     Participant,
     RegistrationStatus,
@@ -42,6 +44,11 @@ MAIL_PAUSE = timedelta(minutes=5)
 
 ROUND_CLOSED = N_("Registration for this round has closed.")
 EMAIL_INVALID = N_("Please enter a valid email address, such as name@example.org.")
+
+
+SELF_WITHDRAWAL = "registration.withdraw"
+"""The audit action of a withdrawal; by :data:`ACTOR`, the person did it themselves."""
+WITHDRAWALS = (SELF_WITHDRAWAL, "registration.drop_out")
 
 
 class RegistrationClosed(Conflict):
@@ -77,6 +84,45 @@ def open_round(session: Session, slug: str, now: datetime | None = None) -> Roun
     if not is_open(found, now or datetime.now(UTC)):
         raise RegistrationClosed(ROUND_CLOSED)
     return found
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """How a withdrawn person came to be withdrawn, from the audit log."""
+
+    by_themselves: bool
+    previous_status: RegistrationStatus
+
+
+def last_withdrawal(session: Session, person: Participant) -> Withdrawal | None:
+    """The person's latest withdrawal: who did it and the status they had before."""
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.subject == f"participant:{person.id}",
+            AuditEntry.action.in_(WITHDRAWALS),
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    )
+    if entry is None:
+        return None
+    try:
+        previous = RegistrationStatus(str(entry.details.get("previous_status")))
+    except ValueError:
+        previous = RegistrationStatus.CONFIRMED
+    return Withdrawal(
+        by_themselves=entry.action == SELF_WITHDRAWAL and entry.actor == ACTOR,
+        previous_status=previous,
+    )
+
+
+def may_rejoin(session: Session, person: Participant, now: datetime) -> Withdrawal | None:
+    """The withdrawal the person may undo now (their own, while registration is open)."""
+    if person.status is not RegistrationStatus.WITHDRAWN or not is_open(person.round, now):
+        return None
+    withdrawal = last_withdrawal(session, person)
+    return withdrawal if withdrawal is not None and withdrawal.by_themselves else None
 
 
 def _recently_mailed(session: Session, person: Participant, kind: str, now: datetime) -> bool:
@@ -123,11 +169,19 @@ def send_confirmation(
 
 
 def send_link(session: Session, settings: Settings, person: Participant, now: datetime) -> None:
-    """Mail the person's link again: the same one, so earlier mails and bookmarks keep working."""
+    """Mail the person's link again: the same one, so earlier mails and bookmarks keep working.
+
+    Someone who has withdrawn is told so, and how they can take part after all.
+    """
     token = tokens.link_token(person, settings.secret_key)
+    withdrawn = person.status is RegistrationStatus.WITHDRAWN
+    can_rejoin = withdrawn and may_rejoin(session, person, now) is not None
     mail = kinds.SelfServiceLink(
         recipient=participant_recipient(person),
         self_service_url=links.self_service_url(settings, token),
+        withdrawn=withdrawn,
+        can_rejoin=can_rejoin,
+        rejoin_before=person.round.registration_deadline if can_rejoin else None,
     )
     _queue(session, settings, person, mail, now)
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,10 +24,16 @@ from vekl.calendars.personal import (
     participant_calendar,
 )
 from vekl.errors import N_, Conflict, FieldError, InvalidInput
-from vekl.registration import online
+from vekl.registration import letter_codes, online
 from vekl.registration import service as registrations
-from vekl.registration.online import ACTOR, is_open, retention_until
-from vekl.runs.placements import waitlist_reason
+from vekl.registration.online import (
+    ACTOR,
+    is_open,
+    last_withdrawal,
+    may_rejoin,
+    retention_until,
+)
+from vekl.runs.placements import published_run, waitlist_reason
 from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
@@ -42,6 +49,14 @@ from vekl.store.models import (
 SERIES_REQUIRED = N_("Please choose at least one series of evenings you can attend.")
 CHANGES_CLOSED = N_("Registration has closed, so the evenings can no longer be changed here.")
 ALREADY_WITHDRAWN = N_("You have withdrawn from this round.")
+REJOIN_CLOSED = N_(
+    "Registration has closed, so you can no longer take part after all here. "
+    "Please contact the organisers."
+)
+REJOIN_BY_ORGANISERS = N_(
+    "The organisers have taken you off this round. "
+    "If you would like to take part after all, please contact them."
+)
 
 
 class Standing(StrEnum):
@@ -56,7 +71,11 @@ class Standing(StrEnum):
 
 @dataclass(frozen=True)
 class Status:
-    """Where the person of a link stands, and what they may still change."""
+    """Where the person of a link stands, and what they may still change.
+
+    ``can_rejoin``: they withdrew themselves and registration is still open, so they may undo
+    it; ``had_place`` says they had a group then, which they do not get back by undoing.
+    """
 
     participant: Participant
     standing: Standing
@@ -64,6 +83,8 @@ class Status:
     can_change_series: bool
     retention_until: datetime | None
     feed_token: str
+    can_rejoin: bool = False
+    had_place: bool = False
 
 
 def status(session: Session, token: str, *, secret_key: str, now: datetime | None = None) -> Status:
@@ -83,6 +104,7 @@ def status(session: Session, token: str, *, secret_key: str, now: datetime | Non
         standing = Standing.WAITLISTED
     else:
         standing = Standing.REGISTERED
+    rejoin = may_rejoin(session, person, moment) if standing is Standing.WITHDRAWN else None
     return Status(
         participant=person,
         standing=standing,
@@ -90,6 +112,8 @@ def status(session: Session, token: str, *, secret_key: str, now: datetime | Non
         can_change_series=standing is not Standing.WITHDRAWN and is_open(person.round, moment),
         retention_until=retention_until(person.round),
         feed_token=tokens.feed_token(person, secret_key),
+        can_rejoin=rejoin is not None,
+        had_place=rejoin is not None and rejoin.previous_status is RegistrationStatus.PLACED,
     )
 
 
@@ -179,6 +203,62 @@ def withdraw(
         notify.resync_round(session, person.round, settings=settings, now=moment)
     else:
         online.send_withdrawal_confirmation(session, settings, person, moment)
+    return person
+
+
+def rejoin(
+    session: Session, settings: Settings, token: str, now: datetime | None = None
+) -> Participant:
+    """Undo the person's own withdrawal while registration is open.
+
+    They get back the status they had before, except a place in a group: whoever had one is
+    registered again (confirmed), and leaves the published grouping, so no later mail or
+    calendar gives the place back by itself; the organisers' next rematch may place them.
+    Someone on the waiting list of the published grouping is on it again. The moderators of
+    the group they leave get their roster as it now is.
+    """
+    person = tokens.participant_for(session, token)
+    if person.status is not RegistrationStatus.WITHDRAWN:
+        return person
+    moment = now or datetime.now(UTC)
+    if not is_open(person.round, moment):
+        raise Conflict(REJOIN_CLOSED)
+    withdrawal = last_withdrawal(session, person)
+    if withdrawal is None or not withdrawal.by_themselves:
+        raise Conflict(REJOIN_BY_ORGANISERS)
+    restored = withdrawal.previous_status
+    run = published_run(session, person.round)
+    left_group = False
+    if run is not None:
+        result = session.execute(
+            sql_delete(GroupMember).where(
+                GroupMember.run_id == run.id, GroupMember.participant_id == person.id
+            )
+        )
+        left_group = getattr(result, "rowcount", 0) > 0
+    if restored is RegistrationStatus.PLACED or (
+        restored is RegistrationStatus.WAITLISTED and waitlist_reason(session, person) is None
+    ):
+        restored = RegistrationStatus.CONFIRMED
+    person.status = restored
+    person.withdrawn_at = None
+    person.withdrawn_reason = None
+    session.flush()
+    audit.record(
+        session,
+        ACTOR,
+        "registration.rejoin",
+        round=person.round,
+        subject=f"participant:{person.id}",
+        previous_status=withdrawal.previous_status.value,
+        status=restored.value,
+    )
+    if left_group:
+        # Imported here: the planner pulls in the matching machinery, which pages never need.
+        from vekl.mail import planner as notify
+
+        session.expire_all()
+        notify.resync_round(session, person.round, settings=settings, now=moment)
     return person
 
 
@@ -284,6 +364,8 @@ def delete(session: Session, settings: Settings, token: str, now: datetime | Non
 
     member = notify.roster_member(person)
     registrations.forget_companion(session, round, person.email)
+    # The code from their letter works again: its row keeps no trace of the person.
+    letter_codes.release_codes_of(session, [person.id])
     session.delete(person)
     session.flush()
     notify.forget_member(
