@@ -75,7 +75,9 @@ def test_a_withdrawal_can_be_undone_while_registration_is_open(
     client.post(path + "/withdraw")
     page = client.get(path + "?lang=en")
     assert "You have withdrawn from this round." in page.text
-    assert "While registration is open, you can take part after all." in page.text
+    assert (
+        "Until registration closes on" in page.text and "you can take part after all" in page.text
+    )
     assert BUTTON in page.text and f'action="{path}/rejoin?lang=en"' in page.text
     assert "is not kept for you" not in page.text  # no group to lose
 
@@ -221,7 +223,7 @@ def test_registering_again_after_withdrawing_mails_the_way_back(
     text = " ".join(text_of(mail).split())
     assert "You have withdrawn from this round, so we will not place you in a group." in text
     assert "choose “I would like to take part after all”" in text
-    assert "This is possible while registration is open." in text
+    assert "This is possible until" in text
     assert link_in(mail) == path
     # Shown once: the address does not stay on the thank-you page.
     assert "olena.melnyk" not in client.get("/registered?lang=en").text
