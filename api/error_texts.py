@@ -43,6 +43,7 @@ SERVICE_MESSAGES = frozenset(
         self_service.ALREADY_WITHDRAWN,
         self_service.REJOIN_CLOSED,
         self_service.REJOIN_BY_ORGANISERS,
+        self_service.DETAILS_FIXED,
         NAME_WITH_LINK,
     }
 )

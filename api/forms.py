@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from notifications.i18n import SUPPORTED_LANGUAGES
+from notifications.i18n import SUPPORTED_LANGUAGES, collation_key
 from vekl.reference import language_codes, language_names
 
 # Offered as tick boxes; every other language is typed into a searchable list.
@@ -117,6 +117,52 @@ def form_to_input(form: RegistrationForm, page_lang: str) -> dict[str, Any]:
         "companion_email": _optional(form.companion_email),
         "partner_code": _optional(form.partner_code),
         "consent": form.consent.strip().lower() in ("yes", "on", "true", "1"),
+    }
+
+
+class DetailsForm(BaseModel):
+    """The fields of the personal page's form for correcting one's details."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    first_name: str = ""
+    last_name: str = ""
+    preferred_language: str = ""
+    languages: list[str] = Field(default_factory=list)
+    other_languages: list[str] = Field(default_factory=list)
+    needs: list[str] = Field(default_factory=list)
+    needs_other: str = ""
+
+
+def details_to_input(form: DetailsForm, page_lang: str) -> dict[str, Any]:
+    """The form as the fields of RegistrationInput it may change (validation happens there)."""
+    typed = [language_code_for(v) for v in form.other_languages if v.strip()]
+    return {
+        "first_name": form.first_name,
+        "last_name": form.last_name,
+        "preferred_language": form.preferred_language.strip() or page_lang,
+        "languages": [v.strip() for v in form.languages if v.strip()] + typed,
+        "needs": [v for v in form.needs if v.strip()],
+        "needs_other": _optional(form.needs_other),
+    }
+
+
+def language_choices(lang: str, chosen: list[str], typed: list[str]) -> dict[str, Any]:
+    """The tick boxes, the typed fields and the list of all languages, in ``lang``.
+
+    Chosen languages that are not tick boxes are shown in the typed fields, by name.
+    """
+    names = language_names(lang)
+    common = set(COMMON_LANGUAGES)
+    other = [v for v in typed if v.strip()] or [names.get(c, c) for c in chosen if c not in common]
+    other += [""] * max(0, OTHER_LANGUAGE_INPUTS - len(other))
+    return {
+        "common_languages": [(code, names.get(code, code)) for code in COMMON_LANGUAGES],
+        "all_languages": sorted(
+            ((code, name) for code, name in names.items() if code not in common),
+            key=lambda item: collation_key(item[1]),
+        ),
+        "other_languages": other,
     }
 
 

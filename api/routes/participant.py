@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import error_texts
+from api import error_texts, forms
 from api.database import DbSession
 from api.errors import Reply, status_of
 from api.language import Language
@@ -120,6 +120,79 @@ def change_series(
         )
         raise Reply(response) from exc
     return RedirectResponse(f"/me/{token}?done=changed&lang={lang}", status_code=303)
+
+
+def _details_page(
+    request: Request,
+    lang: str,
+    page: ParticipantPage,
+    token: str,
+    form: forms.DetailsForm,
+    *,
+    status_code: int = 200,
+    found: list[error_texts.ErrorText] | None = None,
+) -> HTMLResponse:
+    by_field: dict[str, list[str]] = {}
+    for problem in found or []:
+        by_field.setdefault(problem.field or "", []).append(problem.message)
+    return render(
+        request,
+        lang,
+        "details.html",
+        status_code=status_code,
+        switch_path=f"/me/{token}/details",
+        page=page,
+        token=token,
+        form=form,
+        problems=found or [],
+        field_errors=by_field,
+        **forms.language_choices(lang, form.languages, form.other_languages),
+    )
+
+
+@router.get("/details", response_class=HTMLResponse, summary="Correct one's details")
+def details_form(
+    session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
+) -> Response:
+    page = participant_page(session, settings, token)
+    person = page.participant
+    form = forms.DetailsForm(
+        first_name=person.first_name,
+        last_name=person.last_name,
+        preferred_language=person.preferred_language,
+        languages=[c for c in person.languages if c in forms.COMMON_LANGUAGES],
+        other_languages=[],
+        needs=list(person.needs),
+        needs_other=person.needs_other or "",
+    )
+    chosen = forms.language_choices(lang, list(person.languages), [])
+    form = form.model_copy(update={"other_languages": [v for v in chosen["other_languages"] if v]})
+    return _details_page(request, lang, page, token, form)
+
+
+@router.post("/details", response_class=HTMLResponse, summary="Correct one's details (form)")
+def change_details(
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
+    lang: Language,
+    token: str,
+    form: Annotated[forms.DetailsForm, Form()],
+) -> Response:
+    try:
+        self_service.change_details(session, token, forms.details_to_input(form, lang))
+    except (InvalidInput, Conflict) as exc:
+        found = (
+            error_texts.from_service(exc.errors, lang)
+            if isinstance(exc, InvalidInput)
+            else [error_texts.ErrorText(None, error_texts.message(lang, exc.message))]
+        )
+        page = participant_page(session, settings, token)
+        response = _details_page(
+            request, lang, page, token, form, status_code=status_of(exc), found=found
+        )
+        raise Reply(response) from exc
+    return RedirectResponse(f"/me/{token}?done=details&lang={lang}", status_code=303)
 
 
 @router.get("/withdraw", response_class=HTMLResponse, summary="Ask before withdrawing")

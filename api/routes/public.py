@@ -17,7 +17,7 @@ from api.pages import render
 from api.routes.common import AppSettings, Client
 from notifications.i18n import collation_key
 from vekl.errors import InvalidInput
-from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, country_names, language_names
+from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, country_names
 from vekl.registration import online as online_registration
 from vekl.settings import Settings
 from vekl.store.models import Round
@@ -43,21 +43,12 @@ def _form_page(
     by_field: dict[str, list[str]] = {}
     for problem in found:
         by_field.setdefault(problem.field or "", []).append(problem.message)
-    names = language_names(lang)
-    common = set(forms.COMMON_LANGUAGES)
-    chosen_other = [v for v in form.other_languages if v.strip()]
-    chosen_other += [""] * (forms.OTHER_LANGUAGE_INPUTS - len(chosen_other))
     context: dict[str, Any] = {
         "round": round,
         "form": form,
         "problems": found,
         "field_errors": by_field,
-        "common_languages": [(code, names.get(code, code)) for code in forms.COMMON_LANGUAGES],
-        "all_languages": sorted(
-            ((code, name) for code, name in names.items() if code not in common),
-            key=lambda item: collation_key(item[1]),
-        ),
-        "other_languages": chosen_other,
+        **forms.language_choices(lang, [], form.other_languages),
         "countries": sorted(country_names(lang).items(), key=lambda item: collation_key(item[1])),
         "districts": DISTRICTS,
         "age_bands": AGE_BANDS,

@@ -36,6 +36,7 @@ class ParticipantPage:
     standing: Standing
     group: GroupEvenings | None
     can_change_series: bool
+    can_change_details: bool
     retention_until: datetime | None
     feed_token: str
     can_rejoin: bool
@@ -50,6 +51,7 @@ def participant_page(session: Session, settings: Settings, token: str) -> Partic
         standing=found.standing,
         group=found.group,
         can_change_series=found.can_change_series,
+        can_change_details=found.can_change_details,
         retention_until=found.retention_until,
         feed_token=found.feed_token,
         can_rejoin=found.can_rejoin,

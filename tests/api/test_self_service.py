@@ -290,3 +290,51 @@ def test_withdrawing_is_confirmed_by_mail_with_the_personal_link(
     [cancellation] = mails(db, "cancellation", to=placed.email)
     assert link_in(cancellation) == placed_path
     assert mails(db, "withdrawal_confirmed", to=placed.email) == []
+
+
+def test_people_correct_their_own_details_while_registration_is_open(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
+    person, path = _registered(client, db)
+    page = client.get(path + "?lang=en").text
+    assert "Correct my name, languages or needs" in page and "Download all my data<" in page
+    form = client.get(path + "/details?lang=en").text
+    assert (
+        'value="Olena"' in form and 'id="language-uk" name="languages" value="uk" checked' in form
+    )
+    assert 'id="language-en" name="languages" value="en" checked' in form
+    bad = client.post(
+        path + "/details?lang=en",
+        data={"first_name": "", "last_name": "Visit http://phish.example", "languages": []},
+    )
+    assert bad.status_code == 422
+    assert 'id="error-first_name"' in bad.text and 'id="error-last_name"' in bad.text
+    db.refresh(person)
+    assert person.first_name == "Olena"  # nothing is saved from a form with a mistake
+    saved = client.post(
+        path + "/details?lang=en",
+        data={
+            "first_name": "Olena",
+            "last_name": "Kovalenko-Schmidt",
+            "preferred_language": "de",
+            "languages": ["uk", "de"],
+            "other_languages": ["Polnisch"],
+            "needs": ["step_free"],
+            "needs_other": "",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and "done=details" in saved.headers["location"]
+    db.refresh(person)
+    assert person.last_name == "Kovalenko-Schmidt" and person.preferred_language == "de"
+    assert person.languages == ["uk", "de", "pl"] and person.needs == ["step_free"]
+    [entry] = db.scalars(select(AuditEntry).filter_by(action="registration.details")).all()
+    assert sorted(entry.details["fields"]) == ["languages", "last_name", "preferred_language"]
+    assert "Kovalenko" not in json.dumps(entry.details)
+
+    # With a group, the details that group was formed for are fixed.
+    publish_group(db, open_round, [person])
+    settle(db)
+    assert "Correct my name" not in client.get(path + "?lang=en").text
+    refused = client.post(path + "/details?lang=en", data={"first_name": "O", "last_name": "K"})
+    assert refused.status_code == 409 and "can no longer be changed here" in refused.text

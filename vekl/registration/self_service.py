@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
     CalendarEntry,
+    Group,
     GroupMember,
     InvitationCode,
     OutboxMail,
@@ -45,6 +47,7 @@ from vekl.store.models import (
     RegistrationStatus,
     WaitlistEntry,
 )
+from vekl.validation import RegistrationInput, invalid_input
 
 SERIES_REQUIRED = N_("Please choose at least one series of evenings you can attend.")
 CHANGES_CLOSED = N_("Registration has closed, so the evenings can no longer be changed here.")
@@ -81,35 +84,40 @@ class Status:
     standing: Standing
     group: GroupEvenings | None
     can_change_series: bool
+    can_change_details: bool
     retention_until: datetime | None
     feed_token: str
     can_rejoin: bool = False
     had_place: bool = False
 
 
-def status(session: Session, token: str, *, secret_key: str, now: datetime | None = None) -> Status:
-    person = tokens.participant_for(session, token)
-    moment = now or datetime.now(UTC)
+def _standing(session: Session, person: Participant) -> tuple[Standing, Group | None]:
     group = active_group(session, person)
     if person.status is RegistrationStatus.WITHDRAWN:
-        standing = Standing.WITHDRAWN
-    elif person.status is RegistrationStatus.PENDING:
-        standing = Standing.PENDING
-    elif group is not None:
-        standing = Standing.PLACED
-    elif (
+        return Standing.WITHDRAWN, group
+    if person.status is RegistrationStatus.PENDING:
+        return Standing.PENDING, group
+    if group is not None:
+        return Standing.PLACED, group
+    if (
         person.status is RegistrationStatus.WAITLISTED
         or waitlist_reason(session, person) is not None
     ):
-        standing = Standing.WAITLISTED
-    else:
-        standing = Standing.REGISTERED
+        return Standing.WAITLISTED, group
+    return Standing.REGISTERED, group
+
+
+def status(session: Session, token: str, *, secret_key: str, now: datetime | None = None) -> Status:
+    person = tokens.participant_for(session, token)
+    moment = now or datetime.now(UTC)
+    standing, group = _standing(session, person)
     rejoin = may_rejoin(session, person, moment) if standing is Standing.WITHDRAWN else None
     return Status(
         participant=person,
         standing=standing,
         group=describe(group) if group is not None else None,
         can_change_series=standing is not Standing.WITHDRAWN and is_open(person.round, moment),
+        can_change_details=may_change_details(standing, is_open(person.round, moment)),
         retention_until=retention_until(person.round),
         feed_token=tokens.feed_token(person, secret_key),
         can_rejoin=rejoin is not None,
@@ -146,6 +154,69 @@ def replace_link(
         subject=f"participant:{person.id}",
     )
     return tokens.link_token(person, settings.secret_key)
+
+
+# What people may correct themselves on their page, while registration is open and
+# before they have a group (a group was formed for the languages they gave).
+SELF_DETAILS = (
+    "first_name",
+    "last_name",
+    "preferred_language",
+    "languages",
+    "needs",
+    "needs_other",
+)
+DETAILS_FIXED = N_(
+    "You have a place in a group now, so your details can no longer be changed here. "
+    "Please write to the organisers."
+)
+
+
+def may_change_details(standing: Standing, open_now: bool) -> bool:
+    return open_now and standing in (Standing.PENDING, Standing.REGISTERED, Standing.WAITLISTED)
+
+
+def change_details(
+    session: Session, token: str, details: dict[str, Any], now: datetime | None = None
+) -> list[str]:
+    """Correct one's name, languages, needs or mail language; returns the fields changed.
+
+    Checked exactly as a registration is: the stored registration with the changes must
+    pass ``RegistrationInput``, so nothing can be saved here that the form would refuse.
+    """
+    person = tokens.participant_for(session, token)
+    standing, _ = _standing(session, person)
+    if standing is Standing.WITHDRAWN:
+        raise Conflict(ALREADY_WITHDRAWN)
+    if standing is Standing.PLACED:
+        raise Conflict(DETAILS_FIXED)
+    if not is_open(person.round, now or datetime.now(UTC)):
+        raise Conflict(CHANGES_CLOSED)
+    wanted = {field: details[field] for field in SELF_DETAILS if field in details}
+    try:
+        checked = RegistrationInput.model_validate({**registrations.as_input(person), **wanted})
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
+    changed = []
+    for field in wanted:
+        value = getattr(checked, field)
+        if field in ("needs_other",):
+            value = value or None
+        if getattr(person, field) != value:
+            setattr(person, field, list(value) if isinstance(value, list) else value)
+            changed.append(field)
+    if changed:
+        session.flush()
+        # Which fields, not their values: the log must not hold what the person wrote.
+        audit.record(
+            session,
+            ACTOR,
+            "registration.details",
+            round=person.round,
+            subject=f"participant:{person.id}",
+            fields=changed,
+        )
+    return changed
 
 
 def change_series(

@@ -174,6 +174,30 @@ def _insert_without_waiting(session: Session, participant: Participant) -> None:
     session.execute(text("SELECT set_config('lock_timeout', :value, true)"), {"value": previous})
 
 
+def as_input(participant: Participant) -> dict[str, Any]:
+    """What is stored about the person, as the fields of ``RegistrationInput``."""
+    return {
+        "role": participant.role,
+        "first_name": participant.first_name,
+        "last_name": participant.last_name,
+        "email": participant.email,
+        "phone": participant.phone,
+        "preferred_language": participant.preferred_language,
+        "languages": list(participant.languages),
+        "series": [s.key for s in participant.series],
+        "gender": participant.gender,
+        "age_band": participant.age_band,
+        "district": participant.district,
+        "origin": participant.origin,
+        "needs": list(participant.needs),
+        "needs_other": participant.needs_other,
+        "companion_email": participant.companion_email,
+        "priority": participant.priority,
+        "partner_code": participant.partner_code,
+        "consent": True,
+    }
+
+
 def differs(participant: Participant, data: RegistrationInput) -> bool:
     """Whether applying ``data`` would change anything the person told us."""
     current = (
