@@ -143,55 +143,61 @@ def _scheduling_calendar(
     programme: Programme,
     attendee: Recipient,
     group: GroupInfo,
-    evenings: Sequence[Evening],
+    evening: Evening,
     *,
     sequence: int,
     as_moderator: bool,
     dtstamp: datetime | None,
 ) -> bytes:
-    """An iTIP message (REQUEST or CANCEL) from the programme to one attendee."""
+    """An iTIP message (REQUEST or CANCEL) from the programme to one attendee.
+
+    It holds exactly one VEVENT, so one UID: mail programs act on the first event of a
+    scheduling message only (Outlook, Gmail), or treat several as a plain import
+    (Thunderbird). Each evening therefore travels in a message of its own; see
+    ``docs/adr/0010-one-evening-per-invitation.md``.
+    """
     _check_sequence(sequence)
     lang = normalise_language(attendee.language)
-    stamp = _stamp(dtstamp)
     status = "CANCELLED" if method is CalendarMethod.CANCEL else "CONFIRMED"
     calendar = _calendar(method)
-    for evening in evenings:
-        event = _event(
-            programme,
-            group,
-            evening,
-            lang,
-            sequence=sequence,
-            dtstamp=stamp,
-            status=status,
-            as_moderator=as_moderator,
-        )
-        event.add("organizer", _organizer(programme))
-        event.add("attendee", _attendee(attendee, as_moderator=as_moderator))
-        calendar.add_component(event)
-    return _finish(calendar, evenings, programme.zone)
+    event = _event(
+        programme,
+        group,
+        evening,
+        lang,
+        sequence=sequence,
+        dtstamp=_stamp(dtstamp),
+        status=status,
+        as_moderator=as_moderator,
+    )
+    event.add("organizer", _organizer(programme))
+    event.add("attendee", _attendee(attendee, as_moderator=as_moderator))
+    calendar.add_component(event)
+    return _finish(calendar, [evening], programme.zone)
 
 
 def request_calendar(
     programme: Programme,
     attendee: Recipient,
     group: GroupInfo,
+    evening: Evening,
     *,
     sequence: int,
     as_moderator: bool = False,
     dtstamp: datetime | None = None,
 ) -> bytes:
-    """An invitation (or, with a higher ``sequence``, an update) for all evenings of ``group``.
+    """An invitation (or, with a higher ``sequence``, an update) to one evening of ``group``.
 
-    ``METHOD:REQUEST`` with the programme as ORGANIZER and ``attendee`` as the only ATTENDEE.
-    Texts are in the attendee's language. Pass ``as_moderator`` for the moderator's copy.
+    ``METHOD:REQUEST`` with the programme as ORGANIZER and ``attendee`` as the only ATTENDEE,
+    and ``evening`` as the only event. Texts are in the attendee's language. Pass
+    ``as_moderator`` for the moderator's copy.
     """
     return _scheduling_calendar(
         CalendarMethod.REQUEST,
         programme,
         attendee,
         group,
-        group.evenings,
+        evening,
         sequence=sequence,
         as_moderator=as_moderator,
         dtstamp=dtstamp,
@@ -202,25 +208,23 @@ def cancel_calendar(
     programme: Programme,
     attendee: Recipient,
     group: GroupInfo,
-    evenings: Sequence[Evening],
+    evening: Evening,
     *,
     sequence: int,
     as_moderator: bool = False,
     dtstamp: datetime | None = None,
 ) -> bytes:
-    """Removes ``evenings`` from the attendee's calendar: ``METHOD:CANCEL``, ``STATUS:CANCELLED``.
+    """Removes ``evening`` from the attendee's calendar: ``METHOD:CANCEL``, ``STATUS:CANCELLED``.
 
-    Each evening must carry the UID it was invited with, and ``sequence`` must be higher than the
+    The evening must carry the UID it was invited with, and ``sequence`` must be higher than the
     last one sent, or clients ignore the cancellation as outdated.
     """
-    if not evenings:
-        raise ValueError("a cancellation needs at least one evening")
     return _scheduling_calendar(
         CalendarMethod.CANCEL,
         programme,
         attendee,
         group,
-        evenings,
+        evening,
         sequence=sequence,
         as_moderator=as_moderator,
         dtstamp=dtstamp,

@@ -13,13 +13,53 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from notifications.models import Evening, GroupInfo, Recipient, RosterMember, WebLink
+from notifications.models import (
+    CalendarUid,
+    Evening,
+    GroupInfo,
+    Recipient,
+    RosterMember,
+    WebLink,
+)
 
 
 class _MailBase(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     recipient: Recipient
+
+
+def _evening_by_uid(evenings: tuple[Evening, ...], uid: str | None) -> Evening:
+    if uid is None:
+        return evenings[0]
+    for evening in evenings:
+        if evening.uid == uid:
+            return evening
+    raise ValueError(f"calendar_uid {uid} is not one of the mail's evenings")
+
+
+class _CarriesOneEvening(_MailBase):
+    """A mail whose calendar holds one evening, the one ``calendar_uid`` names.
+
+    One evening per mail: mail programs act on the first event of an invitation only, so a
+    person gets a mail for each evening (``docs/adr/0010-one-evening-per-invitation.md``).
+    Without ``calendar_uid`` the mail carries the first of its evenings.
+    """
+
+    calendar_uid: CalendarUid | None = None
+
+    def _evenings(self) -> tuple[Evening, ...]:
+        raise NotImplementedError
+
+    @property
+    def calendar_evening(self) -> Evening:
+        """The evening this mail's calendar adds, updates or removes."""
+        return _evening_by_uid(self._evenings(), self.calendar_uid)
+
+    @model_validator(mode="after")
+    def _calendar_uid_is_one_of_the_evenings(self) -> _CarriesOneEvening:
+        _evening_by_uid(self._evenings(), self.calendar_uid)
+        return self
 
 
 class RegistrationConfirmation(_MailBase):
@@ -37,8 +77,9 @@ class WaitingList(_MailBase):
     self_service_url: WebLink | None = None
 
 
-class GroupInvitation(_MailBase):
-    """Invites the recipient to a group, with all its evenings as ``METHOD:REQUEST``.
+class GroupInvitation(_CarriesOneEvening):
+    """Invites the recipient to a group; the calendar invites to one of its evenings
+    (``METHOD:REQUEST``), and the text names them all.
 
     ``sequence`` is the SEQUENCE written into the calendar; store it, because every later update
     or cancellation of these evenings must use a higher one. ``feed_url`` is the person's webcal
@@ -51,6 +92,9 @@ class GroupInvitation(_MailBase):
     self_service_url: WebLink | None = None
     feed_url: WebLink | None = None
 
+    def _evenings(self) -> tuple[Evening, ...]:
+        return self.group.evenings
+
 
 class GroupChange(StrEnum):
     """What changed, so the mail can say it in words and not only in the calendar."""
@@ -62,10 +106,10 @@ class GroupChange(StrEnum):
     """The person was moved to another group, keeping the same calendar UIDs."""
 
 
-class GroupChanged(_MailBase):
-    """The recipient's group changed; the calendar updates the entries (``METHOD:REQUEST``).
+class GroupChanged(_CarriesOneEvening):
+    """The recipient's group changed; the calendar updates one entry (``METHOD:REQUEST``).
 
-    ``group`` holds the group as it is now. The evenings must carry the UIDs of the invitation
+    ``group`` holds the group as it is now. The evening must carry the UID of the invitation
     being updated, with a ``sequence`` higher than the last one sent. Evenings that disappear
     need an :class:`EveningsCancelled` mail, since one calendar can only carry one method.
     """
@@ -75,6 +119,9 @@ class GroupChanged(_MailBase):
     changes: frozenset[GroupChange] = Field(min_length=1)
     sequence: int = Field(ge=1)
     self_service_url: WebLink | None = None
+
+    def _evenings(self) -> tuple[Evening, ...]:
+        return self.group.evenings
 
 
 class CancellationReason(StrEnum):
@@ -86,8 +133,9 @@ class CancellationReason(StrEnum):
     """The person withdrew or asked to be taken off."""
 
 
-class EveningsCancelled(_MailBase):
-    """Removes ``evenings`` from the recipient's calendar (``METHOD:CANCEL``).
+class EveningsCancelled(_CarriesOneEvening):
+    """Tells the recipient ``evenings`` are off; the calendar removes one of them
+    (``METHOD:CANCEL``).
 
     ``evenings`` carry the UIDs they were invited with; ``sequence`` must be higher than the last
     one sent for them. ``group`` gives the name shown in the mail.
@@ -99,6 +147,9 @@ class EveningsCancelled(_MailBase):
     sequence: int = Field(ge=1)
     reason: CancellationReason = CancellationReason.CANCELLED
     self_service_url: WebLink | None = None
+
+    def _evenings(self) -> tuple[Evening, ...]:
+        return self.evenings
 
 
 class EveningReminder(_MailBase):
@@ -115,17 +166,21 @@ class EveningReminder(_MailBase):
         return self
 
 
-class ModeratorRoster(_MailBase):
-    """The moderator's list of members plus the group's evenings as ``METHOD:REQUEST``.
+class ModeratorRoster(_CarriesOneEvening):
+    """The moderator's list of members plus one of the group's evenings as ``METHOD:REQUEST``.
 
     ``recipient`` is the moderator. ``sequence`` works as for :class:`GroupInvitation`, for the
-    moderator's own calendar entries.
+    moderator's own calendar entries. ``moderator_url`` is the moderator's personal page.
     """
 
     kind: Literal["moderator_roster"] = "moderator_roster"
     group: GroupInfo
     members: tuple[RosterMember, ...] = ()
     sequence: int = Field(default=0, ge=0)
+    moderator_url: WebLink | None = None
+
+    def _evenings(self) -> tuple[Evening, ...]:
+        return self.group.evenings
 
 
 class WithdrawalConfirmed(_MailBase):
@@ -151,6 +206,15 @@ class SelfServiceLink(_MailBase):
     rejoin_before: AwareDatetime | None = None
 
 
+class ModeratorLink(_MailBase):
+    """Sends a moderator the link to their page (their groups, members and evenings) again,
+    on request from the web app."""
+
+    kind: Literal["moderator_link"] = "moderator_link"
+    round_name: str = Field(min_length=1, max_length=200)
+    moderator_url: WebLink
+
+
 Mail = Annotated[
     RegistrationConfirmation
     | WaitingList
@@ -160,7 +224,8 @@ Mail = Annotated[
     | EveningReminder
     | ModeratorRoster
     | WithdrawalConfirmed
-    | SelfServiceLink,
+    | SelfServiceLink
+    | ModeratorLink,
     Field(discriminator="kind"),
 ]
 """Any mail this package can render."""

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-from notifications.i18n import normalise_language
+from babel.dates import format_date
+
+from notifications.i18n import locale, normalise_language
 from notifications.ics import CalendarFile, CalendarMethod, cancel_calendar, request_calendar
 from notifications.identifiers import check_message_id
 from notifications.kinds import (
@@ -49,38 +51,35 @@ def _file_prefix(programme: Programme) -> str:
 
 
 def _calendar(mail: Mail, programme: Programme, now: datetime) -> CalendarFile | None:
-    prefix = _file_prefix(programme)
-    if isinstance(mail, GroupInvitation):
-        content = request_calendar(
-            programme, mail.recipient, mail.group, sequence=mail.sequence, dtstamp=now
-        )
-        return CalendarFile(content, CalendarMethod.REQUEST, f"{prefix}-invitation.ics")
-    if isinstance(mail, GroupChanged):
-        content = request_calendar(
-            programme, mail.recipient, mail.group, sequence=mail.sequence, dtstamp=now
-        )
-        return CalendarFile(content, CalendarMethod.REQUEST, f"{prefix}-update.ics")
+    """The one-evening calendar a mail carries, with a file name that says what it does.
+
+    The name holds the evening's date and ``invitation``, ``update`` or ``cancellation``,
+    matching the file's METHOD (and so the ``method`` of the inline ``text/calendar`` part).
+    """
+    if not isinstance(mail, GroupInvitation | GroupChanged | EveningsCancelled | ModeratorRoster):
+        return None
+    evening = mail.calendar_evening
+    day = evening.start.astimezone(programme.zone).date().isoformat()
+    stem = f"{_file_prefix(programme)}-{day}"
     if isinstance(mail, EveningsCancelled):
         content = cancel_calendar(
-            programme,
-            mail.recipient,
-            mail.group,
-            mail.evenings,
-            sequence=mail.sequence,
-            dtstamp=now,
+            programme, mail.recipient, mail.group, evening, sequence=mail.sequence, dtstamp=now
         )
-        return CalendarFile(content, CalendarMethod.CANCEL, f"{prefix}-cancellation.ics")
-    if isinstance(mail, ModeratorRoster):
-        content = request_calendar(
-            programme,
-            mail.recipient,
-            mail.group,
-            sequence=mail.sequence,
-            as_moderator=True,
-            dtstamp=now,
-        )
-        return CalendarFile(content, CalendarMethod.REQUEST, f"{prefix}-evenings.ics")
-    return None
+        return CalendarFile(content, CalendarMethod.CANCEL, f"{stem}-cancellation.ics")
+    content = request_calendar(
+        programme,
+        mail.recipient,
+        mail.group,
+        evening,
+        sequence=mail.sequence,
+        as_moderator=isinstance(mail, ModeratorRoster),
+        dtstamp=now,
+    )
+    updates = isinstance(mail, GroupChanged) or (
+        isinstance(mail, ModeratorRoster) and mail.sequence > 0
+    )
+    action = "update" if updates else "invitation"
+    return CalendarFile(content, CalendarMethod.REQUEST, f"{stem}-{action}.ics")
 
 
 def _context(mail: Mail, programme: Programme) -> dict[str, Any]:
@@ -92,6 +91,8 @@ def _context(mail: Mail, programme: Programme) -> dict[str, Any]:
     if isinstance(mail, EveningReminder):
         context["number"] = mail.group.position(mail.evening)
         context["total"] = len(mail.group.evenings)
+    if isinstance(mail, GroupInvitation | GroupChanged | EveningsCancelled | ModeratorRoster):
+        context["calendar_evening"] = mail.calendar_evening
     return context
 
 
@@ -106,6 +107,10 @@ def render_parts(mail: Mail, programme: Programme, *, now: datetime | None = Non
     context = _context(mail, programme)
     zone = programme.zone
     subject = render_block(lang, zone, f"mail/{mail.kind}.txt", "subject", **context)
+    if "calendar_evening" in context:
+        # One mail per evening: the subject says which, so the mails tell apart in a list.
+        start = context["calendar_evening"].start.astimezone(zone)
+        subject = f"{subject.strip()} – {format_date(start, format='long', locale=locale(lang))}"
     text = render(lang, zone, f"mail/{mail.kind}.txt", **context)
     html = render(lang, zone, f"mail/{mail.kind}.html", subject=subject, **context)
     attachments: tuple[Attachment, ...] = ()

@@ -215,6 +215,9 @@ class GroupInfo(_Frozen):
 class RosterMember(_Frozen):
     """What a moderator learns about one member: no surname, no contact data.
 
+    ``last_initial`` is the first letter of the surname. A roster shows it only when another
+    member of the same group has the same first name, so the two can be told apart ("Anna K.",
+    "Anna S."); :func:`notifications.roster.told_apart` drops it everywhere else.
     ``languages`` are language codes the member speaks (shown with their names in the
     moderator's language). ``needs`` are codes from
     :data:`notifications.roster.KNOWN_NEEDS` (such as ``step_free``), shown translated, or short
@@ -222,5 +225,13 @@ class RosterMember(_Frozen):
     """
 
     first_name: SingleLine
+    last_initial: SingleLine | None = Field(default=None, max_length=1)
     languages: tuple[LanguageCode, ...] = ()
     needs: tuple[SingleLine, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """How the member is listed: the first name, with the initial where it is given."""
+        if self.last_initial is None:
+            return self.first_name
+        return f"{self.first_name} {self.last_initial}."

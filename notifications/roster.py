@@ -33,21 +33,44 @@ def describe_need(need: str, lang: str) -> str:
 
 
 def roster_csv(members: Sequence[RosterMember], lang: str) -> bytes:
-    """The members' first names, languages and needs, with column titles in ``lang``."""
+    """The members' names, languages and needs, with column titles in ``lang``.
+
+    The needs column is there only when someone in the list has a need.
+    """
     catalog = translations(lang)
     buffer = io.StringIO(newline="")
     writer = SpreadsheetWriter(buffer)
-    writer.writerow(
-        [catalog.gettext("First name"), catalog.gettext("Languages"), catalog.gettext("Needs")]
-    )
+    with_needs = any(member.needs for member in members)
+    titles = [catalog.gettext("First name"), catalog.gettext("Languages")]
+    writer.writerow([*titles, catalog.gettext("Needs")] if with_needs else titles)
     babel_locale = locale(lang)
     for member in members:
         languages = [language_name(code, lang) for code in member.languages]
-        writer.writerow(
-            [
-                member.first_name,
-                format_list(languages, locale=babel_locale),
-                format_list([describe_need(n, lang) for n in member.needs], locale=babel_locale),
-            ]
-        )
+        row = [member.name, format_list(languages, locale=babel_locale)]
+        if with_needs:
+            row.append(
+                format_list([describe_need(n, lang) for n in member.needs], locale=babel_locale)
+            )
+        writer.writerow(row)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def told_apart(members: Sequence[RosterMember]) -> tuple[RosterMember, ...]:
+    """``members`` (each with the initial of their surname) as a roster lists them: sorted by
+    name, the initial kept only for those whose first name another member shares.
+
+    First names are compared without regard to case or surrounding spaces.
+    """
+    counts: dict[str, int] = {}
+    for member in members:
+        key = member.first_name.strip().casefold()
+        counts[key] = counts.get(key, 0) + 1
+    listed = [
+        member
+        if counts[member.first_name.strip().casefold()] > 1
+        else member.model_copy(update={"last_initial": None})
+        for member in members
+    ]
+    return tuple(
+        sorted(listed, key=lambda m: (m.first_name.casefold(), (m.last_initial or "").casefold()))
+    )

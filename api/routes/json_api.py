@@ -105,6 +105,9 @@ class LinkRequest(BaseModel):
 
 class MemberOut(BaseModel):
     first_name: str
+    name: str = Field(
+        description="The first name, with the surname's initial where two members share it"
+    )
     languages: list[str]
     needs: list[str]
 
@@ -285,7 +288,10 @@ def moderator(session: DbSession, lang: Language, token: str) -> ModeratorOut:
                 series=_series(group.group.series),
                 members=[
                     MemberOut(
-                        first_name=m.first_name, languages=list(m.languages), needs=list(m.needs)
+                        first_name=m.first_name,
+                        name=m.name,
+                        languages=list(m.languages),
+                        needs=list(m.needs),
                     )
                     for m in members
                 ],

@@ -62,6 +62,8 @@ def participant_page(session: Session, settings: Settings, token: str) -> Partic
 @dataclass(frozen=True)
 class MemberView:
     first_name: str
+    name: str
+    """The first name, with the surname's initial where another member shares it."""
     languages: list[str]
     needs: list[str]
 
@@ -84,6 +86,7 @@ def moderator_page(session: Session, token: str, lang: str) -> ModeratorPage:
                 [
                     MemberView(
                         first_name=m.first_name,
+                        name=m.name,
                         languages=list(m.languages),
                         needs=[need_label(lang, need) for need in m.needs],
                     )

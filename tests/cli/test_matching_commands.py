@@ -44,7 +44,7 @@ def test_match_publish_send_withdraw_rematch(runner: CliRunner, cli_env: Path) -
     listed = run(runner, "registrations", "list", "-r", "konstanz-mai", "--status", "placed")
     first_id = re.search(r"│\s*(\d+)\s*│", listed).group(1)  # type: ignore[union-attr]
     withdrawn = run(runner, "registrations", "withdraw", first_id, "-r", "konstanz-mai")
-    assert "1 mails queued" in withdrawn  # the cancellation of their evenings
+    assert "3 mails queued" in withdrawn  # a cancellation for each of their three evenings
 
     output = run(runner, "rematch", "-r", "konstanz-mai", "-t", "3")
     assert f"p{first_id}: left" in output

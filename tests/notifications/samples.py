@@ -14,6 +14,7 @@ from notifications.kinds import (
     GroupChanged,
     GroupInvitation,
     Mail,
+    ModeratorLink,
     ModeratorRoster,
     RegistrationConfirmation,
     SelfServiceLink,
@@ -45,7 +46,8 @@ PROGRAMME = Programme(
 CONFIRM_URL = "https://vekl.konstanz.example/confirm/CONFIRM-TOKEN-1f3a9"
 SELF_SERVICE_URL = "https://vekl.konstanz.example/me/SELF-TOKEN-77c2e"
 FEED_URL = "webcal://vekl.konstanz.example/feed/FEED-TOKEN-0b5d1.ics"
-SECRETS = ("CONFIRM-TOKEN-1f3a9", "SELF-TOKEN-77c2e", "FEED-TOKEN-0b5d1")
+MODERATOR_URL = "https://vekl.konstanz.example/moderator/MODERATOR-TOKEN-4e8a0"
+SECRETS = ("CONFIRM-TOKEN-1f3a9", "SELF-TOKEN-77c2e", "FEED-TOKEN-0b5d1", "MODERATOR-TOKEN-4e8a0")
 
 ARABIC_NOTE = "يرجى إحضار طبق صغير لمشاركته مع الآخرين، وكثير من الفضول والرغبة في الحوار"
 UKRAINIAN_LABEL = "Зустрічі над Рейном — Констанц"
@@ -124,6 +126,7 @@ def all_mails(recipient: Recipient) -> list[Mail]:
             group=the_group,
             changes=frozenset({GroupChange.TIME, GroupChange.VENUE, GroupChange.MODERATOR}),
             sequence=1,
+            calendar_uid=the_group.evenings[1].uid,
             self_service_url=SELF_SERVICE_URL,
         ),
         EveningsCancelled(
@@ -140,8 +143,15 @@ def all_mails(recipient: Recipient) -> list[Mail]:
             evening=the_group.evenings[1],
             self_service_url=SELF_SERVICE_URL,
         ),
-        ModeratorRoster(recipient=recipient, group=the_group, members=roster(), sequence=0),
+        ModeratorRoster(
+            recipient=recipient,
+            group=the_group,
+            members=roster(),
+            sequence=0,
+            moderator_url=MODERATOR_URL,
+        ),
         SelfServiceLink(recipient=recipient, self_service_url=SELF_SERVICE_URL),
+        ModeratorLink(recipient=recipient, round_name="VEKL Mai 2027", moderator_url=MODERATOR_URL),
         WithdrawalConfirmed(
             recipient=recipient, round_name="VEKL Mai 2027", self_service_url=SELF_SERVICE_URL
         ),

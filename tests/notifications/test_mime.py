@@ -41,9 +41,9 @@ def structure(message: MIMEPart) -> list[object]:
 @pytest.mark.parametrize(
     ("index", "method", "filename"),
     [
-        (2, "REQUEST", "vekl-invitation.ics"),
-        (3, "REQUEST", "vekl-update.ics"),
-        (4, "CANCEL", "vekl-cancellation.ics"),
+        (2, "REQUEST", "vekl-2026-05-16-invitation.ics"),
+        (3, "REQUEST", "vekl-2026-05-23-update.ics"),
+        (4, "CANCEL", "vekl-2026-05-30-cancellation.ics"),
     ],
 )
 def test_calendar_mails_are_mixed_with_an_alternative_and_the_ics(
@@ -71,7 +71,34 @@ def test_calendar_mails_are_mixed_with_an_alternative_and_the_ics(
     assert b"\r\n" in content and b"\n" not in content.replace(b"\r\n", b"")
 
 
-@pytest.mark.parametrize("index", [0, 1, 5, 7])
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_the_file_name_and_the_inline_part_say_what_the_calendar_does(lang: str) -> None:
+    """One calendar part per mail, one evening in it; its ``method``, the file's METHOD and
+    the attachment's name agree, and the name carries the evening's date."""
+    for index, mail in enumerate(all_mails(RECIPIENTS[lang])):
+        message, _ = rendered(index, lang)
+        calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        files = [p for p in message.walk() if p.get_content_type() == "application/ics"]
+        if not calendars:
+            assert files == [], mail.kind
+            continue
+        (inline,) = calendars
+        (attached,) = files
+        content = inline.get_payload(decode=True)
+        assert isinstance(content, bytes)
+        calendar = Calendar.from_ical(content)
+        method = inline.get_param("method")
+        assert calendar["METHOD"] == method
+        (event,) = calendar.walk("VEVENT")
+        assert attached.get_payload(decode=True) == content
+        filename = attached.get_filename()
+        assert filename is not None and filename.endswith(".ics")
+        assert filename.endswith("-cancellation.ics") == (method == "CANCEL"), filename
+        day = event.decoded("DTSTART").date().isoformat()
+        assert filename.startswith(f"vekl-{day}-"), filename
+
+
+@pytest.mark.parametrize("index", [0, 1, 5, 7, 8])
 def test_mails_without_calendar_are_text_and_html_only(index: int) -> None:
     message, _ = rendered(index, "ar")
     assert structure(message) == ["multipart/alternative", [["text/plain"], ["text/html"]]]
@@ -129,7 +156,7 @@ def test_non_ascii_names_and_subjects_are_encoded_for_7bit_transport() -> None:
     assert raw.isascii()  # bodies are base64 or quoted-printable too
     message, _ = rendered(2, "ar")
     assert message["To"].addresses[0].display_name == "ليلى حسن"
-    assert message["Subject"] == "دعوتكم إلى مجموعة «Seerhein»"
+    assert message["Subject"] == "دعوتكم إلى مجموعة «Seerhein» – 16 مايو 2026"
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
 
 

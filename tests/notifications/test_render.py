@@ -12,14 +12,15 @@ from pydantic import ValidationError
 
 from notifications.kinds import MAIL_ADAPTER, EveningReminder, GroupInvitation, Mail
 from notifications.messages import render_parts
-from notifications.models import Recipient
-from notifications.roster import roster_csv
+from notifications.models import Recipient, RosterMember
+from notifications.roster import roster_csv, told_apart
 from notifications.templating import render
 from tests.notifications.samples import (
     BERLIN,
     CONFIRM_URL,
     LANGUAGES,
     MAIL_KINDS,
+    MODERATOR_URL,
     NOW,
     PROGRAMME,
     RECIPIENTS,
@@ -40,14 +41,15 @@ DIRECTION = {"de": "ltr", "en": "ltr", "ar": "rtl", "uk": "ltr"}
 SUBJECTS = {
     ("de", "registration_confirmation"): "Bitte bestätigen Sie Ihre Anmeldung",
     ("de", "waiting_list"): "Sie stehen auf der Warteliste",
-    ("de", "group_invitation"): "Ihre Einladung in die Gruppe „Seerhein“",
-    ("de", "group_changed"): "Änderung in Ihrer Gruppe „Seerhein“",
-    ("de", "evenings_cancelled"): "Abgesagt: Abende der Gruppe „Seerhein“",
+    ("de", "group_invitation"): "Ihre Einladung in die Gruppe „Seerhein“ – 16. Mai 2026",
+    ("de", "group_changed"): "Änderung in Ihrer Gruppe „Seerhein“ – 23. Mai 2026",
+    ("de", "evenings_cancelled"): "Abgesagt: Abende der Gruppe „Seerhein“ – 30. Mai 2026",
     ("de", "evening_reminder"): "Erinnerung: Ihr Abend am Samstag, 23. Mai 2026",
-    ("de", "moderator_roster"): "Teilnehmende der Gruppe „Seerhein“",
+    ("de", "moderator_roster"): "Teilnehmende der Gruppe „Seerhein“ – 16. Mai 2026",
+    ("de", "moderator_link"): "Ihr Link für die Moderation",
     ("de", "self_service_link"): "Ihr persönlicher Link",
-    ("uk", "group_invitation"): "Запрошення до групи «Seerhein»",
-    ("ar", "group_invitation"): "دعوتكم إلى مجموعة «Seerhein»",
+    ("uk", "group_invitation"): "Запрошення до групи «Seerhein» – 16 травня 2026\u202fр.",
+    ("ar", "group_invitation"): "دعوتكم إلى مجموعة «Seerhein» – 16 مايو 2026",
     ("en", "evening_reminder"): "Reminder: your evening on Saturday, 23 May 2026",
 }
 
@@ -129,6 +131,45 @@ def test_moderator_roster_lists_first_names_languages_and_needs() -> None:
     assert "Bedarf: needs a quiet room" in parts.text
     assert "<bdi>ليلى</bdi>" in parts.html
     assert "@" not in parts.text.split("\n-- \n")[0]  # no contact data of anyone
+
+
+def test_a_roster_shows_needs_only_where_someone_has_them() -> None:
+    parts = render_parts(mail_of("moderator_roster", "de"), PROGRAMME, now=NOW)
+    anna = parts.text.split("- Anna\n", 1)[1].split("\n\n", 1)[0]
+    assert anna == "  Sprachen: Deutsch und Englisch"
+    assert parts.text.count("Bedarf:") == 2
+    assert "Bedarf: -" not in parts.text
+    nobody = tuple(m.model_copy(update={"needs": ()}) for m in roster())
+    plain = mail_of("moderator_roster", "de").model_copy(update={"members": nobody})
+    parts = render_parts(plain, PROGRAMME, now=NOW)
+    assert "Bedarf" not in parts.text and "Bedarf" not in parts.html
+    rows = list(csv.reader(io.StringIO(roster_csv(nobody, "de").decode("utf-8-sig"))))
+    assert rows[0] == ["Vorname", "Sprachen"] and all(len(row) == 2 for row in rows)
+
+
+def test_members_who_share_a_first_name_are_told_apart_by_their_initial() -> None:
+    listed = told_apart(
+        [
+            RosterMember(first_name="Anna", last_initial="K"),
+            RosterMember(first_name="Omar", last_initial="S"),
+            RosterMember(first_name="anna ", last_initial="B"),
+        ]
+    )
+    assert [m.name for m in listed] == ["anna B.", "Anna K.", "Omar"]
+    mail = mail_of("moderator_roster", "de").model_copy(update={"members": listed})
+    parts = render_parts(mail, PROGRAMME, now=NOW)
+    assert "- Anna K.\n" in parts.text and "- Omar\n" in parts.text
+    assert "<bdi>Anna K.</bdi>" in parts.html and "<bdi>Omar</bdi>" in parts.html
+    rows = list(csv.reader(io.StringIO(roster_csv(listed, "de").decode("utf-8-sig"))))
+    assert sorted(row[0] for row in rows[1:]) == sorted(m.name for m in listed)
+
+
+def test_the_roster_mail_carries_the_moderators_page() -> None:
+    parts = render_parts(mail_of("moderator_roster", "uk"), PROGRAMME, now=NOW)
+    assert MODERATOR_URL in parts.text
+    assert f'href="{MODERATOR_URL}"' in parts.html
+    link = render_parts(mail_of("moderator_link", "ar"), PROGRAMME, now=NOW)
+    assert MODERATOR_URL in link.text and link.calendar is None
 
 
 def test_roster_csv_is_excel_friendly_and_defuses_formulas() -> None:

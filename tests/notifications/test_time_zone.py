@@ -86,7 +86,10 @@ def test_a_reminders_subject_and_date_header_follow_the_zone() -> None:
 
 
 def test_a_calendar_file_is_written_in_the_programmes_zone() -> None:
-    ics = request_calendar(ELSEWHERE, RECIPIENTS["uk"], late_group(), sequence=0, dtstamp=NOW)
+    the_group = late_group()
+    ics = request_calendar(
+        ELSEWHERE, RECIPIENTS["uk"], the_group, the_group.evenings[0], sequence=0, dtstamp=NOW
+    )
     assert b"DTSTART;TZID=America/New_York:20260523T190000" in ics
     assert b"DTEND;TZID=America/New_York:20260523T213000" in ics
     assert b"Europe/Berlin" not in ics

@@ -315,3 +315,13 @@ def test_moderator_links_are_shown_once_and_open_the_moderators_pages(
     assert team.client.get(found[0]).status_code == 200
     again = team.client.get(f"{ROUND}/moderators")
     assert again.status_code == 303  # logged out by clearing the cookies: no links without login
+
+
+def test_the_moderators_page_says_that_moderators_get_their_link_by_mail(
+    team: LoggedIn, example_round: Round
+) -> None:
+    page = team.client.get(f"{ROUND}/moderators?lang=de")
+    assert page.status_code == 200
+    assert "Moderierende bekommen den Link zu ihrer Seite per E-Mail" in page.text
+    assert "„Meinen persönlichen Link noch einmal schicken“" in page.text
+    assert "Neue persönliche Links für alle Moderierenden erzeugen" in page.text

@@ -170,7 +170,8 @@ def test_a_dropout_cancels_the_persons_calendar(
     kinds = db.scalars(
         select(OutboxMail.kind).where(OutboxMail.recipient == person.email).order_by(OutboxMail.id)
     ).all()
-    assert kinds == ["invitation", "cancellation"]
+    evenings = len(run.groups[0].series.evenings)
+    assert kinds == ["invitation"] * evenings + ["cancellation"] * evenings
     assert person.status is RegistrationStatus.WITHDRAWN and person.withdrawn_reason == "krank"
     with pytest.raises(Exception, match="dropped out already"):
         registration_overview.drop_out(db, example_round.slug, person.id, "x", settings, "t")
@@ -224,10 +225,17 @@ def test_notify_publication_is_what_publish_queues(
         .select_from(Participant)
         .where(Participant.round_id == example_round.id, Participant.status == "placed")
     ).one()
+    invited = db.scalar(
+        select(func.count(func.distinct(OutboxMail.participant_id))).where(
+            OutboxMail.kind == "invitation"
+        )
+    )
+    evenings = sum(len(g.series.evenings) * len(g.members) for g in run.groups)
     invitations = db.scalar(
         select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == "invitation")
     )
-    assert invitations == placed and count >= placed
+    # One invitation per placed person and evening.
+    assert invited == placed and invitations == evenings and count >= invitations
     assert notify.resync_round(db, example_round, settings=settings) == []
 
 

@@ -2,6 +2,9 @@
 
 Entries are keyed by UID; a REQUEST with a SEQUENCE not lower than the stored one
 replaces the entry, a CANCEL with such a SEQUENCE removes it, anything older is ignored.
+Like Outlook and Gmail, it acts on the first event of a file only, and it reads the
+``text/calendar`` part a mail program treats as the invitation (a mail with several is
+refused).
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ class Entry:
 
 def calendar_part(payload: bytes) -> bytes | None:
     message = message_from_bytes(payload, policy=policy.default)
-    for part in message.walk():
-        if part.get_content_type() == "text/calendar":
-            data = part.get_payload(decode=True)
-            assert isinstance(data, bytes)
-            return data
+    parts = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    assert len(parts) <= 1, "a mail has at most one invitation part"
+    for part in parts:
+        data = part.get_payload(decode=True)
+        assert isinstance(data, bytes)
+        return data
     return None
 
 
@@ -41,7 +45,7 @@ class ClientCalendar:
     def apply(self, ics: bytes) -> str:
         calendar = Calendar.from_ical(ics)
         method = str(calendar.get("METHOD", ""))
-        for event in calendar.walk("VEVENT"):
+        for event in calendar.walk("VEVENT")[:1]:
             uid = str(event["UID"])
             sequence = int(event.get("SEQUENCE", 0))
             known = max(

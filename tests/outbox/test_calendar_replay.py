@@ -64,9 +64,11 @@ def group_of(world: World, key: str) -> Group:
 def test_invitations_give_each_member_their_three_evenings(world: World) -> None:
     mon, _, _ = first_grouping(world)
     client, methods = replayed(world, mon[0])
-    assert methods == ["REQUEST"]
+    # One invitation per evening: a mail program takes one event from each.
+    assert methods == ["REQUEST"] * 3
     assert client.evenings() == expected(group_of(world, "g1"))
     assert len(client.entries) == 3
+    assert [m.kind for m in world.mails_to(mon[0].email)] == ["invitation"] * 3
 
 
 def test_waitlisted_people_get_no_calendar(world: World) -> None:
@@ -90,11 +92,13 @@ def test_moved_to_another_series(world: World) -> None:
         waitlist=world.people[24:30],
     )
     client, methods = replayed(world, mover)
-    assert methods == ["REQUEST", "CANCEL", "REQUEST"]
+    # Exactly the old evenings are cancelled and the new ones invited to.
+    assert methods == ["REQUEST"] * 3 + ["CANCEL"] * 3 + ["REQUEST"] * 3
     assert client.evenings() == expected(group_of(world, "g2"))
+    assert len(client.cancelled) == 3
     # Nobody else in g2 or g3 was told anything new.
-    assert [m.kind for m in world.mails_to(wed[0].email)] == ["invitation"]
-    assert [m.kind for m in world.mails_to(sat[0].email)] == ["invitation"]
+    assert [m.kind for m in world.mails_to(wed[0].email)] == ["invitation"] * 3
+    assert [m.kind for m in world.mails_to(sat[0].email)] == ["invitation"] * 3
 
 
 def test_moved_to_another_group_in_the_same_series(world: World) -> None:
@@ -105,10 +109,10 @@ def test_moved_to_another_group_in_the_same_series(world: World) -> None:
     world.publish({"g1": ("mon", a[1:], [mods[0]]), "g4": ("mon", [*b, mover], [mods[4]])})
     client, methods = replayed(world, mover)
     # Same evenings, same UIDs: updated in place with a higher SEQUENCE.
-    assert methods == ["REQUEST", "REQUEST"]
+    assert methods == ["REQUEST"] * 6
     assert client.evenings() == expected(group_of(world, "g4"))
     assert {e.sequence for e in client.entries.values()} == {1}
-    assert [m.kind for m in world.mails_to(mover.email)] == ["invitation", "update"]
+    assert [m.kind for m in world.mails_to(mover.email)] == ["invitation"] * 3 + ["update"] * 3
 
 
 def test_group_cancelled(world: World) -> None:
@@ -120,10 +124,10 @@ def test_group_cancelled(world: World) -> None:
     )
     for person in mon:
         client, methods = replayed(world, person)
-        assert methods == ["REQUEST", "CANCEL"]
+        assert methods == ["REQUEST"] * 3 + ["CANCEL"] * 3
         assert client.evenings() == set()
     moderator_mails = world.mails_to(mods[0].email)
-    assert [m.kind for m in moderator_mails] == ["roster", "cancellation"]
+    assert [m.kind for m in moderator_mails] == ["roster"] * 3 + ["cancellation"] * 3
 
 
 def test_participant_withdrawn(world: World, db: Session) -> None:
@@ -132,10 +136,11 @@ def test_participant_withdrawn(world: World, db: Session) -> None:
     leaver.status = RegistrationStatus.WITHDRAWN
     db.flush()
     queued = notify.resync_round(db, world.round, settings=world.settings, now=BEFORE)
-    assert [m.recipient for m in queued] == [leaver.email]
+    assert [m.recipient for m in queued] == [leaver.email] * 3
     client, methods = replayed(world, leaver)
-    assert methods == ["REQUEST", "CANCEL"]
-    assert client.evenings() == set()
+    # A withdrawal cancels every evening.
+    assert methods == ["REQUEST"] * 3 + ["CANCEL"] * 3
+    assert client.evenings() == set() and len(client.cancelled) == 3
 
 
 def test_joined_from_the_waiting_list(world: World) -> None:
@@ -151,12 +156,12 @@ def test_joined_from_the_waiting_list(world: World) -> None:
         waitlist=world.people[25:30],
     )
     client, methods = replayed(world, joiner)
-    assert methods == ["REQUEST"]
+    assert methods == ["REQUEST"] * 3
     assert client.evenings() == expected(group_of(world, "g1"))
-    assert [m.kind for m in world.mails_to(joiner.email)] == ["waiting_list", "invitation"]
+    assert [m.kind for m in world.mails_to(joiner.email)] == ["waiting_list"] + ["invitation"] * 3
     # The moderator gets an updated roster; the other members hear nothing.
-    assert [m.kind for m in world.mails_to(mods[0].email)] == ["roster", "roster"]
-    assert [m.kind for m in world.mails_to(mon[0].email)] == ["invitation"]
+    assert [m.kind for m in world.mails_to(mods[0].email)] == ["roster"] * 6
+    assert [m.kind for m in world.mails_to(mon[0].email)] == ["invitation"] * 3
 
 
 def test_evening_moved_and_venue_changed_by_the_organisers(world: World, db: Session) -> None:
@@ -174,13 +179,16 @@ def test_evening_moved_and_venue_changed_by_the_organisers(world: World, db: Ses
     )
     notify.resync_round(db, world.round, settings=world.settings, now=BEFORE)
     client, methods = replayed(world, mon[0])
-    assert methods == ["REQUEST", "REQUEST"]
+    # Moving one evening updates just that one.
+    assert methods == ["REQUEST"] * 4
     assert client.evenings() == expected(group_of(world, "g1"))
+    moved = [e for e in client.entries.values() if e.sequence == 1]
+    assert [(e.start, e.end) for e in moved] == [(second.starts_at, second.ends_at)]
     client, _ = replayed(world, wed[0])
     assert {loc for _, _, loc in client.evenings()} == {
         "Bürgersaal, Kanzleistraße 15, 78462 Konstanz"
     }
-    assert [m.kind for m in world.mails_to(wed[0].email)] == ["invitation", "update"]
+    assert [m.kind for m in world.mails_to(wed[0].email)] == ["invitation"] * 3 + ["update"] * 3
 
 
 def test_nothing_changes_nothing_is_sent(world: World, db: Session) -> None:
@@ -192,17 +200,17 @@ def test_a_moderator_leading_two_series_gets_a_roster_and_evenings_for_each(worl
     p, mods = world.people, world.moderators
     world.publish({"g1": ("mon", p[0:8], [mods[0]]), "g2": ("wed", p[8:16], [mods[0]])})
     mails = world.mails_to(mods[0].email)
-    assert [m.kind for m in mails] == ["roster", "roster"]
+    assert [m.kind for m in mails] == ["roster"] * 6
     client, methods = replayed(world, mods[0])
-    assert methods == ["REQUEST", "REQUEST"]
+    assert methods == ["REQUEST"] * 6
     assert client.evenings() == expected(group_of(world, "g1")) | expected(group_of(world, "g2"))
     # Handing one group to a colleague cancels only that group's evenings.
     world.publish({"g1": ("mon", p[0:8], [mods[0]]), "g2": ("wed", p[8:16], [mods[5]])})
     client, methods = replayed(world, mods[0])
-    assert methods == ["REQUEST", "REQUEST", "CANCEL"]
+    assert methods == ["REQUEST"] * 6 + ["CANCEL"] * 3
     assert client.evenings() == expected(group_of(world, "g1"))
-    assert [m.kind for m in world.mails_to(p[8].email)] == ["invitation", "update"]
-    assert [m.kind for m in world.mails_to(p[0].email)] == ["invitation"]
+    assert [m.kind for m in world.mails_to(p[8].email)] == ["invitation"] * 3 + ["update"] * 3
+    assert [m.kind for m in world.mails_to(p[0].email)] == ["invitation"] * 3
 
 
 def test_a_new_working_language_alone_sends_nothing(world: World, db: Session) -> None:
@@ -255,4 +263,69 @@ def test_reminders_go_out_once_the_day_before_each_evening(world: World, db: Ses
     # Running again sends nothing new; a week earlier nothing is due.
     assert notify.queue_reminders(db, settings=world.settings, now=day_before) == []
     assert notify.queue_reminders(db, settings=world.settings, now=BEFORE) == []
-    assert [m.kind for m in world.mails_to(wed[0].email)] == ["invitation"]
+    assert [m.kind for m in world.mails_to(wed[0].email)] == ["invitation"] * 3
+
+
+def _feed_uids(ics: bytes) -> set[str]:
+    from icalendar import Calendar
+
+    return {str(e["UID"]) for e in Calendar.from_ical(ics).walk("VEVENT")}
+
+
+def test_the_feed_holds_the_same_uids_as_the_mailed_invitations(world: World, db: Session) -> None:
+    """A calendar that holds both the subscription and the invitations shows each evening once."""
+    from vekl.calendars.personal import moderator_calendar, participant_calendar
+
+    mon, wed, sat = first_grouping(world)
+    mover, mods = mon[0], world.moderators
+    world.publish(
+        {
+            "g1": ("mon", mon[1:], [mods[0]]),
+            "g2": ("wed", [*wed, mover], [mods[1]]),
+            "g3": ("sat", sat, [mods[2]]),
+        },
+    )
+    rounds.reschedule_evening(
+        db,
+        world.series["wed"].evenings[2],
+        date(2027, 5, 28),
+        time(18, 0),
+        time(20, 0),
+        BERLIN,
+        "t",
+    )
+    notify.resync_round(db, world.round, settings=world.settings, now=BEFORE)
+    for holder, feed in (
+        (mover, participant_calendar(db, world.settings, mover, now=BEFORE)),
+        (mods[1], moderator_calendar(db, world.settings, mods[1], now=BEFORE)),
+    ):
+        client, _ = replayed(world, holder)
+        assert len(client.entries) == 3
+        assert _feed_uids(feed) == set(client.entries)
+
+
+def test_each_evening_is_its_own_mail_that_expires_when_the_evening_begins(world: World) -> None:
+    mon, _, _ = first_grouping(world)
+    series = world.series["mon"]
+    for person in (mon[0], world.moderators[0]):
+        mails = world.mails_to(person.email)
+        assert sorted(m.not_after for m in mails if m.not_after) == sorted(
+            e.starts_at for e in series.evenings
+        )
+
+
+def test_the_roster_mail_carries_the_moderators_personal_link(world: World, db: Session) -> None:
+    from vekl.access import tokens
+
+    first_grouping(world)
+    moderator = world.moderators[0]
+    texts = [text_of(world.body(m)) for m in world.mails_to(moderator.email)]
+    prefix = "https://vekl.konstanz.example/moderator/"
+    assert texts and all(prefix in text for text in texts)
+    token = texts[0].split(prefix, 1)[1][:43]
+    assert tokens.moderator_for(db, token).id == moderator.id
+    assert all(f"{prefix}{token}" in text for text in texts)
+    from .replay import calendar_part
+
+    for mail in world.mails_to(moderator.email):
+        assert b"/moderator/" not in (calendar_part(world.body(mail)) or b"")

@@ -68,7 +68,7 @@ def test_before_the_evenings_the_moderator_gets_the_roster_without_them(
         for m in world.mails_to(moderator.email)
         if m.kind == "roster" and m.status is MailStatus.QUEUED
     ]
-    assert len(fresh) == 1
+    assert len(fresh) == 3  # a roster with each evening, one UID per mail
     # The other moderator is not affected and hears nothing new.
     assert [(m.id, m.status) for m in world.mails_to(world.moderators[1].email)] == other
 
@@ -97,4 +97,43 @@ def test_after_an_evening_its_calendar_entry_forgets_them_too(world: World, db: 
     assert past and all(len(e.state["roster"]) == 7 for e in past)
     # Future evenings: the moderator gets the roster as it now is.
     fresh = [m for m in world.mails_to(moderator.email) if m.status is MailStatus.QUEUED]
-    assert [m.kind for m in fresh] == ["roster"]
+    assert [m.kind for m in fresh] == ["roster"] * 2  # the two evenings still ahead
+
+
+def test_of_two_members_with_one_first_name_the_right_one_is_forgotten(
+    world: World, db: Session
+) -> None:
+    p, mods = world.people, world.moderators
+    leaving, staying = p[0], p[1]
+    leaving.first_name, leaving.last_name = NAME, "Kaya"
+    staying.first_name, staying.last_name = NAME, "Brandt"
+    staying.languages, leaving.languages = list(leaving.languages), list(leaving.languages)
+    staying.needs, leaving.needs = list(leaving.needs), list(leaving.needs)
+    db.flush()
+    world.publish({"g1": ("mon", p[0:8], [mods[0]])})
+    for mail in world.mails_to(mods[0].email):
+        mail.status, mail.payload = MailStatus.SENT, None
+    first = min(e.starts_at for e in world.series["mon"].evenings)
+    db.flush()
+    listed = db.scalars(
+        select(CalendarEntry).where(CalendarEntry.moderator_id == mods[0].id)
+    ).first()
+    assert listed is not None
+    names = sorted(
+        m["last_initial"] or "" for m in listed.state["roster"] if m["first_name"] == NAME
+    )
+    assert names == ["B", "K"]
+    token = tokens.replace(leaving, world.settings.secret_key)
+
+    self_service.delete(db, world.settings, token, now=first + timedelta(days=1))
+
+    db.expire_all()
+    past = db.scalars(
+        select(CalendarEntry).where(
+            CalendarEntry.moderator_id == mods[0].id,
+            CalendarEntry.evening_id == world.series["mon"].evenings[0].id,
+        )
+    ).one()
+    left = [m for m in past.state["roster"] if m["first_name"] == NAME]
+    assert [m["last_initial"] for m in left] == ["B"]
+    assert len(past.state["roster"]) == 7

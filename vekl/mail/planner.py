@@ -32,6 +32,7 @@ from vekl.mail.recipients import (
     participant_recipient,
     programme,
 )
+from vekl.moderators import members
 from vekl.runs.placements import group_label, published_run, run_groups
 from vekl.runs.service import Publication
 from vekl.settings import Settings, get_settings
@@ -231,11 +232,12 @@ class Planner:
                 active[sid].cancelled = True
         for group in groups:
             mine = [(e, state) for e, state, g in wanted.values() if g is group]
-            if not any(e.id in added or e.id in changed for e, _ in mine):
+            told = [(e, state) for e, state in mine if e.id in added or e.id in changed]
+            if not told:
                 continue
             before = [entry.state for sid, entry in active.items() if sid not in removed]
-            self._invite(holder, group, mine, before, sequence, rosters, who)
-            for evening, state in mine:
+            self._invite(holder, group, mine, told, before, sequence, rosters, who)
+            for evening, state in told:
                 entry = entries.get(evening.id)
                 if entry is None:
                     entry = CalendarEntry(
@@ -264,7 +266,8 @@ class Planner:
         sequence: int,
         who: dict[str, Any],
     ) -> None:
-        """One cancellation per series whose evenings leave this person's calendar."""
+        """A cancellation for each evening that leaves this person's calendar (one UID per
+        mail); each names all of its series' evenings that are off."""
         rows = {
             e.id: e for e in self.session.scalars(select(Evening).where(Evening.id.in_(removed)))
         }
@@ -294,60 +297,72 @@ class Planner:
                 if withdrawn
                 else kinds.CancellationReason.CANCELLED
             )
-            self._queue(
-                kinds.EveningsCancelled(
-                    recipient=self._recipient(holder),
-                    group=info,
-                    evenings=evenings,
-                    sequence=sequence,
-                    reason=reason,
-                    **({"self_service_url": link} if link else {}),
-                ),
-                kind="cancellation",
-                not_after=max(e.start for e in evenings),
-                **who,
-            )
+            for evening in evenings:
+                self._queue(
+                    kinds.EveningsCancelled(
+                        recipient=self._recipient(holder),
+                        group=info,
+                        evenings=evenings,
+                        calendar_uid=evening.uid,
+                        sequence=sequence,
+                        reason=reason,
+                        **({"self_service_url": link} if link else {}),
+                    ),
+                    kind="cancellation",
+                    not_after=evening.start,
+                    **who,
+                )
 
     def _invite(
         self,
         holder: Participant | Moderator,
         group: Group,
         mine: list[tuple[Evening, dict[str, Any]]],
+        told: list[tuple[Evening, dict[str, Any]]],
         before: list[dict[str, Any]],
         sequence: int,
         rosters: Mapping[int, tuple[RosterMember, ...]] | None,
         who: dict[str, Any],
     ) -> None:
-        """An invitation, an update or a roster for one group's evenings."""
+        """An invitation, an update or a roster for each of ``told``, the evenings of
+        ``group`` (whose future evenings are ``mine``) that are new or changed: one UID per
+        mail."""
         recipient = self._recipient(holder)
         info = self._info(holder, group, [e for e, _ in mine])
-        not_after = min(e.starts_at for e, _ in mine)
         link = self._link(holder) if isinstance(holder, Participant) else None
-        extra = {"self_service_url": link} if link else {}
-        mail: kinds.Mail
-        if rosters is not None:
-            mail = kinds.ModeratorRoster(
-                recipient=recipient,
-                group=info,
-                members=rosters.get(group.id, ()),
-                sequence=sequence,
-            )
-            kind = "roster"
-        elif not before:
-            if isinstance(holder, Participant):
-                feed = tokens.feed_token(holder, self.settings.secret_key)
-                extra["feed_url"] = links.subscription_url(self.settings, feed)
-            mail = kinds.GroupInvitation(
-                recipient=recipient, group=info, sequence=sequence, **extra
-            )
-            kind = "invitation"
-        else:
-            changes = _changes(before, [state for _, state in mine])
-            mail = kinds.GroupChanged(
-                recipient=recipient, group=info, sequence=sequence, changes=changes, **extra
-            )
-            kind = "update"
-        self._queue(mail, kind=kind, not_after=not_after, **who)
+        extra: dict[str, Any] = {"self_service_url": link} if link else {}
+        if isinstance(holder, Moderator):
+            token = tokens.link_token(holder, self.settings.secret_key)
+            extra["moderator_url"] = links.moderator_url(self.settings, token)
+        elif before:
+            extra["changes"] = _changes(before, [state for _, state in mine])
+        elif isinstance(holder, Participant):
+            feed = tokens.feed_token(holder, self.settings.secret_key)
+            extra["feed_url"] = links.subscription_url(self.settings, feed)
+        for evening, _ in told:
+            uid = self._uid(holder, evening.id)
+            mail: kinds.Mail
+            if rosters is not None:
+                mail = kinds.ModeratorRoster(
+                    recipient=recipient,
+                    group=info,
+                    members=rosters.get(group.id, ()),
+                    sequence=sequence,
+                    calendar_uid=uid,
+                    **extra,
+                )
+                kind = "roster"
+            elif not before:
+                mail = kinds.GroupInvitation(
+                    recipient=recipient, group=info, sequence=sequence, calendar_uid=uid, **extra
+                )
+                kind = "invitation"
+            else:
+                mail = kinds.GroupChanged(
+                    recipient=recipient, group=info, sequence=sequence, calendar_uid=uid, **extra
+                )
+                kind = "update"
+            self._queue(mail, kind=kind, not_after=evening.starts_at, **who)
 
     def remind(self, group: Group, evening: Evening) -> None:
         """Tell each placed member of ``group`` about ``evening``, once."""
@@ -442,16 +457,15 @@ class Planner:
 
 def roster_member(person: Participant) -> RosterMember:
     """What a moderator learns about a member of their group."""
-    return RosterMember(
-        first_name=person.first_name,
-        languages=tuple(person.languages),
-        needs=tuple(["step_free"] if "step_free" in person.needs else []),
-    )
+    return members.roster_member(person)
 
 
 def _roster(group: Group) -> tuple[RosterMember, ...]:
-    members = sorted((m.participant for m in group.members), key=lambda p: p.first_name.casefold())
-    return tuple(roster_member(p) for p in members)
+    return members.roster(m.participant for m in group.members)
+
+
+def _listed(stored: dict[str, Any]) -> RosterMember:
+    return RosterMember.model_validate(stored)
 
 
 # A mail in these states has not reached anyone and will not without being sent again.
@@ -491,14 +505,20 @@ def forget_member(
         )
         .values(status=MailStatus.SUPERSEDED, payload=None, claim_token=None)
     )
-    gone = member.model_dump(mode="json")
     entries = session.scalars(
         select(CalendarEntry).where(CalendarEntry.moderator_id.in_(moderator_ids))
     )
     for entry in entries:
         roster = list(entry.state.get("roster", []))
-        if datetime.fromisoformat(entry.state["start"]) <= moment and gone in roster:
-            roster.remove(gone)
+        if datetime.fromisoformat(entry.state["start"]) > moment:
+            continue
+        # The roster lists the member with their surname's initial only where a first
+        # name repeats; one entry goes, however it was listed.
+        found = next(
+            (i for i, m in enumerate(roster) if members.same_member(_listed(m), member)), None
+        )
+        if found is not None:
+            del roster[found]
             entry.state = {**entry.state, "roster": roster}
     session.flush()
     return resync_round(session, round, settings=settings, now=moment)

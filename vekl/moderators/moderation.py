@@ -1,8 +1,7 @@
 """The moderator's link: their groups, who is in them (first names only), and the evenings.
 
-A moderator learns what they need to lead the evening, nothing more: first names, the
-languages people speak and whether they need step-free access. No surnames, no contact
-data, no country of origin. Needs are codes (``step_free``); whoever shows them words them.
+A moderator learns what they need to lead the evening, nothing more (see
+:mod:`vekl.moderators.members`).
 """
 
 from __future__ import annotations
@@ -17,19 +16,17 @@ from vekl.access import links, tokens
 from vekl.audit import records as audit
 from vekl.calendars.personal import GroupEvenings, describe, moderator_calendar
 from vekl.errors import N_, NotFound
+from vekl.moderators import members
 from vekl.moderators import service as moderators
 from vekl.runs.placements import moderator_groups
 from vekl.settings import Settings
 from vekl.store.models import Moderator, RegistrationStatus, Round
 
-# The needs a moderator is told about; others (and free text) stay with the organisers.
-SHARED_NEEDS = ("step_free",)
-
 
 @dataclass(frozen=True)
 class ModeratedGroup:
     group: GroupEvenings
-    members: list[RosterMember]
+    members: tuple[RosterMember, ...]
 
 
 @dataclass(frozen=True)
@@ -39,21 +36,12 @@ class Moderation:
     groups: list[ModeratedGroup]
 
 
-def _members(group_evenings: GroupEvenings) -> list[RosterMember]:
-    people = [
+def _members(group_evenings: GroupEvenings) -> tuple[RosterMember, ...]:
+    return members.roster(
         m.participant
         for m in group_evenings.group.members
         if m.participant.status is not RegistrationStatus.WITHDRAWN
-    ]
-    people.sort(key=lambda p: p.first_name.casefold())
-    return [
-        RosterMember(
-            first_name=p.first_name,
-            languages=tuple(p.languages),
-            needs=tuple(need for need in SHARED_NEEDS if need in p.needs),
-        )
-        for p in people
-    ]
+    )
 
 
 def moderation(session: Session, token: str) -> Moderation:

@@ -1,4 +1,5 @@
-"""Registering on the web: double opt-in, letter codes, and links sent again.
+"""Registering on the web: double opt-in, letter codes, and links sent again (to
+participants and moderators).
 
 Nothing a visitor sees depends on whether an email address is known: registering an
 address that is already registered, or asking for the link of an unknown address, looks
@@ -20,13 +21,14 @@ from vekl.access import guesses, links, tokens
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.mail import outbox
-from vekl.mail.recipients import participant_recipient, programme
+from vekl.mail.recipients import moderator_recipient, participant_recipient, programme
 from vekl.registration import letter_codes
 from vekl.registration import service as registrations
 from vekl.retention import service as retention
 from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
+    Moderator,
     OutboxMail,
     Participant,
     RegistrationStatus,
@@ -125,12 +127,19 @@ def may_rejoin(session: Session, person: Participant, now: datetime) -> Withdraw
     return withdrawal if withdrawal is not None and withdrawal.by_themselves else None
 
 
-def _recently_mailed(session: Session, person: Participant, kind: str, now: datetime) -> bool:
+def _recently_mailed(
+    session: Session, person: Participant | Moderator, kind: str, now: datetime
+) -> bool:
+    holder = (
+        OutboxMail.participant_id == person.id
+        if isinstance(person, Participant)
+        else OutboxMail.moderator_id == person.id
+    )
     return (
         session.scalar(
             select(OutboxMail.id)
             .where(
-                OutboxMail.participant_id == person.id,
+                holder,
                 OutboxMail.kind == kind,
                 OutboxMail.created_at > now - MAIL_PAUSE,
             )
@@ -184,6 +193,30 @@ def send_link(session: Session, settings: Settings, person: Participant, now: da
         rejoin_before=person.round.registration_deadline if can_rejoin else None,
     )
     _queue(session, settings, person, mail, now)
+
+
+def send_moderator_link(
+    session: Session, settings: Settings, moderator: Moderator, now: datetime
+) -> None:
+    """Mail a moderator the link to their page: the same one, until an organiser replaces it."""
+    if _recently_mailed(session, moderator, "moderator_link", now):
+        return
+    token = tokens.link_token(moderator, settings.secret_key)
+    mail = kinds.ModeratorLink(
+        recipient=moderator_recipient(moderator),
+        round_name=moderator.round.name,
+        moderator_url=links.moderator_url(settings, token),
+    )
+    sender = programme(settings)
+    message = render_mail(mail, sender, message_id=make_message_id(sender.domain), now=now)
+    outbox.queue(
+        session,
+        message,
+        secret_key=settings.secret_key,
+        kind=mail.kind,
+        round=moderator.round,
+        moderator=moderator,
+    )
 
 
 def send_withdrawal_confirmation(
@@ -298,7 +331,8 @@ def send_link_again(
     client: str,
     now: datetime | None = None,
 ) -> None:
-    """Mail the personal link of every registration under ``email``; say nothing either way."""
+    """Mail the personal link of every registration and every moderator under ``email``
+    (rounds whose data is not yet removed); say nothing either way."""
     moment = now or datetime.now(UTC)
     try:
         address = normalise_email(email)
@@ -314,6 +348,14 @@ def send_link_again(
     )
     for person in people:
         _remind(session, settings, person, moment)
+    moderators = session.scalars(
+        select(Moderator)
+        .join(Round, Round.id == Moderator.round_id)
+        .where(Moderator.email == address, Round.purged_at.is_(None))
+        .order_by(Moderator.id)
+    )
+    for moderator in moderators:
+        send_moderator_link(session, settings, moderator, moment)
 
 
 def purge_pending(session: Session, now: datetime | None = None) -> int:
