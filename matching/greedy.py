@@ -19,6 +19,8 @@ from matching.grouping import Draft, Grouping
 from matching.instance import Instance
 from matching.placement_bound import series_assignment
 
+_NOBODY: frozenset[int] = frozenset()
+
 
 class _Box:
     """A draft group with the running counts that make fit tests cheap."""
@@ -30,6 +32,12 @@ class _Box:
         self.origins: Counter[str] = Counter()
         self.categories: list[Counter[str]] = [Counter() for _ in range(5)]
         self.members: set[int] = set()
+        # Changes with every member added or removed; what :meth:`_bridging` found holds
+        # for the version it was found for, and the group was found valid at
+        # ``valid_version``.
+        self.version = 0
+        self.valid_version = -1
+        self._bridged: tuple[int, frozenset[str], bool] = (-1, frozenset(), False)
         for i in list(draft.members):
             draft.members.remove(i)
             self.add([i])
@@ -48,6 +56,7 @@ class _Box:
                 self.origins[person.origin] += 1
             for a, category in enumerate(person.categories):
                 self.categories[a][category] += 1
+        self.version += 1
 
     def remove(self, people: Iterable[int]) -> None:
         for i in people:
@@ -59,6 +68,23 @@ class _Box:
                 self.origins[person.origin] -= 1
             for a, category in enumerate(person.categories):
                 self.categories[a][category] -= 1
+        self.version += 1
+
+    def _bridging(self) -> tuple[frozenset[str], bool]:
+        """Every language spoken by a member who speaks the group's language (a member who
+        shares one of them can follow), and whether some member cannot follow."""
+        version, spoken, lost = self._bridged
+        if version != self.version:
+            people = self.instance.people
+            language = self.draft.language
+            found: set[str] = set()
+            for i in self.draft.members:
+                if language in people[i].languages:
+                    found |= people[i].languages
+            spoken = frozenset(found)
+            lost = any(not people[i].languages & spoken for i in self.draft.members)
+            self._bridged = (self.version, spoken, lost)
+        return spoken, lost
 
     def fits(self, component: int, *, final: bool = False) -> bool:
         """Whether the component can join without breaking a rule that adding more people
@@ -78,14 +104,23 @@ class _Box:
             low, high = instance.newcomer_range[instance.max_size]
             if newcomers > high or size - newcomers > instance.max_size - low:
                 return False
+        origins = self.origins
+        if any(origins[o] + n > instance.max_same_origin for o, n in comp.origins):
+            return False
+        apart = instance.apart
+        if apart and any(apart.get(i, _NOBODY) & self.members for i in comp.members):
+            return False
+        spoken, lost = self._bridging()
+        if lost:
+            together = self.draft.members + list(comp.members)
+            return not unbridged(instance, self.draft.language, together)
+        # Nobody here is lost, and joiners only add speakers: only the joiners can be lost.
         people = instance.people
-        added = Counter(o for i in comp.members if (o := people[i].origin) is not None)
-        if any(self.origins[o] + n > instance.max_same_origin for o, n in added.items()):
-            return False
-        if any(instance.apart.get(i, frozenset()) & self.members for i in comp.members):
-            return False
-        together = self.draft.members + list(comp.members)
-        return not unbridged(instance, self.draft.language, together)
+        language = self.draft.language
+        joining = spoken.union(
+            *(people[i].languages for i in comp.members if language in people[i].languages)
+        )
+        return all(people[i].languages & joining for i in comp.members)
 
     def crowding(self, component: int) -> int:
         """How many members already share a category with the component's members: lower
@@ -238,12 +273,10 @@ class _Greedy:
             usable += extra[: instance.per_group - len(usable)]
         return language, tuple(usable)
 
-    def _language_for(self, series: int, people: Iterable[int]) -> str | None:
-        """The series language most of these people speak that enough free moderators speak."""
+    def _language_for(self, series: int, spoken: Counter[str]) -> str | None:
+        """The series language most people speak (``spoken``: how many speak each) that
+        enough free moderators speak."""
         instance = self.instance
-        spoken: Counter[str] = Counter()
-        for i in people:
-            spoken.update(instance.people[i].languages)
         options = [
             lang
             for lang in instance.series[series].languages
@@ -279,9 +312,12 @@ class _Greedy:
         wanted = max(0, -(-(people - room_existing) // instance.max_size))
         if people - room_existing < instance.min_size:
             wanted = 0
-        members = [i for c in components for i in instance.components[c].members]
+        spoken: Counter[str] = Counter()
+        for c in components:
+            for i in instance.components[c].members:
+                spoken.update(instance.people[i].languages)
         for _ in range(min(wanted, self.free_slots(series))):
-            language = self._language_for(series, members)
+            language = self._language_for(series, spoken)
             if language is None:
                 break
             moderators = self.pick_moderators(series, language)
@@ -311,9 +347,9 @@ class _Greedy:
         for _ in range(2):
             deferred = []
             for c in pending:
-                fitting = [b for b in boxes if b.fits(c)]
-                if fitting:
-                    self.place(min(fitting, key=lambda b: (b.size, b.crowding(c))), c)
+                box = _emptiest_fitting(boxes, c)
+                if box is not None:
+                    self.place(box, c)
                 else:
                     deferred.append(c)
             pending = deferred
@@ -323,10 +359,16 @@ class _Greedy:
         group stays, and the caller learns from the checker that it is broken)."""
         instance = self.instance
         for box in list(self.boxes):
+            if box.valid_version == box.version:
+                continue
+            rules = self._faults(box)
             for _ in range(2 * instance.max_size):
-                if not self._faults(box) or not self._mend(box):
+                if not rules or not self._mend(box, rules):
                     break
-            if self._faults(box) and not box.draft.locked:
+                rules = self._faults(box)
+            if not rules:
+                box.valid_version = box.version
+            elif not box.draft.locked:
                 self.close(box)
 
     def _faults(self, box: _Box) -> set[int]:
@@ -336,9 +378,9 @@ class _Greedy:
             for f in group_faults(self.instance, d.series, d.language, d.moderators, d.members)
         }
 
-    def _mend(self, box: _Box) -> bool:
-        """One step towards a valid group; False when no step helps."""
-        rules = self._faults(box)
+    def _mend(self, box: _Box, rules: set[int]) -> bool:
+        """One step towards a valid group (which breaks ``rules``); False when no step
+        helps."""
         lost = unbridged(self.instance, box.draft.language, box.draft.members)
         if rules - {2, 3, 6} or (6 in rules and not lost):
             return False
@@ -515,6 +557,22 @@ class _Greedy:
             if len(self.unassigned) == before:
                 break
         return Grouping([b.draft for b in self.boxes])
+
+
+def _emptiest_fitting(boxes: list[_Box], component: int) -> _Box | None:
+    """Of the boxes the component fits into, the one with the fewest members, then the
+    least crowded, then the first (as ``min`` over all fitting boxes would choose): boxes
+    with more members than one already found are not tested."""
+    best: _Box | None = None
+    best_key = (0, 0)
+    for box in sorted(boxes, key=lambda b: b.size):
+        if best is not None and box.size > best_key[0]:
+            break
+        if box.fits(component):
+            key = (box.size, box.crowding(component))
+            if best is None or key < best_key:
+                best, best_key = box, key
+    return best
 
 
 def make_room(

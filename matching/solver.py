@@ -32,6 +32,7 @@ from matching.cpsat_model import GroupingModel, imbalance_scale
 from matching.feasibility import group_faults
 from matching.greedy import greedy, greedy_until, make_room, undo_moves
 from matching.grouping import Grouping
+from matching.heap import collection_paused
 from matching.instance import Instance
 from matching.lns import improve, neighbourhood, solve_neighbourhood
 from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
@@ -68,27 +69,32 @@ def solve(
 ) -> Solution:
     """The best grouping found within ``time_limit`` seconds (less when proven optimal).
 
-    Raises :class:`~matching.validation.InvalidProblem` (one issue per JSON path) when the
-    problem refers to unknown ids, breaks code lists or has contradictory rules.
+    The time counts from this call: checking the problem and building the solver's view of
+    it are part of it. Raises :class:`~matching.validation.InvalidProblem` (one issue per
+    JSON path) when the problem refers to unknown ids, breaks code lists or has
+    contradictory rules.
     """
+    start = time.monotonic()
     issues = problem_issues(problem)
     if issues:
         raise InvalidProblem(issues)
-    return _Run(problem, time_limit, workers, on_progress, stop).solve()
+    return _Run(problem, start, time_limit, workers, on_progress, stop).solve()
 
 
 class _Run:
     def __init__(
         self,
         problem: Problem,
+        start: float,
         time_limit: float,
         workers: int,
         on_progress: Callable[[Progress], None] | None,
         stop: StopSignal | None,
     ) -> None:
-        self.start = time.monotonic()
+        self.start = start
         self.problem = problem
-        self.instance = Instance(problem)
+        with collection_paused():
+            self.instance = Instance(problem)
         people = len(self.instance.people)
         # Time kept back for the final check, reasons and bounds: a tenth of the limit, and
         # for large pools what checking and writing out the solution takes.
