@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from weakref import WeakKeyDictionary
 
 from matching.feasibility import group_faults, newcomer_share_ok, unbridged
 from matching.grouping import Draft, Grouping
@@ -38,9 +39,15 @@ class _Box:
         self.version = 0
         self.valid_version = -1
         self._bridged: tuple[int, frozenset[str], bool] = (-1, frozenset(), False)
-        for i in list(draft.members):
-            draft.members.remove(i)
-            self.add([i])
+        people = instance.people
+        for i in draft.members:
+            person = people[i]
+            self.members.add(i)
+            self.newcomers += person.newcomer
+            if person.origin is not None:
+                self.origins[person.origin] += 1
+            for a, category in enumerate(person.categories):
+                self.categories[a][category] += 1
 
     @property
     def size(self) -> int:
@@ -89,12 +96,15 @@ class _Box:
     def fits(self, component: int, *, final: bool = False) -> bool:
         """Whether the component can join without breaking a rule that adding more people
         could not mend (or, with ``final``, without breaking any rule of a finished group)."""
+        # The inner loop of dealing: plain loops, no generators, the cheapest tests first.
         instance = self.instance
         comp = instance.components[component]
-        if self.draft.series not in instance.component_series[component]:
-            return False
-        size = self.size + len(comp.members)
+        draft = self.draft
+        members = comp.members
+        size = len(draft.members) + len(members)
         if size > instance.max_size:
+            return False
+        if draft.series not in instance.component_series[component]:
             return False
         newcomers = self.newcomers + comp.newcomers
         if final:
@@ -105,32 +115,65 @@ class _Box:
             if newcomers > high or size - newcomers > instance.max_size - low:
                 return False
         origins = self.origins
-        if any(origins[o] + n > instance.max_same_origin for o, n in comp.origins):
-            return False
+        for origin, n in comp.origins:
+            if origins.get(origin, 0) + n > instance.max_same_origin:
+                return False
         apart = instance.apart
-        if apart and any(apart.get(i, _NOBODY) & self.members for i in comp.members):
-            return False
+        if apart:
+            for i in members:
+                if not apart.get(i, _NOBODY).isdisjoint(self.members):
+                    return False
         spoken, lost = self._bridging()
+        language = draft.language
         if lost:
-            together = self.draft.members + list(comp.members)
-            return not unbridged(instance, self.draft.language, together)
+            return not unbridged(instance, language, [*draft.members, *members])
         # Nobody here is lost, and joiners only add speakers: only the joiners can be lost.
         people = instance.people
-        language = self.draft.language
+        if len(members) == 1:
+            own = people[members[0]].languages
+            return language in own or not own.isdisjoint(spoken)
         joining = spoken.union(
-            *(people[i].languages for i in comp.members if language in people[i].languages)
+            *(people[i].languages for i in members if language in people[i].languages)
         )
-        return all(people[i].languages & joining for i in comp.members)
+        return all(not people[i].languages.isdisjoint(joining) for i in members)
 
     def crowding(self, component: int) -> int:
         """How many members already share a category with the component's members: lower
         means the group's mix gets closer to the pool's."""
         people = self.instance.people
-        return sum(
-            self.categories[a][category]
-            for i in self.instance.components[component].members
-            for a, category in enumerate(people[i].categories)
-        )
+        categories = self.categories
+        total = 0
+        for i in self.instance.components[component].members:
+            for a, category in enumerate(people[i].categories):
+                total += categories[a].get(category, 0)
+        return total
+
+
+_RANKINGS: WeakKeyDictionary[
+    Instance, tuple[dict[int, tuple[int, int, int]], dict[int, list[int]]]
+] = WeakKeyDictionary()
+
+
+def _ranking(
+    instance: Instance,
+) -> tuple[dict[int, tuple[int, int, int]], dict[int, list[int]]]:
+    known = _RANKINGS.get(instance)
+    if known is None:
+        rank = {
+            c.index: (
+                -max(instance.people[i].level for i in c.members),
+                len(instance.component_series[c.index]),
+                c.index,
+            )
+            for c in instance.components
+        }
+        candidates: dict[int, list[int]] = defaultdict(list)
+        placeable = [c.index for c in instance.components if instance.component_series[c.index]]
+        for c in sorted(placeable, key=rank.__getitem__):
+            for series in instance.component_series[c]:
+                candidates[series].append(c)
+        known = _RANKINGS[instance] = (rank, candidates)
+    return known
 
 
 class _Greedy:
@@ -144,19 +187,10 @@ class _Greedy:
         self.by_series: dict[int, list[_Box]] = defaultdict(list)
         # Whether :meth:`run` stopped at its deadline before dealing every series.
         self.cut = False
-        # Higher priority first, then those with fewer series to choose from.
-        self.rank = {
-            c.index: (
-                -max(instance.people[i].level for i in c.members),
-                len(instance.component_series[c.index]),
-                c.index,
-            )
-            for c in instance.components
-        }
-        self.candidates: dict[int, list[int]] = defaultdict(list)
-        for c in sorted(self.unassigned, key=self.rank.__getitem__):
-            for series in instance.component_series[c]:
-                self.candidates[series].append(c)
+        # Higher priority first, then those with fewer series to choose from; per series,
+        # the components that may attend it in that order. Both follow from the instance
+        # alone, and every builder on it (make_room and undo_moves start one each) shares them.
+        self.rank, self.candidates = _ranking(instance)
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -202,6 +236,18 @@ class _Greedy:
         # Keep versatile moderators for groups in rarer languages.
         free.sort(key=lambda m: (len(instance.moderators[m].languages), m))
         return tuple(free[: instance.per_group])
+
+    def _can_lead(self, series: int, language: str) -> bool:
+        """Whether :meth:`pick_moderators` would find moderators (without choosing them)."""
+        instance = self.instance
+        used = self.moderators_used[series]
+        needed = instance.per_group
+        for m in instance.series[series].moderators:
+            if needed <= 0:
+                break
+            if m not in used and language in instance.moderators[m].languages:
+                needed -= 1
+        return needed <= 0
 
     def order(self, components: Iterable[int]) -> list[int]:
         return sorted(components, key=self.rank.__getitem__)
@@ -278,9 +324,7 @@ class _Greedy:
         enough free moderators speak."""
         instance = self.instance
         options = [
-            lang
-            for lang in instance.series[series].languages
-            if self.pick_moderators(series, lang) is not None
+            lang for lang in instance.series[series].languages if self._can_lead(series, lang)
         ]
         if not options:
             return None
@@ -396,7 +440,7 @@ class _Greedy:
         need_citizen = size - newcomers < max(size, instance.min_size) - high
         if not (size < instance.min_size or need_newcomer or need_citizen or unbridged_members):
             return False
-        for c in self.candidates[box.draft.series]:
+        for c in self.candidates.get(box.draft.series, ()):
             if c not in self.unassigned:
                 continue
             comp = instance.components[c]
@@ -564,14 +608,15 @@ def _emptiest_fitting(boxes: list[_Box], component: int) -> _Box | None:
     least crowded, then the first (as ``min`` over all fitting boxes would choose): boxes
     with more members than one already found are not tested."""
     best: _Box | None = None
-    best_key = (0, 0)
-    for box in sorted(boxes, key=lambda b: b.size):
-        if best is not None and box.size > best_key[0]:
+    best_size = best_crowding = 0
+    for size, k in sorted([(len(b.draft.members), k) for k, b in enumerate(boxes)]):
+        if best is not None and size > best_size:
             break
+        box = boxes[k]
         if box.fits(component):
-            key = (box.size, box.crowding(component))
-            if best is None or key < best_key:
-                best, best_key = box, key
+            crowding = box.crowding(component)
+            if best is None or crowding < best_crowding:
+                best, best_size, best_crowding = box, size, crowding
     return best
 
 

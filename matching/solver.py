@@ -27,7 +27,7 @@ from fractions import Fraction
 
 from matching import locked
 from matching.balance_bound import imbalance_bound
-from matching.checker import check
+from matching.checker import violations
 from matching.cpsat_model import GroupingModel, imbalance_scale
 from matching.feasibility import group_faults
 from matching.greedy import greedy, greedy_until, make_room, undo_moves
@@ -54,9 +54,15 @@ FULL_MODEL_VARIABLES = 6000
 EXACT_BALANCE_PEOPLE = 40
 # Less time than this left at the end is not worth starting the language-aware bound with.
 MIN_BOUND_SECONDS = 0.5
-# Seconds per participant kept back for the final check, the waitlist reasons and the
-# solution (about 2 s for 50,000 people on one core of the benchmark machine).
-RESERVE_PER_PERSON = 6e-5
+# Seconds per participant kept back for the waitlist reasons, the solution and the final
+# check (2 s for 50,000 people: the reasons get 0.8 s, the solution and the check take
+# 0.5 s on a free core of the benchmark machine, about twice that when it is busy).
+RESERVE_PER_PERSON = 4e-5
+# Steps whose cost grows with the pool start only with this much time left, as a share of
+# what the greedy start took (which measures both the pool and how busy the machine is): a
+# round of making room or the placement bound costs about a third of it before it can
+# stop, so started with less time left they would overrun the deadline on large pools.
+STEP_SHARE = 0.4
 
 
 def solve(
@@ -116,9 +122,16 @@ class _Run:
         self.fallback: str | None = None
         # Each grouping's deviation, by identity (it is costly for large pools).
         self._deviations: dict[int, tuple[Grouping, Fraction]] = {}
+        # Seconds the greedy start took (see :meth:`affords_step`).
+        self.pace = 0.0
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
+
+    def affords_step(self) -> bool:
+        """Whether a step whose cost grows with the pool can still start (see
+        :data:`STEP_SHARE`)."""
+        return self.remaining() > STEP_SHARE * self.pace
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -127,7 +140,9 @@ class _Run:
         faults = locked.static_faults(instance)
         if faults:
             return self._infeasible(faults)
+        dealt = time.monotonic()
         fallback, cut = greedy_until(instance, deadline=self.deadline)
+        self.pace = time.monotonic() - dealt
         if cut:
             self.fallback = (
                 "the time limit was reached while the first grouping was built; "
@@ -144,7 +159,7 @@ class _Run:
                 return self._infeasible(["the locked groups could not be completed"])
         self.best = fallback
         self._report(fallback, phase="greedy")
-        if self.remaining() <= 0:
+        if not self.affords_step():
             if self.fallback is None:
                 self.fallback = "the time limit was reached before the search began"
             return self._finish(fallback)
@@ -174,7 +189,7 @@ class _Run:
         while it helps. Nobody who stays in their previous group is moved."""
         instance = self.instance
         for _ in range(rounds):
-            if self.remaining() <= 0:
+            if not self.affords_step():
                 return
             movable = {
                 i
@@ -190,7 +205,7 @@ class _Run:
                 return
 
     def _undo_moves(self) -> None:
-        if self.instance.has_previous and self.remaining() > 0:
+        if self.instance.has_previous and self.affords_step():
             deadline = time.monotonic() + self.remaining() * 0.1
             self._accept(undo_moves(self.instance, self.best, deadline=deadline), "moves")
 
@@ -258,7 +273,7 @@ class _Run:
         rematch starts with the whole model: moves come first there, and chains of moves
         across series are what neighbourhoods of a few series find slowest."""
         instance = self.instance
-        if self.remaining() <= 0:
+        if not self.affords_step():
             return
         self.reporter.enter("placement")
         bound = placement_bound(instance)
@@ -319,7 +334,7 @@ class _Run:
     def _optimise_balance(self, whole_model: bool) -> None:
         instance = self.instance
         self._make_room("placement")
-        if self.remaining() <= 0:
+        if not self.affords_step():
             return
         self.reporter.enter("balance")
         placed = self.best.placed()
@@ -400,18 +415,17 @@ class _Run:
     def _finish(self, fallback: Grouping) -> Solution:
         self.reporter.enter("reasons")
         solution = self._solution(self.best)
-        verdict = check(self.problem, solution)
-        if not verdict.ok:
+        broken = violations(self.problem, solution)
+        if broken:
             logger.error(
-                "solver result breaks hard rules, using the greedy grouping: %s",
-                verdict.violations[:5],
+                "solver result breaks hard rules, using the greedy grouping: %s", broken[:5]
             )
             self.proven = Proven()
             self.fallback = "the result of the search broke a hard rule"
             solution = self._solution(fallback)
-            verdict = check(self.problem, solution)
-            if not verdict.ok:
-                raise RuntimeError(f"no valid grouping: {verdict.violations[:5]}")
+            broken = violations(self.problem, solution)
+            if broken:
+                raise RuntimeError(f"no valid grouping: {broken[:5]}")
         self.reporter.enter("done")
         return solution
 
