@@ -624,11 +624,15 @@ def make_room(
     instance: Instance, grouping: Grouping, *, deadline: float, movable: set[int]
 ) -> Grouping:
     """The grouping with more people seated where one member can move to another group to
-    make room (see :meth:`_Greedy.eject`); then everyone who simply fits."""
+    make room (see :meth:`_Greedy.eject`); then everyone who simply fits. When nobody could
+    be seated, the grouping itself."""
     builder = _Greedy(instance)
     builder.start_from(grouping)
+    waiting = len(builder.unassigned)
     builder.eject(deadline, movable)
     builder.insert_leftovers()
+    if len(builder.unassigned) == waiting:
+        return grouping
     result = Grouping([b.draft for b in builder.boxes])
     _restore_locked(instance, result)
     return result

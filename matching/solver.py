@@ -141,7 +141,8 @@ class _Run:
         if faults:
             return self._infeasible(faults)
         dealt = time.monotonic()
-        fallback, cut = greedy_until(instance, deadline=self.deadline)
+        with collection_paused():
+            fallback, cut = greedy_until(instance, deadline=self.deadline)
         self.pace = time.monotonic() - dealt
         if cut:
             self.fallback = (
@@ -224,11 +225,15 @@ class _Run:
         if known is not None and known[0] is grouping:
             return known[1]
         value = grouping.deviation(self.instance)
+        self._remember(grouping, value)
+        return value
+
+    def _remember(self, grouping: Grouping, deviation: Fraction) -> None:
+        """Keeps the grouping's deviation (and the best grouping's) for :meth:`_deviation`."""
         best = self._deviations.get(id(self.best))
-        self._deviations = {id(grouping): (grouping, value)}
+        self._deviations = {id(grouping): (grouping, deviation)}
         if best is not None and best[0] is self.best:
             self._deviations[id(self.best)] = best
-        return value
 
     def _accept(self, candidate: Grouping, phase: str) -> bool:
         instance = self.instance
@@ -352,13 +357,15 @@ class _Run:
             if d.locked
             or (d.previous is not None and instance.previous_group_of.get(i) == d.previous)
         }
-        polished = polish(
+        polished, deviation = polish(
             instance,
             self.best,
             deadline=self.deadline,
             fixed=fixed,
             should_stop=self.stop,
+            deviation=self._deviation(self.best),
         )
+        self._remember(polished, deviation)
         self._accept(polished, "balance")
         # Moving people around can open a place for someone waiting.
         self._make_room("balance", rounds=1)
@@ -414,6 +421,12 @@ class _Run:
 
     def _finish(self, fallback: Grouping) -> Solution:
         self.reporter.enter("reasons")
+        with collection_paused():
+            return self._checked(fallback)
+
+    def _checked(self, fallback: Grouping) -> Solution:
+        """The solution of the best grouping, or of the fallback when the independent check
+        finds that the best breaks a rule."""
         solution = self._solution(self.best)
         broken = violations(self.problem, solution)
         if broken:
