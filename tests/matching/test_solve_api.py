@@ -5,12 +5,17 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from typing import Any
+
+from pytest import MonkeyPatch
 
 from benchmarks.matching_pool import generate
-from matching import Progress, check, solve
+from matching import InputIssue, Problem, Progress, check, solve, solver
 from matching.greedy import greedy, greedy_until
+from matching.grouping import Grouping
 from matching.instance import Instance
 from matching.reasons import NOT_ANALYSED
+from matching.validation import problem_issues
 
 from .factory import citizens, newcomers, problem, solved
 
@@ -95,3 +100,50 @@ def test_a_cut_greedy_grouping_is_valid_and_an_uncut_one_is_whole() -> None:
     assert cut and not cut_grouping.groups
     whole, cut = greedy_until(instance, deadline=time.monotonic() + 60)
     assert not cut and whole.placed() == greedy(instance).placed()
+
+
+def test_checking_the_problem_counts_against_the_time_limit(monkeypatch: MonkeyPatch) -> None:
+    # A fake clock: checking the problem seems to take a minute, more than the whole limit.
+    p = generate(300, seed=3)
+    real = time.monotonic
+    offset = 0.0
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset)
+    original = problem_issues
+
+    def slow_check(problem: Problem) -> list[InputIssue]:
+        nonlocal offset
+        offset += 60.0
+        return original(problem)
+
+    monkeypatch.setattr(solver, "problem_issues", slow_check)
+    solution = solve(p, time_limit=30)
+    assert check(p, solution).ok
+    assert solution.fallback is not None and "time limit" in solution.fallback
+    assert solution.objective.placed == 0
+    assert solution.solve_seconds >= 60
+
+
+def test_steps_that_grow_with_the_pool_start_only_with_time_for_them(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    # A fake clock: the greedy start seems to take 25 s of a 30 s limit. What is left after
+    # it (5 s) is less than a step as large as the pool may take (a share of those 25 s), so
+    # the greedy grouping is the result, and the solution says why.
+    p = generate(300, seed=3)
+    real = time.monotonic
+    offset = 0.0
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset)
+    original = greedy_until
+
+    def slow_greedy(instance: Instance, **options: Any) -> tuple[Grouping, bool]:
+        nonlocal offset
+        result = original(instance, **options)
+        offset += 25.0
+        return result
+
+    monkeypatch.setattr(solver, "greedy_until", slow_greedy)
+    solution = solve(p, time_limit=30)
+    assert check(p, solution).ok
+    assert solution.fallback == "the time limit was reached before the search began"
+    instance = Instance(p)
+    assert solution.objective.placed == len(greedy(instance).placed()) > 0
