@@ -58,6 +58,11 @@ MIN_BOUND_SECONDS = 0.5
 # check (2 s for 50,000 people: the reasons get 0.8 s, the solution and the check take
 # 0.5 s on a free core of the benchmark machine, about twice that when it is busy).
 RESERVE_PER_PERSON = 4e-5
+# Building the instance and the end (the solution and the final check) each walk every
+# participant a few times, and take about as long (0.75 s and 0.55 s for 50,000 people on
+# a free core): the reserve is at least this many times what the build took, so that the
+# end keeps to the limit when the machine is busy, whatever the pool.
+RESERVE_PER_BUILD = 2.0
 # Steps whose cost grows with the pool start only with this much time left, as a share of
 # what the greedy start took (which measures both the pool and how busy the machine is): a
 # round of making room or the placement bound costs about a third of it before it can
@@ -99,12 +104,17 @@ class _Run:
     ) -> None:
         self.start = start
         self.problem = problem
+        building = time.monotonic()
         with collection_paused():
             self.instance = Instance(problem)
+        built = time.monotonic() - building
         people = len(self.instance.people)
         # Time kept back for the final check, reasons and bounds: a tenth of the limit, and
         # for large pools what checking and writing out the solution takes.
-        reserve = min(max(0.1 * time_limit, people * RESERVE_PER_PERSON), 0.05 + people * 2e-4)
+        reserve = min(
+            max(0.1 * time_limit, people * RESERVE_PER_PERSON, RESERVE_PER_BUILD * built),
+            0.05 + people * 2e-4,
+        )
         self.end = self.start + max(0.0, time_limit)
         self.deadline = self.end - reserve
         # The waitlist reasons get part of the reserve; the check and the solution the rest.

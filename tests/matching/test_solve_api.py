@@ -147,3 +147,25 @@ def test_steps_that_grow_with_the_pool_start_only_with_time_for_them(
     assert solution.fallback == "the time limit was reached before the search began"
     instance = Instance(p)
     assert solution.objective.placed == len(greedy(instance).placed()) > 0
+
+
+def test_the_time_kept_for_the_end_grows_with_how_long_the_build_took(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    # The end walks every participant like building the instance does: on a busy machine
+    # (here a fake clock makes the build seem to take 0.25 s) it is kept more time.
+    p = generate(3000, seed=1)
+    real = time.monotonic
+    offset = 0.0
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset)
+
+    def slow_build(problem: Problem) -> Instance:
+        nonlocal offset
+        instance = Instance(problem)
+        offset += 0.25
+        return instance
+
+    monkeypatch.setattr(solver, "Instance", slow_build)
+    run = solver._Run(p, time.monotonic(), 1.0, 2, None, None)
+    # Otherwise a tenth of the limit, or 40 microseconds per person: 0.12 s.
+    assert run.end - run.deadline >= 2 * 0.25
