@@ -61,8 +61,9 @@ RESERVE_PER_PERSON = 4e-5
 # Building the instance and the end (the solution and the final check) each walk every
 # participant a few times, and take about as long (0.75 s and 0.55 s for 50,000 people on
 # a free core): the reserve is at least this many times what the build took, so that the
-# end keeps to the limit when the machine is busy, whatever the pool.
-RESERVE_PER_BUILD = 2.0
+# end keeps close to the limit when the machine is busy. More would give up too much: a
+# build slowed by a burst of load would leave the greedy start no time at all.
+RESERVE_PER_BUILD = 1.0
 # Steps whose cost grows with the pool start only with this much time left, as a share of
 # what the greedy start took (which measures both the pool and how busy the machine is): a
 # round of making room or the placement bound costs about a third of it before it can
