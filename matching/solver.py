@@ -257,6 +257,11 @@ class _Run:
 
     def _report(self, grouping: Grouping, *, phase: str) -> None:
         instance = self.instance
+        if not self.reporter.listening:
+            # Nobody to tell: the figures (the imbalance takes a tenth of a second or more
+            # for a large pool) are not worked out.
+            self.reporter.phase = phase
+            return
         placed = len(grouping.placed())
         imbalance = float(self._deviation(grouping) / placed) if placed else 0.0
         self.reporter.phase = phase
