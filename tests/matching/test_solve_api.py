@@ -11,9 +11,11 @@ from pytest import MonkeyPatch
 
 from benchmarks.matching_pool import generate
 from matching import InputIssue, Problem, Progress, check, solve, solver
+from matching import greedy as greedy_module
 from matching.greedy import greedy, greedy_until
 from matching.grouping import Grouping
 from matching.instance import Instance
+from matching.placement_bound import series_assignment
 from matching.reasons import NOT_ANALYSED
 from matching.validation import problem_issues
 
@@ -169,3 +171,40 @@ def test_the_time_kept_for_the_end_grows_with_how_long_the_build_took(
     run = solver._Run(p, time.monotonic(), 1.0, 2, None, None)
     # Otherwise a tenth of the limit, or 40 microseconds per person: 0.12 s.
     assert run.end - run.deadline >= 0.25
+
+
+def test_with_little_time_left_the_greedy_start_deals_at_once(monkeypatch: MonkeyPatch) -> None:
+    # The capacity flow that chooses series is a third of the greedy start's time: when the
+    # build was slow (a fake clock makes it seem to take 3 s of a 10 s limit), there is no
+    # time for it, and people are dealt by the room left.
+    p = generate(300, seed=3)
+    flows = 0
+    original_flow = series_assignment
+    # Stopped at once: the greedy start is all that runs.
+    stop = threading.Event()
+    stop.set()
+
+    def counted_flow(*args: Any) -> dict[int, int]:
+        nonlocal flows
+        flows += 1
+        return original_flow(*args)
+
+    monkeypatch.setattr(greedy_module, "series_assignment", counted_flow)
+    assert check(p, solve(p, time_limit=10, stop=stop)).ok and flows > 0
+    flows = 0
+    real = time.monotonic
+    offset = 0.0
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset)
+
+    def slow_build(problem: Problem) -> Instance:
+        nonlocal offset
+        instance = Instance(problem)
+        offset += 3.0
+        return instance
+
+    monkeypatch.setattr(solver, "Instance", slow_build)
+    solution = solve(p, time_limit=10, stop=stop)
+    assert check(p, solution).ok
+    assert flows == 0 and solution.objective.placed > 0
+    hurried, cut = greedy_until(Instance(p), by_flow=False)
+    assert not cut and len(hurried.placed()) > 0.8 * len(p.participants)
