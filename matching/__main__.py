@@ -1,5 +1,6 @@
-"""Lets ``python -m matching`` run the command line."""
+"""Lets ``python -m matching`` run the command line; ``solve``'s time limit counts from the
+start of the process."""
 
-from matching.cli import main
+from matching.cli import main, process_started
 
-raise SystemExit(main())
+raise SystemExit(main(started=process_started()))

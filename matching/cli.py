@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -33,11 +34,15 @@ class _BadInput(Exception):
         self.lines = lines
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
+    """Runs a command. ``solve``'s time limit counts from ``started`` (a
+    :func:`time.monotonic` value; ``python -m matching`` passes :func:`process_started`),
+    by default from this call."""
+    started = time.monotonic() if started is None else started
     args = _parser().parse_args(argv)
     try:
         if args.command == "solve":
-            return _solve(args)
+            return _solve(args, started)
         if args.command == "check":
             return _check(args)
         return _report(args)
@@ -74,9 +79,24 @@ def _read(path: Path) -> str:
         raise _BadInput([f"{path}: cannot read: {error}"]) from error
 
 
-def _load_problem(path: Path) -> Problem:
+def process_started() -> float:
+    """When this process started, on the :func:`time.monotonic` clock: starting Python and
+    importing OR-Tools take a second or more on a busy machine, and the time limit is the
+    caller's wall-clock budget. Linux knows the start from ``/proc``; elsewhere it is now."""
+    now = time.monotonic()
     try:
-        return parse_problem_json(_read(path))
+        stat = Path("/proc/self/stat").read_bytes()
+        # Field 22, the start in clock ticks since boot, counted after "pid (name)".
+        ticks = int(stat.rsplit(b")", 1)[1].split()[19])
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return now
+    return now - max(age, 0.0)
+
+
+def _load_problem(path: Path, *, shape_only: bool = False) -> Problem:
+    try:
+        return parse_problem_json(_read(path), shape_only=shape_only)
     except InvalidProblem as error:
         raise _BadInput([str(issue) for issue in error.issues]) from error
 
@@ -111,10 +131,10 @@ def _print_progress(progress: Progress) -> None:
     print("  ".join(parts), file=sys.stderr, flush=True)
 
 
-def _solve(args: argparse.Namespace) -> int:
-    # The time limit counts from here: reading a large problem takes seconds of its own.
-    started = time.monotonic()
-    problem = _load_problem(args.problem)
+def _solve(args: argparse.Namespace, started: float) -> int:
+    # Reading a large problem takes seconds, and they count against the time limit. The
+    # checks beyond shapes and types are left to solve(), so they run once.
+    problem = _load_problem(args.problem, shape_only=True)
     stop = threading.Event()
 
     def interrupt(signum: int, frame: FrameType | None) -> None:

@@ -13,11 +13,14 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from weakref import WeakKeyDictionary
 
 from matching.feasibility import group_faults, newcomer_share_ok, unbridged
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
 from matching.placement_bound import series_assignment
+
+_NOBODY: frozenset[int] = frozenset()
 
 
 class _Box:
@@ -30,9 +33,21 @@ class _Box:
         self.origins: Counter[str] = Counter()
         self.categories: list[Counter[str]] = [Counter() for _ in range(5)]
         self.members: set[int] = set()
-        for i in list(draft.members):
-            draft.members.remove(i)
-            self.add([i])
+        # Changes with every member added or removed; what :meth:`_bridging` found holds
+        # for the version it was found for, and the group was found valid at
+        # ``valid_version``.
+        self.version = 0
+        self.valid_version = -1
+        self._bridged: tuple[int, frozenset[str], bool] = (-1, frozenset(), False)
+        people = instance.people
+        for i in draft.members:
+            person = people[i]
+            self.members.add(i)
+            self.newcomers += person.newcomer
+            if person.origin is not None:
+                self.origins[person.origin] += 1
+            for a, category in enumerate(person.categories):
+                self.categories[a][category] += 1
 
     @property
     def size(self) -> int:
@@ -48,6 +63,7 @@ class _Box:
                 self.origins[person.origin] += 1
             for a, category in enumerate(person.categories):
                 self.categories[a][category] += 1
+        self.version += 1
 
     def remove(self, people: Iterable[int]) -> None:
         for i in people:
@@ -59,16 +75,36 @@ class _Box:
                 self.origins[person.origin] -= 1
             for a, category in enumerate(person.categories):
                 self.categories[a][category] -= 1
+        self.version += 1
+
+    def _bridging(self) -> tuple[frozenset[str], bool]:
+        """Every language spoken by a member who speaks the group's language (a member who
+        shares one of them can follow), and whether some member cannot follow."""
+        version, spoken, lost = self._bridged
+        if version != self.version:
+            people = self.instance.people
+            language = self.draft.language
+            found: set[str] = set()
+            for i in self.draft.members:
+                if language in people[i].languages:
+                    found |= people[i].languages
+            spoken = frozenset(found)
+            lost = any(not people[i].languages & spoken for i in self.draft.members)
+            self._bridged = (self.version, spoken, lost)
+        return spoken, lost
 
     def fits(self, component: int, *, final: bool = False) -> bool:
         """Whether the component can join without breaking a rule that adding more people
         could not mend (or, with ``final``, without breaking any rule of a finished group)."""
+        # The inner loop of dealing: plain loops, no generators, the cheapest tests first.
         instance = self.instance
         comp = instance.components[component]
-        if self.draft.series not in instance.component_series[component]:
-            return False
-        size = self.size + len(comp.members)
+        draft = self.draft
+        members = comp.members
+        size = len(draft.members) + len(members)
         if size > instance.max_size:
+            return False
+        if draft.series not in instance.component_series[component]:
             return False
         newcomers = self.newcomers + comp.newcomers
         if final:
@@ -78,24 +114,66 @@ class _Box:
             low, high = instance.newcomer_range[instance.max_size]
             if newcomers > high or size - newcomers > instance.max_size - low:
                 return False
+        origins = self.origins
+        for origin, n in comp.origins:
+            if origins.get(origin, 0) + n > instance.max_same_origin:
+                return False
+        apart = instance.apart
+        if apart:
+            for i in members:
+                if not apart.get(i, _NOBODY).isdisjoint(self.members):
+                    return False
+        spoken, lost = self._bridging()
+        language = draft.language
+        if lost:
+            return not unbridged(instance, language, [*draft.members, *members])
+        # Nobody here is lost, and joiners only add speakers: only the joiners can be lost.
         people = instance.people
-        added = Counter(o for i in comp.members if (o := people[i].origin) is not None)
-        if any(self.origins[o] + n > instance.max_same_origin for o, n in added.items()):
-            return False
-        if any(instance.apart.get(i, frozenset()) & self.members for i in comp.members):
-            return False
-        together = self.draft.members + list(comp.members)
-        return not unbridged(instance, self.draft.language, together)
+        if len(members) == 1:
+            own = people[members[0]].languages
+            return language in own or not own.isdisjoint(spoken)
+        joining = spoken.union(
+            *(people[i].languages for i in members if language in people[i].languages)
+        )
+        return all(not people[i].languages.isdisjoint(joining) for i in members)
 
     def crowding(self, component: int) -> int:
         """How many members already share a category with the component's members: lower
         means the group's mix gets closer to the pool's."""
         people = self.instance.people
-        return sum(
-            self.categories[a][category]
-            for i in self.instance.components[component].members
-            for a, category in enumerate(people[i].categories)
-        )
+        categories = self.categories
+        total = 0
+        for i in self.instance.components[component].members:
+            for a, category in enumerate(people[i].categories):
+                total += categories[a].get(category, 0)
+        return total
+
+
+_RANKINGS: WeakKeyDictionary[
+    Instance, tuple[dict[int, tuple[int, int, int]], dict[int, list[int]]]
+] = WeakKeyDictionary()
+
+
+def _ranking(
+    instance: Instance,
+) -> tuple[dict[int, tuple[int, int, int]], dict[int, list[int]]]:
+    known = _RANKINGS.get(instance)
+    if known is None:
+        rank = {
+            c.index: (
+                -max(instance.people[i].level for i in c.members),
+                len(instance.component_series[c.index]),
+                c.index,
+            )
+            for c in instance.components
+        }
+        candidates: dict[int, list[int]] = defaultdict(list)
+        placeable = [c.index for c in instance.components if instance.component_series[c.index]]
+        for c in sorted(placeable, key=rank.__getitem__):
+            for series in instance.component_series[c]:
+                candidates[series].append(c)
+        known = _RANKINGS[instance] = (rank, candidates)
+    return known
 
 
 class _Greedy:
@@ -109,19 +187,10 @@ class _Greedy:
         self.by_series: dict[int, list[_Box]] = defaultdict(list)
         # Whether :meth:`run` stopped at its deadline before dealing every series.
         self.cut = False
-        # Higher priority first, then those with fewer series to choose from.
-        self.rank = {
-            c.index: (
-                -max(instance.people[i].level for i in c.members),
-                len(instance.component_series[c.index]),
-                c.index,
-            )
-            for c in instance.components
-        }
-        self.candidates: dict[int, list[int]] = defaultdict(list)
-        for c in sorted(self.unassigned, key=self.rank.__getitem__):
-            for series in instance.component_series[c]:
-                self.candidates[series].append(c)
+        # Higher priority first, then those with fewer series to choose from; per series,
+        # the components that may attend it in that order. Both follow from the instance
+        # alone, and every builder on it (make_room and undo_moves start one each) shares them.
+        self.rank, self.candidates = _ranking(instance)
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -167,6 +236,18 @@ class _Greedy:
         # Keep versatile moderators for groups in rarer languages.
         free.sort(key=lambda m: (len(instance.moderators[m].languages), m))
         return tuple(free[: instance.per_group])
+
+    def _can_lead(self, series: int, language: str) -> bool:
+        """Whether :meth:`pick_moderators` would find moderators (without choosing them)."""
+        instance = self.instance
+        used = self.moderators_used[series]
+        needed = instance.per_group
+        for m in instance.series[series].moderators:
+            if needed <= 0:
+                break
+            if m not in used and language in instance.moderators[m].languages:
+                needed -= 1
+        return needed <= 0
 
     def order(self, components: Iterable[int]) -> list[int]:
         return sorted(components, key=self.rank.__getitem__)
@@ -238,31 +319,28 @@ class _Greedy:
             usable += extra[: instance.per_group - len(usable)]
         return language, tuple(usable)
 
-    def _language_for(self, series: int, people: Iterable[int]) -> str | None:
-        """The series language most of these people speak that enough free moderators speak."""
+    def _language_for(self, series: int, spoken: Counter[str]) -> str | None:
+        """The series language most people speak (``spoken``: how many speak each) that
+        enough free moderators speak."""
         instance = self.instance
-        spoken: Counter[str] = Counter()
-        for i in people:
-            spoken.update(instance.people[i].languages)
         options = [
-            lang
-            for lang in instance.series[series].languages
-            if self.pick_moderators(series, lang) is not None
+            lang for lang in instance.series[series].languages if self._can_lead(series, lang)
         ]
         if not options:
             return None
         return max(options, key=lambda lang: (spoken[lang], -options.index(lang)))
 
-    def spread(self) -> dict[int, list[int]]:
+    def spread(self, by_flow: bool = True) -> dict[int, list[int]]:
         """Assign each unassigned component to one series: where a capacity flow sends it
-        (priority first, no series over its room), else where most room is left."""
+        (priority first, no series over its room), else (or without ``by_flow``) where most
+        room is left."""
         instance = self.instance
         room: dict[int, int] = {}
         for series in instance.series:
             used = sum(b.size for b in self.groups_in(series.index))
             room[series.index] = series.capacity * instance.max_size - used
         pending = self.order(self.unassigned)
-        flow = series_assignment(instance, room, pending)
+        flow = series_assignment(instance, room, pending) if by_flow else {}
         assigned: dict[int, list[int]] = defaultdict(list)
         for c in pending:
             options = instance.component_series[c]
@@ -279,9 +357,12 @@ class _Greedy:
         wanted = max(0, -(-(people - room_existing) // instance.max_size))
         if people - room_existing < instance.min_size:
             wanted = 0
-        members = [i for c in components for i in instance.components[c].members]
+        spoken: Counter[str] = Counter()
+        for c in components:
+            for i in instance.components[c].members:
+                spoken.update(instance.people[i].languages)
         for _ in range(min(wanted, self.free_slots(series))):
-            language = self._language_for(series, members)
+            language = self._language_for(series, spoken)
             if language is None:
                 break
             moderators = self.pick_moderators(series, language)
@@ -311,9 +392,9 @@ class _Greedy:
         for _ in range(2):
             deferred = []
             for c in pending:
-                fitting = [b for b in boxes if b.fits(c)]
-                if fitting:
-                    self.place(min(fitting, key=lambda b: (b.size, b.crowding(c))), c)
+                box = _emptiest_fitting(boxes, c)
+                if box is not None:
+                    self.place(box, c)
                 else:
                     deferred.append(c)
             pending = deferred
@@ -323,10 +404,16 @@ class _Greedy:
         group stays, and the caller learns from the checker that it is broken)."""
         instance = self.instance
         for box in list(self.boxes):
+            if box.valid_version == box.version:
+                continue
+            rules = self._faults(box)
             for _ in range(2 * instance.max_size):
-                if not self._faults(box) or not self._mend(box):
+                if not rules or not self._mend(box, rules):
                     break
-            if self._faults(box) and not box.draft.locked:
+                rules = self._faults(box)
+            if not rules:
+                box.valid_version = box.version
+            elif not box.draft.locked:
                 self.close(box)
 
     def _faults(self, box: _Box) -> set[int]:
@@ -336,9 +423,9 @@ class _Greedy:
             for f in group_faults(self.instance, d.series, d.language, d.moderators, d.members)
         }
 
-    def _mend(self, box: _Box) -> bool:
-        """One step towards a valid group; False when no step helps."""
-        rules = self._faults(box)
+    def _mend(self, box: _Box, rules: set[int]) -> bool:
+        """One step towards a valid group (which breaks ``rules``); False when no step
+        helps."""
         lost = unbridged(self.instance, box.draft.language, box.draft.members)
         if rules - {2, 3, 6} or (6 in rules and not lost):
             return False
@@ -354,7 +441,7 @@ class _Greedy:
         need_citizen = size - newcomers < max(size, instance.min_size) - high
         if not (size < instance.min_size or need_newcomer or need_citizen or unbridged_members):
             return False
-        for c in self.candidates[box.draft.series]:
+        for c in self.candidates.get(box.draft.series, ()):
             if c not in self.unassigned:
                 continue
             comp = instance.components[c]
@@ -492,9 +579,12 @@ class _Greedy:
         self.cut |= deadline is not None and time.monotonic() >= deadline
         return self.cut
 
-    def run(self, start: Grouping | None, deadline: float | None = None) -> Grouping:
+    def run(
+        self, start: Grouping | None, deadline: float | None = None, by_flow: bool = True
+    ) -> Grouping:
         """Deal series by series; past ``deadline`` no further series is dealt (``cut`` is
-        then set), and the groups dealt so far are repaired, so the result stays valid."""
+        then set), and the groups dealt so far are repaired, so the result stays valid.
+        Without ``by_flow`` series are chosen by the room left (see :meth:`spread`)."""
         if start is not None:
             self.start_from(start)
         self.start_from_previous()
@@ -503,7 +593,7 @@ class _Greedy:
             before = len(self.unassigned)
             if self._past(deadline):
                 break
-            for series, components in sorted(self.spread().items()):
+            for series, components in sorted(self.spread(by_flow).items()):
                 if self._past(deadline):
                     break
                 self.open_groups(series, components)
@@ -517,15 +607,36 @@ class _Greedy:
         return Grouping([b.draft for b in self.boxes])
 
 
+def _emptiest_fitting(boxes: list[_Box], component: int) -> _Box | None:
+    """Of the boxes the component fits into, the one with the fewest members, then the
+    least crowded, then the first (as ``min`` over all fitting boxes would choose): boxes
+    with more members than one already found are not tested."""
+    best: _Box | None = None
+    best_size = best_crowding = 0
+    for size, k in sorted([(len(b.draft.members), k) for k, b in enumerate(boxes)]):
+        if best is not None and size > best_size:
+            break
+        box = boxes[k]
+        if box.fits(component):
+            crowding = box.crowding(component)
+            if best is None or crowding < best_crowding:
+                best, best_size, best_crowding = box, size, crowding
+    return best
+
+
 def make_room(
     instance: Instance, grouping: Grouping, *, deadline: float, movable: set[int]
 ) -> Grouping:
     """The grouping with more people seated where one member can move to another group to
-    make room (see :meth:`_Greedy.eject`); then everyone who simply fits."""
+    make room (see :meth:`_Greedy.eject`); then everyone who simply fits. When nobody could
+    be seated, the grouping itself."""
     builder = _Greedy(instance)
     builder.start_from(grouping)
+    waiting = len(builder.unassigned)
     builder.eject(deadline, movable)
     builder.insert_leftovers()
+    if len(builder.unassigned) == waiting:
+        return grouping
     result = Grouping([b.draft for b in builder.boxes])
     _restore_locked(instance, result)
     return result
@@ -558,11 +669,19 @@ def greedy(instance: Instance, start: Grouping | None = None) -> Grouping:
 
 
 def greedy_until(
-    instance: Instance, start: Grouping | None = None, *, deadline: float | None = None
+    instance: Instance,
+    start: Grouping | None = None,
+    *,
+    deadline: float | None = None,
+    by_flow: bool = True,
 ) -> tuple[Grouping, bool]:
     """:func:`greedy` that deals no further series after ``deadline``: the grouping (as valid
-    as :func:`greedy`'s, with the series not dealt left waiting) and whether it was cut short."""
+    as :func:`greedy`'s, with the series not dealt left waiting) and whether it was cut short.
+
+    Without ``by_flow`` each component goes to the series with the most room left instead of
+    where a capacity flow sends it: for a large pool the flow is a third of the time, and
+    when time is short dealing at once places more people."""
     builder = _Greedy(instance)
-    result = builder.run(start, deadline)
+    result = builder.run(start, deadline, by_flow)
     _restore_locked(instance, result)
     return result, builder.cut

@@ -38,6 +38,8 @@ class Component:
     members: tuple[int, ...]
     series: tuple[int, ...]
     newcomers: int
+    # How many members come from each stated origin.
+    origins: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,14 @@ class Instance:
                 common &= set(self.people[i].series)
             series = tuple(s for s in self.people[group[0]].series if s in common)
             newcomers = sum(self.people[i].newcomer for i in group)
-            components.append(Component(k, tuple(group), series, newcomers))
+            origins: dict[str, int] = {}
+            for i in group:
+                origin = self.people[i].origin
+                if origin is not None:
+                    origins[origin] = origins.get(origin, 0) + 1
+            components.append(
+                Component(k, tuple(group), series, newcomers, tuple(sorted(origins.items())))
+            )
             for i in group:
                 component_of[i] = k
         return components, component_of

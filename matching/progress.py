@@ -65,6 +65,11 @@ class Reporter:
         self.bound: float | None = None
         self.placed_bound: int | None = None
 
+    @property
+    def listening(self) -> bool:
+        """Whether anyone receives the progress."""
+        return self._callback is not None
+
     def enter(self, phase: str) -> None:
         self.phase = phase
         self.objective = None

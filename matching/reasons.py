@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matching.feasibility import group_faults
 from matching.grouping import Grouping
@@ -28,6 +28,34 @@ class _Context:
     by_series: dict[int, list[int]]
     moderators_used: dict[int, set[int]]
     waiting: set[int]
+    # Per series, found when first needed: who is waiting among those who listed it (in the
+    # order of ``waiting``), and how many of those who might be placed there wait, and how
+    # many of them are newcomers.
+    _listed: dict[int, list[int]] = field(default_factory=dict)
+    _pools: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def waiting_on(self, series: int) -> list[int]:
+        known = self._listed.get(series)
+        if known is None:
+            people = self.instance.people
+            known = self._listed[series] = [j for j in self.waiting if series in people[j].series]
+        return known
+
+    def pool(self, series: int) -> tuple[int, int]:
+        known = self._pools.get(series)
+        if known is None:
+            instance = self.instance
+            pool = [
+                j
+                for j in self.waiting_on(series)
+                if j not in instance.blocked
+                and series in instance.component_series[instance.component_of[j]]
+            ]
+            known = self._pools[series] = (
+                len(pool),
+                sum(instance.people[j].newcomer for j in pool),
+            )
+        return known
 
 
 # The reason given to people whose case was not analysed before the deadline.
@@ -168,8 +196,8 @@ def _new_group_obstacle(context: _Context, c: int, series: list[int]) -> str | N
             obstacles.append(f"{name} has no room for another group")
             continue
         usable = set().union(*(people[i].languages for i in members))
-        for j in context.waiting:
-            if s in people[j].series and people[j].languages & usable:
+        for j in context.waiting_on(s):
+            if people[j].languages & usable:
                 usable |= people[j].languages
         free = [m for m in info.moderators if m not in context.moderators_used[s]]
         languages = [
@@ -184,21 +212,15 @@ def _new_group_obstacle(context: _Context, c: int, series: list[int]) -> str | N
                 f"no moderator who speaks {own} or a bridged language is free on {name}"
             )
             continue
-        pool = [
-            j
-            for j in context.waiting
-            if j not in instance.blocked
-            and s in instance.component_series[instance.component_of[j]]
-        ]
-        if len(pool) < instance.min_size:
+        pool, newcomers = context.pool(s)
+        if pool < instance.min_size:
             obstacles.append(
-                f"only {len(pool)} people who can attend {name} are waiting, too few to open a "
+                f"only {pool} people who can attend {name} are waiting, too few to open a "
                 f"group ({instance.min_size})"
             )
             continue
-        newcomers = sum(people[j].newcomer for j in pool)
-        if not _role_mix_available(instance, newcomers, len(pool) - newcomers):
-            role = "newcomers" if 2 * newcomers < len(pool) else "citizens"
+        if not _role_mix_available(instance, newcomers, pool - newcomers):
+            role = "newcomers" if 2 * newcomers < pool else "citizens"
             obstacles.append(
                 f"too few {role} are waiting on {name} to open a group with a newcomer share "
                 f"between {float(instance.share_low):.0%} and {float(instance.share_high):.0%}"

@@ -39,13 +39,15 @@ def screen(instance: Instance) -> Screening:
         block = _structural_block(instance, component, mixes)
         if block is not None:
             _record(instance, component, block, blocked)
+    # A component's verdict depends only on its series: whether each is viable and who
+    # attends it. After the first pass, only components on a series where that changed are
+    # looked at again.
+    pending = [c for c in instance.components if c.members[0] not in blocked]
+    viable = _viable_series(instance, blocked)
+    bridges = _Bridges(instance, blocked)
     while True:
-        viable = _viable_series(instance, blocked)
-        bridges = _Bridges(instance, blocked)
         changed = False
-        for component in instance.components:
-            if component.members[0] in blocked:
-                continue
+        for component in pending:
             block = _series_block(component, viable)
             if block is None:
                 block = _language_block(instance, component, viable, bridges)
@@ -54,6 +56,20 @@ def screen(instance: Instance) -> Screening:
                 changed = True
         if not changed:
             break
+        before_viable, before_bridges = viable, bridges
+        viable = _viable_series(instance, blocked)
+        bridges = _Bridges(instance, blocked)
+        touched = {
+            s.index
+            for s in instance.series
+            if viable[s.index] != before_viable[s.index]
+            or bridges.profiles(s.index) != before_bridges.profiles(s.index)
+        }
+        pending = [
+            c
+            for c in instance.components
+            if c.members[0] not in blocked and not touched.isdisjoint(c.series)
+        ]
     series = [
         ()
         if component.members[0] in blocked
@@ -107,12 +123,15 @@ def _structural_block(
                 f"they need step-free access, which none of their series ({_names(listed)}) offers",
                 person.index,
             )
-    everyone = _names([p.id for p in people])
+
+    def everyone() -> str:
+        return _names([p.id for p in people])
+
     if not component.series:
-        return _Block(f"they and their companions ({everyone}) have no series in common")
+        return _Block(f"they and their companions ({everyone()}) have no series in common")
     if len(people) > instance.max_size:
         return _Block(
-            f"they and their companions ({everyone}) are {len(people)} people, more than a "
+            f"they and their companions ({everyone()}) are {len(people)} people, more than a "
             f"group may hold ({instance.max_size})"
         )
     members = set(component.members)
@@ -121,14 +140,10 @@ def _structural_block(
         clash = [c for c in clash if instance.person_index[c] in members]
         if clash:
             return _Block(
-                f"they must be in one group with {everyone} (together), but {person.id} and "
+                f"they must be in one group with {everyone()} (together), but {person.id} and "
                 f"{_names(clash)} must be kept apart"
             )
-    origins: dict[str, int] = defaultdict(int)
-    for person in people:
-        if person.origin is not None:
-            origins[person.origin] += 1
-    for origin, count in sorted(origins.items()):
+    for origin, count in component.origins:
         if count > instance.max_same_origin:
             return _Block(
                 f"they and their companions include {count} people from {origin}, more than "
@@ -146,7 +161,7 @@ def _structural_block(
                 f"newcomer share {_share_range(instance)}"
             )
         return _Block(
-            f"they and their companions ({everyone}) cannot be in one group with a newcomer "
+            f"they and their companions ({everyone()}) cannot be in one group with a newcomer "
             f"share {_share_range(instance)}"
         )
     return None
@@ -199,6 +214,11 @@ class _Bridges:
                     self._profiles[s].add(person.languages)
         self._cache: dict[tuple[int, frozenset[str]], frozenset[str]] = {}
         self._works: dict[tuple[int, frozenset[str]], bool] = {}
+        self._allowed = [frozenset(s.languages) for s in instance.series]
+
+    def profiles(self, series: int) -> set[frozenset[str]]:
+        """The language profiles of the people who might attend ``series``."""
+        return self._profiles.get(series, set())
 
     def bridged(self, person: int, series: int) -> frozenset[str]:
         """Languages, beyond the person's own, spoken by someone on ``series`` who shares a
@@ -215,11 +235,12 @@ class _Bridges:
 
     def can_work_in(self, person: int, series: int) -> bool:
         own = self._instance.people[person].languages
+        if not own.isdisjoint(self._allowed[series]):
+            return True
         key = (series, own)
         known = self._works.get(key)
         if known is None:
-            allowed = set(self._instance.series[series].languages)
-            known = bool(own & allowed) or bool(self.bridged(person, series) & allowed)
+            known = not self.bridged(person, series).isdisjoint(self._allowed[series])
             self._works[key] = known
         return known
 

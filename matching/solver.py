@@ -27,11 +27,12 @@ from fractions import Fraction
 
 from matching import locked
 from matching.balance_bound import imbalance_bound
-from matching.checker import check
+from matching.checker import violations
 from matching.cpsat_model import GroupingModel, imbalance_scale
 from matching.feasibility import group_faults
 from matching.greedy import greedy, greedy_until, make_room, undo_moves
 from matching.grouping import Grouping
+from matching.heap import collection_paused
 from matching.instance import Instance
 from matching.lns import improve, neighbourhood, solve_neighbourhood
 from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
@@ -53,9 +54,25 @@ FULL_MODEL_VARIABLES = 6000
 EXACT_BALANCE_PEOPLE = 40
 # Less time than this left at the end is not worth starting the language-aware bound with.
 MIN_BOUND_SECONDS = 0.5
-# Seconds per participant kept back for the final check, the waitlist reasons and the
-# solution (about 2 s for 50,000 people on one core of the benchmark machine).
-RESERVE_PER_PERSON = 6e-5
+# Seconds per participant kept back for the waitlist reasons, the solution and the final
+# check (2 s for 50,000 people: the reasons get 0.8 s, the solution and the check take
+# 0.5 s on a free core of the benchmark machine, about twice that when it is busy).
+RESERVE_PER_PERSON = 4e-5
+# Building the instance and the end (the solution and the final check) each walk every
+# participant a few times, and take about as long (0.75 s and 0.55 s for 50,000 people on
+# a free core): the reserve is at least this many times what the build took, so that the
+# end keeps close to the limit when the machine is busy. More would give up too much: a
+# build slowed by a burst of load would leave the greedy start no time at all.
+RESERVE_PER_BUILD = 1.0
+# The greedy start takes about this many times as long as building the instance (2 s and
+# 0.75 s for 50,000 people on a free core). With less time left it deals without the
+# capacity flow that chooses each component's series, a third of its time.
+GREEDY_PER_BUILD = 3.0
+# Steps whose cost grows with the pool start only with this much time left, as a share of
+# what the greedy start took (which measures both the pool and how busy the machine is): a
+# round of making room or the placement bound costs about a third of it before it can
+# stop, so started with less time left they would overrun the deadline on large pools.
+STEP_SHARE = 0.4
 
 
 def solve(
@@ -68,31 +85,42 @@ def solve(
 ) -> Solution:
     """The best grouping found within ``time_limit`` seconds (less when proven optimal).
 
-    Raises :class:`~matching.validation.InvalidProblem` (one issue per JSON path) when the
-    problem refers to unknown ids, breaks code lists or has contradictory rules.
+    The time counts from this call: checking the problem and building the solver's view of
+    it are part of it. Raises :class:`~matching.validation.InvalidProblem` (one issue per
+    JSON path) when the problem refers to unknown ids, breaks code lists or has
+    contradictory rules.
     """
+    start = time.monotonic()
     issues = problem_issues(problem)
     if issues:
         raise InvalidProblem(issues)
-    return _Run(problem, time_limit, workers, on_progress, stop).solve()
+    return _Run(problem, start, time_limit, workers, on_progress, stop).solve()
 
 
 class _Run:
     def __init__(
         self,
         problem: Problem,
+        start: float,
         time_limit: float,
         workers: int,
         on_progress: Callable[[Progress], None] | None,
         stop: StopSignal | None,
     ) -> None:
-        self.start = time.monotonic()
+        self.start = start
         self.problem = problem
-        self.instance = Instance(problem)
+        building = time.monotonic()
+        with collection_paused():
+            self.instance = Instance(problem)
+        # Seconds the build took: a measure of the pool and of how busy the machine is.
+        self.built = time.monotonic() - building
         people = len(self.instance.people)
         # Time kept back for the final check, reasons and bounds: a tenth of the limit, and
         # for large pools what checking and writing out the solution takes.
-        reserve = min(max(0.1 * time_limit, people * RESERVE_PER_PERSON), 0.05 + people * 2e-4)
+        reserve = min(
+            max(0.1 * time_limit, people * RESERVE_PER_PERSON, RESERVE_PER_BUILD * self.built),
+            0.05 + people * 2e-4,
+        )
         self.end = self.start + max(0.0, time_limit)
         self.deadline = self.end - reserve
         # The waitlist reasons get part of the reserve; the check and the solution the rest.
@@ -110,9 +138,16 @@ class _Run:
         self.fallback: str | None = None
         # Each grouping's deviation, by identity (it is costly for large pools).
         self._deviations: dict[int, tuple[Grouping, Fraction]] = {}
+        # Seconds the greedy start took (see :meth:`affords_step`).
+        self.pace = 0.0
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
+
+    def affords_step(self) -> bool:
+        """Whether a step whose cost grows with the pool can still start (see
+        :data:`STEP_SHARE`)."""
+        return self.remaining() > STEP_SHARE * self.pace
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -121,7 +156,11 @@ class _Run:
         faults = locked.static_faults(instance)
         if faults:
             return self._infeasible(faults)
-        fallback, cut = greedy_until(instance, deadline=self.deadline)
+        dealt = time.monotonic()
+        hurry = self.remaining() < GREEDY_PER_BUILD * self.built
+        with collection_paused():
+            fallback, cut = greedy_until(instance, deadline=self.deadline, by_flow=not hurry)
+        self.pace = time.monotonic() - dealt
         if cut:
             self.fallback = (
                 "the time limit was reached while the first grouping was built; "
@@ -138,7 +177,7 @@ class _Run:
                 return self._infeasible(["the locked groups could not be completed"])
         self.best = fallback
         self._report(fallback, phase="greedy")
-        if self.remaining() <= 0:
+        if not self.affords_step():
             if self.fallback is None:
                 self.fallback = "the time limit was reached before the search began"
             return self._finish(fallback)
@@ -168,7 +207,7 @@ class _Run:
         while it helps. Nobody who stays in their previous group is moved."""
         instance = self.instance
         for _ in range(rounds):
-            if self.remaining() <= 0:
+            if not self.affords_step():
                 return
             movable = {
                 i
@@ -184,7 +223,7 @@ class _Run:
                 return
 
     def _undo_moves(self) -> None:
-        if self.instance.has_previous and self.remaining() > 0:
+        if self.instance.has_previous and self.affords_step():
             deadline = time.monotonic() + self.remaining() * 0.1
             self._accept(undo_moves(self.instance, self.best, deadline=deadline), "moves")
 
@@ -203,11 +242,15 @@ class _Run:
         if known is not None and known[0] is grouping:
             return known[1]
         value = grouping.deviation(self.instance)
+        self._remember(grouping, value)
+        return value
+
+    def _remember(self, grouping: Grouping, deviation: Fraction) -> None:
+        """Keeps the grouping's deviation (and the best grouping's) for :meth:`_deviation`."""
         best = self._deviations.get(id(self.best))
-        self._deviations = {id(grouping): (grouping, value)}
+        self._deviations = {id(grouping): (grouping, deviation)}
         if best is not None and best[0] is self.best:
             self._deviations[id(self.best)] = best
-        return value
 
     def _accept(self, candidate: Grouping, phase: str) -> bool:
         instance = self.instance
@@ -220,6 +263,11 @@ class _Run:
 
     def _report(self, grouping: Grouping, *, phase: str) -> None:
         instance = self.instance
+        if not self.reporter.listening:
+            # Nobody to tell: the figures (the imbalance takes a tenth of a second or more
+            # for a large pool) are not worked out.
+            self.reporter.phase = phase
+            return
         placed = len(grouping.placed())
         imbalance = float(self._deviation(grouping) / placed) if placed else 0.0
         self.reporter.phase = phase
@@ -252,7 +300,7 @@ class _Run:
         rematch starts with the whole model: moves come first there, and chains of moves
         across series are what neighbourhoods of a few series find slowest."""
         instance = self.instance
-        if self.remaining() <= 0:
+        if not self.affords_step():
             return
         self.reporter.enter("placement")
         bound = placement_bound(instance)
@@ -313,7 +361,7 @@ class _Run:
     def _optimise_balance(self, whole_model: bool) -> None:
         instance = self.instance
         self._make_room("placement")
-        if self.remaining() <= 0:
+        if not self.affords_step():
             return
         self.reporter.enter("balance")
         placed = self.best.placed()
@@ -331,13 +379,15 @@ class _Run:
             if d.locked
             or (d.previous is not None and instance.previous_group_of.get(i) == d.previous)
         }
-        polished = polish(
+        polished, deviation = polish(
             instance,
             self.best,
             deadline=self.deadline,
             fixed=fixed,
             should_stop=self.stop,
+            deviation=self._deviation(self.best),
         )
+        self._remember(polished, deviation)
         self._accept(polished, "balance")
         # Moving people around can open a place for someone waiting.
         self._make_room("balance", rounds=1)
@@ -393,19 +443,24 @@ class _Run:
 
     def _finish(self, fallback: Grouping) -> Solution:
         self.reporter.enter("reasons")
+        with collection_paused():
+            return self._checked(fallback)
+
+    def _checked(self, fallback: Grouping) -> Solution:
+        """The solution of the best grouping, or of the fallback when the independent check
+        finds that the best breaks a rule."""
         solution = self._solution(self.best)
-        verdict = check(self.problem, solution)
-        if not verdict.ok:
+        broken = violations(self.problem, solution)
+        if broken:
             logger.error(
-                "solver result breaks hard rules, using the greedy grouping: %s",
-                verdict.violations[:5],
+                "solver result breaks hard rules, using the greedy grouping: %s", broken[:5]
             )
             self.proven = Proven()
             self.fallback = "the result of the search broke a hard rule"
             solution = self._solution(fallback)
-            verdict = check(self.problem, solution)
-            if not verdict.ok:
-                raise RuntimeError(f"no valid grouping: {verdict.violations[:5]}")
+            broken = violations(self.problem, solution)
+            if broken:
+                raise RuntimeError(f"no valid grouping: {broken[:5]}")
         self.reporter.enter("done")
         return solution
 

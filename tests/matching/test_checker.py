@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from matching import Problem, Solution, check
+from matching.checker import violations
 from matching.models import Bound, Group, Objective, WaitlistEntry
 
 from .factory import citizens, moderator, newcomers, person, problem
@@ -72,6 +73,7 @@ def test_valid_solution_passes_and_reports_balance() -> None:
     assert result.ok, result.violations
     assert result.placed == 9
     assert result.imbalance >= result.imbalance_floor >= 0
+    assert violations(base_problem(), valid_solution()) == []
 
 
 def _twice(s: Solution) -> None:
@@ -169,6 +171,8 @@ def test_checker_flags_each_rule(rule: int, mutate: Callable[[Solution], None], 
     flagged = [v for v in result.violations if v.rule == rule]
     assert flagged, result.violations
     assert any(where in f"{v.message} {v.group} {v.participant}" for v in flagged)
+    # The solver's own final check: the same rules, without the balance figures.
+    assert violations(base_problem(), solution) == result.violations
 
 
 def test_checker_flags_changes_to_a_locked_group() -> None:

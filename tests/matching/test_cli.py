@@ -105,6 +105,43 @@ def test_module_entry_point_writes_json_to_stdout(tmp_path: Path) -> None:
     assert "done" in run.stderr
 
 
+def test_the_time_limit_counts_from_when_the_command_started(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As if starting Python and reading the problem had taken a minute: nothing is left of
+    # the limit, and the solution is the valid fallback that says so.
+    source = tmp_path / "problem.json"
+    source.write_text(generate(200, seed=2).model_dump_json(), encoding="utf-8")
+    target = tmp_path / "solution.json"
+    command = ["solve", str(source), "--time-limit", "30", "--output", str(target)]
+    assert main(command, started=time.monotonic() - 60) == 0
+    solution = Solution.model_validate_json(target.read_text(encoding="utf-8"))
+    assert solution.fallback is not None and "time limit" in solution.fallback
+    assert solution.objective.placed == 0
+    assert main(["check", str(source), str(target)]) == 0
+    assert capsys.readouterr().out.startswith("valid: 0 violations")
+
+
+def test_process_started_is_when_the_process_began() -> None:
+    # The monotonic clock is the machine's: the child started after the first reading here
+    # (up to a clock tick, 1/100 s, that /proc rounds it down to), and it slept before it
+    # asked.
+    before = time.monotonic()
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import time; time.sleep(0.2)\n"
+            "from matching.cli import process_started; print(process_started(), time.monotonic())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    started, asked = map(float, run.stdout.split())
+    assert before - 0.02 <= started <= asked - 0.2
+
+
 def test_report_command_prints_the_quality_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from typing import Any
+
+from pytest import MonkeyPatch
 
 from benchmarks.matching_pool import generate
-from matching import Progress, check, solve
+from matching import InputIssue, Problem, Progress, check, solve, solver
+from matching import greedy as greedy_module
 from matching.greedy import greedy, greedy_until
+from matching.grouping import Grouping
 from matching.instance import Instance
+from matching.placement_bound import series_assignment
 from matching.reasons import NOT_ANALYSED
+from matching.validation import problem_issues
 
 from .factory import citizens, newcomers, problem, solved
 
@@ -95,3 +102,109 @@ def test_a_cut_greedy_grouping_is_valid_and_an_uncut_one_is_whole() -> None:
     assert cut and not cut_grouping.groups
     whole, cut = greedy_until(instance, deadline=time.monotonic() + 60)
     assert not cut and whole.placed() == greedy(instance).placed()
+
+
+def test_checking_the_problem_counts_against_the_time_limit(monkeypatch: MonkeyPatch) -> None:
+    # A fake clock: checking the problem seems to take a minute, more than the whole limit.
+    p = generate(300, seed=3)
+    real = time.monotonic
+    offset = 0.0
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset)
+    original = problem_issues
+
+    def slow_check(problem: Problem) -> list[InputIssue]:
+        nonlocal offset
+        offset += 60.0
+        return original(problem)
+
+    monkeypatch.setattr(solver, "problem_issues", slow_check)
+    solution = solve(p, time_limit=30)
+    assert check(p, solution).ok
+    assert solution.fallback is not None and "time limit" in solution.fallback
+    assert solution.objective.placed == 0
+    assert solution.solve_seconds >= 60
+
+
+def test_steps_that_grow_with_the_pool_start_only_with_time_for_them(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    # A fake clock: the greedy start seems to take 25 s of a 30 s limit. What is left after
+    # it (5 s) is less than a step as large as the pool may take (a share of those 25 s), so
+    # the greedy grouping is the result, and the solution says why.
+    p = generate(300, seed=3)
+    real = time.monotonic
+    offset = 0.0
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset)
+    original = greedy_until
+
+    def slow_greedy(instance: Instance, **options: Any) -> tuple[Grouping, bool]:
+        nonlocal offset
+        result = original(instance, **options)
+        offset += 25.0
+        return result
+
+    monkeypatch.setattr(solver, "greedy_until", slow_greedy)
+    solution = solve(p, time_limit=30)
+    assert check(p, solution).ok
+    assert solution.fallback == "the time limit was reached before the search began"
+    instance = Instance(p)
+    assert solution.objective.placed == len(greedy(instance).placed()) > 0
+
+
+def test_the_time_kept_for_the_end_grows_with_how_long_the_build_took(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    # The end walks every participant like building the instance does: on a busy machine
+    # (here a fake clock makes the build seem to take 0.25 s) it is kept more time.
+    p = generate(3000, seed=1)
+    real = time.monotonic
+    offset = 0.0
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset)
+
+    def slow_build(problem: Problem) -> Instance:
+        nonlocal offset
+        instance = Instance(problem)
+        offset += 0.25
+        return instance
+
+    monkeypatch.setattr(solver, "Instance", slow_build)
+    run = solver._Run(p, time.monotonic(), 1.0, 2, None, None)
+    # Otherwise a tenth of the limit, or 40 microseconds per person: 0.12 s.
+    assert run.end - run.deadline >= 0.25
+
+
+def test_with_little_time_left_the_greedy_start_deals_at_once(monkeypatch: MonkeyPatch) -> None:
+    # The capacity flow that chooses series is a third of the greedy start's time: when the
+    # build was slow (a fake clock makes it seem to take 3 s of a 10 s limit), there is no
+    # time for it, and people are dealt by the room left.
+    p = generate(300, seed=3)
+    flows = 0
+    original_flow = series_assignment
+    # Stopped at once: the greedy start is all that runs.
+    stop = threading.Event()
+    stop.set()
+
+    def counted_flow(*args: Any) -> dict[int, int]:
+        nonlocal flows
+        flows += 1
+        return original_flow(*args)
+
+    monkeypatch.setattr(greedy_module, "series_assignment", counted_flow)
+    assert check(p, solve(p, time_limit=10, stop=stop)).ok and flows > 0
+    flows = 0
+    real = time.monotonic
+    offset = 0.0
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset)
+
+    def slow_build(problem: Problem) -> Instance:
+        nonlocal offset
+        instance = Instance(problem)
+        offset += 3.0
+        return instance
+
+    monkeypatch.setattr(solver, "Instance", slow_build)
+    solution = solve(p, time_limit=10, stop=stop)
+    assert check(p, solution).ok
+    assert flows == 0 and solution.objective.placed > 0
+    hurried, cut = greedy_until(Instance(p), by_flow=False)
+    assert not cut and len(hurried.placed()) > 0.8 * len(p.participants)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -100,6 +101,26 @@ def test_invalid_json() -> None:
     with pytest.raises(InvalidProblem) as error:
         parse_problem_json("{not json")
     assert str(error.value).startswith("(root): not valid JSON")
+
+
+def test_json_is_reported_alike_however_it_is_parsed() -> None:
+    # Pydantic's JSON parser reads valid input; any issue is worded by the standard one.
+    data = raw(participants=[{"id": "a", "role": "alien", "languages": ["de"]}])
+    with pytest.raises(InvalidProblem) as error:
+        parse_problem_json(json.dumps(data).encode())
+    assert [str(issue) for issue in error.value.issues] == issues(data)
+    assert parse_problem_json(json.dumps(raw())) == parse_problem(raw())
+
+
+def test_shape_only_leaves_the_checks_across_fields_to_solve() -> None:
+    data = json.dumps(raw(participants=[person("a", series=["tue"])]))
+    unchecked = parse_problem_json(data, shape_only=True)
+    with pytest.raises(InvalidProblem, match=r"participants\[0\].series\[0\]: unknown series"):
+        parse_problem_json(data)
+    with pytest.raises(InvalidProblem, match=r"participants\[0\].series\[0\]: unknown series"):
+        solve(unchecked)
+    with pytest.raises(InvalidProblem, match=r"participants\[0\].role"):
+        parse_problem_json(json.dumps(raw(participants=[person("a", "alien")])), shape_only=True)
 
 
 def test_previous_members_no_longer_listed_are_dropouts_not_errors() -> None:
