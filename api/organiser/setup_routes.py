@@ -7,7 +7,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.database import DbSession
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
-from api.organiser.common import Lang, done, form_values, parse_form, upload_bytes
+from api.organiser.common import (
+    MAX_ROUND_FILE,
+    Lang,
+    done,
+    form_values,
+    parse_form,
+    upload_bytes,
+)
 from api.organiser.rendering import PRIVATE_HEADERS, download, render
 from api.routes.common import AppSettings
 from vekl.access import organisers
@@ -54,7 +61,8 @@ def upload_round(
     request: Request,
     form: PostedForm,
 ) -> Response:
-    raw = upload_bytes(form, "file")
+    # Parsed and created within the request (and on SQLite under the write lock): small only.
+    raw = upload_bytes(form, "file", limit=MAX_ROUND_FILE)
     round = round_setup.create_round_from_file(session, raw, settings, organisers.actor(me))
     return done(_round_path(round.slug), "created")
 

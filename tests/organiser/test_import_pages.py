@@ -51,7 +51,7 @@ def _page(team: LoggedIn, imported: CsvImport, lang: str = "de") -> str:
     response = team.client.get(f"{ROUND}/imports/{imported.id}?lang={lang}")
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
-    return response.text
+    return str(response.text)
 
 
 def _progress(html: str) -> tuple[str, str]:

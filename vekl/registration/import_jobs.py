@@ -8,10 +8,14 @@ request's transaction. A worker then runs :func:`execute`:
    first). A file with any bad row ends as ``refused`` with every problem listed, and
    nothing is written.
 2. The checked rows are written ``BATCH_ROWS`` at a time, each batch in a transaction of
-   its own that also moves the import's ``rows_done`` and counts on. On SQLite a batch holds
-   the write lock for a fraction of a second, so registrations and organiser pages wait at
-   most that long. A batch is claimed by a conditional update of ``rows_done``, so it is
-   written once even if two workers ever hold the same import.
+   its own that also moves the import's ``rows_done`` and counts on. A batch is claimed by a
+   conditional update of ``rows_done``, so it is written once even if two workers ever hold
+   the same import. On SQLite a batch holds the database's one write lock for a fraction
+   of a second, and every request's transaction takes that lock when it begins. A
+   connection waiting for it tries again only every 100 ms once it has waited a while, so a
+   worker that began its next batch at once would win the lock every time and keep the
+   site waiting until the whole file is in: after each batch it leaves the lock free for
+   ``SQLITE_PAUSE``, in which the requests that queued up get their turn.
 3. The last transaction marks the import done, writes the audit entry and deletes the
    upload.
 
@@ -52,6 +56,9 @@ from vekl.store.models import (
 )
 
 BATCH_ROWS = 500
+# Seconds between two batches on SQLite: longer than a waiting connection's 100 ms between
+# two tries for the write lock (SQLite's busy handler), so that each waiting request gets in.
+SQLITE_PAUSE = 0.15
 # Checking writes how far it got at most this often (seconds).
 PROGRESS_INTERVAL = 1.0
 # A batch that met a registration of one of its addresses in progress is tried again.
@@ -214,6 +221,8 @@ class _Work:
     series: list[str]
     rows_done: int
     actor: str
+    # How long to leave the write lock free after a batch (SQLite only).
+    pause: float
 
 
 def execute(
@@ -254,6 +263,8 @@ def execute(
         if stop is not None and stop():
             raise ImportInterrupted(f"import {import_id} stopped after {start} rows")
         _write_batch(sessions, import_id, work, start, checked[start : start + BATCH_ROWS])
+        if work.pause:
+            time.sleep(work.pause)
     with transaction(sessions) as session:
         imported = session.get_one(CsvImport, import_id)
         if imported.status is not ImportStatus.IMPORTING or imported.rows_done < len(checked):
@@ -302,6 +313,7 @@ def _start(sessions: sessionmaker[Session], import_id: int) -> _Work | None:
             series=list(series_by_key(round)),
             rows_done=imported.rows_done,
             actor=imported.created_by,
+            pause=SQLITE_PAUSE if session.get_bind().dialect.name == "sqlite" else 0.0,
         )
 
 
