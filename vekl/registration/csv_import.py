@@ -382,8 +382,14 @@ def import_file(
     session: Session, round: Round, kind: ImportKind, raw: bytes, actor: str
 ) -> ImportResult:
     """Check and import a whole file in the caller's transaction; nothing if a row is bad."""
-    checked = check_file(raw, kind, series_by_key(round))
-    result = apply_rows(session, round, kind, checked, actor)
+    return import_checked(session, round, kind, check_file(raw, kind, series_by_key(round)), actor)
+
+
+def import_checked(
+    session: Session, round: Round, kind: ImportKind, rows: Checked, actor: str
+) -> ImportResult:
+    """Write a whole checked file in the caller's transaction, with its audit entry."""
+    result = apply_rows(session, round, kind, rows, actor)
     record_import(session, round, kind, result, actor)
     return result
 
