@@ -63,6 +63,8 @@ _FALSE = frozenset({"", "0", "no", "n", "nein", "false", "falsch"})
 Model = TypeVar("Model", bound=BaseModel)
 # How often checking reports how far it got, in rows.
 CHECK_PROGRESS_ROWS = 2000
+# Rows written with one lookup and one insert per table.
+APPLY_CHUNK = 500
 Progress = Callable[[int], None]
 
 
@@ -300,10 +302,19 @@ def apply_rows(
     rows: Sequence[tuple[Row, BaseModel]],
     actor: str,
 ) -> ImportResult:
-    """Write checked rows (all of a file, or one batch of it); flushes, never commits."""
-    if kind is ImportKind.REGISTRATIONS:
-        return _apply_registrations(session, round, _as(RegistrationInput, rows), actor)
-    return _apply_moderators(session, round, _as(ModeratorInput, rows), actor)
+    """Write checked rows (all of a file, or one batch of it); flushes, never commits.
+
+    Rows are looked up and inserted ``APPLY_CHUNK`` at a time: one statement for a whole
+    file would pass more values than a statement may carry (65,535 on PostgreSQL).
+    """
+    result = ImportResult()
+    for start in range(0, len(rows), APPLY_CHUNK):
+        chunk = rows[start : start + APPLY_CHUNK]
+        if kind is ImportKind.REGISTRATIONS:
+            result.add(_apply_registrations(session, round, _as(RegistrationInput, chunk), actor))
+        else:
+            result.add(_apply_moderators(session, round, _as(ModeratorInput, chunk), actor))
+    return result
 
 
 def _apply_registrations(
