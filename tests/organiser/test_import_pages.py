@@ -121,7 +121,7 @@ def test_a_finished_import_shows_its_counts_and_what_it_skipped(
         rows_checked=1200,
         rows_done=1200,
         created=1199,
-        skipped=[import_jobs._dump_error(skipped)],
+        skipped=[import_jobs.dump_error(skipped)],
     )
     page = _page(team, imported)
     assert "Anmeldungen: 1199 neu, 0 aktualisiert, 0 unverändert, 1 übersprungen." in page
@@ -141,7 +141,7 @@ def test_a_refused_import_lists_every_bad_row_in_the_pages_language(
         example_round,
         status=ImportStatus.REFUSED,
         total_rows=1200,
-        errors=[import_jobs._dump_error(e) for e in errors],
+        errors=[import_jobs.dump_error(e) for e in errors],
     )
     page = _page(team, imported)
     assert "Die Datei hat 2 Fehler, unten aufgeführt. Es wurde nichts importiert." in page

@@ -106,14 +106,15 @@ class ImportView:
 
     @property
     def errors(self) -> list[FieldError]:
-        return [_load_error(item) for item in self.imported.errors]
+        return [load_error(item) for item in self.imported.errors]
 
     @property
     def skipped(self) -> list[FieldError]:
-        return [_load_error(item) for item in self.imported.skipped]
+        return [load_error(item) for item in self.imported.skipped]
 
 
-def _dump_error(error: FieldError) -> dict[str, Any]:
+def dump_error(error: FieldError) -> dict[str, Any]:
+    """A field error as the JSON an import keeps: message id, values, line and column."""
     return {
         "field": error.field,
         "message": error.message,
@@ -122,7 +123,7 @@ def _dump_error(error: FieldError) -> dict[str, Any]:
     }
 
 
-def _load_error(item: dict[str, Any]) -> FieldError:
+def load_error(item: dict[str, Any]) -> FieldError:
     return FieldError(
         str(item.get("field", "")),
         str(item.get("message", "")),
@@ -250,7 +251,7 @@ def execute(
                 session,
                 import_id,
                 ImportStatus.REFUSED,
-                errors=[_dump_error(error) for error in exc.errors],
+                errors=[dump_error(error) for error in exc.errors],
             )
         return ImportStatus.REFUSED
     with transaction(sessions) as session:
@@ -274,7 +275,7 @@ def execute(
             created=imported.created,
             updated=imported.updated,
             unchanged=imported.unchanged,
-            skipped=[_load_error(item) for item in imported.skipped],
+            skipped=[load_error(item) for item in imported.skipped],
         )
         csv_import.record_import(session, round, work.kind, result, work.actor)
         _end(session, import_id, ImportStatus.DONE)
@@ -389,7 +390,7 @@ def _write(
     imported.updated += result.updated
     imported.unchanged += result.unchanged
     if result.skipped:
-        imported.skipped = [*imported.skipped, *(_dump_error(e) for e in result.skipped)]
+        imported.skipped = [*imported.skipped, *(dump_error(e) for e in result.skipped)]
     session.flush()
 
 
