@@ -164,7 +164,7 @@ def main() -> int:
                 str(port),
                 "--workers",
                 str(args.workers),
-                "--no-send-mail",
+                "--no-worker",
             ],
             env=env,
             stdout=server_log,

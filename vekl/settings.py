@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # may get before its job, or the worker in the health check, counts as dead.
     worker_poll_interval: float = Field(default=1.0, gt=0)
     worker_stale_after: float = Field(default=120.0, gt=0)
+    # Organiser uploads of CSV files with at most this many lines are imported within the
+    # request; larger ones are checked and imported by the worker, with a progress page.
+    import_inline_rows: int = Field(default=1000, ge=0)
     # Health check: a mail due for longer than this (seconds) means sending is stuck.
     outbox_stuck_after: float = Field(default=900.0, gt=0)
 

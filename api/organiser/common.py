@@ -21,6 +21,8 @@ M = TypeVar("M", bound=BaseModel)
 
 # Uploaded CSV and TOML files larger than this are refused before they are read whole.
 MAX_UPLOAD = 5 * 1024 * 1024
+# A round file is a few kilobytes; it is read and its round created within the request.
+MAX_ROUND_FILE = 64 * 1024
 
 
 def done(path: str, notice: str) -> RedirectResponse:
@@ -46,15 +48,17 @@ def form_values(form: FormData, lists: tuple[str, ...] = ()) -> dict[str, Any]:
     return out
 
 
-def upload_bytes(form: FormData, field: str) -> bytes:
+def upload_bytes(form: FormData, field: str, *, limit: int = MAX_UPLOAD) -> bytes:
     """The uploaded file's bytes; called from a plain route, so reading it blocks no one."""
     upload = form.get(field)
     if not isinstance(upload, UploadFile):
         raise InvalidInput([FieldError(field, N_("please choose a file"))])
     upload.file.seek(0)
-    raw = upload.file.read(MAX_UPLOAD + 1)
-    if len(raw) > MAX_UPLOAD:
-        raise Conflict(N_("the file is larger than 5 MB"))
+    raw = upload.file.read(limit + 1)
+    if len(raw) > limit:
+        if limit == MAX_UPLOAD:
+            raise Conflict(N_("the file is larger than 5 MB"))
+        raise Conflict(N_("the file is larger than %(max)s KB"), max=limit // 1024)
     return raw
 
 

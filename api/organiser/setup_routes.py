@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.database import DbSession
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
-from api.organiser.common import Lang, done, form_values, parse_form, upload_bytes
-from api.organiser.rendering import download, render
+from api.organiser.common import (
+    MAX_ROUND_FILE,
+    Lang,
+    done,
+    form_values,
+    parse_form,
+    upload_bytes,
+)
+from api.organiser.rendering import PRIVATE_HEADERS, download, render
 from api.routes.common import AppSettings
 from vekl.access import organisers
 from vekl.reference import language_names
+from vekl.registration import import_jobs
 from vekl.rounds import setup as round_setup
 from vekl.rounds.schemas import EveningInput, RoundSettingsInput, SeriesInput
+from vekl.store.models import CsvImport
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
 ROUND_LISTS = ("languages_offered", "working_languages")
+REFRESH_SECONDS = 2
 
 
 def _round_path(slug: str, page: str = "") -> str:
@@ -51,7 +61,8 @@ def upload_round(
     request: Request,
     form: PostedForm,
 ) -> Response:
-    raw = upload_bytes(form, "file")
+    # Parsed and created within the request (and on SQLite under the write lock): small only.
+    raw = upload_bytes(form, "file", limit=MAX_ROUND_FILE)
     round = round_setup.create_round_from_file(session, raw, settings, organisers.actor(me))
     return done(_round_path(round.slug), "created")
 
@@ -191,13 +202,15 @@ def remove_evening(
 def import_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
-    return render(request, lang, "import.html", view=round_setup.overview(session, slug))
+    page = round_setup.import_page(session, slug)
+    return render(request, lang, "import.html", view=page.overview, imports=page.imports)
 
 
-@router.post("/rounds/{slug}/import/{kind}", summary="Import a CSV file")
+@router.post("/rounds/{slug}/import/{kind}", summary="Import a CSV file, or queue a large one")
 def import_file(
     session: DbSession,
     me: OrganiserForm,
+    settings: AppSettings,
     request: Request,
     lang: Lang,
     slug: str,
@@ -205,9 +218,47 @@ def import_file(
     form: PostedForm,
 ) -> Response:
     raw = upload_bytes(form, "file")
-    result = round_setup.import_file(session, slug, kind, raw, organisers.actor(me))
-    view = round_setup.overview(session, slug)
-    return render(request, lang, "import.html", view=view, result=result, kind=kind)
+    outcome = round_setup.import_file(
+        session, slug, kind, raw, organisers.actor(me), inline_rows=settings.import_inline_rows
+    )
+    if isinstance(outcome, CsvImport):
+        # Kept and queued with this transaction; a worker imports it, the page follows.
+        return done(_round_path(slug, f"/imports/{outcome.id}"), "queued")
+    page = round_setup.import_page(session, slug)
+    return render(
+        request,
+        lang,
+        "import.html",
+        view=page.overview,
+        imports=page.imports,
+        result=outcome,
+        kind=kind,
+    )
+
+
+@router.get("/rounds/{slug}/imports/{import_id}", summary="An import by the worker")
+def import_job_page(
+    session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str, import_id: int
+) -> Response:
+    found = round_setup.import_progress(session, slug, import_id)
+    return render(
+        request,
+        lang,
+        "import_job.html",
+        round=found.round,
+        view=found.view,
+        refresh=REFRESH_SECONDS if found.view.active else None,
+    )
+
+
+@router.get(
+    "/rounds/{slug}/imports/{import_id}/progress.json", summary="An import's progress as JSON"
+)
+def import_job_progress(
+    session: DbSession, me: Organiser, request: Request, slug: str, import_id: int
+) -> Response:
+    found = round_setup.import_progress(session, slug, import_id)
+    return JSONResponse(import_jobs.progress(found.view), headers=PRIVATE_HEADERS)
 
 
 @router.get("/rounds/{slug}/moderators", summary="The moderators and their links")

@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from api import error_texts, forms
@@ -123,6 +125,14 @@ class ModeratorOut(BaseModel):
     groups: list[ModeratedGroupOut]
 
 
+def _answer(content: Any, status_code: int = 200) -> Response:
+    """The answer, already made: a route that returns a model leaves FastAPI to check it in
+    another worker thread, before the request's transaction is committed. When every thread
+    is taken by requests waiting for a lock this request holds (SQLite's write lock, a row
+    of a registration counter), that check would wait for them, and they for it."""
+    return JSONResponse(jsonable_encoder(content), status_code=status_code)
+
+
 def _series(series: Any) -> SeriesOut:
     return SeriesOut(
         key=series.key,
@@ -164,8 +174,8 @@ def _status(found: self_service.Status, settings: Settings, token: str) -> Statu
 
 
 @router.get("/rounds", response_model=list[RoundOut], summary="Rounds open for registration")
-def open_rounds(session: DbSession) -> list[RoundOut]:
-    return [_round(r) for r in online_registration.open_rounds(session)]
+def open_rounds(session: DbSession) -> Response:
+    return _answer([_round(r) for r in online_registration.open_rounds(session)])
 
 
 @router.post(
@@ -182,7 +192,7 @@ def register(
     lang: Language,
     slug: str,
     body: forms.RegistrationRequest,
-) -> MessageOut:
+) -> Response:
     try:
         data = RegistrationInput.model_validate(forms.request_to_input(body))
     except ValidationError as exc:
@@ -191,7 +201,7 @@ def register(
     online_registration.register_online(
         session, settings, slug, data, letter_code=body.code, client=client
     )
-    return MessageOut(message=gettext(lang, ACCEPTED))
+    return _answer(MessageOut(message=gettext(lang, ACCEPTED)), 202)
 
 
 @router.post(
@@ -203,25 +213,29 @@ def register(
 )
 def link_request(
     session: DbSession, settings: AppSettings, client: Client, lang: Language, body: LinkRequest
-) -> MessageOut:
+) -> Response:
     online_registration.send_link_again(session, settings, body.email, client=client)
-    return MessageOut(message=gettext(lang, LINK_SENT))
+    return _answer(MessageOut(message=gettext(lang, LINK_SENT)), 202)
 
 
 @router.get("/me/{token}", response_model=StatusOut, responses=ERRORS, summary="Status")
-def status(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
-    return _status(
-        self_service.status(session, token, secret_key=settings.secret_key), settings, token
+def status(session: DbSession, settings: AppSettings, token: str) -> Response:
+    return _answer(
+        _status(
+            self_service.status(session, token, secret_key=settings.secret_key), settings, token
+        )
     )
 
 
 @router.post(
     "/me/{token}/confirm", response_model=StatusOut, responses=ERRORS, summary="Confirm email"
 )
-def confirm(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
+def confirm(session: DbSession, settings: AppSettings, token: str) -> Response:
     online_registration.confirm(session, token)
-    return _status(
-        self_service.status(session, token, secret_key=settings.secret_key), settings, token
+    return _answer(
+        _status(
+            self_service.status(session, token, secret_key=settings.secret_key), settings, token
+        )
     )
 
 
@@ -233,18 +247,22 @@ def confirm(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
 )
 def change_series(
     session: DbSession, settings: AppSettings, token: str, body: SeriesChange
-) -> StatusOut:
+) -> Response:
     self_service.change_series(session, token, body.series)
-    return _status(
-        self_service.status(session, token, secret_key=settings.secret_key), settings, token
+    return _answer(
+        _status(
+            self_service.status(session, token, secret_key=settings.secret_key), settings, token
+        )
     )
 
 
 @router.post("/me/{token}/withdraw", response_model=StatusOut, responses=ERRORS, summary="Withdraw")
-def withdraw(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
+def withdraw(session: DbSession, settings: AppSettings, token: str) -> Response:
     self_service.withdraw(session, settings, token)
-    return _status(
-        self_service.status(session, token, secret_key=settings.secret_key), settings, token
+    return _answer(
+        _status(
+            self_service.status(session, token, secret_key=settings.secret_key), settings, token
+        )
     )
 
 
@@ -262,8 +280,8 @@ def rejoin(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
 
 
 @router.get("/me/{token}/data", responses=ERRORS, summary="Everything stored about the person")
-def data(session: DbSession, token: str) -> dict[str, Any]:
-    return self_service.export(session, token)
+def data(session: DbSession, token: str) -> Response:
+    return _answer(self_service.export(session, token))
 
 
 @router.delete("/me/{token}", status_code=204, responses=ERRORS, summary="Delete the registration")
@@ -278,9 +296,9 @@ def delete(session: DbSession, settings: AppSettings, token: str) -> Response:
     responses=ERRORS,
     summary="A moderator's groups: first names, languages and needs",
 )
-def moderator(session: DbSession, lang: Language, token: str) -> ModeratorOut:
+def moderator(session: DbSession, lang: Language, token: str) -> Response:
     found = moderator_page(session, token, lang)
-    return ModeratorOut(
+    answer = ModeratorOut(
         round=found.round.slug,
         groups=[
             ModeratedGroupOut(
@@ -299,3 +317,4 @@ def moderator(session: DbSession, lang: Language, token: str) -> ModeratorOut:
             for group, members in found.groups
         ],
     )
+    return _answer(answer)

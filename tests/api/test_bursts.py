@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from threading import Barrier
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -95,3 +96,38 @@ def test_parallel_registrations_of_different_people_all_succeed(served: str) -> 
     statuses, waited = _burst(served, [f"person{n}@example.org" for n in range(20)])
     assert statuses == [202] * 20
     assert waited < 3, f"an unrelated request took {waited:.1f} s during the burst"
+
+
+# More requests at once than the web app has threads for its routes (anyio's 40).
+CROWD = 60
+
+
+@pytest.mark.parametrize("same_address", [True, False], ids=["one address", "many addresses"])
+def test_a_burst_larger_than_the_route_threads_is_answered_without_errors(
+    served: str, same_address: bool
+) -> None:
+    """Every thread may be taken by a request waiting for a lock (SQLite's write lock, or the
+    row of one address's counter) that another request holds: that one must still be able to
+    commit and answer, without a thread of its own to spare, and the others then go on."""
+    emails = [
+        "same.person@example.org" if same_address else f"person{n}@example.org"
+        for n in range(CROWD)
+    ]
+    gate = Barrier(CROWD)
+
+    def register(number: int) -> int:
+        headers = {"X-Forwarded-For": f"198.51.{100 + number // 250}.{number % 250 + 1}"}
+        with httpx.Client(base_url=served, timeout=120) as http:
+            gate.wait()
+            url = f"/api/v1/rounds/{SLUG}/registrations"
+            return http.post(url, json=_body(emails[number]), headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=CROWD) as pool:
+        futures = [pool.submit(register, n) for n in range(CROWD)]
+        other = httpx.get(served + "/api/v1/rounds", timeout=120)
+        statuses = [f.result() for f in futures]
+    assert other.status_code == 200
+    assert [s for s in statuses if s >= 500] == []
+    assert set(statuses) <= {202, 429} and 202 in statuses
+    if not same_address:
+        assert statuses == [202] * CROWD

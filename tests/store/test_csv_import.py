@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from vekl.errors import InvalidInput
 from vekl.registration import csv_import
+from vekl.registration import service as registrations
 from vekl.store.models import Moderator, Participant, RegistrationStatus, Round
 
 from .conftest import EXAMPLE
@@ -107,3 +108,26 @@ def test_control_characters_are_refused(db: Session, example_round: Round) -> No
     raw = f"{HEADER}\ncitizen;Anna\x07;W;a@example.org;de;mon;ja;;Egg\n".encode()
     with pytest.raises(InvalidInput, match=r"line 2, column first_name: .*control characters"):
         csv_import.import_registrations(db, example_round, raw, "t")
+
+
+def test_a_whole_file_is_looked_up_and_written_a_chunk_at_a_time(
+    db: Session, example_round: Round, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One lookup for 70,000 addresses would pass more values than a statement may carry
+    (65,535 on PostgreSQL): the rows go in chunks, and the counts add up across them."""
+    monkeypatch.setattr(csv_import, "APPLY_CHUNK", 7)
+    looked_up: list[int] = []
+    find = registrations.find_by_emails
+
+    def counted(session: Session, round: Round, emails: list[str]) -> dict[str, Participant]:
+        looked_up.append(len(emails))
+        return find(session, round, emails)
+
+    monkeypatch.setattr(registrations, "find_by_emails", counted)
+    raw = (EXAMPLE / "registrations.csv").read_bytes()
+    first = csv_import.import_registrations(db, example_round, raw, "t")
+    assert (first.created, first.updated, first.unchanged) == (60, 0, 0)
+    assert max(looked_up) == 7 and sum(looked_up) == 60
+    again = csv_import.import_registrations(db, example_round, raw, "t")
+    assert (again.created, again.unchanged) == (0, 60)
+    assert _count(db) == 60

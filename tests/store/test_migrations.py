@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tests.databases import fresh_database
 from tests.store.conftest import BERLIN, EXAMPLE
+from vekl.jobs import service as jobs
 from vekl.mail import sealing
 from vekl.registration import csv_import
 from vekl.rounds import service as rounds
@@ -20,7 +22,15 @@ from vekl.settings import get_settings
 from vekl.store import migrate
 from vekl.store.base import Base
 from vekl.store.db import make_engine
-from vekl.store.models import CalendarEntry, Evening, Participant
+from vekl.store.models import (
+    CalendarEntry,
+    CsvImport,
+    Evening,
+    ImportKind,
+    ImportUpload,
+    JobKind,
+    Participant,
+)
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -169,3 +179,61 @@ def test_outbox_bodies_are_sealed_and_sent_ones_dropped(
         assert bytes(bodies["<q@x>"] or b"None") == b"queued /me/t"
         assert bodies["<s@x>"] is not None and bytes(bodies["<s@x>"]) == b""
     get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_import_jobs_come_and_go_with_0011_and_the_job_rules_stay(
+    kind: str, tmp_path: Path
+) -> None:
+    """0011 adds the import job kind to the CHECK constraint (a table rebuild on SQLite):
+    the other rules of ``jobs`` must survive it both ways, and undoing it drops import jobs."""
+    with fresh_database(kind, tmp_path, "vekl_imports") as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        with Session(engine) as db:
+            round = rounds.create_round(
+                db, rounds.load_round_file(EXAMPLE / "round.toml"), BERLIN, "test"
+            )
+            imported = CsvImport(
+                round_id=round.id, kind=ImportKind.REGISTRATIONS, size=3, created_by="test"
+            )
+            db.add(imported)
+            db.flush()
+            db.add(ImportUpload(import_id=imported.id, content=b"a;b"))
+            jobs.enqueue(db, JobKind.IMPORT, import_id=imported.id)
+            jobs.enqueue(db, JobKind.MAIL)
+            db.commit()
+        with engine.begin() as conn:
+            assert conn.scalar(text("SELECT attempts FROM jobs WHERE kind = 'mail'")) == 0
+        _refused(engine, "import")
+        _refused(engine, "matching")
+        _refused(engine, "bogus")
+        engine.dispose()
+
+        migrate.downgrade(url, "0010")
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            tables = set(inspect(conn).get_table_names())
+            assert not {"imports", "import_uploads"} & tables
+            assert "import_id" not in _columns(conn, "jobs")
+            assert [row[0] for row in conn.execute(text("SELECT kind FROM jobs"))] == ["mail"]
+        _refused(engine, "import")
+        _refused(engine, "matching")
+        engine.dispose()
+
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            assert migrate.current_revision(conn) == migrate.head_revision()
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            assert diff == [], f"models and migrations differ: {diff}"
+        engine.dispose()
+
+
+def _refused(engine: Engine, kind: str) -> None:
+    """A job of ``kind`` without the run or import it needs, or of no known kind."""
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO jobs (kind, status, created_at) VALUES (:kind, 'queued', :at)"),
+            {"kind": kind, "at": "2027-01-01 00:00:00"},
+        )

@@ -7,8 +7,10 @@ same job and never wait for each other; on SQLite the single statement takes the
 at once. While the job runs its worker renews ``heartbeat_at``; the same statement returns
 whether a cancel was requested, so a cancel from any web process reaches the worker. A
 running job whose heartbeat is older than the threshold belongs to a worker that died:
-``reap`` marks it failed. Every change is conditional on the state it expects, so a late
-worker cannot overwrite what a reaper or a cancel decided. Flushes, never commits.
+``reap`` marks it failed, unless it is a job that can go on where it stopped (an import):
+that one is queued again for the next worker, up to ``MAX_ATTEMPTS`` takes in all. Every
+change is conditional on the state it expects, so a late worker cannot overwrite what a
+reaper or a cancel decided. Flushes, never commits.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ WORKER_LOST = "worker lost: no heartbeat"
 # Rows of workers silent this long are removed; finished jobs without a run after a week.
 FORGET_WORKERS_AFTER = timedelta(days=1)
 KEEP_FINISHED_JOBS = timedelta(days=7)
+# Jobs that resume after the last step they stored, and how often a worker may take one.
+RESUMABLE = (JobKind.IMPORT,)
+MAX_ATTEMPTS = 3
 _NO_SYNC = {"synchronize_session": False}
 
 
@@ -52,14 +57,19 @@ class Cancel(enum.Enum):
 class Reaped:
     job_id: int
     run_id: int | None
+    import_id: int | None = None
+    # Queued again for another worker, not failed.
+    requeued: bool = False
 
 
 def _count(result: Result[Any]) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def enqueue(session: Session, kind: JobKind, *, run_id: int | None = None) -> Job:
-    job = Job(kind=kind, status=JobStatus.QUEUED, run_id=run_id)
+def enqueue(
+    session: Session, kind: JobKind, *, run_id: int | None = None, import_id: int | None = None
+) -> Job:
+    job = Job(kind=kind, status=JobStatus.QUEUED, run_id=run_id, import_id=import_id)
     session.add(job)
     session.flush()
     return job
@@ -78,7 +88,13 @@ def claim(session: Session, worker: str, now: datetime) -> Job | None:
     job_id = session.scalar(
         update(Job)
         .where(Job.id == oldest.scalar_subquery(), Job.status == JobStatus.QUEUED)
-        .values(status=JobStatus.RUNNING, worker=worker, started_at=now, heartbeat_at=now)
+        .values(
+            status=JobStatus.RUNNING,
+            worker=worker,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=Job.attempts + 1,
+        )
         .returning(Job.id)
         .execution_options(**_NO_SYNC)
     )
@@ -152,30 +168,55 @@ def fail(
     return _count(failed) == 1
 
 
-def requeue(session: Session, job_id: int, worker: str) -> bool:
-    """A worker that stops before its job is done hands it back for another to start afresh."""
+def requeue(session: Session, job_id: int, worker: str, *, failed: bool = False) -> bool:
+    """A worker that stops before its job is done hands it back for another to take.
+
+    A job handed back because its worker is stopping gets its attempt back; one handed back
+    after an error (``failed``, for a resumable job) keeps it, so an error that comes back
+    every time ends in a failed job after ``MAX_ATTEMPTS``.
+    """
     back = session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.RUNNING, Job.worker == worker)
-        .values(status=JobStatus.QUEUED, worker=None, started_at=None, heartbeat_at=None)
+        .values(
+            status=JobStatus.QUEUED,
+            worker=None,
+            started_at=None,
+            heartbeat_at=None,
+            attempts=Job.attempts if failed else Job.attempts - 1,
+        )
         .execution_options(**_NO_SYNC)
     )
     return _count(back) == 1
 
 
+def may_retry(job: Job) -> bool:
+    """Whether a job that ended in an error may be queued again to go on where it stopped."""
+    return job.kind in RESUMABLE and job.attempts < MAX_ATTEMPTS
+
+
 def reap(session: Session, now: datetime, stale_after: timedelta) -> list[Reaped]:
-    """Running jobs whose heartbeat is older than ``stale_after`` are marked failed."""
-    rows = session.execute(
+    """Running jobs whose heartbeat is older than ``stale_after`` are marked failed, or
+    queued again if they can go on where they stopped and have attempts left."""
+    stale = (
+        Job.status == JobStatus.RUNNING,
+        or_(Job.heartbeat_at.is_(None), Job.heartbeat_at <= now - stale_after),
+    )
+    again = session.execute(
         update(Job)
-        .where(
-            Job.status == JobStatus.RUNNING,
-            or_(Job.heartbeat_at.is_(None), Job.heartbeat_at <= now - stale_after),
-        )
-        .values(status=JobStatus.FAILED, error=WORKER_LOST, finished_at=now)
-        .returning(Job.id, Job.run_id)
+        .where(*stale, Job.kind.in_(RESUMABLE), Job.attempts < MAX_ATTEMPTS)
+        .values(status=JobStatus.QUEUED, worker=None, started_at=None, heartbeat_at=None)
+        .returning(Job.id, Job.run_id, Job.import_id)
         .execution_options(**_NO_SYNC)
     ).all()
-    return [Reaped(job_id, run_id) for job_id, run_id in rows]
+    failed = session.execute(
+        update(Job)
+        .where(*stale)
+        .values(status=JobStatus.FAILED, error=WORKER_LOST, finished_at=now)
+        .returning(Job.id, Job.run_id, Job.import_id)
+        .execution_options(**_NO_SYNC)
+    ).all()
+    return [Reaped(*row, requeued=True) for row in again] + [Reaped(*row) for row in failed]
 
 
 def tidy(session: Session, now: datetime) -> None:

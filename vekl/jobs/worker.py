@@ -1,5 +1,7 @@
 """The worker: runs the jobs queued in the database and sends due mail, until told to stop.
 
+Jobs are matching runs, CSV imports (``vekl.registration.import_jobs``) and "send now".
+
 The loop (``Worker.run``) claims the oldest queued job and runs it; when there is none, it
 queues due reminders and sends due mail every ``mail_interval`` seconds, and otherwise waits
 ``worker_poll_interval`` seconds. A pacemaker thread renews the heartbeat of the job in hand
@@ -9,7 +11,9 @@ times per ``worker_stale_after`` the loop reaps jobs whose worker died: they are
 failed, and so are their runs.
 
 ``stop`` (on SIGTERM or SIGINT) ends the loop: a search in progress is stopped and its job
-handed back to the queue, so that the next worker solves the run again in full.
+handed back to the queue, so that the next worker solves the run again in full; an import
+is handed back after the batch in hand, and the next worker goes on from there. An import
+that meets an error is queued again as well, until it has had ``jobs.MAX_ATTEMPTS``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from notifications.delivery import Transport
 from vekl.jobs import service as jobs
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
+from vekl.registration import import_jobs
 from vekl.registration import online as online_registration
 from vekl.runs import service as matching_runs
 from vekl.settings import Settings
@@ -160,17 +165,28 @@ class Worker:
         with transaction(self.sessions) as session:
             reaped = jobs.reap(session, _now(), self.stale_after)
             for job in reaped:
+                if job.requeued:
+                    continue
                 if job.run_id is not None:
                     matching_runs.abandon(session, job.run_id, SYSTEM)
+                if job.import_id is not None:
+                    import_jobs.abandon(session, job.import_id, import_jobs.WORKER_LOST)
             jobs.tidy(session, _now())
         for job in reaped:
-            log.warning("job %d failed: its worker stopped renewing the heartbeat", job.job_id)
+            if job.requeued:
+                log.warning(
+                    "job %d queued again: its worker stopped renewing the heartbeat", job.job_id
+                )
+            else:
+                log.warning("job %d failed: its worker stopped renewing the heartbeat", job.job_id)
         return reaped
 
     def housekeeping(self) -> int:
-        """Remove registrations whose email was not confirmed within a week."""
+        """Remove registrations whose email was not confirmed within a week, and imports
+        that ended a week ago."""
         with transaction(self.sessions) as session:
             removed = online_registration.purge_pending(session, _now())
+            import_jobs.forget_finished(session, _now())
         if removed:
             log.info("removed %d unconfirmed registrations", removed)
         return removed
@@ -203,14 +219,18 @@ class Worker:
 
     def _execute(self, job: Job) -> None:
         started = time.monotonic()
-        what = f"job {job.id} ({job.kind.value}" + (
-            f", run {job.run_id})" if job.run_id is not None else ")"
-        )
+        of = f", run {job.run_id}" if job.run_id is not None else ""
+        of += f", import {job.import_id}" if job.import_id is not None else ""
+        what = f"job {job.id} ({job.kind.value}{of})"
         try:
             if job.kind is JobKind.MATCHING and job.run_id is not None:
                 handed_back = self._solve(job.id, job.run_id)
                 if handed_back:
                     log.info("%s handed back to the queue: the worker is stopping", what)
+                    return
+            elif job.kind is JobKind.IMPORT and job.import_id is not None:
+                if not self._import(job.id, job.import_id):
+                    log.info("%s stopped before it ended: the worker is stopping, or lost it", what)
                     return
             else:
                 self.send_mail()
@@ -218,7 +238,12 @@ class Worker:
             # The job gets the error's type only; the log gets where it happened, not what
             # it said (messages can quote the problem's contents).
             with transaction(self.sessions) as session:
-                jobs.fail(session, job.id, type(exc).__name__, _now(), worker=self.name)
+                if jobs.may_retry(job):
+                    jobs.requeue(session, job.id, self.name, failed=True)
+                else:
+                    ours = jobs.fail(session, job.id, type(exc).__name__, _now(), worker=self.name)
+                    if ours and job.import_id is not None:
+                        import_jobs.abandon(session, job.import_id, type(exc).__name__)
             log.error("%s failed\n%s", what, traceback_text(exc))
             return
         with transaction(self.sessions) as session:
@@ -255,6 +280,28 @@ class Worker:
         finally:
             self._in_hand = None
         return False
+
+    def _import(self, job_id: int, import_id: int) -> bool:
+        """Check and write an import; False if it stopped before it ended (and was handed
+        back, or had been taken from this worker)."""
+        in_hand = _InHand(job_id)
+
+        def should_stop() -> bool:
+            return self._stopping.is_set() or in_hand.lost.is_set()
+
+        self._in_hand = in_hand
+        try:
+            import_jobs.execute(self.sessions, import_id, stop=should_stop)
+        except import_jobs.ImportInterrupted:
+            if not in_hand.lost.is_set():
+                with transaction(self.sessions) as session:
+                    jobs.requeue(session, job_id, self.name)
+            return False
+        except import_jobs.ImportTakenOver:
+            return False
+        finally:
+            self._in_hand = None
+        return True
 
     # -- heartbeats ------------------------------------------------------------------------
 

@@ -3,6 +3,12 @@
 A file is checked whole before anything is written: every bad row is reported at once,
 and a file with any bad row changes nothing. Rows are matched to existing people by
 email, so importing the same file again creates no duplicates.
+
+Checking (:func:`check_file`) needs no database, only the round's series; writing
+(:func:`apply_rows`) takes a batch of checked rows and one session. The command line and
+small uploads do both in one transaction (:func:`import_registrations`,
+:func:`import_moderators`); a worker does the same for a large upload a batch per
+transaction (``vekl.registration.import_jobs``).
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,7 +29,7 @@ from vekl.errors import N_, FieldError, InvalidInput, field_errors
 from vekl.moderators import service as moderators
 from vekl.registration import service as registrations
 from vekl.rounds.service import series_by_key
-from vekl.store.models import Round
+from vekl.store.models import ImportKind, Round
 from vekl.validation import ModeratorInput, RegistrationInput
 
 REGISTRATION_COLUMNS = {
@@ -45,12 +51,21 @@ MODERATOR_COLUMNS = {
     "required": ("name", "email", "languages", "series"),
     "optional": ("preferred_language",),
 }
+COLUMNS = {
+    ImportKind.REGISTRATIONS: REGISTRATION_COLUMNS,
+    ImportKind.MODERATORS: MODERATOR_COLUMNS,
+}
 LIST_COLUMNS = frozenset({"languages", "series", "needs"})
 _LIST_SEPARATOR = re.compile(r"[|,;/\s]+")
 _TRUE = frozenset({"1", "x", "yes", "y", "ja", "j", "true", "wahr"})
 _FALSE = frozenset({"", "0", "no", "n", "nein", "false", "falsch"})
 
 Model = TypeVar("Model", bound=BaseModel)
+# How often checking reports how far it got, in rows.
+CHECK_PROGRESS_ROWS = 2000
+# Rows written with one lookup and one insert per table.
+APPLY_CHUNK = 500
+Progress = Callable[[int], None]
 
 
 @dataclass
@@ -70,6 +85,16 @@ class ImportResult:
     @property
     def total(self) -> int:
         return self.created + self.updated + self.unchanged + len(self.skipped)
+
+    def add(self, other: ImportResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.skipped += other.skipped
+
+
+Checked = list[tuple[Row, BaseModel]]
+"""A file's rows that passed the checks, each with its input model."""
 
 
 def decode(raw: bytes) -> str:
@@ -106,8 +131,10 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         yield reader.line_num, record
 
 
-def read_rows(text: str, columns: dict[str, tuple[str, ...]]) -> list[Row]:
-    """Parse ``;`` or ``,`` separated text into rows keyed by header, checking the header."""
+def _header(
+    text: str, columns: dict[str, tuple[str, ...]]
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The checked column names, and the records after the header."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = _records(text, delimiter)
@@ -134,6 +161,13 @@ def read_rows(text: str, columns: dict[str, tuple[str, ...]]) -> list[Row]:
     ]
     if errors:
         raise InvalidInput(errors)
+    return names, reader
+
+
+def read_rows(text: str, columns: dict[str, tuple[str, ...]]) -> list[Row]:
+    """Parse ``;`` or ``,`` separated text into rows keyed by header, checking the header."""
+    names, reader = _header(text, columns)
+    errors: list[FieldError] = []
     rows: list[Row] = []
     for line, record in reader:
         if not any(cell.strip() for cell in record):
@@ -180,13 +214,18 @@ def _validate(row: Row, model: type[Model], errors: list[FieldError]) -> Model |
 
 
 def _check_rows(
-    round: Round, rows: list[Row], model: type[Model], email_of: Callable[[Model], str]
+    known_series: Collection[str],
+    rows: list[Row],
+    model: type[Model],
+    email_of: Callable[[Model], str],
+    on_progress: Progress | None = None,
 ) -> list[tuple[Row, Model]]:
     errors: list[FieldError] = []
-    known_series = series_by_key(round)
     seen: dict[str, int] = {}
     valid: list[tuple[Row, Model]] = []
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        if on_progress is not None and number % CHECK_PROGRESS_ROWS == 0:
+            on_progress(number)
         for key in _cell_value("series", row.values.get("series", "")):
             if key not in known_series:
                 errors.append(
@@ -214,31 +253,129 @@ def _check_rows(
     return valid
 
 
-def import_registrations(session: Session, round: Round, raw: bytes, actor: str) -> ImportResult:
-    rows = read_rows(decode(raw), REGISTRATION_COLUMNS)
-    checked = _check_rows(round, rows, RegistrationInput, lambda r: r.email)
+def check_header(raw: bytes, kind: ImportKind) -> None:
+    """The quick checks of an upload (UTF-8, the header's columns), before it is queued."""
+    _header(decode(raw), COLUMNS[kind])
+
+
+def check_file(
+    raw: bytes,
+    kind: ImportKind,
+    known_series: Collection[str],
+    *,
+    on_rows: Callable[[int], None] | None = None,
+    on_progress: Progress | None = None,
+) -> Checked:
+    """Every row of the file checked, without the database: ``known_series`` are the round's
+    series keys. Raises :class:`InvalidInput` naming every bad row.
+
+    ``on_rows`` is told the number of rows once the file is read, ``on_progress`` how many
+    have been checked every few thousand rows.
+    """
+    rows = read_rows(decode(raw), COLUMNS[kind])
+    if on_rows is not None:
+        on_rows(len(rows))
+    if kind is ImportKind.REGISTRATIONS:
+        people = _check_rows(known_series, rows, RegistrationInput, _email, on_progress)
+        return list[tuple[Row, BaseModel]](people)
+    moderating = _check_rows(known_series, rows, ModeratorInput, _email, on_progress)
+    return list[tuple[Row, BaseModel]](moderating)
+
+
+def _email(data: RegistrationInput | ModeratorInput) -> str:
+    return data.email
+
+
+def _as(model: type[Model], rows: Sequence[tuple[Row, BaseModel]]) -> list[tuple[Row, Model]]:
+    typed: list[tuple[Row, Model]] = []
+    for row, data in rows:
+        if not isinstance(data, model):
+            raise TypeError(f"line {row.line} was checked as {type(data).__name__}")
+        typed.append((row, data))
+    return typed
+
+
+def apply_rows(
+    session: Session,
+    round: Round,
+    kind: ImportKind,
+    rows: Sequence[tuple[Row, BaseModel]],
+    actor: str,
+) -> ImportResult:
+    """Write checked rows (all of a file, or one batch of it); flushes, never commits.
+
+    Rows are looked up and inserted ``APPLY_CHUNK`` at a time: one statement for a whole
+    file would pass more values than a statement may carry (65,535 on PostgreSQL).
+    """
     result = ImportResult()
-    for row, data in checked:
-        existing = registrations.find_by_email(session, round, data.email)
-        if existing is None:
-            registrations.register(
-                session, round, data, source="import", actor=actor, confirmed=True
-            )
-            result.created += 1
-        elif existing.source != "import":
-            result.skipped.append(
-                FieldError(
-                    "email",
-                    N_("%(email)s registered online; left as is"),
-                    row.line,
-                    {"email": data.email},
-                )
-            )
-        elif registrations.differs(existing, data):
-            registrations.update(session, round, existing, data, actor)
+    for start in range(0, len(rows), APPLY_CHUNK):
+        chunk = rows[start : start + APPLY_CHUNK]
+        if kind is ImportKind.REGISTRATIONS:
+            result.add(_apply_registrations(session, round, _as(RegistrationInput, chunk), actor))
+        else:
+            result.add(_apply_moderators(session, round, _as(ModeratorInput, chunk), actor))
+    return result
+
+
+def _apply_registrations(
+    session: Session, round: Round, rows: list[tuple[Row, RegistrationInput]], actor: str
+) -> ImportResult:
+    result = ImportResult()
+    existing = registrations.find_by_emails(session, round, [data.email for _, data in rows])
+    new: list[tuple[Row, RegistrationInput]] = []
+    for row, data in rows:
+        found = existing.get(data.email)
+        if found is None:
+            new.append((row, data))
+        elif found.source != "import":
+            result.skipped.append(_registered_online(row, data))
+        elif registrations.differs(found, data):
+            registrations.update(session, round, found, data, actor)
             result.updated += 1
         else:
             result.unchanged += 1
+    outcomes = registrations.register_many(
+        session, round, [data for _, data in new], source="import", actor=actor, confirmed=True
+    )
+    for (row, data), outcome in zip(new, outcomes, strict=True):
+        if outcome.created:
+            result.created += 1
+        else:  # registered by someone else a moment ago
+            result.skipped.append(_registered_online(row, data))
+    result.skipped.sort(key=lambda e: e.line or 0)
+    return result
+
+
+def _registered_online(row: Row, data: RegistrationInput) -> FieldError:
+    return FieldError(
+        "email",
+        N_("%(email)s registered online; left as is"),
+        row.line,
+        {"email": data.email},
+    )
+
+
+def _apply_moderators(
+    session: Session, round: Round, rows: list[tuple[Row, ModeratorInput]], actor: str
+) -> ImportResult:
+    result = ImportResult()
+    for _row, data in rows:
+        outcome = moderators.save_moderator(session, round, data, actor)
+        if outcome.created:
+            result.created += 1
+        elif outcome.changed:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return result
+
+
+def record_import(
+    session: Session, round: Round, kind: ImportKind, result: ImportResult, actor: str
+) -> None:
+    """The audit entry of a whole import of registrations (moderators have one each)."""
+    if kind is not ImportKind.REGISTRATIONS:
+        return
     audit.record(
         session,
         actor,
@@ -250,22 +387,30 @@ def import_registrations(session: Session, round: Round, raw: bytes, actor: str)
         unchanged=result.unchanged,
         skipped=len(result.skipped),
     )
+
+
+def import_file(
+    session: Session, round: Round, kind: ImportKind, raw: bytes, actor: str
+) -> ImportResult:
+    """Check and import a whole file in the caller's transaction; nothing if a row is bad."""
+    return import_checked(session, round, kind, check_file(raw, kind, series_by_key(round)), actor)
+
+
+def import_checked(
+    session: Session, round: Round, kind: ImportKind, rows: Checked, actor: str
+) -> ImportResult:
+    """Write a whole checked file in the caller's transaction, with its audit entry."""
+    result = apply_rows(session, round, kind, rows, actor)
+    record_import(session, round, kind, result, actor)
     return result
+
+
+def import_registrations(session: Session, round: Round, raw: bytes, actor: str) -> ImportResult:
+    return import_file(session, round, ImportKind.REGISTRATIONS, raw, actor)
 
 
 def import_moderators(session: Session, round: Round, raw: bytes, actor: str) -> ImportResult:
-    rows = read_rows(decode(raw), MODERATOR_COLUMNS)
-    checked = _check_rows(round, rows, ModeratorInput, lambda m: m.email)
-    result = ImportResult()
-    for _row, data in checked:
-        outcome = moderators.save_moderator(session, round, data, actor)
-        if outcome.created:
-            result.created += 1
-        elif outcome.changed:
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    return result
+    return import_file(session, round, ImportKind.MODERATORS, raw, actor)
 
 
 def read_file(path: Path) -> bytes:

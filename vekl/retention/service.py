@@ -20,6 +20,7 @@ from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, NotFound
 from vekl.runs.placements import published_run
 from vekl.store.models import (
+    CsvImport,
     Evening,
     Group,
     GroupMember,
@@ -158,6 +159,12 @@ def purge_round(session: Session, round: Round, *, actor: str, now: datetime) ->
     )
     session.execute(
         delete(Moderator).where(Moderator.round_id == round.id),
+        execution_options={"synchronize_session": False},
+    )
+    # Imports quote their files (the rows they skipped or refused); their uploads and jobs
+    # go with them.
+    session.execute(
+        delete(CsvImport).where(CsvImport.round_id == round.id),
         execution_options={"synchronize_session": False},
     )
     session.execute(

@@ -25,6 +25,10 @@ from vekl.store.models import Evening, Participant, RegistrationStatus, Round, R
 from vekl.validation import LanguageCode, Text
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+# A round file's bounds, far above any real round (a handful of series, a few evenings
+# each), so that creating a round from a file is a matter of a second at most.
+MAX_SERIES = 50
+MAX_EVENINGS = 30
 
 
 class SeriesSpec(BaseModel):
@@ -36,7 +40,7 @@ class SeriesSpec(BaseModel):
     venue_address: Annotated[Text, Field(min_length=1, max_length=300)]
     step_free: bool = False
     rooms: Annotated[int, Field(ge=1, le=1000)] = 1
-    dates: list[EveningDay] = Field(default_factory=list)
+    dates: list[EveningDay] = Field(default_factory=list, max_length=MAX_EVENINGS)
     start: time = time(18, 0)
     end: time = time(21, 15)
 
@@ -66,7 +70,7 @@ class RoundSpec(BaseModel):
     max_same_origin: Annotated[int, Field(ge=1)] = 2
     moderators_per_group: Annotated[int, Field(ge=0, le=5)] = 1
     working_languages: list[LanguageCode] = Field(default_factory=list)
-    series: list[SeriesSpec] = Field(default_factory=list)
+    series: list[SeriesSpec] = Field(default_factory=list, max_length=MAX_SERIES)
 
     @model_validator(mode="after")
     def _consistent(self) -> RoundSpec:
@@ -177,7 +181,7 @@ def add_series(
     )
     round.series.append(series)
     for day in spec.dates:
-        add_session(session, series, day, spec.start, spec.end, zone)
+        _add_evening(series, day, spec.start, spec.end, zone)
     session.flush()
     audit.record(session, actor, "series.create", round=round, subject=spec.key)
     return series
@@ -187,12 +191,17 @@ def add_session(
     session: Session, series: Series, day: date, start: time, end: time, zone: ZoneInfo
 ) -> Evening:
     """Add one evening; local wall-clock times are resolved in ``zone`` for that date."""
+    evening = _add_evening(series, day, start, end, zone)
+    session.flush()
+    return evening
+
+
+def _add_evening(series: Series, day: date, start: time, end: time, zone: ZoneInfo) -> Evening:
     _refuse_a_second_evening_that_day(series, day, zone)
     evening = Evening(
         starts_at=local_time(day, start, zone, "start"), ends_at=local_time(day, end, zone, "end")
     )
     series.evenings.append(evening)
-    session.flush()
     return evening
 
 

@@ -25,14 +25,23 @@ from vekl.mail import preview as mail_preview
 from vekl.mail.preview import PREVIEW_ACTOR
 from vekl.moderators import moderation
 from vekl.moderators import service as moderators
-from vekl.registration import csv_import, letter_codes, online
+from vekl.registration import csv_import, import_jobs, letter_codes, online
 from vekl.retention import service as retention
 from vekl.rounds import service as rounds
 from vekl.rounds.schemas import EveningInput, RoundSettingsInput, SeriesInput
 from vekl.runs import service as matching_runs
 from vekl.runs.placements import published_run
 from vekl.settings import Settings
-from vekl.store.models import Evening, MatchingRun, Moderator, Round, RoundStatus, Series
+from vekl.store.models import (
+    CsvImport,
+    Evening,
+    ImportKind,
+    MatchingRun,
+    Moderator,
+    Round,
+    RoundStatus,
+    Series,
+)
 from vekl.validation import invalid_input
 
 
@@ -292,17 +301,47 @@ def remove_evening(session: Session, slug: str, evening_id: int, actor: str) -> 
 
 
 def import_file(
-    session: Session, slug: str, kind: str, raw: bytes, actor: str
-) -> csv_import.ImportResult:
-    """Import an uploaded CSV file of registrations or moderators; every bad row is named."""
+    session: Session, slug: str, kind: str, raw: bytes, actor: str, *, inline_rows: int
+) -> csv_import.ImportResult | CsvImport:
+    """Import an uploaded CSV file of registrations or moderators; every bad row is named.
+
+    A file of at most ``inline_rows`` lines is imported here and now, in the caller's
+    transaction. A larger one is kept and queued for the worker, which imports it in short
+    transactions (``vekl.registration.import_jobs``); the queued import is returned.
+    """
     round = rounds.get_round(session, slug)
-    if kind == "registrations":
-        result = csv_import.import_registrations(session, round, raw, actor)
-    elif kind == "moderators":
-        result = csv_import.import_moderators(session, round, raw, actor)
-    else:
-        raise NotFound(N_("no import of '%(kind)s'"), kind=kind)
-    return result
+    try:
+        wanted = ImportKind(kind)
+    except ValueError:
+        raise NotFound(N_("no import of '%(kind)s'"), kind=kind) from None
+    # Lines, not records: a quoted cell may span lines, which only ever overestimates.
+    if raw.count(b"\n") <= inline_rows:
+        return csv_import.import_file(session, round, wanted, raw, actor)
+    return import_jobs.submit(session, round, wanted, raw, actor)
+
+
+@dataclass(frozen=True)
+class ImportPage:
+    overview: RoundOverview
+    imports: list[CsvImport]
+
+
+def import_page(session: Session, slug: str) -> ImportPage:
+    """The import forms, with the round's latest imports by the worker."""
+    found = overview(session, slug)
+    return ImportPage(found, import_jobs.recent_imports(session, found.round))
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    round: Round
+    view: import_jobs.ImportView
+
+
+def import_progress(session: Session, slug: str, import_id: int) -> ImportProgress:
+    """One import by the worker: how far it got, and its outcome."""
+    round = rounds.get_round(session, slug)
+    return ImportProgress(round, import_jobs.get_import(session, round, import_id))
 
 
 def letter_codes_csv(

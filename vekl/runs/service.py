@@ -22,6 +22,7 @@ import matching
 from matching.progress import StopSignal
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, NotFound, ServiceError
+from vekl.registration import import_jobs
 from vekl.runs.placements import published_run
 from vekl.runs.solver_input import build_problem, parse_key
 from vekl.store.db import transaction
@@ -55,7 +56,11 @@ def start_run(
     rematch: bool = False,
     now: datetime | None = None,
 ) -> MatchingRun:
-    """Record a run with the problem as it stands now; solving comes next."""
+    """Record a run with the problem as it stands now; solving comes next.
+
+    Refused while a file is being imported into the round: the run would see part of it.
+    """
+    import_jobs.refuse_while_importing(session, round)
     previous = published_run(session, round)
     if rematch and previous is None:
         raise Conflict(

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -502,6 +503,7 @@ class OrganiserSession(Base):
 class JobKind(enum.StrEnum):
     MATCHING = "matching"
     MAIL = "mail"
+    IMPORT = "import"
 
 
 class JobStatus(enum.StrEnum):
@@ -512,16 +514,20 @@ class JobStatus(enum.StrEnum):
 
 
 class Job(Base):
-    """Work for a worker process: solving a matching run, or sending the outbox now.
+    """Work for a worker process: solving a matching run, importing a CSV file, or sending
+    the outbox now.
 
     Queued, then running (its worker renews ``heartbeat_at`` and looks at
     ``cancel_requested_at`` every few seconds), then done or failed. ``error`` is a short
     text without personal data, such as the type of the exception that ended the job.
+    ``attempts`` counts how often a worker took it: an import whose worker died is handed to
+    the next one, a few times at most.
     """
 
     __tablename__ = "jobs"
     __table_args__ = (
         CheckConstraint("kind <> 'matching' OR run_id IS NOT NULL", name="run_of_matching"),
+        CheckConstraint("kind <> 'import' OR import_id IS NOT NULL", name="file_of_import"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -533,13 +539,79 @@ class Job(Base):
     run_id: Mapped[int | None] = mapped_column(
         ForeignKey("matching_runs.id", ondelete="CASCADE"), unique=True
     )
+    # An import job reads and writes one import; its page finds the job the same way.
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), unique=True
+    )
     worker: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     cancel_requested_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(200))
+
+
+class ImportKind(enum.StrEnum):
+    REGISTRATIONS = "registrations"
+    MODERATORS = "moderators"
+
+
+class ImportStatus(enum.StrEnum):
+    QUEUED = "queued"
+    CHECKING = "checking"  # every row is being checked; nothing is written yet
+    IMPORTING = "importing"  # the checked rows are being written, a batch at a time
+    DONE = "done"
+    REFUSED = "refused"  # the file has bad rows (listed in ``errors``); nothing was written
+    FAILED = "failed"  # stopped by an error; ``rows_done`` rows were written
+
+
+class CsvImport(Base):
+    """A CSV file of registrations or moderators that a worker imports: progress and outcome.
+
+    The file itself waits in ``import_uploads`` until the import has ended. ``rows_done``
+    and the counts grow in the same transaction as the rows they count, so an import taken
+    over by another worker goes on after the last batch that was stored. ``skipped`` and
+    ``errors`` are field errors (message id, parameters, line, column) for the page to
+    translate; they quote the file, so finished imports are deleted after a week and with
+    the round's personal data.
+    """
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ImportKind] = mapped_column(_enum(ImportKind, "import_kind"))
+    status: Mapped[ImportStatus] = mapped_column(
+        _enum(ImportStatus, "import_status"), default=ImportStatus.QUEUED
+    )
+    size: Mapped[int] = mapped_column(default=0)
+    total_rows: Mapped[int | None]
+    rows_checked: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class ImportUpload(Base):
+    """The bytes of an uploaded file, kept only until its import has ended."""
+
+    __tablename__ = "import_uploads"
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WorkerHeartbeat(Base):
