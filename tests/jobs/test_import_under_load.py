@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.browser.conftest import running_server
 from tests.databases import fresh_database
+from tests.dates import open_for_a_month
 from vekl.access import organisers
 from vekl.rounds import service as rounds
 from vekl.store import migrate
@@ -87,7 +88,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
         sessions = make_sessionmaker(engine)
         with transaction(sessions) as session:
             spec = rounds.load_round_file(EXAMPLE / "round.toml")
-            spec = spec.model_copy(update={"registration_deadline": None})
+            spec = spec.model_copy(update={"registration_deadline": open_for_a_month()})
             rounds.create_round(session, spec, ZoneInfo("Europe/Berlin"), "test")
             organisers.create_user(session, EMAIL, PASSWORD, actor="test")
         with running_server(url, tmp_path, ready_path="/api/v1/rounds") as base_url:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import create_app
 from tests.databases import fresh_database
+from tests.dates import open_for_a_month
 from tests.organiser.conftest import EMAIL, EXAMPLE, PASSWORD, csrf_of, login_token
 from vekl.access import organisers
 from vekl.jobs import service as jobs
@@ -120,7 +121,7 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live]:
         sessions = make_sessionmaker(engine)
         with transaction(sessions) as session:
             spec = rounds.load_round_file(EXAMPLE / "round.toml")
-            spec = spec.model_copy(update={"registration_deadline": None})
+            spec = spec.model_copy(update={"registration_deadline": open_for_a_month()})
             round = rounds.create_round(session, spec, ZoneInfo("Europe/Berlin"), "test")
             csv_import.import_moderators(
                 session, round, (EXAMPLE / "moderators.csv").read_bytes(), "t"
