@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, get_type_hints
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from api import create_app
@@ -65,6 +66,22 @@ def test_no_async_route_or_dependency_takes_the_database(settings: Settings) -> 
     assert len(routes) > 50
     offending = [f for r in routes for f in _async_with_database(r.dependant, r.path)]
     assert offending == []
+
+
+def test_every_route_returns_a_finished_response(settings: Settings) -> None:
+    """A route that returns a model leaves FastAPI to check it in another worker thread
+    before the request's transaction commits: in a burst that takes every thread, the
+    request holding the lock the others wait for could not finish (tests/api/test_bursts.py)."""
+    app: FastAPI = create_app(settings)
+    models = [
+        f"{route.path}: {answer}"
+        for route in _api_routes(app.routes)
+        if not (
+            inspect.isclass(answer := get_type_hints(route.endpoint).get("return"))
+            and issubclass(answer, Response)
+        )
+    ]
+    assert models == []
 
 
 def test_a_pin_through_the_page_runs_off_the_loop(
