@@ -272,10 +272,12 @@ def withdraw(session: DbSession, settings: AppSettings, token: str) -> Response:
     responses=ERRORS,
     summary="Take part after all: undo one's own withdrawal while registration is open",
 )
-def rejoin(session: DbSession, settings: AppSettings, token: str) -> StatusOut:
+def rejoin(session: DbSession, settings: AppSettings, token: str) -> Response:
     self_service.rejoin(session, settings, token)
-    return _status(
-        self_service.status(session, token, secret_key=settings.secret_key), settings, token
+    return _answer(
+        _status(
+            self_service.status(session, token, secret_key=settings.secret_key), settings, token
+        )
     )
 
 
