@@ -119,6 +119,8 @@ class GroupChanged(_CarriesOneEvening):
     changes: frozenset[GroupChange] = Field(min_length=1)
     sequence: int = Field(ge=1)
     self_service_url: WebLink | None = None
+    moved_from: tuple[AwareDatetime, AwareDatetime] | None = None
+    """Start and end the updated evening had before, when it was moved."""
 
     def _evenings(self) -> tuple[Evening, ...]:
         return self.group.evenings

@@ -168,6 +168,8 @@ def test_evening_moved_and_venue_changed_by_the_organisers(world: World, db: Ses
     mon, wed, _ = first_grouping(world)
     series = world.series["mon"]
     second = series.evenings[1]
+    mon[0].preferred_language = "de"
+    was = (second.starts_at, second.ends_at)
     rounds.reschedule_evening(db, second, date(2027, 5, 11), time(18, 30), time(21, 0), BERLIN, "t")
     rounds.change_venue(
         db,
@@ -184,6 +186,10 @@ def test_evening_moved_and_venue_changed_by_the_organisers(world: World, db: Ses
     assert client.evenings() == expected(group_of(world, "g1"))
     moved = [e for e in client.entries.values() if e.sequence == 1]
     assert [(e.start, e.end) for e in moved] == [(second.starts_at, second.ends_at)]
+    # The update names the evening's old and new time.
+    update = text_of(world.body(world.mails_to(mon[0].email)[-1]))
+    assert was[0].day != 11 and "11. Mai 2027, 18:30–21:00" in update
+    assert "Der Abend am" in update and "wird verschoben auf" in update
     client, _ = replayed(world, wed[0])
     assert {loc for _, _, loc in client.evenings()} == {
         "Bürgersaal, Kanzleistraße 15, 78462 Konstanz"

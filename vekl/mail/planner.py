@@ -236,7 +236,8 @@ class Planner:
             if not told:
                 continue
             before = [entry.state for sid, entry in active.items() if sid not in removed]
-            self._invite(holder, group, mine, told, before, sequence, rosters, who)
+            was = {sid: active[sid].state for sid in changed}
+            self._invite(holder, group, mine, told, before, sequence, rosters, who, was)
             for evening, state in told:
                 entry = entries.get(evening.id)
                 if entry is None:
@@ -323,10 +324,12 @@ class Planner:
         sequence: int,
         rosters: Mapping[int, tuple[RosterMember, ...]] | None,
         who: dict[str, Any],
+        was: Mapping[int, dict[str, Any]] | None = None,
     ) -> None:
         """An invitation, an update or a roster for each of ``told``, the evenings of
         ``group`` (whose future evenings are ``mine``) that are new or changed: one UID per
-        mail."""
+        mail. ``was`` holds what the calendar was told of each changed evening, so an update
+        can name the old time of an evening that moved."""
         recipient = self._recipient(holder)
         info = self._info(holder, group, [e for e, _ in mine])
         link = self._link(holder) if isinstance(holder, Participant) else None
@@ -339,7 +342,7 @@ class Planner:
         elif isinstance(holder, Participant):
             feed = tokens.feed_token(holder, self.settings.secret_key)
             extra["feed_url"] = links.subscription_url(self.settings, feed)
-        for evening, _ in told:
+        for evening, state in told:
             uid = self._uid(holder, evening.id)
             mail: kinds.Mail
             if rosters is not None:
@@ -358,8 +361,25 @@ class Planner:
                 )
                 kind = "invitation"
             else:
+                old = (was or {}).get(evening.id)
+                moved = old is not None and (old["start"], old["end"]) != (
+                    state["start"],
+                    state["end"],
+                )
                 mail = kinds.GroupChanged(
-                    recipient=recipient, group=info, sequence=sequence, calendar_uid=uid, **extra
+                    recipient=recipient,
+                    group=info,
+                    sequence=sequence,
+                    calendar_uid=uid,
+                    moved_from=(
+                        (
+                            datetime.fromisoformat(old["start"]),
+                            datetime.fromisoformat(old["end"]),
+                        )
+                        if old is not None and moved
+                        else None
+                    ),
+                    **extra,
                 )
                 kind = "update"
             self._queue(mail, kind=kind, not_after=evening.starts_at, **who)
