@@ -30,7 +30,7 @@ from vekl.rounds import service as rounds
 from vekl.settings import Settings, get_settings
 from vekl.store import migrate
 from vekl.store.db import make_sessionmaker, transaction
-from vekl.store.models import GuessCounter, InvitationCode, Participant, Role, Round
+from vekl.store.models import GuessCounter, InvitationCode, Participant, Role, Round, RoundStatus
 from vekl.validation import RegistrationInput
 
 from .conftest import EXAMPLE, SECRET, citizen_form, newcomer_form, settle
@@ -115,7 +115,17 @@ def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     context.sessions.cache_clear()
     runner = CliRunner()
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
-    assert runner.invoke(cli, ["round", "create", str(EXAMPLE / "round.toml")]).exit_code == 0
+    # Open for a month from today, whatever day the test runs on.
+    deadline = open_for_a_month().strftime("%Y-%m-%dT%H:%M:%SZ")
+    round_file = tmp_path / "round.toml"
+    round_file.write_text(
+        re.sub(
+            r"(?m)^registration_deadline.*$",
+            f"registration_deadline = {deadline}",
+            (EXAMPLE / "round.toml").read_text(),
+        )
+    )
+    assert runner.invoke(cli, ["round", "create", str(round_file)]).exit_code == 0
     yield tmp_path
     get_settings.cache_clear()
     context.sessions.cache_clear()
@@ -137,6 +147,17 @@ def test_the_codes_command_writes_a_mail_merge_file(cli_database: Path) -> None:
         cli, ["codes", "generate", "--round", "konstanz-mai", "--count", "5", "--out", str(out)]
     )
     assert again.exit_code == 1 and "not overwriting" in again.output
+    with context.sessions()() as session:
+        assert session.scalar(select(func.count()).select_from(InvitationCode)) == 5
+    # A round that no longer takes registrations gets no codes nobody could use.
+    with context.unit_of_work() as session:
+        session.scalars(select(Round)).one().status = RoundStatus.CLOSED
+    late = cli_database / "late.csv"
+    refused = runner.invoke(
+        cli, ["codes", "generate", "--round", "konstanz-mai", "--count", "5", "--out", str(late)]
+    )
+    assert refused.exit_code == 1 and "no longer takes registrations" in refused.output
+    assert not late.exists()
     with context.sessions()() as session:
         assert session.scalar(select(func.count()).select_from(InvitationCode)) == 5
 

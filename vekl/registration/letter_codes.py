@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from vekl.access import guesses
 from vekl.audit import records as audit
-from vekl.errors import N_, FieldError, InvalidInput
-from vekl.store.models import InvitationCode, Participant, Round
+from vekl.errors import N_, Conflict, FieldError, InvalidInput
+from vekl.store.models import InvitationCode, Participant, Round, RoundStatus
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXY"
 RANDOM_LENGTH = 11
@@ -99,10 +99,35 @@ def code_hash(code: str, secret: str) -> str:
     return hmac.new(secret.encode(), b"letter-code\x1f" + code.encode(), hashlib.sha256).hexdigest()
 
 
-def generate(session: Session, round: Round, count: int, *, secret: str, actor: str) -> list[str]:
-    """Create ``count`` new codes for ``round``; returned grouped, stored only as hashes."""
+NO_LONGER_REGISTERING = N_(
+    "round '%(round)s' no longer takes registrations, so nobody could use letter codes for it"
+)
+
+
+def generate(
+    session: Session,
+    round: Round,
+    count: int,
+    *,
+    secret: str,
+    actor: str,
+    now: datetime | None = None,
+) -> list[str]:
+    """Create ``count`` new codes for ``round``; returned grouped, stored only as hashes.
+
+    Codes are made before registration opens (letters are printed first), but not for a
+    round that has closed, finished, passed its deadline or been purged.
+    """
     if count < 1:
         raise InvalidInput([FieldError("count", N_("must be at least 1"))])
+    moment = now or datetime.now(UTC)
+    deadline = round.registration_deadline
+    if (
+        round.status in (RoundStatus.CLOSED, RoundStatus.FINISHED)
+        or round.purged_at is not None
+        or (deadline is not None and deadline <= moment)
+    ):
+        raise Conflict(NO_LONGER_REGISTERING, round=round.slug)
     codes: dict[str, str] = {}
     while len(codes) < count:
         code = new_code()
@@ -112,9 +137,8 @@ def generate(session: Session, round: Round, count: int, *, secret: str, actor: 
     )
     for digest in taken:
         del codes[digest]
-    now = datetime.now(UTC)
     session.add_all(
-        InvitationCode(round_id=round.id, code_hash=digest, created_at=now) for digest in codes
+        InvitationCode(round_id=round.id, code_hash=digest, created_at=moment) for digest in codes
     )
     session.flush()
     audit.record(
