@@ -29,13 +29,23 @@ from matching import locked
 from matching.balance_bound import imbalance_bound
 from matching.checker import violations
 from matching.cpsat_model import GroupingModel, imbalance_scale
+from matching.fallback import announce
 from matching.feasibility import group_faults
 from matching.greedy import greedy, greedy_until, make_room, undo_moves
 from matching.grouping import Grouping
 from matching.heap import collection_paused
 from matching.instance import Instance
 from matching.lns import improve, neighbourhood, solve_neighbourhood
-from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
+from matching.models import (
+    Bound,
+    FallbackCause,
+    FallbackKind,
+    Objective,
+    Problem,
+    Proven,
+    Solution,
+    WaitlistEntry,
+)
 from matching.pattern_bound import pattern_bound, working_languages
 from matching.placement_bound import PlacementBound, count_bound, placement_bound
 from matching.polish import polish
@@ -136,10 +146,15 @@ class _Run:
         self.best = Grouping()
         # Why the result is the first (greedy) grouping rather than a searched one, if it is.
         self.fallback: str | None = None
+        self.fallback_cause: FallbackCause | None = None
         # Each grouping's deviation, by identity (it is costly for large pools).
         self._deviations: dict[int, tuple[Grouping, Fraction]] = {}
         # Seconds the greedy start took (see :meth:`affords_step`).
         self.pace = 0.0
+
+    def _fall_back(self, kind: FallbackKind, text: str, rules: list[int] | None = None) -> None:
+        self.fallback = text
+        self.fallback_cause = FallbackCause(kind=kind, rules=rules or [])
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
@@ -162,9 +177,10 @@ class _Run:
             fallback, cut = greedy_until(instance, deadline=self.deadline, by_flow=not hurry)
         self.pace = time.monotonic() - dealt
         if cut:
-            self.fallback = (
+            self._fall_back(
+                "time_limit_first_grouping",
                 "the time limit was reached while the first grouping was built; "
-                "people in series not yet dealt wait"
+                "people in series not yet dealt wait",
             )
         if _locked_broken(instance, fallback):
             verdict = locked.decide(
@@ -179,7 +195,9 @@ class _Run:
         self._report(fallback, phase="greedy")
         if not self.affords_step():
             if self.fallback is None:
-                self.fallback = "the time limit was reached before the search began"
+                self._fall_back(
+                    "time_limit_before_search", "the time limit was reached before the search began"
+                )
             return self._finish(fallback)
         self._make_room("greedy")
         whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
@@ -456,11 +474,20 @@ class _Run:
                 "solver result breaks hard rules, using the greedy grouping: %s", broken[:5]
             )
             self.proven = Proven()
-            self.fallback = "the result of the search broke a hard rule"
+            rules = sorted({v.rule for v in broken})
+            numbers = ", ".join(str(rule) for rule in rules)
+            self._fall_back(
+                "rule_broken",
+                f"the model's grouping broke rule{'s' if len(rules) > 1 else ''} {numbers} "
+                f"({broken[0].message}); the first grouping is used",
+                rules,
+            )
             solution = self._solution(fallback)
             broken = violations(self.problem, solution)
             if broken:
                 raise RuntimeError(f"no valid grouping: {broken[:5]}")
+        if solution.fallback_cause is not None and solution.fallback is not None:
+            announce(solution.fallback_cause, solution.fallback)
         self.reporter.enter("done")
         return solution
 
@@ -492,6 +519,7 @@ class _Run:
             solve_seconds=round(time.monotonic() - self.start, 3),
             proven=self.proven,
             fallback=self.fallback,
+            fallback_cause=self.fallback_cause,
         )
 
     def _infeasible(self, explanation: list[str]) -> Solution:
