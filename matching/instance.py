@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from matching.balance import categories_of
+from matching.explanations.screening import screen
 from matching.models import Problem
-from matching.screening import screen
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ The order of work:
 1. Locked previous groups are checked first: they alone can make a problem infeasible.
 2. The greedy constructor gives a valid grouping at once; it is the fallback from here on.
 3. A rematch first repairs the series that the dropouts broke, one by one
-   (:mod:`matching.rematch`): in a fraction of a second, usually within a move or two of the
-   fewest, and the start for what follows.
+   (:mod:`matching.construction.rematch`): in a fraction of a second, usually within a move
+   or two of the fewest, and the start for what follows.
 4. Placement and moves are optimised exactly on neighbourhoods of one or two series (each
    a complete problem of its own), first every series with work to do, then around the
    people still waiting. For a city round the whole problem is then solved in one CP-SAT
@@ -25,17 +25,23 @@ import time
 from collections.abc import Callable
 from fractions import Fraction
 
-from matching import locked
-from matching.balance_bound import imbalance_bound
+from matching.bounds.balance import imbalance_bound
+from matching.bounds.pattern import pattern_bound, working_languages
+from matching.bounds.placement import PlacementBound, count_bound, placement_bound
 from matching.checker import violations
-from matching.cpsat_model import GroupingModel, imbalance_scale
+from matching.construction import locked
+from matching.construction.greedy import greedy, greedy_until, make_room, undo_moves
+from matching.construction.rematch import rematch_by_series
+from matching.explanations.reasons import waitlist_reasons
 from matching.fallback import announce
-from matching.feasibility import group_faults
-from matching.greedy import greedy, greedy_until, make_room, undo_moves
 from matching.grouping import Grouping
 from matching.heap import collection_paused
+from matching.improvement.lns import improve
+from matching.improvement.polish import polish
 from matching.instance import Instance
-from matching.lns import improve, neighbourhood, solve_neighbourhood
+from matching.model.cpsat import GroupingModel, imbalance_scale
+from matching.model.neighbourhood import neighbourhood, solve_neighbourhood
+from matching.model.search import run_stage
 from matching.models import (
     Bound,
     FallbackCause,
@@ -46,13 +52,8 @@ from matching.models import (
     Solution,
     WaitlistEntry,
 )
-from matching.pattern_bound import pattern_bound, working_languages
-from matching.placement_bound import PlacementBound, count_bound, placement_bound
-from matching.polish import polish
 from matching.progress import Progress, Reporter, StopSignal, stop_checker
-from matching.reasons import waitlist_reasons
-from matching.rematch import rematch_by_series
-from matching.search import run_stage
+from matching.rules import group_faults
 from matching.validation import InvalidProblem, problem_issues
 
 logger = logging.getLogger(__name__)
@@ -221,8 +222,9 @@ class _Run:
         return self._finish(fallback)
 
     def _make_room(self, phase: str, rounds: int = 3) -> None:
-        """Cheap seating of waiting people (see :func:`matching.greedy.make_room`), repeated
-        while it helps. Nobody who stays in their previous group is moved."""
+        """Cheap seating of waiting people (see
+        :func:`matching.construction.greedy.make_room`), repeated while it helps. Nobody who
+        stays in their previous group is moved."""
         instance = self.instance
         for _ in range(rounds):
             if not self.affords_step():
@@ -413,7 +415,7 @@ class _Run:
 
     def _bound_balance(self) -> None:
         """Time the search has left (it stops once it has settled) goes to the bound that
-        knows about languages (:mod:`matching.pattern_bound`), for the grouping as it is now,
+        knows about languages (:mod:`matching.bounds.pattern`), for the grouping as it is now,
         so organisers see how far any grouping of these people could get."""
         left = self.remaining()
         if left < MIN_BOUND_SECONDS:

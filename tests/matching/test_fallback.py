@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from matching import FallbackCause, check, quality_report, solve
-from matching.cpsat_model import GroupingModel
 from matching.fallback import listening
+from matching.model.cpsat import GroupingModel
 
 from .factory import citizens, newcomers, problem
 
@@ -66,7 +66,7 @@ def test_a_test_that_meets_a_broken_rule_fails_unless_marked(
         """
         import pytest
         from matching import solve
-        from matching.cpsat_model import GroupingModel
+        from matching.model.cpsat import GroupingModel
         from tests.matching.test_fallback import _origin_problem
 
         def test_unmarked(monkeypatch):

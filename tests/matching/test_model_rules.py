@@ -20,9 +20,9 @@ import pytest
 from ortools.sat.python import cp_model
 
 from matching import Problem
-from matching.cpsat_model import GroupingModel, Slot, SubProblem
 from matching.instance import Instance
-from matching.search import new_solver
+from matching.model.cpsat import GroupingModel, Slot, SubProblem
+from matching.model.search import new_solver
 
 from .factory import citizens, moderator, newcomers, person, problem
 

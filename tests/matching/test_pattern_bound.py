@@ -7,9 +7,9 @@ from hypothesis import given
 
 from matching import Problem, check, solve
 from matching.balance import PoolMix
-from matching.balance_bound import imbalance_bound
+from matching.bounds.balance import imbalance_bound
+from matching.bounds.pattern import pattern_bound, working_languages
 from matching.instance import Instance
-from matching.pattern_bound import pattern_bound, working_languages
 
 from .factory import citizens, moderator, person, problem
 from .test_properties import SETTINGS, planted_problems

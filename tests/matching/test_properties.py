@@ -151,7 +151,7 @@ def planted_problems(draw: st.DrawFn) -> tuple[Problem, int]:
                 "series": draw(st.lists(st.sampled_from(series_ids), unique=True)),
             }
         )
-    series = [
+    series_list = [
         {
             "id": s,
             "max_groups": group_series.count(s) + draw(st.integers(0, 1)),
@@ -168,7 +168,12 @@ def planted_problems(draw: st.DrawFn) -> tuple[Problem, int]:
         "working_languages": working if draw(st.booleans()) else None,
     }
     problem = Problem.model_validate(
-        {"rules": rules, "series": series, "moderators": moderators, "participants": participants}
+        {
+            "rules": rules,
+            "series": series_list,
+            "moderators": moderators,
+            "participants": participants,
+        }
     )
     return problem, sum(len(ids) for ids in members_of)
 

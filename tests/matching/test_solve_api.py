@@ -12,12 +12,12 @@ from pytest import MonkeyPatch
 
 from benchmarks.matching_pool import generate
 from matching import InputIssue, Problem, Progress, check, solve, solver
-from matching import greedy as greedy_module
-from matching.greedy import greedy, greedy_until
+from matching.construction import greedy as greedy_module
+from matching.construction.greedy import greedy, greedy_until
+from matching.construction.series_flow import series_assignment
+from matching.explanations.reasons import NOT_ANALYSED
 from matching.grouping import Grouping
 from matching.instance import Instance
-from matching.placement_bound import series_assignment
-from matching.reasons import NOT_ANALYSED
 from matching.validation import problem_issues
 
 from .factory import citizens, newcomers, problem, solved

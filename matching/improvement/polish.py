@@ -18,9 +18,9 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from matching.balance import PoolMix
-from matching.feasibility import newcomer_share_ok, unbridged
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
+from matching.rules import newcomer_share_ok, unbridged
 
 
 class _Categories:

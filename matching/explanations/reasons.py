@@ -1,11 +1,11 @@
 """Why each waitlisted person is waiting, found by trying to seat them.
 
-People the input alone rules out carry their reason from :mod:`matching.screening`. For the
-others every group of every series they can attend is tried with them (and their together
-companions) added, and the rules that block each try are collected; then the chance of
-opening another group there is checked (room in the series, a free moderator speaking a
-language they can follow, enough people waiting). The reason names what blocks them most
-often, in words an organiser can act on.
+People the input alone rules out carry their reason from
+:mod:`matching.explanations.screening`. For the others every group of every series they can
+attend is tried with them (and their together companions) added, and the rules that block
+each try are collected; then the chance of opening another group there is checked (room in
+the series, a free moderator speaking a language they can follow, enough people waiting).
+The reason names what blocks them most often, in words an organiser can act on.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from matching.feasibility import group_faults
 from matching.grouping import Grouping
 from matching.instance import Instance
+from matching.rules import group_faults
 
 
 @dataclass

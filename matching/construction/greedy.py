@@ -15,10 +15,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from weakref import WeakKeyDictionary
 
-from matching.feasibility import group_faults, newcomer_share_ok, unbridged
+from matching.construction.series_flow import series_assignment
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
-from matching.placement_bound import series_assignment
+from matching.rules import group_faults, newcomer_share_ok, unbridged
 
 _NOBODY: frozenset[int] = frozenset()
 
@@ -663,8 +663,9 @@ def greedy(instance: Instance, start: Grouping | None = None) -> Grouping:
     """A valid grouping, unless a locked previous group cannot keep the rules (then that group
     is returned as it is, and the caller must treat the problem as infeasible).
 
-    ``start`` groups (for example locked groups completed by :mod:`matching.locked`) are kept
-    as they are, like locked groups; their ``locked`` flags are restored in the result."""
+    ``start`` groups (for example locked groups completed by
+    :mod:`matching.construction.locked`) are kept as they are, like locked groups; their
+    ``locked`` flags are restored in the result."""
     return greedy_until(instance, start)[0]
 
 

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from matching.balance import ATTRIBUTES, PoolMix
-from matching.grouping import Draft, Grouping
+from matching.grouping import Draft, Grouping, level_weights
 from matching.instance import Instance
-from matching.placement_bound import level_weights
 
 # Rule families that ``diagnose`` can switch off, with what they stand for in explanations.
 RULE_FAMILIES = {

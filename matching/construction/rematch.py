@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from matching.feasibility import group_faults
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
-from matching.lns import MIN_STEP, neighbourhood, solve_neighbourhood
+from matching.model.neighbourhood import MIN_STEP, neighbourhood, solve_neighbourhood
+from matching.rules import group_faults
 
 
 def rematch_by_series(

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from matching.cpsat_model import GroupingModel, Slot, SubProblem
 from matching.grouping import Grouping
 from matching.instance import Instance, PreviousInfo
-from matching.search import new_solver
+from matching.model.cpsat import GroupingModel, Slot, SubProblem
+from matching.model.search import new_solver
 
 
 @dataclass(frozen=True)
