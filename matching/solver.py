@@ -53,7 +53,7 @@ from matching.models import (
     WaitlistEntry,
 )
 from matching.progress import Progress, Reporter, StopSignal, stop_checker
-from matching.rules import group_faults
+from matching.rules import breaks_any
 from matching.validation import InvalidProblem, problem_issues
 
 logger = logging.getLogger(__name__)
@@ -548,7 +548,7 @@ def _locked_broken(instance: Instance, grouping: Grouping) -> bool:
         draft = present.get(previous.index)
         if draft is None:
             return True
-        if group_faults(instance, draft.series, draft.language, draft.moderators, draft.members):
+        if breaks_any(instance, draft.series, draft.language, draft.moderators, draft.members):
             return True
     return False
 

@@ -29,16 +29,17 @@ from ortools.sat.python import cp_model
 from matching.balance import ATTRIBUTES, PoolMix
 from matching.grouping import Draft, Grouping, level_weights
 from matching.instance import Instance
+from matching.rules import Rule
 
 # Rule families that ``diagnose`` can switch off, with what they stand for in explanations.
 RULE_FAMILIES = {
-    "min_size": 2,
-    "max_size": 2,
-    "share_low": 3,
-    "share_high": 3,
-    "language": 6,
-    "origin": 7,
-    "apart": 9,
+    "min_size": Rule.SIZE,
+    "max_size": Rule.SIZE,
+    "share_low": Rule.NEWCOMER_SHARE,
+    "share_high": Rule.NEWCOMER_SHARE,
+    "language": Rule.LANGUAGE,
+    "origin": Rule.ORIGIN,
+    "apart": Rule.TOGETHER_APART,
 }
 # Balance deviations are scaled to integers: exactly when the pool is at most this large.
 BALANCE_SCALE = 1000
