@@ -28,6 +28,7 @@ from fractions import Fraction
 from matching.bounds.balance import imbalance_bound
 from matching.bounds.pattern import pattern_bound, working_languages
 from matching.bounds.placement import PlacementBound, count_bound, placement_bound
+from matching.budget import BUDGET
 from matching.checker import violations
 from matching.construction import locked
 from matching.construction.greedy import greedy, greedy_until, make_room, undo_moves
@@ -63,27 +64,6 @@ logger = logging.getLogger(__name__)
 FULL_MODEL_VARIABLES = 6000
 # Up to this many people placed, balance is optimised (and proven) by CP-SAT.
 EXACT_BALANCE_PEOPLE = 40
-# Less time than this left at the end is not worth starting the language-aware bound with.
-MIN_BOUND_SECONDS = 0.5
-# Seconds per participant kept back for the waitlist reasons, the solution and the final
-# check (2 s for 50,000 people: the reasons get 0.8 s, the solution and the check take
-# 0.5 s on a free core of the benchmark machine, about twice that when it is busy).
-RESERVE_PER_PERSON = 4e-5
-# Building the instance and the end (the solution and the final check) each walk every
-# participant a few times, and take about as long (0.75 s and 0.55 s for 50,000 people on
-# a free core): the reserve is at least this many times what the build took, so that the
-# end keeps close to the limit when the machine is busy. More would give up too much: a
-# build slowed by a burst of load would leave the greedy start no time at all.
-RESERVE_PER_BUILD = 1.0
-# The greedy start takes about this many times as long as building the instance (2 s and
-# 0.75 s for 50,000 people on a free core). With less time left it deals without the
-# capacity flow that chooses each component's series, a third of its time.
-GREEDY_PER_BUILD = 3.0
-# Steps whose cost grows with the pool start only with this much time left, as a share of
-# what the greedy start took (which measures both the pool and how busy the machine is): a
-# round of making room or the placement bound costs about a third of it before it can
-# stop, so started with less time left they would overrun the deadline on large pools.
-STEP_SHARE = 0.4
 
 
 def solve(
@@ -128,14 +108,11 @@ class _Run:
         people = len(self.instance.people)
         # Time kept back for the final check, reasons and bounds: a tenth of the limit, and
         # for large pools what checking and writing out the solution takes.
-        reserve = min(
-            max(0.1 * time_limit, people * RESERVE_PER_PERSON, RESERVE_PER_BUILD * self.built),
-            0.05 + people * 2e-4,
-        )
+        reserve = BUDGET.reserve(time_limit, people, self.built)
         self.end = self.start + max(0.0, time_limit)
         self.deadline = self.end - reserve
         # The waitlist reasons get part of the reserve; the check and the solution the rest.
-        self.reasons_deadline = self.end - 0.6 * reserve
+        self.reasons_deadline = self.end - (1 - BUDGET.reasons_share_of_reserve) * reserve
         self.workers = workers
         self.stop = stop_checker(stop)
         self.reporter = Reporter(on_progress, self.start, people)
@@ -162,8 +139,8 @@ class _Run:
 
     def affords_step(self) -> bool:
         """Whether a step whose cost grows with the pool can still start (see
-        :data:`STEP_SHARE`)."""
-        return self.remaining() > STEP_SHARE * self.pace
+        :attr:`Budget.step_share`)."""
+        return self.remaining() > BUDGET.step_share * self.pace
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -173,7 +150,7 @@ class _Run:
         if faults:
             return self._infeasible(faults)
         dealt = time.monotonic()
-        hurry = self.remaining() < GREEDY_PER_BUILD * self.built
+        hurry = self.remaining() < BUDGET.greedy_per_build * self.built
         with collection_paused():
             fallback, cut = greedy_until(instance, deadline=self.deadline, by_flow=not hurry)
         self.pace = time.monotonic() - dealt
@@ -185,7 +162,9 @@ class _Run:
             )
         if _locked_broken(instance, fallback):
             verdict = locked.decide(
-                instance, time_limit=max(self.remaining() * 0.3, 1.0), stop=self.stop
+                instance,
+                time_limit=max(self.remaining() * BUDGET.locked, BUDGET.locked_min_seconds),
+                stop=self.stop,
             )
             if verdict.grouping is None:
                 return self._infeasible(verdict.explanation)
@@ -210,7 +189,9 @@ class _Run:
             self.reporter.enter("moves")
             rebuilt = rematch_by_series(
                 instance,
-                deadline=time.monotonic() + self.remaining() * (0.3 if whole_model else 0.4),
+                deadline=time.monotonic()
+                + self.remaining()
+                * (BUDGET.rematch_before_whole_model if whole_model else BUDGET.rematch),
                 workers=self.workers,
                 stop=self.stop,
             )
@@ -236,7 +217,7 @@ class _Run:
                 for i in d.members
                 if d.previous is None or instance.previous_group_of.get(i) != d.previous
             }
-            deadline = time.monotonic() + self.remaining() * 0.1
+            deadline = time.monotonic() + self.remaining() * BUDGET.make_room
             if not self._accept(
                 make_room(instance, self.best, deadline=deadline, movable=movable), phase
             ):
@@ -244,7 +225,7 @@ class _Run:
 
     def _undo_moves(self) -> None:
         if self.instance.has_previous and self.affords_step():
-            deadline = time.monotonic() + self.remaining() * 0.1
+            deadline = time.monotonic() + self.remaining() * BUDGET.undo_moves
             self._accept(undo_moves(self.instance, self.best, deadline=deadline), "moves")
 
     def _full_model_variables(self) -> int:
@@ -327,13 +308,13 @@ class _Run:
         self.placed_bound = bound.placed
         self.reporter.update(placed_bound=self.placed_bound, force=True)
         if whole_model and instance.has_previous:
-            self._solve_whole(bound, self.remaining() * 0.9)
-            self._improve_placement(self.remaining() * 0.5)
+            self._solve_whole(bound, self.remaining() * BUDGET.whole_model_rematch)
+            self._improve_placement(self.remaining() * BUDGET.improve)
         else:
-            self._improve_placement(self.remaining() * 0.5)
+            self._improve_placement(self.remaining() * BUDGET.improve)
             self._prove_with(bound)
             if whole_model and not (self.proven.placed and self.proven.moves):
-                self._solve_whole(bound, self.remaining() * 0.6)
+                self._solve_whole(bound, self.remaining() * BUDGET.whole_model)
         self._prove_with(bound)
 
     def _solve_whole(self, bound: PlacementBound, time_limit: float) -> None:
@@ -348,8 +329,9 @@ class _Run:
             stop=self.stop,
             on_solution=self._on_solution,
             on_stage=self.reporter.enter,
-            # In a rematch the neighbourhood search seats people well; moves need the model.
-            first_share=0.95 if instance.has_previous else 0.5,
+            first_share=BUDGET.whole_model_first_stage_rematch
+            if instance.has_previous
+            else BUDGET.whole_model_first_stage,
         )
         if staged is None:
             return
@@ -418,7 +400,7 @@ class _Run:
         knows about languages (:mod:`matching.bounds.pattern`), for the grouping as it is now,
         so organisers see how far any grouping of these people could get."""
         left = self.remaining()
-        if left < MIN_BOUND_SECONDS:
+        if left < BUDGET.min_bound_seconds:
             return
         instance, grouping = self.instance, self.best
         languages = working_languages(instance, grouping.groups)
@@ -447,7 +429,7 @@ class _Run:
             model,
             model.imbalance(mix),
             maximize=False,
-            time_limit=self.remaining() * 0.5,
+            time_limit=self.remaining() * BUDGET.exact_balance,
             workers=self.workers,
             hint=self.best,
             stop=self.stop,
