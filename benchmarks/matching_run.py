@@ -21,12 +21,12 @@ from typing import Any
 
 from benchmarks.matching_pool import generate, with_dropouts
 from matching import check, solve
-from matching.greedy import greedy
+from matching.bounds.pattern import pattern_bound, working_languages
+from matching.construction.greedy import greedy
+from matching.explanations.reasons import waitlist_reasons
 from matching.grouping import Grouping
 from matching.instance import Instance
 from matching.models import Bound, Objective, Problem, Solution, WaitlistEntry
-from matching.pattern_bound import pattern_bound, working_languages
-from matching.reasons import waitlist_reasons
 
 LIMITS = {60: 10.0, 300: 10.0, 2000: 30.0, 10000: 120.0}
 

@@ -14,6 +14,7 @@ from matching.changes import Changes, changes
 from matching.checker import CheckResult, Violation, check
 from matching.models import (
     MAX_GROUP_SIZE,
+    FallbackCause,
     Group,
     Moderator,
     Participant,
@@ -34,6 +35,7 @@ __all__ = [
     "MAX_GROUP_SIZE",
     "Changes",
     "CheckResult",
+    "FallbackCause",
     "Group",
     "InputIssue",
     "InvalidProblem",

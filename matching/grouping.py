@@ -128,3 +128,14 @@ def _natural(text: str) -> tuple[tuple[int, str], ...]:
     return tuple(
         (int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", text)
     )
+
+
+def level_weights(counts: list[int]) -> list[int]:
+    """Weights per priority level such that one person of a level outweighs all of the
+    levels below."""
+    weights = []
+    below = 0
+    for count in counts:
+        weights.append(below + 1)
+        below += count * (below + 1)
+    return weights

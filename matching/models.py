@@ -17,7 +17,8 @@ previous grouping, among groupings with no more moves), ``proven`` (which object
 proven optimal, each given what the objectives ranked before it reached),
 ``explanation`` (why an ``infeasible`` problem is infeasible) and ``fallback`` (why the groups
 are the first, greedy grouping rather than a searched one: the time limit ran out while it
-was built or before the search began, or the search's result broke a rule).
+was built or before the search began, or the searched grouping broke a rule) with
+``fallback_cause`` (the same as a kind and the broken rules' numbers).
 
 Objective order. Without ``previous``: placement by priority, then balance. With
 ``previous``, the contract's "a member stays in their previous group unless the hard rules
@@ -40,6 +41,8 @@ MAX_GROUP_SIZE = 100
 Role = Literal["citizen", "newcomer"]
 Need = Literal["step_free"]
 Status = Literal["optimal", "feasible", "infeasible"]
+# Why a solution's groups are the fallback grouping (see :class:`FallbackCause`).
+FallbackKind = Literal["time_limit_first_grouping", "time_limit_before_search", "rule_broken"]
 
 
 class _Model(BaseModel):
@@ -132,6 +135,16 @@ class Proven(_Model):
     imbalance: bool = False
 
 
+class FallbackCause(_Model):
+    """Why the groups are the fallback grouping, for programs and translations:
+    ``time_limit_first_grouping`` (the time ran out while it was built: people in series not
+    yet dealt wait), ``time_limit_before_search`` (the time ran out before the search began)
+    or ``rule_broken`` (the searched grouping broke the hard rules numbered in ``rules``)."""
+
+    kind: FallbackKind
+    rules: list[int] = Field(default_factory=list)
+
+
 class Solution(_Model):
     status: Status
     groups: list[Group]
@@ -144,3 +157,5 @@ class Solution(_Model):
     # Why the groups are the fallback (the first, greedy grouping, valid but not searched)
     # rather than the search's result, e.g. the time limit ran out; None when they are not.
     fallback: str | None = None
+    # The same, for programs: its kind and, when a rule was broken, the rules' numbers.
+    fallback_cause: FallbackCause | None = None

@@ -14,7 +14,7 @@ from collections import Counter
 from pydantic import BaseModel
 
 from matching.balance import ATTRIBUTES, PoolMix, categories_of
-from matching.models import Participant, Problem, Solution
+from matching.models import FallbackCause, Participant, Problem, Solution
 
 
 class Bridge(BaseModel):
@@ -49,6 +49,9 @@ class QualityReport(BaseModel):
     imbalance_bound: float
     pool: dict[str, dict[str, int]]
     groups: list[GroupReport]
+    # Why the groups are the fallback (first, greedy) grouping rather than a searched one.
+    fallback: str | None = None
+    fallback_cause: FallbackCause | None = None
 
     def text(self) -> str:
         lines = [
@@ -56,8 +59,10 @@ class QualityReport(BaseModel):
             f"{self.moves} moved",
             f"imbalance {self.imbalance:.3f} (floor for these group sizes "
             f"{self.imbalance_floor:.3f}, solver bound {self.imbalance_bound:.3f})",
-            "",
         ]
+        if self.fallback is not None:
+            lines.append(f"fallback: the first grouping, not a searched one: {self.fallback}")
+        lines.append("")
         for group in self.groups:
             lines.append(
                 f"{group.id} ({group.series}, {group.language}, "
@@ -96,6 +101,8 @@ def quality_report(problem: Problem, solution: Solution) -> QualityReport:
         imbalance_bound=solution.bound.imbalance,
         pool={name: dict(sorted(mix.counts[a].items())) for a, name in enumerate(ATTRIBUTES)},
         groups=reports,
+        fallback=solution.fallback,
+        fallback_cause=solution.fallback_cause,
     )
 
 

@@ -5,8 +5,8 @@ The order of work:
 1. Locked previous groups are checked first: they alone can make a problem infeasible.
 2. The greedy constructor gives a valid grouping at once; it is the fallback from here on.
 3. A rematch first repairs the series that the dropouts broke, one by one
-   (:mod:`matching.rematch`): in a fraction of a second, usually within a move or two of the
-   fewest, and the start for what follows.
+   (:mod:`matching.construction.rematch`): in a fraction of a second, usually within a move
+   or two of the fewest, and the start for what follows.
 4. Placement and moves are optimised exactly on neighbourhoods of one or two series (each
    a complete problem of its own), first every series with work to do, then around the
    people still waiting. For a city round the whole problem is then solved in one CP-SAT
@@ -25,24 +25,36 @@ import time
 from collections.abc import Callable
 from fractions import Fraction
 
-from matching import locked
-from matching.balance_bound import imbalance_bound
+from matching.bounds.balance import imbalance_bound
+from matching.bounds.pattern import pattern_bound, working_languages
+from matching.bounds.placement import PlacementBound, count_bound, placement_bound
+from matching.budget import BUDGET
 from matching.checker import violations
-from matching.cpsat_model import GroupingModel, imbalance_scale
-from matching.feasibility import group_faults
-from matching.greedy import greedy, greedy_until, make_room, undo_moves
+from matching.construction import locked
+from matching.construction.greedy import greedy, greedy_until, make_room, undo_moves
+from matching.construction.rematch import rematch_by_series
+from matching.explanations.reasons import waitlist_reasons
+from matching.fallback import announce
 from matching.grouping import Grouping
 from matching.heap import collection_paused
+from matching.improvement.lns import improve
+from matching.improvement.polish import polish
 from matching.instance import Instance
-from matching.lns import improve, neighbourhood, solve_neighbourhood
-from matching.models import Bound, Objective, Problem, Proven, Solution, WaitlistEntry
-from matching.pattern_bound import pattern_bound, working_languages
-from matching.placement_bound import PlacementBound, count_bound, placement_bound
-from matching.polish import polish
+from matching.model.cpsat import GroupingModel, imbalance_scale
+from matching.model.neighbourhood import neighbourhood, solve_neighbourhood
+from matching.model.search import run_stage
+from matching.models import (
+    Bound,
+    FallbackCause,
+    FallbackKind,
+    Objective,
+    Problem,
+    Proven,
+    Solution,
+    WaitlistEntry,
+)
 from matching.progress import Progress, Reporter, StopSignal, stop_checker
-from matching.reasons import waitlist_reasons
-from matching.rematch import rematch_by_series
-from matching.search import run_stage
+from matching.rules import breaks_any
 from matching.validation import InvalidProblem, problem_issues
 
 logger = logging.getLogger(__name__)
@@ -52,27 +64,6 @@ logger = logging.getLogger(__name__)
 FULL_MODEL_VARIABLES = 6000
 # Up to this many people placed, balance is optimised (and proven) by CP-SAT.
 EXACT_BALANCE_PEOPLE = 40
-# Less time than this left at the end is not worth starting the language-aware bound with.
-MIN_BOUND_SECONDS = 0.5
-# Seconds per participant kept back for the waitlist reasons, the solution and the final
-# check (2 s for 50,000 people: the reasons get 0.8 s, the solution and the check take
-# 0.5 s on a free core of the benchmark machine, about twice that when it is busy).
-RESERVE_PER_PERSON = 4e-5
-# Building the instance and the end (the solution and the final check) each walk every
-# participant a few times, and take about as long (0.75 s and 0.55 s for 50,000 people on
-# a free core): the reserve is at least this many times what the build took, so that the
-# end keeps close to the limit when the machine is busy. More would give up too much: a
-# build slowed by a burst of load would leave the greedy start no time at all.
-RESERVE_PER_BUILD = 1.0
-# The greedy start takes about this many times as long as building the instance (2 s and
-# 0.75 s for 50,000 people on a free core). With less time left it deals without the
-# capacity flow that chooses each component's series, a third of its time.
-GREEDY_PER_BUILD = 3.0
-# Steps whose cost grows with the pool start only with this much time left, as a share of
-# what the greedy start took (which measures both the pool and how busy the machine is): a
-# round of making room or the placement bound costs about a third of it before it can
-# stop, so started with less time left they would overrun the deadline on large pools.
-STEP_SHARE = 0.4
 
 
 def solve(
@@ -117,14 +108,11 @@ class _Run:
         people = len(self.instance.people)
         # Time kept back for the final check, reasons and bounds: a tenth of the limit, and
         # for large pools what checking and writing out the solution takes.
-        reserve = min(
-            max(0.1 * time_limit, people * RESERVE_PER_PERSON, RESERVE_PER_BUILD * self.built),
-            0.05 + people * 2e-4,
-        )
+        reserve = BUDGET.reserve(time_limit, people, self.built)
         self.end = self.start + max(0.0, time_limit)
         self.deadline = self.end - reserve
         # The waitlist reasons get part of the reserve; the check and the solution the rest.
-        self.reasons_deadline = self.end - 0.6 * reserve
+        self.reasons_deadline = self.end - (1 - BUDGET.reasons_share_of_reserve) * reserve
         self.workers = workers
         self.stop = stop_checker(stop)
         self.reporter = Reporter(on_progress, self.start, people)
@@ -136,18 +124,23 @@ class _Run:
         self.best = Grouping()
         # Why the result is the first (greedy) grouping rather than a searched one, if it is.
         self.fallback: str | None = None
+        self.fallback_cause: FallbackCause | None = None
         # Each grouping's deviation, by identity (it is costly for large pools).
         self._deviations: dict[int, tuple[Grouping, Fraction]] = {}
         # Seconds the greedy start took (see :meth:`affords_step`).
         self.pace = 0.0
+
+    def _fall_back(self, kind: FallbackKind, text: str, rules: list[int] | None = None) -> None:
+        self.fallback = text
+        self.fallback_cause = FallbackCause(kind=kind, rules=rules or [])
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
 
     def affords_step(self) -> bool:
         """Whether a step whose cost grows with the pool can still start (see
-        :data:`STEP_SHARE`)."""
-        return self.remaining() > STEP_SHARE * self.pace
+        :attr:`Budget.step_share`)."""
+        return self.remaining() > BUDGET.step_share * self.pace
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -157,18 +150,21 @@ class _Run:
         if faults:
             return self._infeasible(faults)
         dealt = time.monotonic()
-        hurry = self.remaining() < GREEDY_PER_BUILD * self.built
+        hurry = self.remaining() < BUDGET.greedy_per_build * self.built
         with collection_paused():
             fallback, cut = greedy_until(instance, deadline=self.deadline, by_flow=not hurry)
         self.pace = time.monotonic() - dealt
         if cut:
-            self.fallback = (
+            self._fall_back(
+                "time_limit_first_grouping",
                 "the time limit was reached while the first grouping was built; "
-                "people in series not yet dealt wait"
+                "people in series not yet dealt wait",
             )
         if _locked_broken(instance, fallback):
             verdict = locked.decide(
-                instance, time_limit=max(self.remaining() * 0.3, 1.0), stop=self.stop
+                instance,
+                time_limit=max(self.remaining() * BUDGET.locked, BUDGET.locked_min_seconds),
+                stop=self.stop,
             )
             if verdict.grouping is None:
                 return self._infeasible(verdict.explanation)
@@ -179,7 +175,9 @@ class _Run:
         self._report(fallback, phase="greedy")
         if not self.affords_step():
             if self.fallback is None:
-                self.fallback = "the time limit was reached before the search began"
+                self._fall_back(
+                    "time_limit_before_search", "the time limit was reached before the search began"
+                )
             return self._finish(fallback)
         self._make_room("greedy")
         whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
@@ -191,7 +189,9 @@ class _Run:
             self.reporter.enter("moves")
             rebuilt = rematch_by_series(
                 instance,
-                deadline=time.monotonic() + self.remaining() * (0.3 if whole_model else 0.4),
+                deadline=time.monotonic()
+                + self.remaining()
+                * (BUDGET.rematch_before_whole_model if whole_model else BUDGET.rematch),
                 workers=self.workers,
                 stop=self.stop,
             )
@@ -203,8 +203,9 @@ class _Run:
         return self._finish(fallback)
 
     def _make_room(self, phase: str, rounds: int = 3) -> None:
-        """Cheap seating of waiting people (see :func:`matching.greedy.make_room`), repeated
-        while it helps. Nobody who stays in their previous group is moved."""
+        """Cheap seating of waiting people (see
+        :func:`matching.construction.greedy.make_room`), repeated while it helps. Nobody who
+        stays in their previous group is moved."""
         instance = self.instance
         for _ in range(rounds):
             if not self.affords_step():
@@ -216,7 +217,7 @@ class _Run:
                 for i in d.members
                 if d.previous is None or instance.previous_group_of.get(i) != d.previous
             }
-            deadline = time.monotonic() + self.remaining() * 0.1
+            deadline = time.monotonic() + self.remaining() * BUDGET.make_room
             if not self._accept(
                 make_room(instance, self.best, deadline=deadline, movable=movable), phase
             ):
@@ -224,7 +225,7 @@ class _Run:
 
     def _undo_moves(self) -> None:
         if self.instance.has_previous and self.affords_step():
-            deadline = time.monotonic() + self.remaining() * 0.1
+            deadline = time.monotonic() + self.remaining() * BUDGET.undo_moves
             self._accept(undo_moves(self.instance, self.best, deadline=deadline), "moves")
 
     def _full_model_variables(self) -> int:
@@ -307,13 +308,13 @@ class _Run:
         self.placed_bound = bound.placed
         self.reporter.update(placed_bound=self.placed_bound, force=True)
         if whole_model and instance.has_previous:
-            self._solve_whole(bound, self.remaining() * 0.9)
-            self._improve_placement(self.remaining() * 0.5)
+            self._solve_whole(bound, self.remaining() * BUDGET.whole_model_rematch)
+            self._improve_placement(self.remaining() * BUDGET.improve)
         else:
-            self._improve_placement(self.remaining() * 0.5)
+            self._improve_placement(self.remaining() * BUDGET.improve)
             self._prove_with(bound)
             if whole_model and not (self.proven.placed and self.proven.moves):
-                self._solve_whole(bound, self.remaining() * 0.6)
+                self._solve_whole(bound, self.remaining() * BUDGET.whole_model)
         self._prove_with(bound)
 
     def _solve_whole(self, bound: PlacementBound, time_limit: float) -> None:
@@ -328,8 +329,9 @@ class _Run:
             stop=self.stop,
             on_solution=self._on_solution,
             on_stage=self.reporter.enter,
-            # In a rematch the neighbourhood search seats people well; moves need the model.
-            first_share=0.95 if instance.has_previous else 0.5,
+            first_share=BUDGET.whole_model_first_stage_rematch
+            if instance.has_previous
+            else BUDGET.whole_model_first_stage,
         )
         if staged is None:
             return
@@ -395,10 +397,10 @@ class _Run:
 
     def _bound_balance(self) -> None:
         """Time the search has left (it stops once it has settled) goes to the bound that
-        knows about languages (:mod:`matching.pattern_bound`), for the grouping as it is now,
+        knows about languages (:mod:`matching.bounds.pattern`), for the grouping as it is now,
         so organisers see how far any grouping of these people could get."""
         left = self.remaining()
-        if left < MIN_BOUND_SECONDS:
+        if left < BUDGET.min_bound_seconds:
             return
         instance, grouping = self.instance, self.best
         languages = working_languages(instance, grouping.groups)
@@ -427,7 +429,7 @@ class _Run:
             model,
             model.imbalance(mix),
             maximize=False,
-            time_limit=self.remaining() * 0.5,
+            time_limit=self.remaining() * BUDGET.exact_balance,
             workers=self.workers,
             hint=self.best,
             stop=self.stop,
@@ -456,11 +458,20 @@ class _Run:
                 "solver result breaks hard rules, using the greedy grouping: %s", broken[:5]
             )
             self.proven = Proven()
-            self.fallback = "the result of the search broke a hard rule"
+            rules = sorted({v.rule for v in broken})
+            numbers = ", ".join(str(rule) for rule in rules)
+            self._fall_back(
+                "rule_broken",
+                f"the model's grouping broke rule{'s' if len(rules) > 1 else ''} {numbers} "
+                f"({broken[0].message}); the first grouping is used",
+                rules,
+            )
             solution = self._solution(fallback)
             broken = violations(self.problem, solution)
             if broken:
                 raise RuntimeError(f"no valid grouping: {broken[:5]}")
+        if solution.fallback_cause is not None and solution.fallback is not None:
+            announce(solution.fallback_cause, solution.fallback)
         self.reporter.enter("done")
         return solution
 
@@ -492,6 +503,7 @@ class _Run:
             solve_seconds=round(time.monotonic() - self.start, 3),
             proven=self.proven,
             fallback=self.fallback,
+            fallback_cause=self.fallback_cause,
         )
 
     def _infeasible(self, explanation: list[str]) -> Solution:
@@ -518,7 +530,7 @@ def _locked_broken(instance: Instance, grouping: Grouping) -> bool:
         draft = present.get(previous.index)
         if draft is None:
             return True
-        if group_faults(instance, draft.series, draft.language, draft.moderators, draft.members):
+        if breaks_any(instance, draft.series, draft.language, draft.moderators, draft.members):
             return True
     return False
 

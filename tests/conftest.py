@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from matching.fallback import listening
+from matching.models import FallbackCause
 from tests.databases import fresh_postgres
 from vekl.store import migrate
 from vekl.store.db import make_engine
@@ -64,3 +66,23 @@ def db(engine: Engine) -> Iterator[Session]:
         session.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture(autouse=True)
+def no_fallback(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test in which the solver returned its fallback grouping, unless the test is
+    marked ``fallback`` (it exercises a time-out, or a rule broken on purpose). Above all,
+    a searched grouping that broke a rule (which the final check mends quietly by returning
+    the first grouping) is a solver bug, and fails the test that met it."""
+    if request.node.get_closest_marker("fallback") is not None:
+        yield
+        return
+    seen: list[str] = []
+
+    def heard(cause: FallbackCause, text: str) -> None:
+        seen.append(f"{cause.kind}: {text}")
+
+    with listening(heard):
+        yield
+    if seen:
+        pytest.fail("the solver fell back to its first grouping: " + "; ".join(seen))

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from matching import changes, quality_report
 from matching.balance import PoolMix
-from matching.balance_bound import imbalance_bound
+from matching.bounds.balance import imbalance_bound
 from matching.models import (
     Bound,
     Group,

@@ -11,11 +11,11 @@ import time
 from collections import Counter
 
 from benchmarks.matching_pool import generate
-from matching.feasibility import unbridged
-from matching.greedy import _Box, _Greedy, greedy, make_room
+from matching.construction.greedy import _Box, _Greedy, greedy, make_room
 from matching.heap import collection_paused
+from matching.improvement.polish import polish
 from matching.instance import Instance
-from matching.polish import polish
+from matching.rules import unbridged
 
 from .factory import citizens, moderator, newcomers, person, problem, reason_of, solved
 

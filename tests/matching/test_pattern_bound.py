@@ -7,12 +7,12 @@ from hypothesis import given
 
 from matching import Problem, check, solve
 from matching.balance import PoolMix
-from matching.balance_bound import imbalance_bound
+from matching.bounds.balance import imbalance_bound
+from matching.bounds.pattern import pattern_bound, working_languages
 from matching.instance import Instance
-from matching.pattern_bound import pattern_bound, working_languages
 
 from .factory import citizens, moderator, person, problem
-from .test_properties import SETTINGS, problems, together_apart_conflicts
+from .test_properties import SETTINGS, planted_problems
 
 
 def _groups(instance: Instance, solution_groups: list[list[str]]) -> list[list[int]]:
@@ -69,10 +69,9 @@ def test_without_the_need_for_a_bridge_the_bound_is_the_transportation_bound() -
 
 
 @SETTINGS
-@given(problems())
-def test_the_bound_never_exceeds_a_grouping_it_bounds(random_problem: Problem) -> None:
-    if together_apart_conflicts(random_problem):
-        return
+@given(planted_problems())
+def test_the_bound_never_exceeds_a_grouping_it_bounds(case: tuple[Problem, int]) -> None:
+    random_problem = case[0]
     solution = solve(random_problem, time_limit=5)
     if not solution.groups:
         return

@@ -129,4 +129,4 @@ def test_locked_group_whose_moderator_is_no_longer_free() -> None:
     )
     solution = solved(p)
     assert solution.status == "infeasible"
-    assert solution.explanation == ["locked group g1: moderator m1 is no longer free on mon"]
+    assert solution.explanation == ["locked group g1: moderator m1 is not free on mon"]

@@ -7,16 +7,17 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from pytest import MonkeyPatch
 
 from benchmarks.matching_pool import generate
 from matching import InputIssue, Problem, Progress, check, solve, solver
-from matching import greedy as greedy_module
-from matching.greedy import greedy, greedy_until
+from matching.construction import greedy as greedy_module
+from matching.construction.greedy import greedy, greedy_until
+from matching.construction.series_flow import series_assignment
+from matching.explanations.reasons import NOT_ANALYSED
 from matching.grouping import Grouping
 from matching.instance import Instance
-from matching.placement_bound import series_assignment
-from matching.reasons import NOT_ANALYSED
 from matching.validation import problem_issues
 
 from .factory import citizens, newcomers, problem, solved
@@ -80,6 +81,7 @@ def test_a_generated_city_round_is_valid_and_bounded() -> None:
     assert result.imbalance_floor <= solution.objective.imbalance
 
 
+@pytest.mark.fallback  # a time-out on purpose
 def test_without_time_the_fallback_is_returned_valid_and_says_so() -> None:
     p = generate(300, seed=3)
     solution = solve(p, time_limit=0)
@@ -104,6 +106,7 @@ def test_a_cut_greedy_grouping_is_valid_and_an_uncut_one_is_whole() -> None:
     assert not cut and whole.placed() == greedy(instance).placed()
 
 
+@pytest.mark.fallback  # a time-out on purpose
 def test_checking_the_problem_counts_against_the_time_limit(monkeypatch: MonkeyPatch) -> None:
     # A fake clock: checking the problem seems to take a minute, more than the whole limit.
     p = generate(300, seed=3)
@@ -125,6 +128,7 @@ def test_checking_the_problem_counts_against_the_time_limit(monkeypatch: MonkeyP
     assert solution.solve_seconds >= 60
 
 
+@pytest.mark.fallback  # a time-out on purpose
 def test_steps_that_grow_with_the_pool_start_only_with_time_for_them(
     monkeypatch: MonkeyPatch,
 ) -> None:

@@ -257,6 +257,32 @@ def test_the_run_page_shows_groups_composition_and_report(
     assert 'http-equiv="refresh"' not in html
 
 
+@pytest.mark.parametrize(
+    ("cause", "english", "german"),
+    [
+        ({"kind": "rule_broken", "rules": [2, 7]}, "broke rule 2, 7", "verletzte Regel 2, 7"),
+        ({"kind": "time_limit_before_search", "rules": []}, "before the search", "bevor die Suche"),
+        ({"kind": "time_limit_first_grouping", "rules": []}, "while it was built", "während sie"),
+    ],
+)
+def test_the_run_page_says_when_the_groups_are_the_fallback_grouping(
+    team: LoggedIn,
+    db: Session,
+    example_round: Round,
+    cause: dict[str, object],
+    english: str,
+    german: str,
+) -> None:
+    run = solved_draft(db, example_round)
+    url = f"/organiser/rounds/{example_round.slug}/runs/{run.id}"
+    assert 'id="fallback"' not in team.client.get(url).text
+    run.report = {**(run.report or {}), "fallback": "why", "fallback_cause": cause}
+    db.commit()
+    html = team.client.get(url).text
+    assert 'id="fallback"' in html
+    assert english in html or german in html
+
+
 def test_changing_a_venue_after_publishing_sends_updates(
     team: LoggedIn, db: Session, example_round: Round, settings: Settings
 ) -> None:

@@ -63,6 +63,12 @@ class GroupView:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    kind: str
+    rules: str
+
+
+@dataclass(frozen=True)
 class RunPage:
     round: Round
     run: MatchingRun
@@ -77,6 +83,18 @@ class RunPage:
     # Failed because its worker stopped renewing the heartbeat.
     worker_lost: bool
     preview: Preview | None
+    # Why the groups are the solver's fallback (first, greedy) grouping: its kind
+    # ("time_limit_first_grouping", "time_limit_before_search", "rule_broken") and, for a
+    # broken rule, the rules' numbers; None for a searched grouping.
+    fallback: Fallback | None = None
+
+
+def _fallback(report: dict[str, Any]) -> Fallback | None:
+    cause = report.get("fallback_cause")
+    if not isinstance(cause, dict) or not isinstance(cause.get("kind"), str):
+        return None
+    rules = ", ".join(str(rule) for rule in cause.get("rules") or [])
+    return Fallback(kind=cause["kind"], rules=rules)
 
 
 def _composition(people: list[Participant]) -> dict[str, list[tuple[str, int]]]:
@@ -147,6 +165,7 @@ def run_page(
         abandoned=found.abandoned,
         worker_lost=found.worker_lost,
         preview=found.preview,
+        fallback=_fallback(report),
     )
 
 

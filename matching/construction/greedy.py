@@ -15,10 +15,21 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from weakref import WeakKeyDictionary
 
-from matching.feasibility import group_faults, newcomer_share_ok, unbridged
+from matching.construction.series_flow import series_assignment
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
-from matching.placement_bound import series_assignment
+from matching.rules import (
+    Rule,
+    breaks_any,
+    follows,
+    group_faults,
+    newcomer_bounds,
+    newcomer_share_ok,
+    origin_ok,
+    size_ok,
+    spoken_with,
+    unbridged,
+)
 
 _NOBODY: frozenset[int] = frozenset()
 
@@ -84,12 +95,10 @@ class _Box:
         if version != self.version:
             people = self.instance.people
             language = self.draft.language
-            found: set[str] = set()
-            for i in self.draft.members:
-                if language in people[i].languages:
-                    found |= people[i].languages
-            spoken = frozenset(found)
-            lost = any(not people[i].languages & spoken for i in self.draft.members)
+            spoken = spoken_with(self.instance, language, self.draft.members)
+            lost = any(
+                not follows(people[i].languages, language, spoken) for i in self.draft.members
+            )
             self._bridged = (self.version, spoken, lost)
         return spoken, lost
 
@@ -108,15 +117,16 @@ class _Box:
             return False
         newcomers = self.newcomers + comp.newcomers
         if final:
-            if size < instance.min_size or not newcomer_share_ok(instance, newcomers, size):
+            if not size_ok(instance, size) or not newcomer_share_ok(instance, newcomers, size):
                 return False
         else:
-            low, high = instance.newcomer_range[instance.max_size]
+            # Rule 3 with room to grow: the largest group can still take what it lacks.
+            low, high = newcomer_bounds(instance, instance.max_size)
             if newcomers > high or size - newcomers > instance.max_size - low:
                 return False
         origins = self.origins
         for origin, n in comp.origins:
-            if origins.get(origin, 0) + n > instance.max_same_origin:
+            if not origin_ok(instance, origins.get(origin, 0) + n):
                 return False
         apart = instance.apart
         if apart:
@@ -130,12 +140,9 @@ class _Box:
         # Nobody here is lost, and joiners only add speakers: only the joiners can be lost.
         people = instance.people
         if len(members) == 1:
-            own = people[members[0]].languages
-            return language in own or not own.isdisjoint(spoken)
-        joining = spoken.union(
-            *(people[i].languages for i in members if language in people[i].languages)
-        )
-        return all(not people[i].languages.isdisjoint(joining) for i in members)
+            return follows(people[members[0]].languages, language, spoken)
+        joining = spoken | spoken_with(instance, language, members)
+        return all(follows(people[i].languages, language, joining) for i in members)
 
     def crowding(self, component: int) -> int:
         """How many members already share a category with the component's members: lower
@@ -416,18 +423,19 @@ class _Greedy:
             elif not box.draft.locked:
                 self.close(box)
 
-    def _faults(self, box: _Box) -> set[int]:
+    def _faults(self, box: _Box) -> set[Rule]:
         d = box.draft
         return {
             f.rule
             for f in group_faults(self.instance, d.series, d.language, d.moderators, d.members)
         }
 
-    def _mend(self, box: _Box, rules: set[int]) -> bool:
+    def _mend(self, box: _Box, rules: set[Rule]) -> bool:
         """One step towards a valid group (which breaks ``rules``); False when no step
         helps."""
         lost = unbridged(self.instance, box.draft.language, box.draft.members)
-        if rules - {2, 3, 6} or (6 in rules and not lost):
+        mendable = {Rule.SIZE, Rule.NEWCOMER_SHARE, Rule.LANGUAGE}
+        if rules - mendable or (Rule.LANGUAGE in rules and not lost):
             return False
         if self._top_up(box, bool(lost)):
             return True
@@ -436,7 +444,7 @@ class _Greedy:
     def _top_up(self, box: _Box, unbridged_members: bool) -> bool:
         instance = self.instance
         size, newcomers = box.size, box.newcomers
-        low, high = instance.newcomer_range[max(size, instance.min_size)]
+        low, high = newcomer_bounds(instance, max(size, instance.min_size))
         need_newcomer = newcomers < low
         need_citizen = size - newcomers < max(size, instance.min_size) - high
         if not (size < instance.min_size or need_newcomer or need_citizen or unbridged_members):
@@ -463,7 +471,7 @@ class _Greedy:
         size, newcomers = box.size, box.newcomers
         if size - 1 < instance.min_size:
             return False
-        too_many_newcomers = newcomers > instance.newcomer_range[size][1]
+        too_many_newcomers = newcomers > newcomer_bounds(instance, size)[1]
         for i in reversed(box.draft.members):
             single = len(instance.components[instance.component_of[i]].members) == 1
             if single and instance.people[i].newcomer == too_many_newcomers:
@@ -547,7 +555,7 @@ class _Greedy:
 
     def _valid(self, box: _Box) -> bool:
         d = box.draft
-        return not group_faults(self.instance, d.series, d.language, d.moderators, d.members)
+        return not breaks_any(self.instance, d.series, d.language, d.moderators, d.members)
 
     def _bring_back(self, box: _Box, i: int, left: _Box | None, where: dict[int, _Box]) -> bool:
         instance = self.instance
@@ -663,8 +671,9 @@ def greedy(instance: Instance, start: Grouping | None = None) -> Grouping:
     """A valid grouping, unless a locked previous group cannot keep the rules (then that group
     is returned as it is, and the caller must treat the problem as infeasible).
 
-    ``start`` groups (for example locked groups completed by :mod:`matching.locked`) are kept
-    as they are, like locked groups; their ``locked`` flags are restored in the result."""
+    ``start`` groups (for example locked groups completed by
+    :mod:`matching.construction.locked`) are kept as they are, like locked groups; their
+    ``locked`` flags are restored in the result."""
     return greedy_until(instance, start)[0]
 
 

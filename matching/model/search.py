@@ -1,4 +1,4 @@
-"""Runs one CP-SAT stage of a :class:`~matching.cpsat_model.GroupingModel` and turns every
+"""Runs one CP-SAT stage of a :class:`~matching.model.cpsat.GroupingModel` and turns every
 solver status into something the caller can act on.
 
 ``optimal`` and ``feasible`` come with a grouping; ``infeasible`` means the model has no
@@ -18,8 +18,8 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
-from matching.cpsat_model import GroupingModel
 from matching.grouping import Grouping
+from matching.model.cpsat import GroupingModel
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from matching.cpsat_model import GroupingModel, Slot, SubProblem
 from matching.grouping import Grouping
 from matching.instance import Instance, PreviousInfo
-from matching.search import new_solver
+from matching.model.cpsat import GroupingModel, Slot, SubProblem
+from matching.model.search import new_solver
+from matching.rules import group_faults
 
 
 @dataclass(frozen=True)
@@ -49,27 +50,18 @@ def static_faults(instance: Instance) -> list[str]:
 
 
 def _group_faults(instance: Instance, group: PreviousInfo) -> list[str]:
+    """What the locked group breaks with its members and their together companions (who
+    must join it too), that no further member could mend (see :func:`group_faults`)."""
     name = f"locked group {group.id}"
-    series = instance.series[group.series]
-    faults = []
-    if len(group.moderators) != instance.per_group:
-        faults.append(
-            f"{name} has {len(group.moderators)} moderators; the rules ask for {instance.per_group}"
-        )
-    for m in group.moderators:
-        moderator = instance.moderators[m]
-        if group.series not in moderator.series:
-            faults.append(f"{name}: moderator {moderator.id} is no longer free on {series.id}")
-        if group.language not in moderator.languages:
-            faults.append(f"{name}: moderator {moderator.id} does not speak {group.language}")
-    allowed = instance.working_languages
-    if allowed is not None and group.language not in allowed:
-        faults.append(f"{name} works in {group.language}, which is no longer a working language")
     people = instance.people
-    for i in group.members:
-        if group.series not in people[i].series:
-            faults.append(f"{name}: {people[i].id} can no longer attend {series.id}")
-    members = set(group.members)
+    faults = []
+    forced = sorted(
+        {j for i in group.members for j in instance.components[instance.component_of[i]].members}
+    )
+    for fault in group_faults(instance, group.series, group.language, group.moderators, forced):
+        if not fault.mendable:
+            faults.append(f"{name}: {fault.text}")
+    # Rule 9 across groups: a together companion kept in another locked group.
     for i in group.members:
         component = instance.components[instance.component_of[i]]
         for j in component.members:
@@ -79,25 +71,6 @@ def _group_faults(instance: Instance, group: PreviousInfo) -> list[str]:
                     f"{name}: {people[i].id} must be together with {people[j].id}, who is "
                     f"in locked group {instance.previous[other].id}"
                 )
-    forced = {j for i in members for j in instance.components[instance.component_of[i]].members}
-    if len(forced) > instance.max_size:
-        faults.append(
-            f"{name} keeps {len(forced)} members with their together companions, more than "
-            f"{instance.max_size}"
-        )
-    origins = Counter(o for i in forced if (o := people[i].origin) is not None)
-    for origin, count in sorted(origins.items()):
-        if count > instance.max_same_origin:
-            faults.append(
-                f"{name} keeps {count} members from {origin}; at most "
-                f"{instance.max_same_origin} are allowed"
-            )
-    for i in sorted(forced):
-        clash = instance.apart.get(i, frozenset()) & forced
-        if clash:
-            names = ", ".join(sorted(people[j].id for j in clash))
-            faults.append(f"{name} keeps {people[i].id} together with {names}, who must be apart")
-            break
     return faults
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from matching.feasibility import group_faults
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
-from matching.lns import MIN_STEP, neighbourhood, solve_neighbourhood
+from matching.model.neighbourhood import MIN_STEP, neighbourhood, solve_neighbourhood
+from matching.rules import breaks_any
 
 
 def rematch_by_series(
@@ -80,9 +80,7 @@ def rematch_by_series(
 def _faults(instance: Instance, draft: Draft, placed: set[int]) -> bool:
     if any(instance.component_of[i] in placed for i in draft.members):
         return True
-    return bool(
-        group_faults(instance, draft.series, draft.language, draft.moderators, draft.members)
-    )
+    return breaks_any(instance, draft.series, draft.language, draft.moderators, draft.members)
 
 
 def _previous_member_of(instance: Instance, c: int, series: set[int]) -> bool:

@@ -27,19 +27,19 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from matching.balance import ATTRIBUTES, PoolMix
-from matching.grouping import Draft, Grouping
+from matching.grouping import Draft, Grouping, level_weights
 from matching.instance import Instance
-from matching.placement_bound import level_weights
+from matching.rules import Rule
 
 # Rule families that ``diagnose`` can switch off, with what they stand for in explanations.
 RULE_FAMILIES = {
-    "min_size": 2,
-    "max_size": 2,
-    "share_low": 3,
-    "share_high": 3,
-    "language": 6,
-    "origin": 7,
-    "apart": 9,
+    "min_size": Rule.SIZE,
+    "max_size": Rule.SIZE,
+    "share_low": Rule.NEWCOMER_SHARE,
+    "share_high": Rule.NEWCOMER_SHARE,
+    "language": Rule.LANGUAGE,
+    "origin": Rule.ORIGIN,
+    "apart": Rule.TOGETHER_APART,
 }
 # Balance deviations are scaled to integers: exactly when the pool is at most this large.
 BALANCE_SCALE = 1000
@@ -89,18 +89,21 @@ class GroupingModel:
                 if slot.locked:
                     self.keep_locked[g] = self.model.new_bool_var(f"keep_{g}")
 
+        # Each hard rule (matching.rules.Rule) is one method; tests/matching/test_model_rules.py
+        # has a test pair for each.
         self._create_variables()
-        self._rule_one_group_per_participant()
-        self._rule_group_size()
-        self._rule_newcomer_share()
-        self._rule_series_room_and_moderator_once_per_series()
-        self._rule_moderators_per_group()
-        self._rule_working_language_and_bridges()
-        self._rule_origin_limit()
-        # Rule 8 (step-free) and the series half of rule 4 hold by construction: components
-        # only get variables for slots of series all their members can attend.
-        self._rule_apart()
-        self._rule_locked_groups()
+        self._rule_one_group_per_participant()  # Rule.ONE_GROUP
+        self._rule_group_size()  # Rule.SIZE
+        self._rule_newcomer_share()  # Rule.NEWCOMER_SHARE
+        self._rule_series_room_and_moderator_once_per_series()  # Rule.SERIES
+        self._rule_moderators_per_group()  # Rule.MODERATORS
+        self._rule_working_language_and_bridges()  # Rule.LANGUAGE
+        self._rule_origin_limit()  # Rule.ORIGIN
+        # Rule.STEP_FREE, the members' half of Rule.SERIES and Rule.TOGETHER_APART's
+        # "together" hold by construction: a component (together people) is one variable,
+        # with variables only for slots of series all its members can attend and reach.
+        self._rule_apart()  # Rule.TOGETHER_APART
+        self._rule_locked_groups()  # Rule.LOCKED
         self._break_symmetry()
 
         self.placement = self._placement_term()

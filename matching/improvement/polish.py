@@ -13,14 +13,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections import Counter
 from collections.abc import Callable
 from fractions import Fraction
 
 from matching.balance import PoolMix
-from matching.feasibility import newcomer_share_ok, unbridged
 from matching.grouping import Draft, Grouping
 from matching.instance import Instance
+from matching.rules import MEMBERSHIP_RULES, breaks_any
 
 
 class _Categories:
@@ -98,23 +97,12 @@ class _Group:
         self.deviation = deviation
 
 
-def _valid(instance: Instance, language: str, members: list[int]) -> bool:
+def _valid(instance: Instance, draft: Draft, members: list[int]) -> bool:
     """The rules that a change of members can break (series, moderators and language choice
     stay as they are)."""
-    size = len(members)
-    if not instance.min_size <= size <= instance.max_size:
-        return False
-    people = instance.people
-    newcomers = sum(people[i].newcomer for i in members)
-    if not newcomer_share_ok(instance, newcomers, size):
-        return False
-    origins = Counter(o for i in members if (o := people[i].origin) is not None)
-    if origins and max(origins.values()) > instance.max_same_origin:
-        return False
-    member_set = set(members)
-    if any(instance.apart.get(i, frozenset()) & member_set for i in members):
-        return False
-    return not unbridged(instance, language, members)
+    return not breaks_any(
+        instance, draft.series, draft.language, draft.moderators, members, MEMBERSHIP_RULES
+    )
 
 
 def polish(
@@ -225,9 +213,9 @@ def polish(
         members_b = [i for i in gb.members if i != other] + [person]
         if other is not None:
             members_a.append(other)
-        if not _valid(instance, ga.draft.language, members_a):
+        if not _valid(instance, ga.draft, members_a):
             continue
-        if not _valid(instance, gb.draft.language, members_b):
+        if not _valid(instance, gb.draft, members_b):
             continue
         ga.apply(person, other, new_a)
         gb.apply(other, person, new_b)

@@ -1,6 +1,6 @@
 """A lower bound on role and origin imbalance that knows about languages.
 
-The transportation bound (:mod:`matching.balance_bound`) lets every group take whatever mix
+The transportation bound (:mod:`matching.bounds.balance`) lets every group take whatever mix
 of origins suits it best. Real groups cannot: someone who speaks neither working language
 needs a member who speaks it and shares a language with them, and that member usually
 comes from the same country; the origin cap and the newcomer share restrict a group's mix
@@ -42,7 +42,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from matching.balance import ATTRIBUTES, PoolMix
-from matching.balance_bound import attribute_bound
+from matching.bounds.balance import attribute_bound
 from matching.grouping import Draft
 from matching.instance import Instance, Person
 

@@ -1,23 +1,22 @@
 """Why each waitlisted person is waiting, found by trying to seat them.
 
-People the input alone rules out carry their reason from :mod:`matching.screening`. For the
-others every group of every series they can attend is tried with them (and their together
-companions) added, and the rules that block each try are collected; then the chance of
-opening another group there is checked (room in the series, a free moderator speaking a
-language they can follow, enough people waiting). The reason names what blocks them most
-often, in words an organiser can act on.
+People the input alone rules out carry their reason from
+:mod:`matching.explanations.screening`. For the others every group of every series they can
+attend is tried with them (and their together companions) added, and the rules that block
+each try are collected; then the chance of opening another group there is checked (room in
+the series, a free moderator speaking a language they can follow, enough people waiting).
+The reason names what blocks them most often, in words an organiser can act on.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from matching.feasibility import group_faults
 from matching.grouping import Grouping
 from matching.instance import Instance
+from matching.rules import Rule, group_faults, role_mix_possible
 
 
 @dataclass
@@ -108,7 +107,7 @@ def _component_reason(context: _Context, c: int) -> str:
     series = list(instance.component_series[c])
     series_names = _names([instance.series[s].id for s in series])
     # Per blocking rule: the groups with room where it blocks them.
-    blocked: dict[int, list[int]] = {}
+    blocked: dict[Rule, list[int]] = {}
     full: list[int] = []
     for s in series:
         for k in context.by_series[s]:
@@ -143,31 +142,31 @@ def _component_reason(context: _Context, c: int) -> str:
     return _fault_detail(context, c, blocked[rule], rule) + suffix
 
 
-def _fault_detail(context: _Context, c: int, groups: list[int], rule: int) -> str:
+def _fault_detail(context: _Context, c: int, groups: list[int], rule: Rule) -> str:
     instance = context.instance
     drafts = [context.grouping.groups[k] for k in groups]
     where = _names(list(dict.fromkeys(instance.series[d.series].id for d in drafts)))
     members = instance.components[c].members
-    if rule == 3:
+    if rule == Rule.NEWCOMER_SHARE:
         share = f"{float(instance.share_low):.0%} to {float(instance.share_high):.0%}"
         role = "newcomers" if instance.people[members[0]].newcomer else "citizens"
         return (
             f"the groups with room on {where} already have as many {role} as the newcomer "
             f"share ({share}) allows"
         )
-    if rule == 6:
+    if rule == Rule.LANGUAGE:
         languages = _names(sorted({d.language for d in drafts}))
         return (
             f"nobody in the groups with room on {where} shares a language with them and "
             f"speaks the group's language ({languages})"
         )
-    if rule == 7:
+    if rule == Rule.ORIGIN:
         origins = _names(sorted({o for i in members if (o := instance.people[i].origin)}))
         return (
             f"the groups with room on {where} already have {instance.max_same_origin} "
             f"members from {origins}"
         )
-    if rule == 9:
+    if rule == Rule.TOGETHER_APART:
         clash = sorted(
             {
                 instance.people[j].id
@@ -180,7 +179,7 @@ def _fault_detail(context: _Context, c: int, groups: list[int], rule: int) -> st
         who = _names(clash) or "someone they must be kept apart from"
         return f"{who}, whom they must be kept apart from, is in the groups with room on {where}"
     ids = _names([context.ids[k] for k in groups])
-    return f"groups {ids} on {where} cannot take them (rule {rule})"
+    return f"groups {ids} on {where} cannot take them (rule {int(rule)})"
 
 
 def _new_group_obstacle(context: _Context, c: int, series: list[int]) -> str | None:
@@ -240,10 +239,11 @@ def _priority_note(context: _Context, c: int, full: list[int]) -> str:
 
 
 def _role_mix_available(instance: Instance, newcomers: int, citizens: int) -> bool:
-    """Whether some group size allows a valid newcomer share from these people."""
+    """Whether some group size allows a valid newcomer share from these people: a group of
+    ``size`` holds at least ``size - citizens`` newcomers and ``size - newcomers`` citizens."""
     for size in range(instance.min_size, min(instance.max_size, newcomers + citizens) + 1):
-        low = max(math.ceil(instance.share_low * size), size - citizens)
-        high = min(math.floor(instance.share_high * size), newcomers)
-        if low <= high:
+        least_newcomers = max(0, size - citizens)
+        least_citizens = max(0, size - newcomers)
+        if role_mix_possible(instance, size, least_newcomers, least_citizens):
             return True
     return False

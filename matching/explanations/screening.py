@@ -7,13 +7,11 @@ changes, because a person screened out can no longer bridge a language or fill a
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from matching.instance import Component, Instance
+from matching.pool import Component, Pool
+from matching.rules import apart_clash, origin_ok, role_mix_possible
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ class _Block:
     culprit: int | None = None
 
 
-def screen(instance: Instance) -> Screening:
+def screen(instance: Pool) -> Screening:
     blocked: dict[int, str] = {}
     # Whether some group size allows a mix, by (newcomers, citizens): few distinct mixes.
     mixes: dict[tuple[int, int], bool] = {}
@@ -83,15 +81,7 @@ def screen(instance: Instance) -> Screening:
     return Screening(blocked, series)
 
 
-def role_mix_possible(instance: Instance, size: int, newcomers: int, citizens: int) -> bool:
-    """Whether a group of ``size`` can contain these newcomers and citizens (and others) and
-    keep the newcomer share."""
-    low = max(newcomers, math.ceil(instance.share_low * size))
-    high = min(size - citizens, math.floor(instance.share_high * size))
-    return low <= high
-
-
-def _record(instance: Instance, component: Component, block: _Block, out: dict[int, str]) -> None:
+def _record(instance: Pool, component: Component, block: _Block, out: dict[int, str]) -> None:
     for i in component.members:
         if block.culprit is None or block.culprit == i:
             out[i] = block.text
@@ -104,12 +94,12 @@ def _names(ids: list[str]) -> str:
     return ", ".join(ids)
 
 
-def _share_range(instance: Instance) -> str:
+def _share_range(instance: Pool) -> str:
     return f"between {float(instance.share_low):.0%} and {float(instance.share_high):.0%}"
 
 
 def _structural_block(
-    instance: Instance, component: Component, mixes: dict[tuple[int, int], bool]
+    instance: Pool, component: Component, mixes: dict[tuple[int, int], bool]
 ) -> _Block | None:
     people = [instance.people[i] for i in component.members]
     for person in people:
@@ -136,15 +126,14 @@ def _structural_block(
         )
     members = set(component.members)
     for person in people:
-        clash = sorted(instance.people[j].id for j in instance.apart.get(person.index, ()))
-        clash = [c for c in clash if instance.person_index[c] in members]
+        clash = sorted(instance.people[j].id for j in apart_clash(instance, person.index, members))
         if clash:
             return _Block(
                 f"they must be in one group with {everyone()} (together), but {person.id} and "
                 f"{_names(clash)} must be kept apart"
             )
     for origin, count in component.origins:
-        if count > instance.max_same_origin:
+        if not origin_ok(instance, count):
             return _Block(
                 f"they and their companions include {count} people from {origin}, more than "
                 f"the {instance.max_same_origin} allowed in one group"
@@ -167,7 +156,7 @@ def _structural_block(
     return None
 
 
-def _viable_series(instance: Instance, blocked: dict[int, str]) -> dict[int, str | None]:
+def _viable_series(instance: Pool, blocked: dict[int, str]) -> dict[int, str | None]:
     """Per series: None when groups can form there, else why not."""
     attendance: dict[int, int] = defaultdict(int)
     for person in instance.people:
@@ -205,7 +194,7 @@ class _Bridges:
     because a pool has far fewer profiles than people.
     """
 
-    def __init__(self, instance: Instance, blocked: dict[int, str]) -> None:
+    def __init__(self, instance: Pool, blocked: dict[int, str]) -> None:
         self._instance = instance
         self._profiles: dict[int, set[frozenset[str]]] = defaultdict(set)
         for person in instance.people:
@@ -246,7 +235,7 @@ class _Bridges:
 
 
 def _language_block(
-    instance: Instance,
+    instance: Pool,
     component: Component,
     viable: dict[int, str | None],
     bridges: _Bridges,

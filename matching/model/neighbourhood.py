@@ -1,0 +1,132 @@
+"""Parts of a grouping solved exactly: whole series at a time.
+
+A neighbourhood is every group of a few series plus the waitlisted people who could join
+them; everything else stays as it is. Within one series no rule links its groups to the rest
+(a moderator leads at most one group *per series*; people are in one group at most), so the
+neighbourhood is a complete problem of its own, solved exactly in stages (moves when there
+is a previous grouping, then placement) by the same model that solves whole city rounds
+(:class:`~matching.model.cpsat.GroupingModel`). The whole problem is the neighbourhood of
+all series.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from matching.grouping import Draft, Grouping
+from matching.instance import Instance
+from matching.model.cpsat import GroupingModel, Slot, SubProblem
+from matching.model.search import SolutionHook, StageResult, run_stage
+
+# The least time worth giving one neighbourhood solve (model building and presolve).
+MIN_STEP = 0.3
+
+
+@dataclass
+class Neighbourhood:
+    sub: SubProblem
+    inside: list[Draft]
+    outside: list[Draft]
+
+    def merge(self, part: Grouping) -> Grouping:
+        return Grouping([*self.outside, *part.groups])
+
+
+def neighbourhood(
+    instance: Instance, grouping: Grouping, series: Iterable[int], extra: Iterable[int] = ()
+) -> Neighbourhood:
+    """All groups of ``series`` (plus room for new ones, and the previous groups of those
+    series that are not open now), their members, and the ``extra`` components."""
+    chosen = set(series)
+    inside = [d for d in grouping.groups if d.series in chosen]
+    outside = [d for d in grouping.groups if d.series not in chosen]
+    slots = [Slot(d.series, d.previous, d.locked) for d in inside]
+    present = {d.previous for d in inside if d.previous is not None}
+    for previous in instance.previous:
+        if previous.series in chosen and previous.index not in present:
+            slots.append(Slot(previous.series, previous.index, previous.locked))
+    for s in sorted(chosen):
+        used = sum(1 for slot in slots if slot.series == s)
+        slots += [Slot(s)] * max(0, instance.series[s].capacity - used)
+    components = {instance.component_of[i] for d in inside for i in d.members}
+    components |= {c for c in extra if chosen & set(instance.component_series[c])}
+    sub = SubProblem(
+        slots=slots,
+        components=sorted(components),
+        moderators={s: frozenset(instance.series[s].moderators) for s in chosen},
+        room={s: instance.series[s].max_groups for s in chosen},
+    )
+    return Neighbourhood(sub, inside, outside)
+
+
+@dataclass(frozen=True)
+class Staged:
+    grouping: Grouping
+    # The stage results (None: the stage did not run or found nothing).
+    placement: StageResult | None
+    moves: StageResult | None
+    # The model, with the values the stages reached added as constraints.
+    model: GroupingModel
+
+
+def solve_neighbourhood(
+    instance: Instance,
+    part: Neighbourhood,
+    *,
+    time_limit: float,
+    workers: int,
+    stop: Callable[[], bool],
+    on_solution: SolutionHook | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    first_improvement: bool = False,
+    frugal: bool = False,
+    first_share: float = 0.5,
+) -> Staged | None:
+    """Optimise the neighbourhood lexicographically: without a previous grouping, placement;
+    with one, first moves (a member stays in their previous group unless the hard rules force
+    a move), then placement among the groupings with that few moves. Each stage keeps what
+    the one before reached. None if no solution was found at all.
+
+    The first stage gets ``first_share`` of the time when another follows. ``frugal``
+    (with a previous grouping) replaces placement by taking in as few people from
+    outside the neighbourhood's previous groups as the fewest moves allow, leaving the
+    others for the series solved after it."""
+    deadline = time.monotonic() + time_limit
+    model = GroupingModel(instance, part.sub)
+    stages: list[tuple[str, cp_model.LinearExpr, bool]] = []
+    if instance.has_previous:
+        stages.append(("moves", model.changes, False))
+    if instance.has_previous and frugal:
+        stages.append(("joiners", model.joiners, False))
+    else:
+        stages.append(("placement", model.placement, True))
+    hint = Grouping(part.inside)
+    results: dict[str, StageResult] = {}
+    for k, (name, objective, maximize) in enumerate(stages):
+        if on_stage is not None:
+            on_stage(name)
+        left = deadline - time.monotonic()
+        result = run_stage(
+            model,
+            objective,
+            maximize=maximize,
+            time_limit=left if k == len(stages) - 1 else left * first_share,
+            workers=workers,
+            hint=hint,
+            stop=stop,
+            on_solution=on_solution,
+            first_improvement=first_improvement,
+        )
+        if result.grouping is None or result.value is None:
+            break
+        results[name] = result
+        hint = result.grouping
+        reached = round(result.value)
+        model.model.add(objective >= reached if maximize else objective <= reached)
+    if not results:
+        return None
+    return Staged(hint, results.get("placement"), results.get("moves"), model)
