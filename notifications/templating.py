@@ -28,6 +28,7 @@ from babel.dates import (
     get_datetime_format,
 )
 from babel.lists import format_list
+from babel.numbers import format_decimal
 from babel.support import Translations
 from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -146,6 +147,12 @@ def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
     def percent(value: float | None) -> str:
         return f"{value:.0%}" if value is not None else NOTHING
 
+    def decimal(value: float | None, places: int = 2) -> str:
+        """A figure in the reader's notation ("1,39" in German); "–" for none."""
+        if value is None:
+            return NOTHING
+        return format_decimal(value, format="0." + "0" * places, locale=babel_locale)
+
     return {
         "long_date": long_date,
         "date_only": date_only,
@@ -167,6 +174,7 @@ def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
         "needs": needs,
         "bdi": isolated,
         "percent": percent,
+        "decimal": decimal,
     }
 
 

@@ -325,3 +325,26 @@ def test_the_moderators_page_says_that_moderators_get_their_link_by_mail(
     assert "Moderierende bekommen den Link zu ihrer Seite per E-Mail" in page.text
     assert "„Meinen persönlichen Link noch einmal schicken“" in page.text
     assert "Neue persönliche Links für alle Moderierenden erzeugen" in page.text
+
+
+def test_organiser_pages_speak_in_words_and_german_numbers(
+    team: LoggedIn, db: Session, example_round: Round
+) -> None:
+    run = solved_draft(db, example_round)
+    page = team.client.get(f"{ROUND}/runs/{run.id}").text
+    assert "feasible" not in page and "optimal" not in page
+    assert "gültige Einteilung gefunden" in page or "beste mögliche Einteilung" in page
+    assert run.imbalance is not None
+    assert f"{run.imbalance:.3f}".replace(".", ",") in page
+    assert f"{run.imbalance:.3f}" not in page
+    listed = team.client.get(f"{ROUND}/matching").text
+    assert f"{run.imbalance:.3f}".replace(".", ",") in listed
+    person = db.scalars(
+        select(Participant).where(
+            Participant.round_id == example_round.id, Participant.gender == "f"
+        )
+    ).first()
+    assert person is not None
+    shown = team.client.get(f"{ROUND}/registrations/{person.id}").text
+    assert "aus einer Datei importiert (Papierformular)" in shown
+    assert '<option value="f" selected>weiblich</option>' in shown
