@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -150,17 +151,24 @@ def _recently_mailed(
 
 
 def _queue(
-    session: Session, settings: Settings, person: Participant, mail: kinds.Mail, now: datetime
+    session: Session,
+    settings: Settings,
+    holder: Participant | Moderator,
+    mail: kinds.Mail,
+    now: datetime,
 ) -> None:
     sender = programme(settings)
     message = render_mail(mail, sender, message_id=make_message_id(sender.domain), now=now)
+    who: dict[str, Any] = (
+        {"participant": holder} if isinstance(holder, Participant) else {"moderator": holder}
+    )
     outbox.queue(
         session,
         message,
         secret_key=settings.secret_key,
         kind=mail.kind,
-        round=person.round,
-        participant=person,
+        round=holder.round,
+        **who,
     )
 
 
@@ -207,16 +215,7 @@ def send_moderator_link(
         round_name=moderator.round.name,
         moderator_url=links.moderator_url(settings, token),
     )
-    sender = programme(settings)
-    message = render_mail(mail, sender, message_id=make_message_id(sender.domain), now=now)
-    outbox.queue(
-        session,
-        message,
-        secret_key=settings.secret_key,
-        kind=mail.kind,
-        round=moderator.round,
-        moderator=moderator,
-    )
+    _queue(session, settings, moderator, mail, now)
 
 
 def send_withdrawal_confirmation(
