@@ -13,17 +13,24 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from fractions import Fraction
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from matching.balance import PoolMix, categories_of
 from matching.models import Group, Participant, Problem, Solution
 
 
 class Violation(BaseModel):
+    """One broken rule. ``message`` says it in English with the ids; ``kind`` (a short code
+    such as ``together`` or ``series_not_listed``), ``other`` (a second participant) and
+    ``values`` say the same for a caller that words it itself, naming people and series."""
+
     rule: int
     message: str
     group: str | None = None
     participant: str | None = None
+    kind: str = ""
+    other: str | None = None
+    values: dict[str, str | int] = Field(default_factory=dict)
 
 
 class CheckResult(BaseModel):
@@ -74,10 +81,26 @@ class _Checker:
         self.violations: list[Violation] = []
 
     def flag(
-        self, rule: int, message: str, group: str | None = None, participant: str | None = None
+        self,
+        rule: int,
+        message: str,
+        group: str | None = None,
+        participant: str | None = None,
+        *,
+        kind: str = "",
+        other: str | None = None,
+        **values: str | int,
     ) -> None:
         self.violations.append(
-            Violation(rule=rule, message=message, group=group, participant=participant)
+            Violation(
+                rule=rule,
+                message=message,
+                group=group,
+                participant=participant,
+                kind=kind,
+                other=other,
+                values=values,
+            )
         )
 
     def run(self) -> None:
@@ -110,7 +133,14 @@ class _Checker:
                 if member not in self.people:
                     self.flag(1, f"{member} is not a listed participant", group.id, member)
                 elif member in seen:
-                    self.flag(1, f"{member} is also in group {seen[member]}", group.id, member)
+                    self.flag(
+                        1,
+                        f"{member} is also in group {seen[member]}",
+                        group.id,
+                        member,
+                        kind="two_groups",
+                        other_group=seen[member],
+                    )
                 else:
                     seen[member] = group.id
             for moderator in group.moderators:
@@ -124,6 +154,10 @@ class _Checker:
                 2,
                 f"{size} members; groups have {self.rules.min_size} to {self.rules.max_size}",
                 group.id,
+                kind="size",
+                size=size,
+                min=self.rules.min_size,
+                max=self.rules.max_size,
             )
 
     def rule_3_newcomer_share(self, group: Group, members: list[Participant]) -> None:
@@ -138,6 +172,11 @@ class _Checker:
                 f"{newcomers} of {len(members)} members are newcomers ({float(share):.0%}), "
                 f"outside {float(low):.0%}-{float(high):.0%}",
                 group.id,
+                kind="newcomer_share",
+                newcomers=newcomers,
+                members=len(members),
+                low=round(float(low) * 100),
+                high=round(float(high) * 100),
             )
 
     def rule_4_series(self, group: Group, members: list[Participant]) -> None:
@@ -146,7 +185,14 @@ class _Checker:
             return
         for person in members:
             if group.series not in person.series:
-                self.flag(4, f"{person.id} did not list series {group.series}", group.id, person.id)
+                self.flag(
+                    4,
+                    f"{person.id} did not list series {group.series}",
+                    group.id,
+                    person.id,
+                    kind="series_not_listed",
+                    series=group.series,
+                )
         for moderator_id in group.moderators:
             moderator = self.moderators.get(moderator_id)
             if moderator is not None and group.series not in moderator.series:
@@ -201,6 +247,8 @@ class _Checker:
                     f"member who does",
                     group.id,
                     person.id,
+                    kind="cannot_follow",
+                    language=language,
                 )
 
     def rule_7_origin(self, group: Group, members: list[Participant]) -> None:
@@ -210,7 +258,15 @@ class _Checker:
         origins = Counter(p.origin for p in members if p.origin is not None)
         for origin, count in sorted(origins.items()):
             if count > limit:
-                self.flag(7, f"{count} members from {origin}; at most {limit}", group.id)
+                self.flag(
+                    7,
+                    f"{count} members from {origin}; at most {limit}",
+                    group.id,
+                    kind="origin",
+                    count=count,
+                    origin=origin,
+                    max=limit,
+                )
 
     def rule_8_step_free(self, group: Group, members: list[Participant]) -> None:
         series = self.series.get(group.series)
@@ -223,6 +279,8 @@ class _Checker:
                     f"{person.id} needs step-free access; {group.series} has none",
                     group.id,
                     person.id,
+                    kind="step_free",
+                    series=group.series,
                 )
 
     def rule_9_together_apart(self) -> None:
@@ -237,10 +295,19 @@ class _Checker:
                         f"{group_of.get(other)}",
                         mine,
                         person.id,
+                        kind="together",
+                        other=other,
                     )
             for other in person.apart:
                 if mine is not None and group_of.get(other) == mine:
-                    self.flag(9, f"{person.id} and {other} must be kept apart", mine, person.id)
+                    self.flag(
+                        9,
+                        f"{person.id} and {other} must be kept apart",
+                        mine,
+                        person.id,
+                        kind="apart",
+                        other=other,
+                    )
 
     def rule_10_locked_groups(self) -> None:
         if self.problem.previous is None:
@@ -259,7 +326,13 @@ class _Checker:
                 self.flag(10, f"locked group {previous.id} changed moderators", group.id)
             missing = [i for i in previous.members if i in self.people and i not in group.members]
             for member in missing:
-                self.flag(10, f"{member} left locked group {previous.id}", group.id, member)
+                self.flag(
+                    10,
+                    f"{member} left locked group {previous.id}",
+                    group.id,
+                    member,
+                    kind="left_locked",
+                )
 
     def rule_11_waitlist(self) -> None:
         placed = {i for g in self.solution.groups for i in g.members}

@@ -39,7 +39,7 @@ def roster_csv(members: Sequence[RosterMember], lang: str) -> bytes:
     """
     catalog = translations(lang)
     buffer = io.StringIO(newline="")
-    writer = SpreadsheetWriter(buffer)
+    writer = SpreadsheetWriter(buffer, delimiter=";")
     with_needs = any(member.needs for member in members)
     titles = [catalog.gettext("First name"), catalog.gettext("Languages")]
     writer.writerow([*titles, catalog.gettext("Needs")] if with_needs else titles)

@@ -90,12 +90,15 @@ class InvalidInput(ServiceError):
 class Invalid(ValueError):
     """A validator's complaint as a message id with values; pydantic keeps it as the cause.
 
-    ``str()`` is the English text, so pydantic's own message stays readable.
+    ``str()`` is the English text, so pydantic's own message stays readable. ``at`` names
+    the field a check of the whole model is about (``max_size`` for "at least the smallest
+    size"), so a form can show it next to that field.
     """
 
-    def __init__(self, message: str, /, **params: object) -> None:
+    def __init__(self, message: str, /, *, at: str | None = None, **params: object) -> None:
         super().__init__(english(message, params))
         self.message = message
+        self.at = at
         self.params: dict[str, object] = params
 
 
@@ -116,7 +119,8 @@ NOT_A_TIME = N_("must be a time (HH:MM)")
 NOT_A_DATETIME = N_("must be a date and time (YYYY-MM-DD HH:MM)")
 NOT_A_LIST = N_("must be a list")
 UNKNOWN_FIELD = N_("is not a known field")
-NOT_VALID = N_("is not valid: %(detail)s")
+NOT_VALID_HERE = N_("is not valid here")
+NOT_A_DECIMAL = N_("must be a number")
 
 _BY_TYPE: dict[str, str] = {
     "missing": REQUIRED,
@@ -144,6 +148,12 @@ _BY_TYPE: dict[str, str] = {
     "datetime_type": NOT_A_DATETIME,
     "list_type": NOT_A_LIST,
     "extra_forbidden": UNKNOWN_FIELD,
+    "float_parsing": NOT_A_DECIMAL,
+    "float_type": NOT_A_DECIMAL,
+    "decimal_parsing": NOT_A_DECIMAL,
+    "finite_number": NOT_A_DECIMAL,
+    "string_type": NOT_VALID_HERE,
+    "string_unicode": NOT_VALID_HERE,
 }
 
 
@@ -153,6 +163,8 @@ def _message(error: Any) -> tuple[str, dict[str, object]]:
     cause = context.get("error")
     if isinstance(cause, Invalid):
         return cause.message, cause.params
+    if error.get("input", "") is None and (kind.endswith("_type") or kind == "missing"):
+        return REQUIRED, {}  # an empty cell or field
     if kind in ("too_short", "too_long"):
         # A length limit on text that is checked after a validator comes as "too_long" too.
         is_list = context.get("field_type") == "List"
@@ -166,7 +178,8 @@ def _message(error: Any) -> tuple[str, dict[str, object]]:
         return TOO_MANY, {"max": context.get("max_length", "")}
     message = _BY_TYPE.get(kind)
     if message is None:
-        return NOT_VALID, {"detail": str(error.get("msg", kind)).removeprefix("Value error, ")}
+        # Pydantic's own words are English: the reader gets a plain "not valid" instead.
+        return NOT_VALID_HERE, {}
     params: dict[str, object] = {
         "max": context.get("max_length", context.get("le", context.get("lt", ""))),
         "min": context.get("ge", context.get("gt", "")),
@@ -191,6 +204,9 @@ def field_errors(
     for error in exc.errors():
         path = error["loc"][:1] if top_level else error["loc"]
         where = ".".join(str(part) for part in path) or default_field
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, Invalid) and cause.at:
+            where = cause.at
         message, params = _message(error)
         found.append(FieldError(where, message, line, params))
     return found

@@ -13,7 +13,9 @@ from api import error_texts
 from api.organiser.auth import signed_in
 from api.organiser.i18n import organiser_language
 from api.organiser.rendering import PRIVATE_HEADERS, render
+from api.organiser.rule_texts import breach_texts
 from vekl.errors import N_, Conflict, FieldError, InvalidInput, ServiceError
+from vekl.runs.edits import EditRefused
 from vekl.validation import invalid_input
 
 Lang = Annotated[str, Depends(organiser_language)]
@@ -63,17 +65,35 @@ def upload_bytes(form: FormData, field: str, *, limit: int = MAX_UPLOAD) -> byte
 
 
 def parse_form(model: type[M], values: dict[str, Any]) -> M:
-    """The form's values as a service's input model; every wrong field is named."""
+    """The form's values as a service's input model; every wrong field is named, with the
+    problems between fields (the model's ``related_problems``) even when a field is wrong."""
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise invalid_input(exc) from None
+        problem = invalid_input(exc)
+        related = getattr(model, "related_problems", None)
+        if callable(related):
+            problem.errors += [e for e in related(values) if e not in problem.errors]
+        raise problem from None
+
+
+def field_problems(lang: str, problem: InvalidInput) -> dict[str, list[str]]:
+    """Each field's problems in ``lang``, for showing them next to the fields of a form."""
+    found: dict[str, list[str]] = {}
+    for error in problem.errors:
+        text = error_texts.translate(lang, error.message, error.params)
+        if text not in found.setdefault(error.field, []):
+            found[error.field].append(text)
+    return found
 
 
 def error_page(request: Request, status_code: int, exc: ServiceError) -> Response:
     """A service error as an organiser page naming every problem (the change was rolled back)."""
     lang = organiser_language(request)
-    messages = error_texts.service_texts(lang, exc)
+    if isinstance(exc, EditRefused):
+        messages = breach_texts(lang, exc.breaches)
+    else:
+        messages = error_texts.service_texts(lang, exc)
     return render(
         request,
         lang,

@@ -13,12 +13,14 @@ from api.organiser.auth import PREFIX, Organiser, OrganiserForm
 from api.organiser.common import Lang, done
 from api.organiser.rendering import download, render
 from api.organiser.views.exports import exports_page as build_exports_page
+from api.routes.common import AppSettings
 from vekl.access import organisers
 from vekl.exports import service as exports
 from vekl.retention import service as retention
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
 CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/rounds/{slug}/exports", summary="Exports and print pages")
@@ -70,6 +72,14 @@ def sign_in(
 def round_json(session: DbSession, me: Organiser, request: Request, slug: str) -> Response:
     content = json.dumps(exports.round_export(session, slug), ensure_ascii=False, indent=2)
     return download(content, "application/json", f"{slug}.json")
+
+
+@router.get("/rounds/{slug}/registrations.xlsx", summary="The registrations as an Excel sheet")
+def registrations_xlsx(
+    session: DbSession, me: Organiser, settings: AppSettings, request: Request, slug: str
+) -> Response:
+    content = exports.registrations_workbook(session, slug, settings.zone)
+    return download(content, XLSX, f"{slug}-anmeldungen.xlsx")
 
 
 @router.post("/rounds/{slug}/purge", summary="Remove the round's personal data")

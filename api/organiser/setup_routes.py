@@ -6,11 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.database import DbSession
+from api.errors import Reply, status_of
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
 from api.organiser.common import (
     MAX_ROUND_FILE,
     Lang,
     done,
+    field_problems,
     form_values,
     parse_form,
     upload_bytes,
@@ -18,8 +20,10 @@ from api.organiser.common import (
 from api.organiser.rendering import PRIVATE_HEADERS, download, render
 from api.routes.common import AppSettings
 from vekl.access import organisers
+from vekl.errors import InvalidInput
 from vekl.reference import language_names
 from vekl.registration import import_jobs
+from vekl.rounds import service as rounds
 from vekl.rounds import setup as round_setup
 from vekl.rounds.schemas import EveningInput, RoundSettingsInput, SeriesInput
 from vekl.store.models import CsvImport
@@ -38,18 +42,55 @@ def new_round(me: Organiser, request: Request, lang: Lang) -> Response:
     return render(request, lang, "round_new.html", language_choices=language_names(lang))
 
 
+def _form_again(
+    request: Request,
+    lang: str,
+    name: str,
+    problem: InvalidInput,
+    posted: dict[str, object],
+    **context: object,
+) -> Reply:
+    """The form once more with what was typed, every problem next to its field; raised, so
+    the transaction rolls back."""
+    page = render(
+        request,
+        lang,
+        name,
+        status_code=status_of(problem),
+        posted=posted,
+        problems=field_problems(lang, problem),
+        **context,
+    )
+    return Reply(page)
+
+
 @router.post("/rounds", summary="Create a round from the form")
 def create_round(
     session: DbSession,
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
+    lang: Lang,
     form: PostedForm,
 ) -> Response:
     values = form_values(form, ROUND_LISTS)
-    slug = str(values.pop("slug", ""))
-    data = parse_form(RoundSettingsInput, values)
-    round = round_setup.create_round(session, slug, data, settings, organisers.actor(me))
+    slug = str(values.pop("slug", "")).strip().lower()
+    try:
+        try:
+            data = parse_form(RoundSettingsInput, values)
+        except InvalidInput as problem:
+            problem.errors[:0] = rounds.slug_problems(slug)
+            raise
+        round = round_setup.create_round(session, slug, data, settings, organisers.actor(me))
+    except InvalidInput as problem:
+        raise _form_again(
+            request,
+            lang,
+            "round_new.html",
+            problem,
+            {**values, "slug": slug},
+            language_choices=language_names(lang),
+        ) from None
     return done(_round_path(round.slug), "created")
 
 
@@ -93,11 +134,24 @@ def save_settings(
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
+    lang: Lang,
     slug: str,
     form: PostedForm,
 ) -> Response:
-    data = parse_form(RoundSettingsInput, form_values(form, ROUND_LISTS))
-    round_setup.update_round(session, slug, data, settings, organisers.actor(me))
+    values = form_values(form, ROUND_LISTS)
+    try:
+        data = parse_form(RoundSettingsInput, values)
+        round_setup.update_round(session, slug, data, settings, organisers.actor(me))
+    except InvalidInput as problem:
+        raise _form_again(
+            request,
+            lang,
+            "setup.html",
+            problem,
+            values,
+            view=round_setup.overview(session, slug),
+            language_choices=language_names(lang),
+        ) from None
     return done(_round_path(slug, "/setup"), "saved")
 
 
@@ -203,7 +257,21 @@ def import_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
     page = round_setup.import_page(session, slug)
-    return render(request, lang, "import.html", view=page.overview, imports=page.imports)
+    return render(
+        request,
+        lang,
+        "import.html",
+        view=page.overview,
+        imports=page.imports,
+        columns=page.columns,
+    )
+
+
+@router.get("/rounds/{slug}/import/{kind}/template.csv", summary="An empty file to fill in")
+def import_template(me: Organiser, request: Request, slug: str, kind: str) -> Response:
+    content = round_setup.import_template(kind)
+    filename = "anmeldungen" if kind == "registrations" else "moderierende"
+    return download(content, "text/csv; charset=utf-8", f"vorlage-{filename}.csv")
 
 
 @router.post("/rounds/{slug}/import/{kind}", summary="Import a CSV file, or queue a large one")
@@ -231,6 +299,7 @@ def import_file(
         "import.html",
         view=page.overview,
         imports=page.imports,
+        columns=page.columns,
         result=outcome,
         kind=kind,
     )

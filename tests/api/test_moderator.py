@@ -58,7 +58,7 @@ def test_the_moderator_sees_first_names_languages_and_needs_only(
 
     roster = client.get(path + "/groups/mon-1/roster.csv?lang=de")
     assert roster.status_code == 200
-    rows = list(csv.reader(io.StringIO(roster.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(roster.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Vorname"
     assert [r[0] for r in rows[1:]] == ["Karim", "Lea"]
     assert [r[2] for r in rows[1:]] == ["stufenloser Zugang", ""]
@@ -149,7 +149,10 @@ def test_needs_appear_only_where_someone_has_them_and_namesakes_are_told_apart(
     assert "<td>Omar</td>" in page and "Kaya" not in page and "Said" not in page
     assert "Bedarf" not in page  # nobody in the group has a need
     rows = list(
-        csv.reader(io.StringIO(client.get(path + "/groups/mon-1/roster.csv").text.lstrip("\ufeff")))
+        csv.reader(
+            io.StringIO(client.get(path + "/groups/mon-1/roster.csv").text.lstrip("\ufeff")),
+            delimiter=";",
+        )
     )
     assert rows == [
         ["Vorname", "Sprachen"],

@@ -143,7 +143,9 @@ def test_a_roster_shows_needs_only_where_someone_has_them() -> None:
     plain = mail_of("moderator_roster", "de").model_copy(update={"members": nobody})
     parts = render_parts(plain, PROGRAMME, now=NOW)
     assert "Bedarf" not in parts.text and "Bedarf" not in parts.html
-    rows = list(csv.reader(io.StringIO(roster_csv(nobody, "de").decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(roster_csv(nobody, "de").decode("utf-8-sig")), delimiter=";")
+    )
     assert rows[0] == ["Vorname", "Sprachen"] and all(len(row) == 2 for row in rows)
 
 
@@ -160,7 +162,9 @@ def test_members_who_share_a_first_name_are_told_apart_by_their_initial() -> Non
     parts = render_parts(mail, PROGRAMME, now=NOW)
     assert "- Anna K.\n" in parts.text and "- Omar\n" in parts.text
     assert "<bdi>Anna K.</bdi>" in parts.html and "<bdi>Omar</bdi>" in parts.html
-    rows = list(csv.reader(io.StringIO(roster_csv(listed, "de").decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(roster_csv(listed, "de").decode("utf-8-sig")), delimiter=";")
+    )
     assert sorted(row[0] for row in rows[1:]) == sorted(m.name for m in listed)
 
 
@@ -175,12 +179,14 @@ def test_the_roster_mail_carries_the_moderators_page() -> None:
 def test_roster_csv_is_excel_friendly_and_defuses_formulas() -> None:
     data = roster_csv(roster(), "uk")
     assert data.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Ім’я", "Мови", "Потреби"]
     assert rows[1] == ["Anna", "німецька і англійська", ""]
     assert rows[2][2] == "вхід без сходинок"
     assert rows[3][0] == "'=HYPERLINK(1)"
     assert b"\r\n" in data
+    # Like every other CSV of the service: Excel in a German locale splits at ";".
+    assert data.decode("utf-8-sig").splitlines()[0] == "Ім’я;Мови;Потреби"
 
 
 def test_html_escapes_names_while_text_keeps_them() -> None:

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 from api.database import DbSession
 from api.organiser.auth import Organiser
+from matching.rules import Rule
 from tests.organiser.conftest import LoggedIn
 from vekl.access.guesses import TooManyGuesses
 from vekl.access.organisers import LoginLocked
 from vekl.audit import records as audit
 from vekl.errors import Conflict, FieldError, InvalidInput, NotFound, ServiceError
 from vekl.registration.online import RegistrationClosed
-from vekl.runs.edits import EditRefused
+from vekl.runs.edits import Breach, EditRefused
 from vekl.store.models import AuditEntry, Round
 
 ERRORS: dict[str, tuple[ServiceError, int]] = {
@@ -29,7 +30,7 @@ ERRORS: dict[str, tuple[ServiceError, int]] = {
     "not-found": (NotFound("no round 'x'"), 404),
     "conflict": (Conflict("run 3 is published"), 409),
     "closed": (RegistrationClosed("closed"), 409),
-    "refused": (EditRefused(["rule 4"]), 409),
+    "refused": (EditRefused([Breach(Rule.SERIES, "series_not_listed", "A", "Ann")]), 409),
     "invalid": (
         InvalidInput([FieldError("day", "not a date"), FieldError("rooms", "at least 1")]),
         422,
@@ -82,6 +83,9 @@ def test_the_organiser_error_page_names_every_problem(failing: FastAPI, team: Lo
     assert "day: not a date" in page.text and "rooms: at least 1" in page.text
     conflict = team.client.get("/organiser/failing/conflict?lang=en")
     assert "run 3 is published" in conflict.text
+    # A refused edit without the values its sentence needs is named by its rule.
+    refused = team.client.get("/organiser/failing/refused?lang=en")
+    assert "The change breaks rule 4 (the evenings people chose" in refused.text
 
 
 def test_real_routes_agree_on_what_is_not_found(team: LoggedIn, example_round: Round) -> None:

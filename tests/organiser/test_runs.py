@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 import matching
 from api.organiser.views import runs as run_views
+from matching.rules import Rule
 from tests.organiser.conftest import LoggedIn, solved_draft
 from vekl.errors import InvalidInput
 from vekl.mail import outbox
@@ -20,7 +22,7 @@ from vekl.registration import overview as registration_overview
 from vekl.runs import edits as run_edits
 from vekl.runs import publishing
 from vekl.runs import service as matching_runs
-from vekl.runs.placements import group_letter
+from vekl.runs.placements import group_label, group_letter
 from vekl.runs.solver_input import participant_key
 from vekl.settings import Settings
 from vekl.store.models import (
@@ -58,12 +60,81 @@ def test_a_pin_that_breaks_a_rule_is_refused_naming_the_rule(
     before = dict(run.solution or {})
     with pytest.raises(run_edits.EditRefused) as refused:
         run_edits.pin(db, example_round.slug, run.id, claudia.id, elsewhere.key, "test")
-    assert "rule 4 (series and moderators' availability)" in str(refused.value)
+    # The refusal is data: the rule, what broke, the person by name, the series by its label.
+    series = run_edits.Breach(
+        Rule.SERIES,
+        "series_not_listed",
+        group_label(elsewhere),
+        "Claudia Wagner",
+        None,
+        {"series": elsewhere.series.label},
+    )
+    assert series in refused.value.breaches
     if not elsewhere.series.step_free:
-        assert "rule 8 (step-free access)" in str(refused.value)
+        assert any(
+            b.rule is Rule.STEP_FREE and b.person == "Claudia Wagner"
+            for b in refused.value.breaches
+        )
     db.refresh(run)
     assert run.solution == before
     assert _group_of(run, claudia.id) != elsewhere.key
+
+
+def _person(db: Session, email: str) -> Participant:
+    found = db.scalar(select(Participant).where(Participant.email == email))
+    assert found is not None
+    return found
+
+
+def test_refused_edits_say_in_german_who_cannot_go_where_and_why(
+    db: Session, example_round: Round, team: LoggedIn
+) -> None:
+    run = solved_draft(db, example_round)
+    claudia = _person(db, "claudia.wagner@example.org")
+    elsewhere = next(g for g in run.groups if g.series.key != "mon")
+    pinned = team.post(
+        f"/organiser/rounds/{example_round.slug}/runs/{run.id}/pin",
+        {"participant": claudia.id, "group": elsewhere.key},
+    )
+    assert pinned.status_code == 409
+    label = group_label(elsewhere)
+    assert (
+        f"Claudia Wagner hat „{elsewhere.series.label}“ nicht gewählt und kann nicht in die "
+        f"Gruppe {label}." in html.unescape(pinned.text)
+    )
+    # Omar Haddad and Olena Melnyk registered as companions: moving one alone breaks rule 9.
+    omar = _person(db, "omar.haddad@example.net")
+    olena = _person(db, "olena.melnyk@example.net")
+    omars = _group_of(run, omar.id)
+    other = next(
+        m.participant_id
+        for g in run.groups
+        if g.key != omars
+        for m in g.members
+        if m.participant_id not in (omar.id, olena.id)
+    )
+    swapped = team.post(
+        f"/organiser/rounds/{example_round.slug}/runs/{run.id}/swap",
+        {"first": omar.id, "second": other},
+    )
+    assert swapped.status_code == 409
+    text = html.unescape(swapped.text)
+    assert re.search(
+        r"(Omar Haddad und Olena Melnyk|Olena Melnyk und Omar Haddad) kommen zusammen und "
+        r"müssen in dieselbe Gruppe\.",
+        text,
+    ), text
+    for page in (pinned.text, swapped.text):
+        assert not re.search(r"\bp\d+\b", page)  # no solver keys
+        assert "rule" not in page.lower() and elsewhere.key not in page
+    english = team.post(
+        f"/organiser/rounds/{example_round.slug}/runs/{run.id}/pin?lang=en",
+        {"participant": claudia.id, "group": elsewhere.key},
+    )
+    assert (
+        f"Claudia Wagner did not choose “{elsewhere.series.label}” and cannot join group "
+        f"{label}." in html.unescape(english.text)
+    )
 
 
 def test_a_valid_swap_is_stored_everywhere(db: Session, example_round: Round) -> None:

@@ -98,10 +98,66 @@ def test_header_problems_are_named(db: Session, example_round: Round) -> None:
     assert "line 1, column email: required column is missing" in messages
 
 
-def test_files_that_are_not_utf8_are_refused(db: Session, example_round: Round) -> None:
-    raw = f"{HEADER}\ncitizen;Jürgen;M;j@example.org;de;mon;ja;;Egg\n".encode("latin-1")
-    with pytest.raises(InvalidInput, match="line 2, column \\(file\\): not UTF-8"):
+def test_a_windows_1252_file_with_german_headers_imports_with_its_umlauts(
+    db: Session, example_round: Round
+) -> None:
+    """What Excel's "CSV (Trennzeichen-getrennt)" writes on a German Windows."""
+    text = (
+        "Rolle;Vorname;Nachname;E-Mail;Sprachen;Reihen;Einwilligung;Herkunftsland;Stadtteil\r\n"
+        "citizen;Jürgen;Weiß;juergen@example.org;de;mon;ja;;Egg\r\n"
+        "newcomer;Zoë;Günaydın-Öz;zoe@example.org;de|en;mon|sat;x;FR;Paradies\r\n"
+    )
+    with pytest.raises(UnicodeEncodeError):
+        text.encode("cp1252")  # "ı" is not in Windows-1252: write the file without it
+    raw = text.replace("ı", "i").encode("cp1252")
+    assert b"\xfc" in raw  # ü as Windows-1252 writes it, not UTF-8's two bytes
+    result = csv_import.import_registrations(db, example_round, raw, "t")
+    assert result.created == 2
+    names = {(p.first_name, p.last_name) for p in db.scalars(select(Participant))}
+    assert names == {("Jürgen", "Weiß"), ("Zoë", "Günaydin-Öz")}
+
+
+def test_problems_name_the_column_as_the_file_spells_it(db: Session, example_round: Round) -> None:
+    text = (
+        "Rolle,Vorname,Nachname,E-Mail,Sprachen,Reihen,Einwilligung\n"
+        "Bürgerin,Anna,,anna@example.org,de,mon,ja\n"
+    )
+    with pytest.raises(InvalidInput) as info:
+        csv_import.import_registrations(db, example_round, text.encode(), "t")
+    assert [str(e) for e in info.value.errors] == ["line 2, column Nachname: is required"]
+
+
+def test_files_in_neither_encoding_are_refused(db: Session, example_round: Round) -> None:
+    # 0x81 is undefined in Windows-1252 and cannot start a UTF-8 character.
+    raw = f"{HEADER}\ncitizen;J\x81rgen;M;j@example.org;de;mon;ja;;Egg\n".encode("latin-1")
+    with pytest.raises(InvalidInput, match="line 2, column \\(file\\): neither UTF-8 nor"):
         csv_import.import_registrations(db, example_round, raw, "t")
+
+
+def test_every_problem_of_a_file_is_reported_in_one_pass(db: Session, example_round: Round) -> None:
+    """The header, short and long rows, bad cells and a repeated email (in a row that has
+    other problems too) come back together, and nothing is written."""
+    text = "\n".join(
+        [
+            "role;first_name;last_name;email;languages;series;consent;shoe_size",
+            "citizen;Anna;Weber;anna@example.org;de;mon;ja;42",
+            "citizen;Ben;Kohl;ben@example.org;de;mon;ja;43;extra",
+            "citizen;Anna;;ANNA@example.org;xx;tue;ja;41",
+            "newcomer;Omar;Haddad;omar@example.org;ar;mon;ja;40",
+        ]
+    )
+    with pytest.raises(InvalidInput) as info:
+        csv_import.import_registrations(db, example_round, text.encode(), "t")
+    messages = [str(e) for e in info.value.errors]
+    assert messages == [
+        "line 1, column shoe_size: unknown column",
+        "line 3, column (row): 9 cells but the header has 8",
+        "line 4, column series: unknown series 'tue' (this round has: mon, wed, sat)",
+        "line 4, column last_name: is required",
+        "line 4, column languages: unknown language code 'xx'",
+        "line 4, column email: same email as line 2",
+    ]
+    assert _count(db) == 0
 
 
 def test_control_characters_are_refused(db: Session, example_round: Round) -> None:

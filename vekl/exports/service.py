@@ -1,4 +1,5 @@
-"""What organisers take out of the system: rosters, sign-in sheets, the whole round as JSON.
+"""What organisers take out of the system: rosters, sign-in sheets, the registrations as a
+workbook, the whole round as JSON.
 
 Rosters are for the city team (names, contact, needs); moderators get their own reduced
 roster from their link. Everything here is built from the published grouping.
@@ -10,13 +11,15 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.spreadsheet import SpreadsheetWriter
+from notifications.spreadsheet import SpreadsheetWriter, workbook
 from vekl.errors import N_, NotFound
 from vekl.registration import service as registrations
+from vekl.registration.csv_import import GERMAN_COLUMNS, REGISTRATION_COLUMNS
 from vekl.rounds import service as rounds
 from vekl.runs import service as matching_runs
 from vekl.runs.placements import group_label, published_run, run_groups
@@ -148,6 +151,52 @@ def sign_in_sheet(session: Session, slug: str, evening_id: int) -> SignInSheet:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+# The registrations workbook: the import's columns under the same German names, so a sheet
+# edited in Excel can be imported again, then what the import does not take.
+REGISTRATION_SHEET_EXTRA = ("Status", "Quelle", "Angemeldet am", "Gruppe")
+
+
+def _cell(participant: Participant, column: str) -> str | int | None:
+    match column:
+        case "role":
+            return participant.role.value
+        case "languages" | "needs":
+            return "|".join(getattr(participant, column))
+        case "series":
+            return "|".join(s.key for s in participant.series)
+        case "consent":
+            return "ja"
+        case "priority":
+            return participant.priority
+        case _:
+            value = getattr(participant, column)
+            return str(value) if value is not None else None
+
+
+def registrations_workbook(session: Session, slug: str, zone: ZoneInfo) -> bytes:
+    """Every registration of the round as an Excel sheet (times in ``zone``), with the group
+    of the published grouping where there is one."""
+    round = rounds.get_round(session, slug)
+    columns = (*REGISTRATION_COLUMNS["required"], *REGISTRATION_COLUMNS["optional"])
+    header = [GERMAN_COLUMNS[c][0] for c in columns] + list(REGISTRATION_SHEET_EXTRA)
+    group_of = {
+        member.participant_id: group_label(group)
+        for group in published_groups(session, round)
+        for member in group.members
+    }
+    rows = [
+        [_cell(p, c) for c in columns]
+        + [
+            p.status.value,
+            p.source,
+            p.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            group_of.get(p.id),
+        ]
+        for p in registrations.list_registrations(session, round)
+    ]
+    return workbook(round.slug, header, rows)
 
 
 def round_export(session: Session, slug: str) -> dict[str, Any]:

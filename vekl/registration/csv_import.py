@@ -1,8 +1,14 @@
 """Importing registrations and moderators collected elsewhere (paper forms, survey tools).
 
-A file is checked whole before anything is written: every bad row is reported at once,
-and a file with any bad row changes nothing. Rows are matched to existing people by
-email, so importing the same file again creates no duplicates.
+A file is checked whole before anything is written: every problem of the file (its header,
+every bad cell of every row, repeated emails) is reported in one pass, and a file with any
+problem changes nothing. Rows are matched to existing people by email, so importing the
+same file again creates no duplicates.
+
+Files come as city staff have them: UTF-8 with or without a byte-order mark, or Windows-1252
+(what Excel's "CSV (Trennzeichen-getrennt)" writes), separated by ``;`` or ``,``, with the
+column names in English (``first_name``) or German (``Vorname``). Problems name a column as
+the file spells it. :func:`template` is an empty file with the German names.
 
 Checking (:func:`check_file`) needs no database, only the round's series; writing
 (:func:`apply_rows`) takes a batch of checked rows and one session. The command line and
@@ -17,7 +23,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,8 +61,45 @@ COLUMNS = {
     ImportKind.REGISTRATIONS: REGISTRATION_COLUMNS,
     ImportKind.MODERATORS: MODERATOR_COLUMNS,
 }
+# Each column's German name (as the template spells it), then other German names accepted.
+GERMAN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "role": ("Rolle",),
+    "first_name": ("Vorname",),
+    "last_name": ("Nachname", "Familienname"),
+    "name": ("Name",),
+    "email": ("E-Mail", "E-Mail-Adresse", "Mail", "Email-Adresse"),
+    "languages": ("Sprachen",),
+    "series": ("Reihen", "Abendreihen", "Abende"),
+    "consent": ("Einwilligung", "Zustimmung"),
+    "phone": ("Telefon", "Telefonnummer"),
+    "preferred_language": ("Sprache für Mails", "Bevorzugte Sprache", "Mailsprache"),
+    "gender": ("Geschlecht",),
+    "age_band": ("Altersgruppe", "Alter"),
+    "district": ("Stadtteil",),
+    "origin": ("Herkunftsland", "Herkunft"),
+    "needs": ("Bedarf", "Bedürfnisse"),
+    "needs_other": ("Anderer Bedarf", "Sonstiger Bedarf"),
+    "companion_email": ("E-Mail Begleitung", "Begleitung E-Mail", "Begleitung"),
+    "priority": ("Vorrang", "Priorität"),
+}
+# The encodings a file may come in, tried in this order: Windows-1252 leaves five bytes
+# undefined, so a file that is neither is refused, not guessed.
+ENCODINGS = ("utf-8-sig", "cp1252")
 LIST_COLUMNS = frozenset({"languages", "series", "needs"})
 _LIST_SEPARATOR = re.compile(r"[|,;/\s]+")
+# How city staff write a role: "Bürger", "Bürgerin" (invited by letter), "neu zugezogen".
+_ROLES = {
+    "bürger": "citizen",
+    "bürgerin": "citizen",
+    "bürger*in": "citizen",
+    "bürger:in": "citizen",
+    "brief": "citizen",
+    "neu": "newcomer",
+    "neuzugezogen": "newcomer",
+    "neu zugezogen": "newcomer",
+    "neuzugezogene": "newcomer",
+    "neuzugezogener": "newcomer",
+}
 _TRUE = frozenset({"1", "x", "yes", "y", "ja", "j", "true", "wahr"})
 _FALSE = frozenset({"", "0", "no", "n", "nein", "false", "falsch"})
 
@@ -98,14 +141,76 @@ Checked = list[tuple[Row, BaseModel]]
 
 
 def decode(raw: bytes) -> str:
-    """UTF-8 with or without a byte-order mark; anything else is refused, not guessed."""
+    """UTF-8 with or without a byte-order mark, else Windows-1252 (Excel's "CSV
+    (Trennzeichen-getrennt)"); a file that is neither is refused, naming the line."""
+    for encoding in ENCODINGS[:-1]:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode(ENCODINGS[-1])
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InvalidInput(
-            [FieldError("(file)", N_("not UTF-8 text; save the file as CSV UTF-8"), line)]
+            [
+                FieldError(
+                    "(file)",
+                    N_("neither UTF-8 nor Windows-1252 text; save the file as CSV UTF-8"),
+                    line,
+                )
+            ]
         ) from None
+
+
+def _normal(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+_ALIASES = {
+    _normal(alias): column for column, aliases in GERMAN_COLUMNS.items() for alias in aliases
+}
+
+
+def column_name(header: str, known: Collection[str]) -> str:
+    """The column a header cell names (``"E-Mail"`` is ``email``), or the cell normalised."""
+    name = _normal(header)
+    if name in known:
+        return name
+    alias = _ALIASES.get(name)
+    return alias if alias is not None and alias in known else name
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file, for the page that explains the file."""
+
+    name: str
+    german: str
+    required: bool
+    also: tuple[str, ...]
+    """Other names accepted for it (its English name first)."""
+
+
+def columns(kind: ImportKind) -> list[Column]:
+    """The columns of a file of ``kind``, required ones first, as the template has them."""
+    found = COLUMNS[kind]
+    return [
+        Column(
+            name,
+            GERMAN_COLUMNS[name][0],
+            name in found["required"],
+            (name, *GERMAN_COLUMNS[name][1:]),
+        )
+        for name in (*found["required"], *found["optional"])
+    ]
+
+
+def template(kind: ImportKind) -> bytes:
+    """An empty file to fill in: the German column names, required ones first, ``;``
+    separated, UTF-8 with a byte-order mark (which Excel needs to show umlauts)."""
+    names = [column.german for column in columns(kind)]
+    return ("\ufeff" + ";".join(names) + "\r\n").encode("utf-8")
 
 
 def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -131,61 +236,84 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         yield reader.line_num, record
 
 
+@dataclass
+class Header:
+    """A file's first line: which cell holds which known column, and what was wrong with it."""
+
+    names: list[str]
+    """Each cell's column; ``""`` for a cell that is ignored (unknown or repeated)."""
+    spelled: dict[str, str]
+    """Each known column as the file spells it ("Nachname"), for naming it in problems."""
+    missing: set[str]
+    problems: list[FieldError]
+
+
 def _header(
     text: str, columns: dict[str, tuple[str, ...]]
-) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The checked column names, and the records after the header."""
+) -> tuple[Header, Iterator[tuple[int, list[str]]]]:
+    """The header's columns and problems, and the records after it."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = _records(text, delimiter)
     try:
-        _, header = next(reader)
+        _, cells = next(reader)
     except StopIteration:
         raise InvalidInput([FieldError("(header)", N_("the file is empty"), 1)]) from None
-    names = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
     known = set(columns["required"]) | set(columns["optional"])
-    errors = [
-        FieldError(name or "(empty)", N_("unknown column"), 1)
-        for name in names
-        if name not in known
-    ]
-    errors += [
-        FieldError(name, N_("required column is missing"), 1)
-        for name in columns["required"]
-        if name not in names
-    ]
-    errors += [
-        FieldError(name, N_("column appears twice"), 1)
-        for i, name in enumerate(names)
-        if name in names[:i]
-    ]
-    if errors:
-        raise InvalidInput(errors)
-    return names, reader
+    header = Header([], {}, set(), [])
+    for cell in cells:
+        name = column_name(cell, known)
+        if name not in known:
+            header.problems.append(FieldError(cell.strip() or "(empty)", N_("unknown column"), 1))
+            name = ""
+        elif name in header.spelled:
+            header.problems.append(FieldError(cell.strip(), N_("column appears twice"), 1))
+            name = ""
+        else:
+            header.spelled[name] = cell.strip()
+        header.names.append(name)
+    # A missing column is named in the language of the others.
+    english = all(_normal(cell) == name for name, cell in header.spelled.items())
+    for name in columns["required"]:
+        if name not in header.spelled:
+            header.missing.add(name)
+            spelled = name if english else GERMAN_COLUMNS[name][0]
+            header.problems.append(FieldError(spelled, N_("required column is missing"), 1))
+    return header, reader
 
 
-def read_rows(text: str, columns: dict[str, tuple[str, ...]]) -> list[Row]:
-    """Parse ``;`` or ``,`` separated text into rows keyed by header, checking the header."""
-    names, reader = _header(text, columns)
-    errors: list[FieldError] = []
+def _read(text: str, columns: dict[str, tuple[str, ...]]) -> tuple[Header, list[Row]]:
+    """The header and the rows keyed by column, with every problem of either in
+    ``header.problems``; a row with more cells than the header is left out."""
+    header, reader = _header(text, columns)
+    width = len(header.names)
     rows: list[Row] = []
     for line, record in reader:
         if not any(cell.strip() for cell in record):
             continue
-        if len(record) > len(names):
-            errors.append(
+        if len(record) > width:
+            header.problems.append(
                 FieldError(
                     "(row)",
                     N_("%(cells)s cells but the header has %(columns)s"),
                     line,
-                    {"cells": len(record), "columns": len(names)},
+                    {"cells": len(record), "columns": width},
                 )
             )
             continue
-        record += [""] * (len(names) - len(record))
-        rows.append(Row(line, dict(zip(names, (cell.strip() for cell in record), strict=True))))
-    if errors:
-        raise InvalidInput(errors)
+        record += [""] * (width - len(record))
+        values = {
+            name: cell.strip() for name, cell in zip(header.names, record, strict=True) if name
+        }
+        rows.append(Row(line, values))
+    return header, rows
+
+
+def read_rows(text: str, columns: dict[str, tuple[str, ...]]) -> list[Row]:
+    """Parse ``;`` or ``,`` separated text into rows keyed by column, checking the header."""
+    header, rows = _read(text, columns)
+    if header.problems:
+        raise InvalidInput(header.problems)
     return rows
 
 
@@ -201,26 +329,36 @@ def _cell_value(column: str, value: str) -> Any:
         return value
     if column == "priority":
         return value or 0
+    if column == "role":
+        return _ROLES.get(value.lower(), value) or None
     return value or None
 
 
-def _validate(row: Row, model: type[Model], errors: list[FieldError]) -> Model | None:
-    data = {column: _cell_value(column, value) for column, value in row.values.items()}
+def _validate(row: Row, model: type[Model], header: Header) -> Model | None:
+    # An empty cell is as if the column were not there: a required one is missing, an
+    # optional one takes its default (an empty "Sprache für Mails" is German).
+    cells = ((column, _cell_value(column, value)) for column, value in row.values.items())
+    data = {column: value for column, value in cells if value is not None}
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors.extend(field_errors(exc, line=row.line, top_level=True))
+        for error in field_errors(exc, line=row.line, top_level=True):
+            if error.field in header.missing:
+                continue  # said once, for the header
+            spelled = header.spelled.get(error.field, error.field)
+            header.problems.append(replace(error, field=spelled))
         return None
 
 
 def _check_rows(
     known_series: Collection[str],
+    header: Header,
     rows: list[Row],
     model: type[Model],
     email_of: Callable[[Model], str],
     on_progress: Progress | None = None,
 ) -> list[tuple[Row, Model]]:
-    errors: list[FieldError] = []
+    errors = header.problems
     seen: dict[str, int] = {}
     valid: list[tuple[Row, Model]] = []
     for number, row in enumerate(rows, 1):
@@ -230,32 +368,39 @@ def _check_rows(
             if key not in known_series:
                 errors.append(
                     FieldError(
-                        "series",
+                        header.spelled.get("series", "series"),
                         N_("unknown series '%(value)s' (this round has: %(known)s)"),
                         row.line,
                         {"value": key, "known": ", ".join(known_series)},
                     )
                 )
-        item = _validate(row, model, errors)
-        if item is None:
-            continue
-        email = email_of(item)
-        if email in seen:
+        item = _validate(row, model, header)
+        # A row with other problems still counts for repeated emails, so they show at once.
+        email = email_of(item) if item is not None else row.values.get("email", "").lower()
+        if email and email in seen:
             errors.append(
                 FieldError(
-                    "email", N_("same email as line %(other)s"), row.line, {"other": seen[email]}
+                    header.spelled.get("email", "email"),
+                    N_("same email as line %(other)s"),
+                    row.line,
+                    {"other": seen[email]},
                 )
             )
-        seen.setdefault(email, row.line)
-        valid.append((row, item))
+        if email:
+            seen.setdefault(email, row.line)
+        if item is not None:
+            valid.append((row, item))
     if errors:
         raise InvalidInput(sorted(errors, key=lambda e: e.line or 0))
     return valid
 
 
 def check_header(raw: bytes, kind: ImportKind) -> None:
-    """The quick checks of an upload (UTF-8, the header's columns), before it is queued."""
-    _header(decode(raw), COLUMNS[kind])
+    """The quick checks of an upload (its encoding, the header's columns), before it is
+    queued."""
+    header, _ = _header(decode(raw), COLUMNS[kind])
+    if header.problems:
+        raise InvalidInput(header.problems)
 
 
 def check_file(
@@ -272,13 +417,13 @@ def check_file(
     ``on_rows`` is told the number of rows once the file is read, ``on_progress`` how many
     have been checked every few thousand rows.
     """
-    rows = read_rows(decode(raw), COLUMNS[kind])
+    header, rows = _read(decode(raw), COLUMNS[kind])
     if on_rows is not None:
         on_rows(len(rows))
     if kind is ImportKind.REGISTRATIONS:
-        people = _check_rows(known_series, rows, RegistrationInput, _email, on_progress)
+        people = _check_rows(known_series, header, rows, RegistrationInput, _email, on_progress)
         return list[tuple[Row, BaseModel]](people)
-    moderating = _check_rows(known_series, rows, ModeratorInput, _email, on_progress)
+    moderating = _check_rows(known_series, header, rows, ModeratorInput, _email, on_progress)
     return list[tuple[Row, BaseModel]](moderating)
 
 

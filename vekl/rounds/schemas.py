@@ -6,13 +6,14 @@ them already checked.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from matching import MAX_GROUP_SIZE
-from vekl.errors import N_, Invalid
+from vekl.errors import N_, FieldError, Invalid
 from vekl.validation import LanguageCode, Text
 
 YEARS_AROUND_TODAY = 5
@@ -69,11 +70,37 @@ class RoundSettingsInput(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> RoundSettingsInput:
-        if self.max_size < self.min_size:
-            raise ValueError("max_size must be at least min_size")
-        if self.newcomer_share_max < self.newcomer_share_min:
-            raise ValueError("the highest newcomer share must be at least the lowest")
+        for problem in self.related_problems(self.model_dump()):
+            raise Invalid(problem.message, at=problem.field)
         return self
+
+    @classmethod
+    def related_problems(cls, values: Mapping[str, Any]) -> list[FieldError]:
+        """Limits in the wrong order, each named at its upper field; a limit that is not a
+        number is left to its own check. The form asks this even when other fields are
+        wrong, so it shows every problem at once."""
+        found: list[FieldError] = []
+        for low, high, message in _ORDERED_LIMITS:
+            smallest = _number(values.get(low, cls.model_fields[low].default))
+            largest = _number(values.get(high, cls.model_fields[high].default))
+            if smallest is not None and largest is not None and largest < smallest:
+                found.append(FieldError(high, message))
+        return found
+
+
+SIZES_IN_ORDER = N_("must be at least the smallest group size")
+SHARES_IN_ORDER = N_("must be at least the lowest share of newcomers")
+_ORDERED_LIMITS = (
+    ("min_size", "max_size", SIZES_IN_ORDER),
+    ("newcomer_share_min", "newcomer_share_max", SHARES_IN_ORDER),
+)
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(str(value).replace(",", "."))
+    except ValueError:
+        return None
 
 
 class SeriesInput(BaseModel):
@@ -95,6 +122,23 @@ class EveningInput(BaseModel):
 
     @model_validator(mode="after")
     def _end_after_start(self) -> EveningInput:
-        if self.end <= self.start:
-            raise Invalid(N_("the evening must end after it starts"))
+        for problem in self.related_problems(self.model_dump()):
+            raise Invalid(problem.message, at=problem.field)
         return self
+
+    @classmethod
+    def related_problems(cls, values: Mapping[str, Any]) -> list[FieldError]:
+        """An end before the start, named at the end (see :class:`RoundSettingsInput`)."""
+        start, end = _time(values.get("start")), _time(values.get("end"))
+        if start is not None and end is not None and end <= start:
+            return [FieldError("end", N_("the evening must end after it starts"))]
+        return []
+
+
+def _time(value: object) -> time | None:
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        return None

@@ -74,8 +74,8 @@ class RoundSpec(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> RoundSpec:
-        if not _SLUG.match(self.slug):
-            raise Invalid(N_("slug: use 3-64 lower-case letters, digits and hyphens"))
+        for problem in slug_problems(self.slug):
+            raise Invalid(problem.message, at=problem.field)
         if self.max_size < self.min_size:
             raise Invalid(N_("max_size must be at least min_size"))
         low, high = self.newcomer_share
@@ -85,6 +85,14 @@ class RoundSpec(BaseModel):
         if len(keys) != len(set(keys)):
             raise Invalid(N_("series keys must be unique within a round"))
         return self
+
+
+SLUG_FORM = N_("use 3-64 lower-case letters, digits and hyphens")
+
+
+def slug_problems(slug: str) -> list[FieldError]:
+    """What is wrong with a round's short name (it appears in every link of the round)."""
+    return [] if _SLUG.match(slug) else [FieldError("slug", SLUG_FORM)]
 
 
 def _pydantic_errors(exc: ValidationError) -> InvalidInput:

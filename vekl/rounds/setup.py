@@ -324,12 +324,23 @@ def import_file(
 class ImportPage:
     overview: RoundOverview
     imports: list[CsvImport]
+    columns: dict[str, list[csv_import.Column]]
+    """The columns of each kind of file (``registrations``, ``moderators``)."""
 
 
 def import_page(session: Session, slug: str) -> ImportPage:
-    """The import forms, with the round's latest imports by the worker."""
+    """The import forms, with the round's latest imports by the worker and the columns."""
     found = overview(session, slug)
-    return ImportPage(found, import_jobs.recent_imports(session, found.round))
+    columns = {kind.value: csv_import.columns(kind) for kind in ImportKind}
+    return ImportPage(found, import_jobs.recent_imports(session, found.round), columns)
+
+
+def import_template(kind: str) -> bytes:
+    """An empty file of ``kind`` to fill in, with the German column names."""
+    try:
+        return csv_import.template(ImportKind(kind))
+    except ValueError:
+        raise NotFound(N_("no import of '%(kind)s'"), kind=kind) from None
 
 
 @dataclass(frozen=True)

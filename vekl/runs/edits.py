@@ -1,49 +1,127 @@
 """Changing a draft grouping by hand: pin someone to a group, or swap two people.
 
 The edited solution goes through the same independent checker as every solver result; an
-edit that breaks a hard rule is refused with the rule named, and nothing changes. An
+edit that breaks a hard rule is refused, and nothing changes. The refusal says what broke
+as data (:class:`Breach`: the rule, what about it, the people by name, the group and series
+by their labels), for the pages to word in the organiser's language. An
 accepted edit rewrites the draft's solution, its group and waiting-list rows and its
 report together, so the page, the mails and the checker all see one grouping.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import matching
+from matching.rules import Rule
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.rounds import service as rounds
+from vekl.runs.placements import group_label
 from vekl.runs.solver_input import parse_key, participant_key
-from vekl.store.models import Group, GroupMember, MatchingRun, Round, RunStatus, WaitlistEntry
+from vekl.store.models import (
+    Group,
+    GroupMember,
+    MatchingRun,
+    Participant,
+    Round,
+    RunStatus,
+    Series,
+    WaitlistEntry,
+)
 
-RULES = {
-    1: "each person in at most one group",
-    2: "group size",
-    3: "share of newcomers",
-    4: "series and moderators' availability",
-    5: "moderators per group",
-    6: "common language",
-    7: "members of one origin",
-    8: "step-free access",
-    9: "people who come together",
-    10: "groups that have already met",
-    11: "waiting list",
-}
 WAITLIST_REASON = "moved to the waiting list by an organiser"
 
 
-class EditRefused(Conflict):
-    """The edit would break a hard rule; ``violations`` name the rules."""
+@dataclass(frozen=True)
+class Breach:
+    """One hard rule an edit would break, in the words of the round, not of the solver.
 
-    def __init__(self, violations: list[str]) -> None:
+    ``kind`` is the checker's code for what exactly broke (``together``, ``apart``,
+    ``series_not_listed``, ``size``, …; empty when it has none); ``person`` and ``other`` are
+    the people concerned by name, ``group`` the group's label; ``values`` hold the rest
+    (``series`` as its label, ``language`` and ``origin`` as codes, counts as numbers).
+    """
+
+    rule: Rule
+    kind: str = ""
+    group: str | None = None
+    person: str | None = None
+    other: str | None = None
+    values: Mapping[str, str | int] = field(default_factory=dict)
+
+
+class EditRefused(Conflict):
+    """The edit would break hard rules; ``breaches`` say which, naming the people."""
+
+    def __init__(self, breaches: list[Breach]) -> None:
         super().__init__(
-            N_("the change breaks a hard rule: %(rules)s"), rules="; ".join(violations)
+            N_("the change breaks a hard rule: %(rules)s"),
+            rules="; ".join(
+                f"rule {int(b.rule)} ({b.kind or b.rule.name.lower()})" for b in breaches
+            ),
         )
-        self.violations = violations
+        self.breaches = breaches
+
+
+def _person_names(session: Session, keys: set[str]) -> dict[str, str]:
+    ids = {parse_key(key, "p"): key for key in keys if key.startswith("p") and key[1:].isdigit()}
+    people = session.execute(
+        select(Participant.id, Participant.first_name, Participant.last_name).where(
+            Participant.id.in_(ids)
+        )
+    )
+    return {ids[pid]: f"{first} {last}".strip() for pid, first, last in people}
+
+
+def breaches(
+    session: Session, run: MatchingRun, violations: list[matching.Violation]
+) -> list[Breach]:
+    """The checker's violations with people, groups and series named as the round names
+    them; a pair that must be together (or apart) is named once."""
+    names = _person_names(
+        session,
+        {key for v in violations for key in (v.participant, v.other) if key is not None},
+    )
+    groups = {g.key: group_label(g) for g in run.groups}
+    series = {
+        s.key: s.label
+        for s in session.scalars(select(Series).where(Series.round_id == run.round_id))
+    }
+    found: list[Breach] = []
+    pairs: set[tuple[str, frozenset[str]]] = set()
+    for violation in violations:
+        if violation.other is not None and violation.participant is not None:
+            pair = (violation.kind, frozenset({violation.participant, violation.other}))
+            if pair in pairs:
+                continue
+            pairs.add(pair)
+        values = dict(violation.values)
+        if isinstance(values.get("series"), str):
+            values["series"] = series.get(str(values["series"]), str(values["series"]))
+        if isinstance(values.get("other_group"), str):
+            values["other_group"] = groups.get(str(values["other_group"]), "?")
+        found.append(
+            Breach(
+                rule=Rule(violation.rule),
+                kind=violation.kind,
+                group=groups.get(violation.group) if violation.group is not None else None,
+                person=_name(names, violation.participant),
+                other=_name(names, violation.other),
+                values=values,
+            )
+        )
+    return found
+
+
+def _name(names: Mapping[str, str], key: str | None) -> str | None:
+    # A key not among the round's people is none of theirs: say so, never show the key.
+    return None if key is None else names.get(key, "?")
 
 
 def _draft(session: Session, round: Round, run_id: int) -> MatchingRun:
@@ -101,12 +179,7 @@ def _save(session: Session, run: MatchingRun, solution: dict[str, Any]) -> None:
     edited = matching.Solution.model_validate(solution)
     result = matching.check(problem, edited)
     if not result.ok:
-        raise EditRefused(
-            [
-                f"rule {v.rule} ({RULES.get(v.rule, 'hard rule')}): {v.message}"
-                for v in result.violations
-            ]
-        )
+        raise EditRefused(breaches(session, run, result.violations))
     data = edited.model_dump(mode="json")
     data["objective"] = {
         **data["objective"],
