@@ -173,19 +173,48 @@ def set_status(
     return done(_round_path(slug), "status")
 
 
+def _setup_again(
+    session: DbSession,
+    request: Request,
+    lang: str,
+    slug: str,
+    prefix: str,
+    problem: InvalidInput,
+    posted: dict[str, object],
+) -> Reply:
+    """The set-up page once more, the form ``prefix`` with what was typed and every problem
+    next to its field; raised, so the transaction rolls back."""
+    refused = {"form": prefix, "posted": posted, "problems": field_problems(lang, problem)}
+    page = render(
+        request,
+        lang,
+        "setup.html",
+        status_code=status_of(problem),
+        view=round_setup.overview(session, slug),
+        language_choices=language_names(lang),
+        refused=refused,
+    )
+    return Reply(page)
+
+
 @router.post("/rounds/{slug}/series", summary="Add a series")
 def add_series(
     session: DbSession,
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
+    lang: Lang,
     slug: str,
     form: PostedForm,
 ) -> Response:
     values = form_values(form)
     key = str(values.pop("key", ""))
-    data = parse_form(SeriesInput, values)
-    round_setup.add_series(session, slug, key, data, settings, organisers.actor(me))
+    try:
+        data = parse_form(SeriesInput, values)
+        round_setup.add_series(session, slug, key, data, settings, organisers.actor(me))
+    except InvalidInput as problem:
+        posted = {**values, "key": key}
+        raise _setup_again(session, request, lang, slug, "new-series", problem, posted) from None
     return done(_round_path(slug, "/setup"), "saved")
 
 
@@ -195,12 +224,17 @@ def edit_series(
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
+    lang: Lang,
     slug: str,
     key: str,
     form: PostedForm,
 ) -> Response:
-    data = parse_form(SeriesInput, form_values(form))
-    mails = round_setup.edit_series(session, slug, key, data, settings, organisers.actor(me))
+    values = form_values(form)
+    try:
+        data = parse_form(SeriesInput, values)
+        mails = round_setup.edit_series(session, slug, key, data, settings, organisers.actor(me))
+    except InvalidInput as problem:
+        raise _setup_again(session, request, lang, slug, f"s-{key}", problem, values) from None
     return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
 
 
@@ -210,12 +244,17 @@ def add_evening(
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
+    lang: Lang,
     slug: str,
     key: str,
     form: PostedForm,
 ) -> Response:
-    data = parse_form(EveningInput, form_values(form))
-    mails = round_setup.add_evening(session, slug, key, data, settings, organisers.actor(me))
+    values = form_values(form)
+    try:
+        data = parse_form(EveningInput, values)
+        mails = round_setup.add_evening(session, slug, key, data, settings, organisers.actor(me))
+    except InvalidInput as problem:
+        raise _setup_again(session, request, lang, slug, f"new-{key}", problem, values) from None
     return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
 
 
@@ -233,7 +272,11 @@ def reschedule_evening(
     """Without ``confirm``, a move that mails people first shows who would be told."""
     values = form_values(form)
     confirmed = values.pop("confirm", None) == "yes"
-    data = parse_form(EveningInput, values)
+    try:
+        data = parse_form(EveningInput, values)
+    except InvalidInput as problem:
+        prefix = f"e-{evening_id}"
+        raise _setup_again(session, request, lang, slug, prefix, problem, values) from None
     if not confirmed:
         preview = round_setup.reschedule_preview(session, slug, evening_id, data, settings)
         if preview.mails:

@@ -79,11 +79,16 @@ def test_a_round_is_set_up_from_the_form(team: LoggedIn, db: Session) -> None:
         f"{base}/series/tue",
         {"label": "", "venue_name": "Bürgersaal", "venue_address": "x", "rooms": "0"},
     )
+    # They are shown next to their fields in the series' own form, with what was typed.
     assert bad.status_code == 422
-    assert "label: ist erforderlich" in bad.text
-    assert "rooms: muss mindestens 1 sein" in bad.text
+    assert '<p class="error" id="error-s-tue-label">ist erforderlich</p>' in bad.text
+    assert '<p class="error" id="error-s-tue-rooms">muss mindestens 1 sein</p>' in bad.text
+    assert 'value="0" aria-invalid="true" aria-describedby="error-s-tue-rooms"' in bad.text
+    assert "label:" not in bad.text and "rooms:" not in bad.text
     late = team.post(f"{base}/series/tue/evenings", {"day": "2027-13-01", "start": "18:00"})
-    assert late.status_code == 422 and "day: " in late.text and "end: ist erforderlich" in late.text
+    assert late.status_code == 422
+    assert 'id="error-new-tue-day">muss ein Datum' in late.text
+    assert '<p class="error" id="error-new-tue-end">ist erforderlich</p>' in late.text
     assert round.series[0].label == "Dienstagabende" and len(round.series[0].evenings) == 1
 
 

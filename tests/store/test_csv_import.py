@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from vekl.errors import InvalidInput
 from vekl.registration import csv_import
 from vekl.registration import service as registrations
-from vekl.store.models import Moderator, Participant, RegistrationStatus, Round
+from vekl.store.models import ImportKind, Moderator, Participant, RegistrationStatus, Round
 
 from .conftest import EXAMPLE
 
@@ -187,3 +187,15 @@ def test_a_whole_file_is_looked_up_and_written_a_chunk_at_a_time(
     again = csv_import.import_registrations(db, example_round, raw, "t")
     assert (again.created, again.unchanged) == (0, 60)
     assert _count(db) == 60
+
+
+def test_a_large_upload_is_refused_at_once_only_when_it_is_no_file_of_its_kind() -> None:
+    """Before a large file is queued, only what makes it unreadable stops it; its other
+    header problems come from the worker with those of its rows, in one pass."""
+    kind = ImportKind.REGISTRATIONS
+    csv_import.check_header(b"Vorname;Nachname;Schuhgr\xf6\xdfe\n", kind)  # cp1252, queued
+    with pytest.raises(InvalidInput) as info:
+        csv_import.check_header(b"Artikel;Preis\n", kind)
+    assert "line 1, column Artikel: unknown column" in [str(e) for e in info.value.errors]
+    with pytest.raises(InvalidInput, match="neither UTF-8 nor"):
+        csv_import.check_header(b"Vorname;\x81\n", kind)

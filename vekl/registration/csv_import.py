@@ -396,10 +396,11 @@ def _check_rows(
 
 
 def check_header(raw: bytes, kind: ImportKind) -> None:
-    """The quick checks of an upload (its encoding, the header's columns), before it is
-    queued."""
+    """The quick checks of a large upload before it is queued: it can be read, and its
+    header names at least one required column (else it is no file of this kind). Other
+    problems of the header come with those of the rows, all in one pass, from the worker."""
     header, _ = _header(decode(raw), COLUMNS[kind])
-    if header.problems:
+    if header.missing >= set(COLUMNS[kind]["required"]):
         raise InvalidInput(header.problems)
 
 

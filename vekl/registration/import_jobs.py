@@ -142,8 +142,9 @@ def _now() -> datetime:
 def submit(session: Session, round: Round, kind: ImportKind, raw: bytes, actor: str) -> CsvImport:
     """Keep the upload and queue its import; a worker takes it once this transaction commits.
 
-    Refuses at once what needs no more than a glance: text that is not UTF-8, a header
-    with unknown or missing columns.
+    Refuses at once what needs no more than a glance: text in neither UTF-8 nor
+    Windows-1252, a header without any of the required columns. The worker reports every
+    other problem of the file, the header's with the rows', in one pass.
     """
     if round.purged_at is not None:
         raise Conflict(N_("round '%(round)s' was purged"), round=round.slug)
