@@ -274,16 +274,16 @@ def reschedule_evening(
     confirmed = values.pop("confirm", None) == "yes"
     try:
         data = parse_form(EveningInput, values)
+        if not confirmed:
+            preview = round_setup.reschedule_preview(session, slug, evening_id, data, settings)
+            if preview.mails:
+                return render(request, lang, "evening_move.html", preview=preview, data=data)
+        mails = round_setup.reschedule_evening(
+            session, slug, evening_id, data, settings, organisers.actor(me)
+        )
     except InvalidInput as problem:
         prefix = f"e-{evening_id}"
         raise _setup_again(session, request, lang, slug, prefix, problem, values) from None
-    if not confirmed:
-        preview = round_setup.reschedule_preview(session, slug, evening_id, data, settings)
-        if preview.mails:
-            return render(request, lang, "evening_move.html", preview=preview, data=data)
-    mails = round_setup.reschedule_evening(
-        session, slug, evening_id, data, settings, organisers.actor(me)
-    )
     return done(_round_path(slug, f"/setup?mails={mails}"), "saved")
 
 

@@ -123,7 +123,7 @@ def test_roster_mail_carries_the_evenings_and_the_csv() -> None:
     assert csv_part.get_filename() == "vekl-participants.csv"
     data = csv_part.get_payload(decode=True)
     assert isinstance(data, bytes)
-    assert data.decode("utf-8-sig").startswith("Vorname,Sprachen,Bedarf\r\n")
+    assert data.decode("utf-8-sig").startswith("Vorname;Sprachen;Bedarf\r\n")
 
 
 @pytest.mark.parametrize("lang", ["de", "en", "ar", "uk"])

@@ -98,4 +98,4 @@ def test_a_pin_through_the_page_runs_off_the_loop(
         f"{ROUND}/runs/{run.id}/pin", {"participant": claudia.id, "group": elsewhere.key}
     )
     assert refused.status_code == 409, refused.text
-    assert "rule 4" in refused.text
+    assert "Claudia Wagner hat" in refused.text and "nicht gewählt" in refused.text
