@@ -144,17 +144,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         raw = (EXAMPLE / "registrations.csv").read_bytes()
         csv_import.import_registrations(session, round, raw, "test")
         codes = letter_codes.generate(session, round, 3, secret=SECRET, actor="test")
-    with (
-        pytest.MonkeyPatch.context() as environment,
-        sync_playwright() as playwright,
-    ):
+    # The server starts before the browser, so a busy machine does not slow its start.
+    with pytest.MonkeyPatch.context() as environment:
         environment.setenv("VEKL_MAIL_INTERVAL", "1")  # the server's worker sends every second
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        with running_server(url, folder, ready_path="/organiser/login") as base_url:
+        with (
+            running_server(url, folder, ready_path="/organiser/login") as base_url,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
             yield Live(base_url, sessions, folder / "mail", codes, shots, browser)
-        browser.close()
+            browser.close()
     engine.dispose()
 
 
