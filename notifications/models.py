@@ -204,6 +204,12 @@ class GroupInfo(_Frozen):
             raise ValueError("every evening of a group needs its own uid")
         return tuple(sorted(evenings, key=lambda evening: evening.start))
 
+    @property
+    def names_series(self) -> bool:
+        """Whether ``label`` already names the series ("B (Montagabende)"), so that a text
+        does not say it twice ("„B (Montagabende)“ (Montagabende)")."""
+        return self.series_label in self.label
+
     def position(self, evening: Evening) -> int:
         """The 1-based number of ``evening`` within the series, matched by uid."""
         for number, candidate in enumerate(self.evenings, start=1):
