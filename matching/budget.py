@@ -58,11 +58,21 @@ class Budget:
     improve: float = 0.5
     # The whole model of a city round: first in a rematch, after the neighbourhoods otherwise.
     whole_model_rematch: float = 0.9
-    whole_model: float = 0.6
+    # Placement first: without a previous grouping the whole model gets most of the time
+    # left when it is not proven yet, then neighbourhoods start again from its grouping.
+    whole_model: float = 0.75
+    improve_after_whole_model: float = 0.5
+    # The relaxation that bounds placement in city rounds (it takes well under a second).
+    relaxed_bound: float = 0.2
     # Within the whole model, the first stage's share when another follows: in a rematch the
     # neighbourhood search seats people well, and the moves need the model.
     whole_model_first_stage_rematch: float = 0.95
     whole_model_first_stage: float = 0.5
+    # The lottery for the last places: direct exchanges, then (city rounds) the exact draw.
+    lottery_exchange: float = 0.05
+    lottery: float = 0.3
+    # Less time than this left is not worth building the model for the exact draw.
+    lottery_min_seconds: float = 0.3
     # Exact balance for small rounds.
     exact_balance: float = 0.5
     # Less time than this left at the end is not worth starting the language-aware bound.
