@@ -6,12 +6,14 @@ newcomers, languages, origins, districts, venues and evenings.
 ``tightness`` is the number of participants per place at full group size: above 1 some
 people must wait, below 1 there is slack. ``working_languages`` scales the chance that a
 newcomer speaks German or English: below 1 more newcomers speak neither, and their groups
-need language bridges. The tight, bridge-heavy pool of the benchmark (room for about 90 %,
-most newcomers needing a bridge) is ``--tight``:
+need language bridges. The tight, bridge-heavy pool of the benchmark (room for about 90 %
+at full group size, half of the newcomers speaking neither German nor English) is
+``--tight``:
 
-    .venv/bin/python -m benchmarks.matching_pool 300 --seed 1 --tight > tight.json The shares below are plausible, not official
-statistics; what matters for the solver is the shape (many small categories, language
-bridges, a few companions and hard cases).
+    .venv/bin/python -m benchmarks.matching_pool 300 --seed 1 --tight > tight.json
+
+The shares below are plausible, not official statistics; what matters for the solver is
+the shape (many small categories, language bridges, a few companions and hard cases).
 """
 
 from __future__ import annotations
@@ -80,8 +82,8 @@ def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
 
 
 # The tight, bridge-heavy pool: room for about 90 % at full group size, and newcomers
-# speaking German or English three quarters as often as in the default pool (a quarter of
-# them speak neither).
+# speaking German or English three quarters as often as in the default pool (half of them
+# speak neither).
 TIGHT = {"tightness": 1 / 0.9, "working_languages": 0.75}
 
 
@@ -125,9 +127,7 @@ def generate(
                 }
             )
 
-    participants = [
-        _participant(rng, k, series_ids, max_size, working_languages) for k in range(n)
-    ]
+    participants = [_participant(rng, k, series_ids, max_size, working_languages) for k in range(n)]
     _add_companions(rng, participants)
     return Problem.model_validate(
         {
