@@ -62,8 +62,11 @@ class Budget:
     # left when it is not proven yet, then neighbourhoods start again from its grouping.
     whole_model: float = 0.75
     improve_after_whole_model: float = 0.5
-    # The relaxation that bounds placement in city rounds (it takes well under a second).
+    # The relaxation that bounds placement in city rounds (well under a second for 300
+    # people on a free core): this share of the time left, but at least a second (or half
+    # of what is left) so that a busy machine still gets the bound.
     relaxed_bound: float = 0.2
+    relaxed_bound_min_seconds: float = 1.0
     # Within the whole model, the first stage's share when another follows: in a rematch the
     # neighbourhood search seats people well, and the moves need the model.
     whole_model_first_stage_rematch: float = 0.95
@@ -77,6 +80,12 @@ class Budget:
     exact_balance: float = 0.5
     # Less time than this left at the end is not worth starting the language-aware bound.
     min_bound_seconds: float = 0.5
+
+    def relaxed_bound_seconds(self, remaining: float) -> float:
+        """Seconds for the placement relaxation with ``remaining`` seconds left."""
+        return max(
+            self.relaxed_bound * remaining, min(self.relaxed_bound_min_seconds, remaining / 2)
+        )
 
     def reserve(self, time_limit: float, people: int, built: float) -> float:
         """Seconds kept back at the end of a solve of ``people`` whose build took ``built``."""

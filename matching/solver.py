@@ -327,7 +327,7 @@ class _Run:
         if whole_model and not instance.has_previous:
             self.relaxed_bound = relaxed_bound(
                 instance,
-                time_limit=self.remaining() * BUDGET.relaxed_bound,
+                time_limit=BUDGET.relaxed_bound_seconds(self.remaining()),
                 workers=self.workers,
                 stop=self.stop,
             )
