@@ -62,11 +62,12 @@ class Budget:
     # left when it is not proven yet, then neighbourhoods start again from its grouping.
     whole_model: float = 0.75
     improve_after_whole_model: float = 0.5
-    # The relaxation that bounds placement in city rounds (well under a second for 300
-    # people on a free core): this share of the time left, but at least a second (or half
-    # of what is left) so that a busy machine still gets the bound.
-    relaxed_bound: float = 0.2
-    relaxed_bound_min_seconds: float = 1.0
+    # The relaxation that bounds placement in city rounds when the flow bound is not reached
+    # (a few tenths of a second for 300 people on a free core): this share of the time
+    # left, but at least half a second (or half of what is left), so that a busy machine
+    # still gets the bound.
+    relaxed_bound: float = 0.1
+    relaxed_bound_min_seconds: float = 0.5
     # Within the whole model, the first stage's share when another follows: in a rematch the
     # neighbourhood search seats people well, and the moves need the model.
     whole_model_first_stage_rematch: float = 0.95

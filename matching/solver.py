@@ -324,15 +324,6 @@ class _Run:
         self.reporter.enter("placement")
         bound = placement_bound(instance)
         self.placed_bound = bound.placed
-        if whole_model and not instance.has_previous:
-            self.relaxed_bound = relaxed_bound(
-                instance,
-                time_limit=BUDGET.relaxed_bound_seconds(self.remaining()),
-                workers=self.workers,
-                stop=self.stop,
-            )
-            if self.relaxed_bound is not None:
-                self.placed_bound = min(self.placed_bound, self.relaxed_bound)
         self.reporter.update(placed_bound=self.placed_bound, force=True)
         if whole_model and instance.has_previous:
             self._solve_whole(bound, self.remaining() * BUDGET.whole_model_rematch)
@@ -340,6 +331,19 @@ class _Run:
         else:
             self._improve_placement(self.remaining() * BUDGET.improve)
             self._prove_with(bound)
+            if whole_model and not self.proven.placed:
+                # The flow bound is not reached: the bound that knows the group rules may
+                # prove what was found, or tells how far it may be from the best.
+                self.relaxed_bound = relaxed_bound(
+                    instance,
+                    time_limit=BUDGET.relaxed_bound_seconds(self.remaining()),
+                    workers=self.workers,
+                    stop=self.stop,
+                )
+                if self.relaxed_bound is not None:
+                    self.placed_bound = min(self.placed_bound, self.relaxed_bound)
+                    self.reporter.update(placed_bound=self.placed_bound, force=True)
+                self._prove_with(bound)
             if whole_model and not (self.proven.placed and self.proven.moves):
                 # Placement first: the whole model gets most of the time, and what it finds
                 # is the start of another round of neighbourhoods; balance gets the rest.

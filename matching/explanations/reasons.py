@@ -178,15 +178,29 @@ def _rule_reason(context: _Context, c: int) -> tuple[str, bool]:
     return _fault_detail(context, c, blocked[rule], rule) + suffix, True
 
 
+# Up to this many people waiting, every exchange is tried with the rules; above it only
+# people the rules treat alike (same role, origin and languages, one at a time), which needs
+# no rule check: trying every exchange for thousands waiting would take the reasons' time.
+EXCHANGES_TRIED_UP_TO = 300
+
+
 def _lot_exchange(context: _Context, c: int) -> int | None:
     """A group where the component could take the place of as many people of the same
     priority who drew a better lottery rank, keeping every rule: the lot decided."""
     instance, grouping = context.instance, context.grouping
+    people = instance.people
     component = instance.components[c]
-    level = max(instance.people[i].level for i in component.members)
+    level = max(people[i].level for i in component.members)
     # People of the same role only: the newcomer share rarely allows an exchange of roles,
     # and the exact draw (``by_lot``) covers every other case in city rounds.
-    role = [instance.people[i].newcomer for i in component.members]
+    role = [people[i].newcomer for i in component.members]
+    alike = (
+        (people[component.members[0]].origin, people[component.members[0]].languages)
+        if len(component.members) == 1
+        else None
+    )
+    every = len(context.waiting) <= EXCHANGES_TRIED_UP_TO
+    apart = {j for i in component.members for j in instance.apart.get(i, frozenset())}
     for s in instance.component_series[c]:
         for k in context.by_series[s]:
             draft = grouping.groups[k]
@@ -201,14 +215,24 @@ def _lot_exchange(context: _Context, c: int) -> int | None:
                 other = instance.components[d]
                 if (
                     len(other.members) != len(component.members)
-                    or [instance.people[j].newcomer for j in other.members] != role
+                    or [people[j].newcomer for j in other.members] != role
                     or other.lot > component.lot
-                    or max(instance.people[j].level for j in other.members) != level
+                    or max(people[j].level for j in other.members) != level
                     or (
                         draft.previous is not None
                         and instance.previous_group_of.get(i) == draft.previous
                     )
                 ):
+                    continue
+                if (
+                    alike is not None
+                    and len(other.members) == 1
+                    and (people[i].origin, people[i].languages) == alike
+                    and not apart & set(draft.members)
+                ):
+                    # The same role, origin and languages: the group keeps every rule.
+                    return k
+                if not every:
                     continue
                 members = [j for j in draft.members if instance.component_of[j] != d]
                 members += component.members
