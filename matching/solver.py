@@ -137,8 +137,10 @@ class _Run:
         self._deviations: dict[int, tuple[Grouping, Fraction]] = {}
         # Seconds the greedy start took (see :meth:`affords_step`).
         self.pace = 0.0
-        # Waiting components whom only the lot keeps waiting (found by the exact draw).
+        # Waiting components whom only the lot keeps waiting (found by the exact draw), and
+        # the people the draw placed.
         self.by_lot: set[int] = set()
+        self.drawn: frozenset[int] = frozenset()
 
     def _fall_back(self, kind: FallbackKind, text: str, rules: list[int] | None = None) -> None:
         self.fallback = text
@@ -446,6 +448,7 @@ class _Run:
             self._accept(drawn.grouping, "lottery")
             self.proven.lottery = drawn.complete and drawn.grouping.placed() == self.best.placed()
             self.by_lot = drawn.by_lot
+            self.drawn = frozenset(self.best.placed())
 
     # -- balance -----------------------------------------------------------------------------
 
@@ -527,6 +530,8 @@ class _Run:
     # -- the result --------------------------------------------------------------------------
 
     def _finish(self, fallback: Grouping) -> Solution:
+        # Making room after balance may seat someone more: the draw then no longer holds.
+        self.proven.lottery &= self.best.placed() == self.drawn
         self.reporter.enter("reasons")
         with collection_paused():
             return self._checked(fallback)
