@@ -4,9 +4,16 @@ newcomers, languages, origins, districts, venues and evenings.
     .venv/bin/python -m benchmarks.matching_pool 300 --seed 1 > problem.json
 
 ``tightness`` is the number of participants per place at full group size: above 1 some
-people must wait, below 1 there is slack. The shares below are plausible, not official
-statistics; what matters for the solver is the shape (many small categories, language
-bridges, a few companions and hard cases).
+people must wait, below 1 there is slack. ``working_languages`` scales the chance that a
+newcomer speaks German or English: below 1 more newcomers speak neither, and their groups
+need language bridges. The tight, bridge-heavy pool of the benchmark (room for about 90 %
+at full group size, half of the newcomers speaking neither German nor English) is
+``--tight``:
+
+    .venv/bin/python -m benchmarks.matching_pool 300 --seed 1 --tight > tight.json
+
+The shares below are plausible, not official statistics; what matters for the solver is
+the shape (many small categories, language bridges, a few companions and hard cases).
 """
 
 from __future__ import annotations
@@ -74,7 +81,15 @@ def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def generate(n: int, *, seed: int = 0, tightness: float = 1.05) -> Problem:
+# The tight, bridge-heavy pool: room for about 90 % at full group size, and newcomers
+# speaking German or English three quarters as often as in the default pool (half of them
+# speak neither).
+TIGHT = {"tightness": 1 / 0.9, "working_languages": 0.75}
+
+
+def generate(
+    n: int, *, seed: int = 0, tightness: float = 1.05, working_languages: float = 1.0
+) -> Problem:
     rng = random.Random(seed)
     max_size = 10
     groups_needed = max(1, math.ceil(n / (tightness * max_size)))
@@ -112,7 +127,7 @@ def generate(n: int, *, seed: int = 0, tightness: float = 1.05) -> Problem:
                 }
             )
 
-    participants = [_participant(rng, k, series_ids, max_size) for k in range(n)]
+    participants = [_participant(rng, k, series_ids, max_size, working_languages) for k in range(n)]
     _add_companions(rng, participants)
     return Problem.model_validate(
         {
@@ -132,16 +147,16 @@ def generate(n: int, *, seed: int = 0, tightness: float = 1.05) -> Problem:
 
 
 def _participant(
-    rng: random.Random, k: int, series_ids: list[str], max_size: int
+    rng: random.Random, k: int, series_ids: list[str], max_size: int, working: float = 1.0
 ) -> dict[str, Any]:
     newcomer = rng.random() < 0.5
     if newcomer:
         origin = _pick(rng, {o: w for o, (w, *_rest) in NEWCOMER_ORIGINS.items()})
         _, natives, german, english = NEWCOMER_ORIGINS[origin]
         languages = list(natives)
-        if rng.random() < german:
+        if rng.random() < german * working:
             languages.append("de")
-        if rng.random() < english and "en" not in languages:
+        if rng.random() < english * working and "en" not in languages:
             languages.append("en")
     else:
         origin = _pick(rng, CITIZEN_ORIGINS)
@@ -222,8 +237,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tightness", type=float, default=1.05)
+    parser.add_argument("--working-languages", type=float, default=1.0)
+    parser.add_argument(
+        "--tight", action="store_true", help="the tight, bridge-heavy pool (overrides both)"
+    )
     args = parser.parse_args(argv)
-    problem = generate(args.n, seed=args.seed, tightness=args.tightness)
+    if args.tight:
+        problem = generate(args.n, seed=args.seed, **TIGHT)
+    else:
+        problem = generate(
+            args.n,
+            seed=args.seed,
+            tightness=args.tightness,
+            working_languages=args.working_languages,
+        )
     sys.stdout.write(problem.model_dump_json(indent=1, exclude_none=False) + "\n")
     return 0
 

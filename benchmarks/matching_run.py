@@ -19,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-from benchmarks.matching_pool import generate, with_dropouts
+from benchmarks.matching_pool import TIGHT, generate, with_dropouts
 from matching import check, solve
 from matching.bounds.pattern import pattern_bound, working_languages
 from matching.construction.greedy import greedy
@@ -70,8 +70,8 @@ def _figures(problem: Problem, solution: Solution, seconds: float) -> dict[str, 
     }
 
 
-def run_greedy(n: int, seed: int) -> dict[str, Any]:
-    problem = generate(n, seed=seed)
+def run_greedy(n: int, seed: int, tight: bool = False) -> dict[str, Any]:
+    problem = generate(n, seed=seed, **(TIGHT if tight else {}))
     start = time.monotonic()
     instance = Instance(problem)
     grouping = greedy(instance)
@@ -79,8 +79,10 @@ def run_greedy(n: int, seed: int) -> dict[str, Any]:
     return _figures(problem, _as_solution(instance, grouping, seconds), seconds)
 
 
-def run_solver(n: int, seed: int, limit: float, bound_limit: float) -> dict[str, Any]:
-    problem = generate(n, seed=seed)
+def run_solver(
+    n: int, seed: int, limit: float, bound_limit: float, tight: bool = False
+) -> dict[str, Any]:
+    problem = generate(n, seed=seed, **(TIGHT if tight else {}))
     start = time.monotonic()
     solution = solve(problem, time_limit=limit, workers=2)
     figures = _figures(problem, solution, time.monotonic() - start)
@@ -163,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rematch-seeds", type=int, nargs="*", default=[1, 2, 3])
     parser.add_argument("--rematch-repeats", type=int, default=3)
     parser.add_argument("--no-rematch", action="store_true")
+    parser.add_argument(
+        "--tight",
+        action="store_true",
+        help="the tight, bridge-heavy pools (benchmarks.matching_pool.TIGHT)",
+    )
+    parser.add_argument("--limit", type=float, help="the time limit for every size")
     args = parser.parse_args(argv)
 
     print(
@@ -178,10 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("|" + "---|" * 15)
     for n in args.sizes:
-        limit = LIMITS.get(n, 30.0)
-        baseline = _in_subprocess(run_greedy, n, args.seed)
+        limit = args.limit or LIMITS.get(n, 30.0)
+        baseline = _in_subprocess(run_greedy, n, args.seed, args.tight)
         print(_row(n, limit, "greedy", baseline), flush=True)
-        result = _in_subprocess(run_solver, n, args.seed, limit, args.bound_limit)
+        result = _in_subprocess(run_solver, n, args.seed, limit, args.bound_limit, args.tight)
         print(_row(n, limit, "solver", result), flush=True)
     if not args.no_rematch:
         print(

@@ -12,6 +12,7 @@ is its command line.
 
 from matching.changes import Changes, changes
 from matching.checker import CheckResult, Violation, check
+from matching.lottery import draw_seed, lottery_ranks
 from matching.models import (
     MAX_GROUP_SIZE,
     FallbackCause,
@@ -53,6 +54,8 @@ __all__ = [
     "WaitlistEntry",
     "changes",
     "check",
+    "draw_seed",
+    "lottery_ranks",
     "parse_problem",
     "parse_problem_json",
     "quality_report",

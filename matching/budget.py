@@ -58,15 +58,35 @@ class Budget:
     improve: float = 0.5
     # The whole model of a city round: first in a rematch, after the neighbourhoods otherwise.
     whole_model_rematch: float = 0.9
-    whole_model: float = 0.6
+    # Placement first: without a previous grouping the whole model gets most of the time
+    # left when it is not proven yet, then neighbourhoods start again from its grouping.
+    whole_model: float = 0.75
+    improve_after_whole_model: float = 0.5
+    # The relaxation that bounds placement in city rounds when the flow bound is not reached
+    # (a few tenths of a second for 300 people on a free core): this share of the time
+    # left, but at least half a second (or half of what is left), so that a busy machine
+    # still gets the bound.
+    relaxed_bound: float = 0.1
+    relaxed_bound_min_seconds: float = 0.5
     # Within the whole model, the first stage's share when another follows: in a rematch the
     # neighbourhood search seats people well, and the moves need the model.
     whole_model_first_stage_rematch: float = 0.95
     whole_model_first_stage: float = 0.5
+    # The lottery for the last places: direct exchanges, then (city rounds) the exact draw.
+    lottery_exchange: float = 0.05
+    lottery: float = 0.3
+    # Less time than this left is not worth building the model for the exact draw.
+    lottery_min_seconds: float = 0.3
     # Exact balance for small rounds.
     exact_balance: float = 0.5
     # Less time than this left at the end is not worth starting the language-aware bound.
     min_bound_seconds: float = 0.5
+
+    def relaxed_bound_seconds(self, remaining: float) -> float:
+        """Seconds for the placement relaxation with ``remaining`` seconds left."""
+        return max(
+            self.relaxed_bound * remaining, min(self.relaxed_bound_min_seconds, remaining / 2)
+        )
 
     def reserve(self, time_limit: float, people: int, built: float) -> float:
         """Seconds kept back at the end of a solve of ``people`` whose build took ``built``."""

@@ -80,6 +80,18 @@ class Grouping:
         stays = (-self.moves(instance),)
         return (stays, placement) if instance.has_previous else (placement, stays)
 
+    def lottery(self, instance: Instance) -> tuple[tuple[int, ...], ...]:
+        """The lottery's level (:mod:`matching.lottery`), larger is better, for groupings
+        that place as many people of each priority: per level, highest first, the lottery
+        ranks of the people placed, best first and negated. Of two such groupings the one
+        that places the best-ranked person the other leaves waiting ranks higher."""
+        by_level: list[list[int]] = [[] for _ in instance.level_counts]
+        for d in self.groups:
+            for i in d.members:
+                person = instance.people[i]
+                by_level[person.level].append(person.lot)
+        return tuple(tuple(-lot for lot in sorted(lots)) for lots in reversed(by_level))
+
     def key(self, instance: Instance) -> tuple[tuple[int, ...], tuple[int, ...], Fraction]:
         """All objectives in the order they rank, larger is better."""
         return (*self.rank(instance), -self.deviation(instance))

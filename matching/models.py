@@ -10,7 +10,9 @@ Fields beyond the contract, all optional on input:
   ``rules.moderators_per_group`` to 1;
 - ``series[].step_free`` defaults to false, ``previous.groups[].locked`` to false;
 - participants' ``gender``, ``age_band``, ``district``, ``origin`` default to null, their
-  ``needs``, ``together`` and ``apart`` to empty lists, ``priority`` to 0.
+  ``needs``, ``together`` and ``apart`` to empty lists, ``priority`` to 0;
+- ``lottery_seed`` (the seed of the lottery for the last places, :mod:`matching.lottery`)
+  is drawn when absent.
 
 Extra fields on output: ``bound.placed`` (an upper bound on how many can be placed; with a
 previous grouping, among groupings with no more moves), ``proven`` (which objectives were
@@ -18,7 +20,8 @@ proven optimal, each given what the objectives ranked before it reached),
 ``explanation`` (why an ``infeasible`` problem is infeasible) and ``fallback`` (why the groups
 are the first, greedy grouping rather than a searched one: the time limit ran out while it
 was built or before the search began, or the searched grouping broke a rule) with
-``fallback_cause`` (the same as a kind and the broken rules' numbers).
+``fallback_cause`` (the same as a kind and the broken rules' numbers), and
+``lottery_seed`` (the seed the lottery was drawn from).
 
 Objective order. Without ``previous``: placement by priority, then balance. With
 ``previous``, the contract's "a member stays in their previous group unless the hard rules
@@ -108,6 +111,8 @@ class Problem(_Model):
     moderators: list[Moderator]
     participants: list[Participant]
     previous: Previous | None = None
+    # The seed of the lottery for the last places (matching.lottery); drawn when absent.
+    lottery_seed: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class WaitlistEntry(_Model):
@@ -133,6 +138,9 @@ class Proven(_Model):
     placed: bool = False
     moves: bool = False
     imbalance: bool = False
+    # Whether the people placed are exactly the lottery's choice (matching.lottery) among
+    # groupings that place as many of each priority; not part of ``status``.
+    lottery: bool = False
 
 
 class FallbackCause(_Model):
@@ -159,3 +167,5 @@ class Solution(_Model):
     fallback: str | None = None
     # The same, for programs: its kind and, when a rule was broken, the rules' numbers.
     fallback_cause: FallbackCause | None = None
+    # The seed the lottery for the last places was drawn from (the problem's, or drawn).
+    lottery_seed: str | None = None

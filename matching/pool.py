@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from matching.balance import categories_of
+from matching.lottery import draw_seed, lottery_ranks
 from matching.models import Problem
 
 
@@ -31,6 +32,8 @@ class Person:
     categories: tuple[str, ...]
     # Every series the person listed, reachable or not.
     listed: tuple[int, ...] = ()
+    # The lottery rank (:mod:`matching.lottery`): among equal priority, lower is placed first.
+    lot: int = 0
 
     def listed_series(self, series: int) -> bool:
         return series in self.listed
@@ -46,6 +49,8 @@ class Component:
     newcomers: int
     # How many members come from each stated origin.
     origins: tuple[tuple[str, int], ...] = ()
+    # The best lottery rank among the members.
+    lot: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,8 @@ class Pool:
             frozenset(rules.working_languages) if rules.working_languages is not None else None
         )
 
+        # The lottery's seed: the problem's, or drawn now (the solution records it).
+        self.lottery_seed = problem.lottery_seed or draw_seed()
         self.series_index = {s.id: k for k, s in enumerate(problem.series)}
         self.moderators = [
             ModeratorInfo(
@@ -134,6 +141,7 @@ class Pool:
             for k, value in enumerate(sorted({p.priority for p in self.problem.participants}))
         }
         step_free = {k for k, s in enumerate(self.problem.series) if s.step_free}
+        lots = lottery_ranks(self.lottery_seed, (p.id for p in self.problem.participants))
         people = []
         for k, p in enumerate(self.problem.participants):
             listed = tuple(dict.fromkeys(self.series_index[s] for s in p.series))
@@ -150,6 +158,7 @@ class Pool:
                     origin=p.origin,
                     level=levels[p.priority],
                     categories=categories_of(p),
+                    lot=lots[p.id],
                 )
             )
         return people
@@ -233,7 +242,14 @@ class Pool:
                 if origin is not None:
                     origins[origin] = origins.get(origin, 0) + 1
             components.append(
-                Component(k, tuple(group), series, newcomers, tuple(sorted(origins.items())))
+                Component(
+                    k,
+                    tuple(group),
+                    series,
+                    newcomers,
+                    tuple(sorted(origins.items())),
+                    min(self.people[i].lot for i in group),
+                )
             )
             for i in group:
                 component_of[i] = k

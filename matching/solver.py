@@ -27,7 +27,12 @@ from fractions import Fraction
 
 from matching.bounds.balance import imbalance_bound
 from matching.bounds.pattern import pattern_bound, working_languages
-from matching.bounds.placement import PlacementBound, count_bound, placement_bound
+from matching.bounds.placement import (
+    PlacementBound,
+    count_bound,
+    placement_bound,
+    relaxed_bound,
+)
 from matching.budget import BUDGET
 from matching.checker import violations
 from matching.construction import locked
@@ -38,6 +43,7 @@ from matching.fallback import announce
 from matching.grouping import Grouping
 from matching.heap import collection_paused
 from matching.improvement.lns import improve
+from matching.improvement.lottery import draw_by_lot, exchange_by_lot
 from matching.improvement.polish import polish
 from matching.instance import Instance
 from matching.model.cpsat import GroupingModel, imbalance_scale
@@ -118,6 +124,8 @@ class _Run:
         self.reporter = Reporter(on_progress, self.start, people)
         self.proven = Proven()
         self.placed_bound: int | None = None
+        # The bound of the relaxation that knows the group rules (city rounds).
+        self.relaxed_bound: int | None = None
         self.exact_imbalance_bound: float | None = None
         # The language-aware bound and the grouping (its people and sizes) it holds for.
         self.language_bound: tuple[Grouping, float] | None = None
@@ -129,6 +137,10 @@ class _Run:
         self._deviations: dict[int, tuple[Grouping, Fraction]] = {}
         # Seconds the greedy start took (see :meth:`affords_step`).
         self.pace = 0.0
+        # Waiting components whom only the lot keeps waiting (found by the exact draw), and
+        # the people the draw placed.
+        self.by_lot: set[int] = set()
+        self.drawn: frozenset[int] = frozenset()
 
     def _fall_back(self, kind: FallbackKind, text: str, rules: list[int] | None = None) -> None:
         self.fallback = text
@@ -199,6 +211,7 @@ class _Run:
                 self._accept(rebuilt, "moves")
         self._undo_moves()
         self._optimise(whole_model)
+        self._draw_lots(whole_model)
         self._optimise_balance(whole_model)
         return self._finish(fallback)
 
@@ -256,7 +269,14 @@ class _Run:
     def _accept(self, candidate: Grouping, phase: str) -> bool:
         instance = self.instance
         new, old = candidate.rank(instance), self.best.rank(instance)
-        if new > old or (new == old and self._deviation(candidate) < self._deviation(self.best)):
+        better = new > old
+        if new == old:
+            # The lottery ranks right after the objectives of ``rank``, before balance.
+            drawn, kept = candidate.lottery(instance), self.best.lottery(instance)
+            better = drawn > kept or (
+                drawn == kept and self._deviation(candidate) < self._deviation(self.best)
+            )
+        if better:
             self.best = candidate
             self._report(candidate, phase=phase)
             return True
@@ -313,8 +333,26 @@ class _Run:
         else:
             self._improve_placement(self.remaining() * BUDGET.improve)
             self._prove_with(bound)
+            if whole_model and not self.proven.placed:
+                # The flow bound is not reached: the bound that knows the group rules may
+                # prove what was found, or tells how far it may be from the best.
+                self.relaxed_bound = relaxed_bound(
+                    instance,
+                    time_limit=BUDGET.relaxed_bound_seconds(self.remaining()),
+                    workers=self.workers,
+                    stop=self.stop,
+                )
+                if self.relaxed_bound is not None:
+                    self.placed_bound = min(self.placed_bound, self.relaxed_bound)
+                    self.reporter.update(placed_bound=self.placed_bound, force=True)
+                self._prove_with(bound)
             if whole_model and not (self.proven.placed and self.proven.moves):
+                # Placement first: the whole model gets most of the time, and what it finds
+                # is the start of another round of neighbourhoods; balance gets the rest.
                 self._solve_whole(bound, self.remaining() * BUDGET.whole_model)
+                self._prove_with(bound)
+                if not self.proven.placed:
+                    self._improve_placement(self.remaining() * BUDGET.improve_after_whole_model)
         self._prove_with(bound)
 
     def _solve_whole(self, bound: PlacementBound, time_limit: float) -> None:
@@ -342,7 +380,7 @@ class _Run:
         if placement is not None and placement.bound is not None:
             available = _people_per_level(instance, placeable)
             model_bound = count_bound(placement.bound, staged.model.level_weights, available)
-            self.placed_bound = min(bound.placed, model_bound)
+            self.placed_bound = min(self.placed_bound or bound.placed, model_bound)
         self.proven.moves |= not instance.has_previous or (
             moves is not None and moves.status == "optimal"
         )
@@ -355,8 +393,62 @@ class _Run:
         at all is optimal too."""
         instance = self.instance
         self.proven.moves |= self.best.moves(instance) == 0
-        score = sum(bound.level_weights[instance.people[i].level] for i in self.best.placed())
+        placed = self.best.placed()
+        score = sum(bound.level_weights[instance.people[i].level] for i in placed)
         self.proven.placed |= self.proven.moves and score >= bound.weighted
+        # As many placed as the relaxation allows, with everyone placeable of every priority
+        # above the lowest placed: no grouping places more of any priority.
+        if self.relaxed_bound is not None and len(placed) >= self.relaxed_bound:
+            placeable = _people_per_level(
+                instance, [c for c, series in enumerate(instance.component_series) if series]
+            )
+            counts = [0] * len(placeable)
+            for i in placed:
+                counts[instance.people[i].level] += 1
+            self.proven.placed |= self.proven.moves and counts[1:] == placeable[1:]
+
+    # -- the lottery -------------------------------------------------------------------------
+
+    def _fixed(self) -> set[int]:
+        """People who stay where they are: in locked groups, or back in their previous
+        group."""
+        instance = self.instance
+        return {
+            i
+            for d in self.best.groups
+            for i in d.members
+            if d.locked
+            or (d.previous is not None and instance.previous_group_of.get(i) == d.previous)
+        }
+
+    def _draw_lots(self, whole_model: bool) -> None:
+        """The lottery for the last places (:mod:`matching.improvement.lottery`): direct
+        exchanges for every pool, the exact draw for a city round without a previous
+        grouping."""
+        instance = self.instance
+        if not self.affords_step():
+            return
+        self.reporter.enter("lottery")
+        deadline = time.monotonic() + self.remaining() * BUDGET.lottery_exchange
+        exchanged = exchange_by_lot(instance, self.best, deadline=deadline, fixed=self._fixed())
+        self._accept(exchanged, "lottery")
+        if (
+            whole_model
+            and not instance.has_previous
+            and self.affords_step()
+            and self.remaining() > BUDGET.lottery_min_seconds
+        ):
+            drawn = draw_by_lot(
+                instance,
+                self.best,
+                deadline=time.monotonic() + self.remaining() * BUDGET.lottery,
+                workers=self.workers,
+                stop=self.stop,
+            )
+            self._accept(drawn.grouping, "lottery")
+            self.proven.lottery = drawn.complete and drawn.grouping.placed() == self.best.placed()
+            self.by_lot = drawn.by_lot
+            self.drawn = frozenset(self.best.placed())
 
     # -- balance -----------------------------------------------------------------------------
 
@@ -374,13 +466,7 @@ class _Run:
             self._exact_balance()
         if self.proven.imbalance:
             return
-        fixed = {
-            i
-            for d in self.best.groups
-            for i in d.members
-            if d.locked
-            or (d.previous is not None and instance.previous_group_of.get(i) == d.previous)
-        }
+        fixed = self._fixed()
         polished, deviation = polish(
             instance,
             self.best,
@@ -444,6 +530,8 @@ class _Run:
     # -- the result --------------------------------------------------------------------------
 
     def _finish(self, fallback: Grouping) -> Solution:
+        # Making room after balance may seat someone more: the draw then no longer holds.
+        self.proven.lottery &= self.best.placed() == self.drawn
         self.reporter.enter("reasons")
         with collection_paused():
             return self._checked(fallback)
@@ -477,7 +565,9 @@ class _Run:
 
     def _solution(self, grouping: Grouping) -> Solution:
         instance = self.instance
-        reasons = waitlist_reasons(instance, grouping, deadline=self.reasons_deadline)
+        reasons = waitlist_reasons(
+            instance, grouping, deadline=self.reasons_deadline, by_lot=self.by_lot
+        )
         mix = grouping.pool(instance)
         profiles = grouping.profiles(instance)
         imbalance = mix.imbalance(profiles)
@@ -504,6 +594,7 @@ class _Run:
             proven=self.proven,
             fallback=self.fallback,
             fallback_cause=self.fallback_cause,
+            lottery_seed=instance.lottery_seed,
         )
 
     def _infeasible(self, explanation: list[str]) -> Solution:
@@ -518,6 +609,7 @@ class _Run:
             bound=Bound(imbalance=0.0, placed=0),
             solve_seconds=round(time.monotonic() - self.start, 3),
             explanation=explanation,
+            lottery_seed=instance.lottery_seed,
         )
 
 

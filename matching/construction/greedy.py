@@ -170,7 +170,8 @@ def _ranking(
             c.index: (
                 -max(instance.people[i].level for i in c.members),
                 len(instance.component_series[c.index]),
-                c.index,
+                # The lottery, not the input order, breaks the remaining ties.
+                c.lot,
             )
             for c in instance.components
         }

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from matching.grouping import Grouping
 from matching.instance import Instance
-from matching.rules import Rule, group_faults, role_mix_possible
+from matching.rules import Rule, breaks_any, group_faults, role_mix_possible
 
 
 @dataclass
@@ -62,11 +63,17 @@ NOT_ANALYSED = "no place was found for them before the time limit ran out"
 
 
 def waitlist_reasons(
-    instance: Instance, grouping: Grouping, *, deadline: float | None = None
+    instance: Instance,
+    grouping: Grouping,
+    *,
+    deadline: float | None = None,
+    by_lot: Collection[int] = frozenset(),
 ) -> dict[int, str]:
     """A reason for every participant who is not placed, by participant index. Past
     ``deadline`` the reasons found by screening are still given, the rest get
-    :data:`NOT_ANALYSED`."""
+    :data:`NOT_ANALYSED`. ``by_lot`` names components that a grouping placing as many of
+    each priority could seat (found by :func:`matching.improvement.lottery.draw_by_lot`):
+    only the lot keeps them waiting."""
     placed = grouping.placed()
     by_series: dict[int, list[int]] = defaultdict(list)
     moderators_used: dict[int, set[int]] = defaultdict(set)
@@ -88,7 +95,7 @@ def waitlist_reasons(
         if deadline is not None and time.monotonic() >= deadline:
             text = NOT_ANALYSED
         else:
-            text = _component_reason(context, component.index)
+            text = _component_reason(context, component.index, component.index in by_lot)
         for j in component.members:
             if j in waiting and j not in instance.blocked:
                 others = [instance.people[k].id for k in component.members if k != j]
@@ -101,7 +108,33 @@ def _names(items: list[str]) -> str:
     return ", ".join(items)
 
 
-def _component_reason(context: _Context, c: int) -> str:
+# The words that start every reason where the lottery decided (matching.lottery).
+BY_LOT = "by lot"
+
+
+def _component_reason(context: _Context, c: int, lot: bool = False) -> str:
+    """What keeps them waiting; where the lot decided (they could take the place of
+    someone of the same priority with a better lottery rank), "by lot" first."""
+    reason, searched = _rule_reason(context, c)
+    if not searched:
+        return reason
+    exchange = _lot_exchange(context, c)
+    if exchange is not None:
+        return (
+            f"{BY_LOT}: {reason}; group {context.ids[exchange]} could take them in place of "
+            "a participant of the same priority who drew a better lottery rank"
+        )
+    if lot:
+        return (
+            f"{BY_LOT}: {reason}; a grouping placing as many people could take them only in "
+            "place of participants of the same priority who drew better lottery ranks"
+        )
+    return reason
+
+
+def _rule_reason(context: _Context, c: int) -> tuple[str, bool]:
+    """The reason the rules give, and False when a group could take them as it is (the
+    search, not the lot, left them out)."""
     instance, grouping = context.instance, context.grouping
     members = list(instance.components[c].members)
     series = list(instance.component_series[c])
@@ -122,24 +155,90 @@ def _component_reason(context: _Context, c: int) -> str:
                 return (
                     f"group {context.ids[k]} could take them, but the search ended before it "
                     "found that place"
-                )
+                ), False
             for rule in dict.fromkeys(f.rule for f in faults):
                 blocked.setdefault(rule, []).append(k)
     new_group = _new_group_obstacle(context, c, series)
     if not any(context.by_series[s] for s in series):
-        return new_group or f"no group could be formed on {series_names}"
+        return new_group or f"no group could be formed on {series_names}", True
     suffix = f"; and no new group can open: {new_group}" if new_group else ""
     if not blocked:
         priority = _priority_note(context, c, full)
         if all(len(context.by_series[s]) >= instance.series[s].max_groups for s in series):
-            return f"no series they can attend has room: all groups on {series_names} are full" + (
-                priority
-            )
-        return f"all groups in the series they can attend ({series_names}) are full" + (
-            priority + suffix
-        )
+            return (
+                f"no series they can attend has room: all groups on {series_names} are full"
+                + priority
+            ), True
+        return (
+            f"all groups in the series they can attend ({series_names}) are full"
+            + priority
+            + suffix
+        ), True
     rule = max(blocked, key=lambda r: (len(blocked[r]), -r))
-    return _fault_detail(context, c, blocked[rule], rule) + suffix
+    return _fault_detail(context, c, blocked[rule], rule) + suffix, True
+
+
+# Up to this many people waiting, every exchange is tried with the rules; above it only
+# people the rules treat alike (same role, origin and languages, one at a time), which needs
+# no rule check: trying every exchange for thousands waiting would take the reasons' time.
+EXCHANGES_TRIED_UP_TO = 300
+
+
+def _lot_exchange(context: _Context, c: int) -> int | None:
+    """A group where the component could take the place of as many people of the same
+    priority who drew a better lottery rank, keeping every rule: the lot decided."""
+    instance, grouping = context.instance, context.grouping
+    people = instance.people
+    component = instance.components[c]
+    level = max(people[i].level for i in component.members)
+    # People of the same role only: the newcomer share rarely allows an exchange of roles,
+    # and the exact draw (``by_lot``) covers every other case in city rounds.
+    role = [people[i].newcomer for i in component.members]
+    alike = (
+        (people[component.members[0]].origin, people[component.members[0]].languages)
+        if len(component.members) == 1
+        else None
+    )
+    every = len(context.waiting) <= EXCHANGES_TRIED_UP_TO
+    apart = {j for i in component.members for j in instance.apart.get(i, frozenset())}
+    for s in instance.component_series[c]:
+        for k in context.by_series[s]:
+            draft = grouping.groups[k]
+            if draft.locked:
+                continue
+            seen: set[int] = set()
+            for i in draft.members:
+                d = instance.component_of[i]
+                if d in seen:
+                    continue
+                seen.add(d)
+                other = instance.components[d]
+                if (
+                    len(other.members) != len(component.members)
+                    or [people[j].newcomer for j in other.members] != role
+                    or other.lot > component.lot
+                    or max(people[j].level for j in other.members) != level
+                    or (
+                        draft.previous is not None
+                        and instance.previous_group_of.get(i) == draft.previous
+                    )
+                ):
+                    continue
+                if (
+                    alike is not None
+                    and len(other.members) == 1
+                    and (people[i].origin, people[i].languages) == alike
+                    and not apart & set(draft.members)
+                ):
+                    # The same role, origin and languages: the group keeps every rule.
+                    return k
+                if not every:
+                    continue
+                members = [j for j in draft.members if instance.component_of[j] != d]
+                members += component.members
+                if not breaks_any(instance, s, draft.language, draft.moderators, members):
+                    return k
+    return None
 
 
 def _fault_detail(context: _Context, c: int, groups: list[int], rule: Rule) -> str:

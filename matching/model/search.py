@@ -66,7 +66,7 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
 
 @contextmanager
-def _stop_watch(solver: cp_model.CpSolver, stop: Callable[[], bool]) -> Iterator[None]:
+def stop_watch(solver: cp_model.CpSolver, stop: Callable[[], bool]) -> Iterator[None]:
     """Stops the search when asked, also while no solution arrives to call back."""
     done = threading.Event()
 
@@ -122,7 +122,7 @@ def run_stage(
         model.hint(hint.groups)
     solver = new_solver(time_limit, workers, seed)
     callback = _Callback(model, on_solution, stop, first_improvement)
-    with _stop_watch(solver, stop):
+    with stop_watch(solver, stop):
         status = solver.solve(model.model, callback)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         has_objective = objective is not None

@@ -37,6 +37,7 @@ from vekl.store.models import (
     Role,
     Round,
     RoundStatus,
+    WaitlistEntry,
 )
 
 
@@ -451,3 +452,45 @@ def test_a_round_is_public_only_with_a_deadline_and_evenings(
     assert example_round not in online.open_rounds(db)
     page = team.client.get(f"/organiser/rounds/{example_round.slug}?lang=en").text
     assert "It needs at least one series with evenings." in page
+
+
+def test_every_run_records_its_lottery_seed_and_the_run_page_shows_it(
+    team: LoggedIn, db: Session, example_round: Round
+) -> None:
+    run = solved_draft(db, example_round)
+    seed = run.problem["lottery_seed"]
+    assert re.fullmatch(r"[0-9a-f]{32}", seed)
+    assert (run.solution or {})["lottery_seed"] == seed
+    started = db.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == "run.start", AuditEntry.subject == f"run:{run.id}"
+        )
+    )
+    assert started is not None and started.details["lottery_seed"] == seed
+    # Each run draws its own.
+    assert solved_draft(db, example_round).problem["lottery_seed"] != seed
+    url = f"/organiser/rounds/{example_round.slug}/runs/{run.id}"
+    html = team.client.get(url).text
+    assert f'<code id="lottery-seed">{seed}</code>' in html
+    assert "Startwert der Auslosung" in html
+
+
+def test_the_run_page_says_in_german_where_the_lot_decided(
+    team: LoggedIn, db: Session, example_round: Round
+) -> None:
+    run = solved_draft(db, example_round)
+    person = db.scalar(select(Participant).where(Participant.round_id == example_round.id))
+    assert person is not None
+    run.waitlist.clear()
+    db.flush()
+    run.waitlist.append(
+        WaitlistEntry(
+            participant_id=person.id,
+            reason="by lot: all groups on mon are full; group mon-1 could take them in place "
+            "of a participant of the same priority who drew a better lottery rank",
+        )
+    )
+    db.commit()
+    html = team.client.get(f"/organiser/rounds/{example_round.slug}/runs/{run.id}").text
+    assert "Per Los: Den Platz" in html
+    assert "by lot" not in html

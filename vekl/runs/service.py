@@ -74,11 +74,15 @@ def start_run(
             ),
             round=round.slug,
         )
+    problem = build_problem(session, round, previous=previous if rematch else None, now=now)
+    # Every run draws the seed of its lottery for the last places here, so that the seed is
+    # in the audit log before the solver starts, whatever becomes of the run.
+    seed = problem["lottery_seed"] = matching.draw_seed()
     run = MatchingRun(
         round_id=round.id,
         previous_run_id=previous.id if rematch and previous is not None else None,
         status=RunStatus.RUNNING,
-        problem=build_problem(session, round, previous=previous if rematch else None, now=now),
+        problem=problem,
         time_limit=time_limit,
         created_by=actor,
     )
@@ -92,6 +96,7 @@ def start_run(
         subject=f"run:{run.id}",
         rematch=rematch,
         participants=len(run.problem["participants"]),
+        lottery_seed=seed,
     )
     return run
 
@@ -277,6 +282,7 @@ def execute_run(
             status=solution.status,
             placed=run.placed,
             waitlisted=run.waitlisted,
+            lottery_seed=solution.lottery_seed,
         )
     return run
 

@@ -87,6 +87,17 @@ class RunPage:
     # ("time_limit_first_grouping", "time_limit_before_search", "rule_broken") and, for a
     # broken rule, the rules' numbers; None for a searched grouping.
     fallback: Fallback | None = None
+    # The seed the run's lottery for the last places was drawn from (None for runs from
+    # before the lottery).
+    lottery_seed: str | None = None
+
+
+def _lottery_seed(run: MatchingRun) -> str | None:
+    for data in (run.solution, run.problem):
+        seed = (data or {}).get("lottery_seed")
+        if isinstance(seed, str):
+            return seed
+    return None
 
 
 def _fallback(report: dict[str, Any]) -> Fallback | None:
@@ -166,6 +177,7 @@ def run_page(
         worker_lost=found.worker_lost,
         preview=found.preview,
         fallback=_fallback(report),
+        lottery_seed=_lottery_seed(found.run),
     )
 
 
