@@ -114,7 +114,7 @@ def _series_change(
         if fits:
             cause = "placement" if proven else "not_found"
             reason = f"{fate}; {', '.join(fits)} on {home} could take {person.id}, but " + (
-                "only with fewer people placed or more people moved"
+                "only with fewer people placed or more people's evenings changed"
                 if proven
                 else "the search found no grouping that does so before the time limit"
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from matching import changes
+from matching import changes, quality_report
 
 from .factory import citizens, group_of, moderator, problem, solved
 
@@ -88,7 +88,8 @@ def test_a_forced_change_of_evenings_is_reported_with_its_reason() -> None:
         change.reason
     )
     assert f"{wednesday.id}: full" in change.reason
-    # The preview lists it too.
+    # The report and the preview list it too.
+    assert change.reason in quality_report(p, solution).text()
     diff = changes(p.previous, solution)
     assert [c.participant for c in diff.series_changes] == [change.participant]
     assert "evenings change" in diff.text()
