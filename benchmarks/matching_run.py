@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 from benchmarks.matching_pool import TIGHT, generate, with_dropouts
+from benchmarks.rematch_changes import counts
 from matching import check, solve
 from matching.bounds.pattern import pattern_bound, working_languages
 from matching.construction.greedy import greedy
@@ -60,6 +61,7 @@ def _figures(problem: Problem, solution: Solution, seconds: float) -> dict[str, 
         "waitlisted": len(solution.waitlist),
         "placed_bound": solution.bound.placed,
         "moves": solution.objective.moves,
+        **{f"{k}_changes": v for k, v in counts(problem, solution).items() if k != "moves"},
         "imbalance": result.imbalance,
         "floor": result.imbalance_floor,
         "bound": solution.bound.imbalance,
@@ -198,10 +200,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.reference_limit:g} s solve\n"
         )
         print(
-            "| seed | dropouts | valid | moves per run | fewest moves | placed per run | "
-            "placed (long solve) | wall s per run |"
+            "| seed | dropouts | valid | moves per run | fewest moves | series changes per run "
+            "| language changes per run | placed per run | placed (long solve) | wall s per run |"
         )
-        print("|" + "---|" * 8)
+        print("|" + "---|" * 10)
         for seed in args.rematch_seeds:
             r = _in_subprocess(
                 run_rematch,
@@ -221,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{'yes' if all(x['valid'] for x in runs) else 'NO'} | "
                 + ", ".join(str(x["moves"]) for x in runs)
                 + f" | {fewest} | "
+                + ", ".join(str(x["series_changes"]) for x in runs)
+                + " | "
+                + ", ".join(str(x["languages_changes"]) for x in runs)
+                + " | "
                 + ", ".join(str(x["placed"]) for x in runs)
                 + f" | {r['reference_placed']} | "
                 + ", ".join(f"{x['seconds']:.2f}" for x in runs)

@@ -50,13 +50,14 @@ class Budget:
     locked_min_seconds: float = 1.0
     # The series-by-series rematch repair: less when the whole model follows it.
     rematch: float = 0.4
-    rematch_before_whole_model: float = 0.3
+    rematch_before_whole_model: float = 0.5
     # One round of making room, and putting moved people back in their previous group.
     make_room: float = 0.1
     undo_moves: float = 0.1
     # The neighbourhood search for placement (and moves).
     improve: float = 0.5
-    # The whole model of a city round: first in a rematch, after the neighbourhoods otherwise.
+    # The whole model of a city round: in a rematch whose placement is proven it comes
+    # first, otherwise after the neighbourhoods.
     whole_model_rematch: float = 0.9
     # Placement first: without a previous grouping the whole model gets most of the time
     # left when it is not proven yet, then neighbourhoods start again from its grouping.
@@ -68,9 +69,9 @@ class Budget:
     # still gets the bound.
     relaxed_bound: float = 0.1
     relaxed_bound_min_seconds: float = 0.5
-    # Within the whole model, the first stage's share when another follows: in a rematch the
-    # neighbourhood search seats people well, and the moves need the model.
-    whole_model_first_stage_rematch: float = 0.95
+    # Within the whole model, the placement stage's share when another follows (in a rematch,
+    # the stage of what it changes; none follows otherwise).
+    whole_model_first_stage_rematch: float = 0.5
     whole_model_first_stage: float = 0.5
     # The lottery for the last places: direct exchanges, then (city rounds) the exact draw.
     lottery_exchange: float = 0.05

@@ -2,7 +2,9 @@
 
 Compares the published (previous) groups with a new solution: who stays, who moves from which
 group to which (or to the waitlist), who joins from the waitlist, who left (dropped out, no
-longer listed), and which groups are kept, new, dissolved or merged into another.
+longer listed), and which groups are kept, new, dissolved or merged into another. The series
+changes (whose evenings change) and the language changes are listed on their own, with the
+reasons the solver gave (``Solution.rematch``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from matching.models import Previous, PreviousGroup, Solution
+from matching.models import LanguageChange, Previous, PreviousGroup, SeriesChange, Solution
 
 
 class Move(BaseModel):
@@ -41,9 +43,28 @@ class Changes(BaseModel):
     joins: list[Placement]
     left: list[Placement]
     groups: list[GroupChange]
+    # Previous members whose evenings change, and groups whose working language changes,
+    # each with its reason (empty for solutions without them).
+    series_changes: list[SeriesChange] = []
+    language_changes: list[LanguageChange] = []
 
     def text(self) -> str:
         lines = []
+        for evenings in self.series_changes:
+            target = (
+                f"{evenings.to_group} ({evenings.to_series})"
+                if evenings.to_group
+                else "the waitlist"
+            )
+            lines.append(
+                f"{evenings.participant}: evenings change, {evenings.from_group} "
+                f"({evenings.from_series}) -> {target}: {evenings.reason}"
+            )
+        for language in self.language_changes:
+            lines.append(
+                f"group {language.group}: language {language.from_language} -> "
+                f"{language.to_language}: {language.reason}"
+            )
         for change in self.groups:
             if change.kind != "kept":
                 into = f" into {change.into}" if change.into else ""
@@ -99,4 +120,13 @@ def changes(previous: Previous | Sequence[PreviousGroup] | None, solution: Solut
     group_changes += [
         GroupChange(group=g.id, kind="new") for g in solution.groups if g.id not in previous_ids
     ]
-    return Changes(stays=stays, moves=moves, joins=joins, left=left, groups=group_changes)
+    found = solution.rematch
+    return Changes(
+        stays=stays,
+        moves=moves,
+        joins=joins,
+        left=left,
+        groups=group_changes,
+        series_changes=list(found.series_changes) if found is not None else [],
+        language_changes=list(found.language_changes) if found is not None else [],
+    )

@@ -3,7 +3,8 @@ conversion to the public :class:`~matching.models.Group` list.
 
 Every solving step (greedy, CP-SAT, neighbourhood search) produces a :class:`Grouping`, and
 they are compared with :func:`Grouping.key`, which orders them as the contract ranks
-objectives: placement by priority, then moves, then balance.
+objectives: placement by priority, then (with a previous grouping) fewest series changes,
+fewest moves, fewest language changes, then balance.
 """
 
 from __future__ import annotations
@@ -72,13 +73,42 @@ class Grouping:
         scaled = sum(mix.scaled_deviation(g) for g in self.profiles(instance))
         return Fraction(scaled, mix.total or 1)
 
+    def series_changes(self, instance: Instance) -> int:
+        """Previous members (still listed) whose evenings change: who are in no group of
+        their previous group's series (in another series, or waiting)."""
+        series_of = {i: d.series for d in self.groups for i in d.members}
+        return sum(
+            1
+            for i, g in instance.previous_group_of.items()
+            if series_of.get(i) != instance.previous[g].series
+        )
+
+    def language_changes(self, instance: Instance) -> int:
+        """Groups that keep a previous group's id in another working language."""
+        return sum(
+            1
+            for d in self.groups
+            if d.previous is not None and d.language != instance.previous[d.previous].language
+        )
+
+    def changes(self, instance: Instance) -> tuple[int, ...]:
+        """What a rematch changes, in the order it ranks, larger is better: fewest series
+        changes, then fewest moves, then fewest language changes (all 0 without a previous
+        grouping)."""
+        if not instance.has_previous:
+            return (0, 0, 0)
+        return (
+            -self.series_changes(instance),
+            -self.moves(instance),
+            -self.language_changes(instance),
+        )
+
     def rank(self, instance: Instance) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """The first two objectives, larger is better. With a previous grouping a member
-        stays unless the hard rules force a move, so fewer moves rank before more people
-        placed; otherwise placement comes first (moves are then always 0)."""
-        placement = self.placement(instance)
-        stays = (-self.moves(instance),)
-        return (stays, placement) if instance.has_previous else (placement, stays)
+        """The objectives before balance, larger is better: placement by priority first; then,
+        with a previous grouping, what the rematch changes (see :meth:`changes`).
+        A move to another series counts once as a series change and once as a move, so
+        with the series changes equal, fewer moves means fewer moves within a series."""
+        return (self.placement(instance), self.changes(instance))
 
     def lottery(self, instance: Instance) -> tuple[tuple[int, ...], ...]:
         """The lottery's level (:mod:`matching.lottery`), larger is better, for groupings

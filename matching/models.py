@@ -14,19 +14,22 @@ Fields beyond the contract, all optional on input:
 - ``lottery_seed`` (the seed of the lottery for the last places, :mod:`matching.lottery`)
   is drawn when absent.
 
-Extra fields on output: ``bound.placed`` (an upper bound on how many can be placed; with a
-previous grouping, among groupings with no more moves), ``proven`` (which objectives were
-proven optimal, each given what the objectives ranked before it reached),
+Extra fields on output: ``bound.placed`` (an upper bound on how many can be placed),
+``objective.series_changes`` and ``objective.language_changes``, ``rematch`` (with
+``previous``: every series change and language change, with its reason), ``proven``
+(which objectives were proven optimal, each given what the objectives ranked before it
+reached),
 ``explanation`` (why an ``infeasible`` problem is infeasible) and ``fallback`` (why the groups
 are the first, greedy grouping rather than a searched one: the time limit ran out while it
 was built or before the search began, or the searched grouping broke a rule) with
 ``fallback_cause`` (the same as a kind and the broken rules' numbers), and
 ``lottery_seed`` (the seed the lottery was drawn from).
 
-Objective order. Without ``previous``: placement by priority, then balance. With
-``previous``, the contract's "a member stays in their previous group unless the hard rules
-force a move" is taken literally: fewest moves (moving to the waitlist counts) rank first,
-so nobody is moved just to seat someone from the waitlist; then placement; then balance.
+Objective order (the contract's "What is optimised"). Without ``previous``: placement by
+priority, then balance. With ``previous``: placement by priority; fewest series changes
+(previous members moved to another series or to the waitlist); fewest moves (so, with as
+many series changes, fewest moves within a series); fewest language changes; balance.
+``proven.moves`` says the three rematch objectives are proven, given the placement.
 ``bound.imbalance`` is a lower bound on the imbalance of any grouping of the same people
 into groups of the same sizes and series (exact when ``proven.imbalance``).
 """
@@ -124,6 +127,10 @@ class Objective(_Model):
     placed: int
     moves: int
     imbalance: float
+    # With ``previous``: previous members (still listed) whose evenings change (in a group of
+    # another series, or waiting), and groups that keep their id in another language.
+    series_changes: int = 0
+    language_changes: int = 0
 
 
 class Bound(_Model):
@@ -153,6 +160,67 @@ class FallbackCause(_Model):
     rules: list[int] = Field(default_factory=list)
 
 
+# Why a previous member's evenings change (see :class:`SeriesChange`).
+SeriesChangeCause = Literal["cannot_attend", "no_room", "placement", "not_found"]
+# Why a group's working language changes (see :class:`LanguageChange`).
+LanguageChangeCause = Literal["members", "moderators", "not_allowed", "placement", "not_found"]
+
+
+class Blocked(_Model):
+    """A group the person could not join: the rules (contract numbers) joining would break."""
+
+    group: str
+    rules: list[int]
+
+
+class SeriesChange(_Model):
+    """A previous member whose evenings change: now in a group of another series, or waiting.
+
+    ``cause``: ``cannot_attend`` (they, or someone they come with, can no longer attend the
+    previous series), ``no_room`` (no group of that series could take them and keep the
+    rules; ``blocked`` says which rules each would break), ``placement`` (keeping them there
+    would place fewer people, proven), ``not_found`` (the search found no way to keep them
+    there before the time limit)."""
+
+    participant: str
+    from_group: str
+    from_series: str
+    # None: the waitlist.
+    to_group: str | None
+    to_series: str | None
+    cause: SeriesChangeCause
+    # How many members of the previous group dropped out, and whether it continues.
+    dropouts: int
+    group_continues: bool
+    blocked: list[Blocked] = Field(default_factory=list)
+    reason: str
+
+
+class LanguageChange(_Model):
+    """A group that keeps its id in another working language.
+
+    ``cause``: ``members`` (with the previous language, ``members`` could not follow: they
+    neither speak it nor share a language with a member who does), ``moderators`` (no
+    moderator free to lead it speaks the previous language), ``not_allowed`` (the previous
+    language is no longer a working language), ``placement`` (keeping it would place fewer
+    people or change more people's groups, proven), ``not_found`` (the search found no way to
+    keep it before the time limit)."""
+
+    group: str
+    from_language: str
+    to_language: str
+    cause: LanguageChangeCause
+    members: list[str] = Field(default_factory=list)
+    reason: str
+
+
+class RematchChanges(_Model):
+    """With ``previous``: every series change and every language change, with the reason."""
+
+    series_changes: list[SeriesChange] = Field(default_factory=list)
+    language_changes: list[LanguageChange] = Field(default_factory=list)
+
+
 class Solution(_Model):
     status: Status
     groups: list[Group]
@@ -169,3 +237,5 @@ class Solution(_Model):
     fallback_cause: FallbackCause | None = None
     # The seed the lottery for the last places was drawn from (the problem's, or drawn).
     lottery_seed: str | None = None
+    # With ``previous``: the series and language changes, with their reasons.
+    rematch: RematchChanges | None = None

@@ -14,7 +14,14 @@ from collections import Counter
 from pydantic import BaseModel
 
 from matching.balance import ATTRIBUTES, PoolMix, categories_of
-from matching.models import FallbackCause, Participant, Problem, Solution
+from matching.models import (
+    FallbackCause,
+    LanguageChange,
+    Participant,
+    Problem,
+    SeriesChange,
+    Solution,
+)
 
 
 class Bridge(BaseModel):
@@ -52,6 +59,10 @@ class QualityReport(BaseModel):
     # Why the groups are the fallback (first, greedy) grouping rather than a searched one.
     fallback: str | None = None
     fallback_cause: FallbackCause | None = None
+    # With a previous grouping: whose evenings change and which groups change their
+    # language, with the reasons (as the solution gives them).
+    series_changes: list[SeriesChange] = []
+    language_changes: list[LanguageChange] = []
 
     def text(self) -> str:
         lines = [
@@ -62,6 +73,21 @@ class QualityReport(BaseModel):
         ]
         if self.fallback is not None:
             lines.append(f"fallback: the first grouping, not a searched one: {self.fallback}")
+        if self.series_changes or self.language_changes:
+            lines.append(
+                f"{len(self.series_changes)} whose evenings change, "
+                f"{len(self.language_changes)} groups in another language"
+            )
+        for evenings in self.series_changes:
+            target = evenings.to_group or "the waitlist"
+            lines.append(
+                f"  {evenings.participant}: {evenings.from_group} -> {target}: {evenings.reason}"
+            )
+        for language in self.language_changes:
+            lines.append(
+                f"  {language.group}: {language.from_language} -> {language.to_language}: "
+                f"{language.reason}"
+            )
         lines.append("")
         for group in self.groups:
             lines.append(
@@ -103,6 +129,8 @@ def quality_report(problem: Problem, solution: Solution) -> QualityReport:
         groups=reports,
         fallback=solution.fallback,
         fallback_cause=solution.fallback_cause,
+        series_changes=list(solution.rematch.series_changes) if solution.rematch else [],
+        language_changes=list(solution.rematch.language_changes) if solution.rematch else [],
     )
 
 

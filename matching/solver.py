@@ -7,13 +7,15 @@ The order of work:
 3. A rematch first repairs the series that the dropouts broke, one by one
    (:mod:`matching.construction.rematch`): in a fraction of a second, usually within a move
    or two of the fewest, and the start for what follows.
-4. Placement and moves are optimised exactly on neighbourhoods of one or two series (each
-   a complete problem of its own), first every series with work to do, then around the
-   people still waiting. For a city round the whole problem is then solved in one CP-SAT
-   model, which proves (or bounds) the result; for larger pools a series-level relaxation
-   bounds the placement.
+4. Placement and (in a rematch) what it changes are optimised exactly on neighbourhoods of
+   one or two series (each a complete problem of its own), first every series with work to
+   do, then around the people still waiting. For a city round the whole problem is then
+   solved in one CP-SAT model, which proves (or bounds) the result; for larger pools a
+   series-level relaxation bounds the placement. In a rematch the order is placement, then
+   fewest series changes, fewest moves, fewest language changes (``Grouping.rank``).
 5. Balance: exactly in CP-SAT for very small rounds, otherwise by local search that keeps the
-   people placed and everyone who stays in their previous group where they are.
+   people placed, everyone who stays in their previous group where they are, every previous
+   member on their evenings and every group's language.
 6. The result is checked by the independent checker, and every waitlisted person gets a
    reason found by analysis.
 """
@@ -39,6 +41,7 @@ from matching.construction import locked
 from matching.construction.greedy import greedy, greedy_until, make_room, undo_moves
 from matching.construction.rematch import rematch_by_series
 from matching.explanations.reasons import waitlist_reasons
+from matching.explanations.rematch import rematch_changes
 from matching.fallback import announce
 from matching.grouping import Grouping
 from matching.heap import collection_paused
@@ -141,6 +144,9 @@ class _Run:
         # the people the draw placed.
         self.by_lot: set[int] = set()
         self.drawn: frozenset[int] = frozenset()
+        # In a rematch: a grouping that places more than the one the search continues from
+        # but changes more (see :meth:`_start_rematch`).
+        self.alternative: Grouping | None = None
 
     def _fall_back(self, kind: FallbackKind, text: str, rules: list[int] | None = None) -> None:
         self.fallback = text
@@ -208,12 +214,32 @@ class _Run:
                 stop=self.stop,
             )
             if rebuilt is not None:
-                self._accept(rebuilt, "moves")
+                # The repair takes in as few people as it can; the vacancies are filled here.
+                deadline = time.monotonic() + self.remaining() * BUDGET.undo_moves
+                self._start_rematch(undo_moves(instance, rebuilt, deadline=deadline))
         self._undo_moves()
         self._optimise(whole_model)
+        if self.alternative is not None:
+            self._accept(self.alternative, "placement")
         self._draw_lots(whole_model)
         self._optimise_balance(whole_model)
         return self._finish(fallback)
+
+    def _start_rematch(self, repaired: Grouping) -> None:
+        """The search continues from the repaired previous groups when they change less than
+        the greedy grouping, even if they place fewer people for now: the search seats people
+        around them while keeping what it changes fewest, which it does far less well from
+        a grouping that changes more. The greedy grouping is kept, and counts at the end if
+        it still ranks higher."""
+        instance = self.instance
+        if repaired.changes(instance) > self.best.changes(instance) and (
+            repaired.placement(instance) < self.best.placement(instance)
+        ):
+            self.alternative = self.best
+            self.best = repaired
+            self._report(repaired, phase="moves")
+        else:
+            self._accept(repaired, "moves")
 
     def _make_room(self, phase: str, rounds: int = 3) -> None:
         """Cheap seating of waiting people (see
@@ -317,9 +343,10 @@ class _Run:
 
     def _optimise(self, whole_model: bool) -> None:
         """Improve series by series (fast) and, for a city round, solve the whole problem in
-        one model, which proves (or bounds) what the flow bound on placement cannot. A
-        rematch starts with the whole model: moves come first there, and chains of moves
-        across series are what neighbourhoods of a few series find slowest."""
+        one model, which proves (or bounds) what the flow bound on placement cannot. In a
+        rematch whose placement the flow bound already proves, the whole model spends all
+        its time on what the rematch changes: chains of moves across series are what
+        neighbourhoods of a few series find slowest."""
         instance = self.instance
         if not self.affords_step():
             return
@@ -327,7 +354,8 @@ class _Run:
         bound = placement_bound(instance)
         self.placed_bound = bound.placed
         self.reporter.update(placed_bound=self.placed_bound, force=True)
-        if whole_model and instance.has_previous:
+        self._prove_with(bound)
+        if whole_model and instance.has_previous and self.proven.placed:
             self._solve_whole(bound, self.remaining() * BUDGET.whole_model_rematch)
             self._improve_placement(self.remaining() * BUDGET.improve)
         else:
@@ -347,9 +375,10 @@ class _Run:
                     self.reporter.update(placed_bound=self.placed_bound, force=True)
                 self._prove_with(bound)
             if whole_model and not (self.proven.placed and self.proven.moves):
+                share = BUDGET.whole_model_rematch if instance.has_previous else BUDGET.whole_model
                 # Placement first: the whole model gets most of the time, and what it finds
                 # is the start of another round of neighbourhoods; balance gets the rest.
-                self._solve_whole(bound, self.remaining() * BUDGET.whole_model)
+                self._solve_whole(bound, self.remaining() * share)
                 self._prove_with(bound)
                 if not self.proven.placed:
                     self._improve_placement(self.remaining() * BUDGET.improve_after_whole_model)
@@ -370,6 +399,7 @@ class _Run:
             first_share=BUDGET.whole_model_first_stage_rematch
             if instance.has_previous
             else BUDGET.whole_model_first_stage,
+            placement_known=self.proven.placed,
         )
         if staged is None:
             return
@@ -381,21 +411,18 @@ class _Run:
             available = _people_per_level(instance, placeable)
             model_bound = count_bound(placement.bound, staged.model.level_weights, available)
             self.placed_bound = min(self.placed_bound or bound.placed, model_bound)
+        self.proven.placed |= placement is not None and placement.status == "optimal"
         self.proven.moves |= not instance.has_previous or (
-            moves is not None and moves.status == "optimal"
-        )
-        self.proven.placed |= (
-            self.proven.moves and placement is not None and placement.status == "optimal"
+            self.proven.placed and moves is not None and moves.status == "optimal"
         )
 
     def _prove_with(self, bound: PlacementBound) -> None:
-        """Placement reaching the flow bound is optimal whatever came before it; no moves
-        at all is optimal too."""
+        """Placement reaching the flow bound is optimal; with it, a rematch that changes
+        nothing (no move, no language change) is optimal too."""
         instance = self.instance
-        self.proven.moves |= self.best.moves(instance) == 0
         placed = self.best.placed()
         score = sum(bound.level_weights[instance.people[i].level] for i in placed)
-        self.proven.placed |= self.proven.moves and score >= bound.weighted
+        self.proven.placed |= score >= bound.weighted
         # As many placed as the relaxation allows, with everyone placeable of every priority
         # above the lowest placed: no grouping places more of any priority.
         if self.relaxed_bound is not None and len(placed) >= self.relaxed_bound:
@@ -405,7 +432,8 @@ class _Run:
             counts = [0] * len(placeable)
             for i in placed:
                 counts[instance.people[i].level] += 1
-            self.proven.placed |= self.proven.moves and counts[1:] == placeable[1:]
+            self.proven.placed |= counts[1:] == placeable[1:]
+        self.proven.moves |= self.proven.placed and self.best.changes(instance) == (0, 0, 0)
 
     # -- the lottery -------------------------------------------------------------------------
 
@@ -474,6 +502,7 @@ class _Run:
             fixed=fixed,
             should_stop=self.stop,
             deviation=self._deviation(self.best),
+            keep_series=set(instance.previous_group_of),
         )
         self._remember(polished, deviation)
         self._accept(polished, "balance")
@@ -503,8 +532,9 @@ class _Run:
             self.language_bound = (grouping, bound)
 
     def _exact_balance(self) -> None:
-        """CP-SAT on the whole problem with the people placed (and those who stay in their
-        previous group) fixed: small rounds get a proven balance."""
+        """CP-SAT on the whole problem with the people placed fixed, and nothing a rematch
+        changes made worse (see ``GroupingModel.fix_to``): small rounds get a proven
+        balance."""
         instance = self.instance
         placeable = [c for c, series in enumerate(instance.component_series) if series]
         part = neighbourhood(instance, self.best, range(len(instance.series)), placeable)
@@ -588,13 +618,24 @@ class _Run:
                 WaitlistEntry.model_construct(id=instance.people[i].id, reason=reasons[i])
                 for i in sorted(reasons)
             ],
-            objective=Objective(placed=placed, moves=grouping.moves(instance), imbalance=imbalance),
+            objective=Objective(
+                placed=placed,
+                moves=grouping.moves(instance),
+                imbalance=imbalance,
+                series_changes=grouping.series_changes(instance),
+                language_changes=grouping.language_changes(instance),
+            ),
             bound=Bound(imbalance=min(bound, imbalance), placed=self.placed_bound),
             solve_seconds=round(time.monotonic() - self.start, 3),
             proven=self.proven,
             fallback=self.fallback,
             fallback_cause=self.fallback_cause,
             lottery_seed=instance.lottery_seed,
+            rematch=rematch_changes(
+                instance, grouping, proven=self.proven.placed and self.proven.moves
+            )
+            if instance.has_previous
+            else None,
         )
 
     def _infeasible(self, explanation: list[str]) -> Solution:

@@ -44,13 +44,30 @@ def _labelled(lang: str) -> Callable[[list[tuple[str, int]], str], list[tuple[st
     return labelled
 
 
+def _rule_label(lang: str) -> Callable[[int], str]:
+    """What joining a group would break, by the rule's number in the solver's contract (a
+    rematch's reasons for changing someone's evenings)."""
+    labels = {
+        2: tr(lang, "full"),
+        3: tr(lang, "newcomer share"),
+        6: tr(lang, "language"),
+        7: tr(lang, "too many from one country"),
+        9: tr(lang, "kept apart"),
+    }
+
+    def rule_label(rule: int) -> str:
+        return labels.get(rule, tr(lang, "rule %(n)s", n=rule))
+
+    return rule_label
+
+
 @functools.cache
 def environment(lang: str, zone_name: str) -> Environment:
     return build_environment(
         PackageLoader("api", "templates"),
         lang,
         ZoneInfo(zone_name),
-        extra_filters={"labelled": _labelled(lang)},
+        extra_filters={"labelled": _labelled(lang), "rule_broken_label": _rule_label(lang)},
         extra_globals={
             "languages": LANGUAGES,
             "tr": functools.partial(tr, lang),

@@ -515,7 +515,7 @@ class _Greedy:
                     continue
                 box.remove([m])
                 if box.fits(c, final=True):
-                    for s in instance.component_series[instance.component_of[m]]:
+                    for s in self._targets(m, series):
                         for other in self.by_series.get(s, []):
                             if other is not box and other.fits(
                                 instance.component_of[m], final=True
@@ -526,10 +526,24 @@ class _Greedy:
                 box.add([m])
         return False
 
+    def _targets(self, m: int, series: int) -> list[int]:
+        """Series a member of a group of ``series`` may be moved to: any they can attend,
+        except that a previous member's evenings do not change (a rematch ranks that above
+        seating one more person here; the exact search decides such trades): they stay in
+        ``series`` or return to their previous group's series."""
+        instance = self.instance
+        allowed = instance.component_series[instance.component_of[m]]
+        previous = instance.previous_group_of.get(m)
+        if previous is None:
+            return list(allowed)
+        home = instance.previous[previous].series
+        return [s for s in dict.fromkeys((home, series)) if s in allowed]
+
     def return_home(self, deadline: float) -> None:
         """Bring people back into their previous group where it is open: directly, or in
-        exchange for someone who joined it, who goes to the group the returner leaves,
-        to another group, or to the waitlist (a move undone ranks before a place)."""
+        exchange for someone who joined it, who goes to the group the returner leaves or to
+        another group of the series, where their own evenings do not change (placement and
+        series changes rank before moves, so nobody goes to the waitlist for it)."""
         instance = self.instance
         home = {b.draft.previous: b for b in self.boxes if b.draft.previous is not None}
         where = {i: b for b in self.boxes for i in b.draft.members}
@@ -570,19 +584,28 @@ class _Greedy:
             box.remove([j])
             if self._valid(box):
                 for target in [left, *self.by_series.get(box.draft.series, [])]:
-                    if target is None or target is box:
+                    if target is None or target is box or not self._keeps_evenings(j, box, target):
                         continue
                     target.add([j])
                     if self._valid(target):
                         where[j] = target
                         return True
                     target.remove([j])
-                where.pop(j, None)
-                self.unassigned.add(instance.component_of[j])
-                return True
             box.add([j])
         box.remove([i])
         return False
+
+    def _keeps_evenings(self, j: int, source: _Box, target: _Box) -> bool:
+        """Whether moving ``j`` from ``source`` to ``target`` leaves their evenings as they
+        were or brings them back to their previous group's series."""
+        instance = self.instance
+        if target.draft.series == source.draft.series:
+            return True
+        previous = instance.previous_group_of.get(j)
+        if previous is None:
+            return True
+        home = instance.previous[previous].series
+        return target.draft.series == home or source.draft.series != home
 
     def _past(self, deadline: float | None) -> bool:
         self.cut |= deadline is not None and time.monotonic() >= deadline

@@ -114,6 +114,7 @@ def polish(
     seed: int = 0,
     should_stop: Callable[[], bool] = lambda: False,
     deviation: Fraction | None = None,
+    keep_series: set[int] | None = None,
 ) -> tuple[Grouping, Fraction]:
     """A grouping with the same people placed and a lower (or equal) imbalance, and its
     deviation (see :meth:`Grouping.deviation`; ``deviation`` is the given grouping's, when
@@ -121,7 +122,9 @@ def polish(
 
     ``fixed`` people (members of locked groups, people who stay in their previous group in a
     rematch) keep their group; everyone else who is not tied to a companion may move between
-    groups of series they attend.
+    groups of series they attend, except that ``keep_series`` people (in a rematch, the
+    previous members) only move between groups of the series they are in: polishing never
+    changes someone's evenings.
     """
     began = time.monotonic()
 
@@ -146,15 +149,25 @@ def polish(
     ]
     if not movable:
         return unchanged()
+    staying = keep_series or set()
+    can_attend = {
+        i: {groups[where[i]].draft.series}
+        if i in staying
+        else set(instance.component_series[instance.component_of[i]])
+        for i in movable
+    }
     targets = {
         i: [
             k
-            for s in instance.component_series[instance.component_of[i]]
+            for s in (
+                (groups[where[i]].draft.series,)
+                if i in staying
+                else instance.component_series[instance.component_of[i]]
+            )
             for k in by_series.get(s, [])
         ]
         for i in movable
     }
-    can_attend = {i: set(instance.component_series[instance.component_of[i]]) for i in movable}
     people = instance.people
 
     total = best_total = sum(g.deviation for g in groups)

@@ -111,14 +111,10 @@ class GroupingModel:
             [self.placed_var(c) for c in self.x],
             [len(instance.components[c].members) for c in self.x],
         )
+        self.series_changes = self._series_changes_term()
         self.moves, self.moderator_changes = self._moves_terms()
-        # Member moves first; moderator changes only break ties between equal moves.
-        previous_leads = sum(
-            len(instance.previous[slot.previous].moderators)
-            for slot in sub.slots
-            if slot.previous is not None
-        )
-        self.changes = self.moves * (previous_leads + 1) + self.moderator_changes
+        self.language_changes = self._language_changes_term()
+        self.changes = self._changes_term()
         self.joiners = self._joiners_term()
 
     # -- variables ---------------------------------------------------------------------------
@@ -421,6 +417,64 @@ class GroupingModel:
                     kept_leads.append(self.lead[g][m])
         return -cp_model.LinearExpr.sum(stays), -cp_model.LinearExpr.sum(kept_leads)
 
+    def _series_changes_term(self) -> cp_model.LinearExpr:
+        """Previous members whose evenings change: minus those in a slot of their previous
+        group's series (counted only for previous groups of this model's series; the
+        constant is left out)."""
+        instance = self.instance
+        by_series: dict[int, list[int]] = defaultdict(list)
+        for g, slot in enumerate(self.sub.slots):
+            by_series[slot.series].append(g)
+        kept = []
+        for c, slots in self.x.items():
+            for i in instance.components[c].members:
+                previous = instance.previous_group_of.get(i)
+                if previous is None:
+                    continue
+                kept += [
+                    slots[g]
+                    for g in by_series.get(instance.previous[previous].series, ())
+                    if g in slots
+                ]
+        return -cp_model.LinearExpr.sum(kept)
+
+    def _language_changes_term(self) -> cp_model.LinearExpr:
+        """Active slots that continue a previous group in another working language."""
+        changed: list[cp_model.LinearExprT] = []
+        for g, slot in enumerate(self.sub.slots):
+            if slot.previous is None:
+                continue
+            before = self.instance.previous[slot.previous].language
+            kept = self.language[g].get(before)
+            changed.append(self.active[g] - kept if kept is not None else self.active[g])
+        return cp_model.LinearExpr.sum(changed)
+
+    def _changes_term(self) -> cp_model.LinearExpr:
+        """What a rematch changes, as one expression to minimise whose order is strictly
+        lexicographic: series changes, then moves (so, with as many series changes, moves
+        within a series), then language changes, then changes of moderators. Each term is
+        weighted above every possible value of the terms after it."""
+        instance = self.instance
+        slots = [s for s in self.sub.slots if s.previous is not None]
+        leads = sum(
+            len(instance.previous[s.previous].moderators) for s in slots if s.previous is not None
+        )
+        previous_members = sum(
+            1
+            for c in self.x
+            for i in instance.components[c].members
+            if i in instance.previous_group_of
+        )
+        language_weight = leads + 1
+        moves_weight = language_weight * (len(slots) + 1)
+        series_weight = moves_weight * (previous_members + 1)
+        return (
+            self.series_changes * series_weight
+            + self.moves * moves_weight
+            + self.language_changes * language_weight
+            + self.moderator_changes
+        )
+
     def _joiners_term(self) -> cp_model.LinearExpr:
         """People placed who were not members of a previous group among these slots."""
         instance = self.instance
@@ -526,8 +580,10 @@ class GroupingModel:
 
     def fix_to(self, drafts: Sequence[Draft], *, placed: bool, stayers: bool) -> None:
         """Keep what earlier stages decided: with ``placed`` everyone placed in ``drafts``
-        stays placed and everyone else waits; with ``stayers`` everyone who is still in their
-        previous group there stays in it."""
+        stays placed and everyone else waits; with ``stayers`` no rematch change gets worse:
+        everyone who is still in their previous group stays in it, every previous member
+        placed in their previous series stays in that series, and every group that kept its
+        previous language keeps it."""
         instance = self.instance
         in_draft = {instance.component_of[i] for d in drafts for i in d.members}
         if placed:
@@ -545,6 +601,22 @@ class GroupingModel:
                     c = instance.component_of[i]
                     if instance.previous_group_of.get(i) == d.previous and g in self.x.get(c, {}):
                         self.model.add(self.x[c][g] == 1)
+                before = instance.previous[d.previous].language
+                if d.language == before and before in self.language[g]:
+                    self.model.add(self.language[g][before] == 1)
+            for d in drafts:
+                for i in d.members:
+                    previous = instance.previous_group_of.get(i)
+                    c = instance.component_of[i]
+                    if previous is None or instance.previous[previous].series != d.series:
+                        continue
+                    same = [
+                        var
+                        for g, var in self.x.get(c, {}).items()
+                        if self.sub.slots[g].series == d.series
+                    ]
+                    if same:
+                        self.model.add(sum(same) == 1)
 
     def read(self, solver: cp_model.CpSolver | cp_model.CpSolverSolutionCallback) -> Grouping:
         drafts = []

@@ -3,10 +3,10 @@
 A neighbourhood is every group of a few series plus the waitlisted people who could join
 them; everything else stays as it is. Within one series no rule links its groups to the rest
 (a moderator leads at most one group *per series*; people are in one group at most), so the
-neighbourhood is a complete problem of its own, solved exactly in stages (moves when there
-is a previous grouping, then placement) by the same model that solves whole city rounds
-(:class:`~matching.model.cpsat.GroupingModel`). The whole problem is the neighbourhood of
-all series.
+neighbourhood is a complete problem of its own, solved exactly in stages (placement, then,
+when there is a previous grouping, what the rematch changes) by the same model that solves
+whole city rounds (:class:`~matching.model.cpsat.GroupingModel`). The whole problem is the
+neighbourhood of all series.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def neighbourhood(
 @dataclass(frozen=True)
 class Staged:
     grouping: Grouping
-    # The stage results (None: the stage did not run or found nothing).
+    # The stage results (None: the stage did not run or found nothing); ``moves`` is the
+    # stage of what the rematch changes (series changes, moves, language changes).
     placement: StageResult | None
     moves: StageResult | None
     # The model, with the values the stages reached added as constraints.
@@ -85,25 +86,41 @@ def solve_neighbourhood(
     first_improvement: bool = False,
     frugal: bool = False,
     first_share: float = 0.5,
+    placement_known: bool = False,
 ) -> Staged | None:
-    """Optimise the neighbourhood lexicographically: without a previous grouping, placement;
-    with one, first moves (a member stays in their previous group unless the hard rules force
-    a move), then placement among the groupings with that few moves. Each stage keeps what
-    the one before reached. None if no solution was found at all.
+    """Optimise the neighbourhood lexicographically: placement first; with a previous
+    grouping, then what the rematch changes (``GroupingModel.changes``: fewest series changes,
+    then fewest moves, then fewest language changes) among the groupings that place as many.
+    Each stage keeps what the one before reached. None if no solution was found at all.
 
-    The first stage gets ``first_share`` of the time when another follows. ``frugal``
-    (with a previous grouping) replaces placement by taking in as few people from
-    outside the neighbourhood's previous groups as the fewest moves allow, leaving the
-    others for the series solved after it."""
+    The first stage gets ``first_share`` of the time when another follows; with
+    ``placement_known`` (the incumbent's placement is proven the most possible) the
+    placement stage is replaced by keeping the incumbent's. ``frugal`` (with a previous
+    grouping) is for the series-by-series repair: it replaces placement by the changes, then
+    by taking in as few people from outside the neighbourhood's previous groups as that
+    allows, leaving the others for the series solved after it."""
     deadline = time.monotonic() + time_limit
     model = GroupingModel(instance, part.sub)
     stages: list[tuple[str, cp_model.LinearExpr, bool]] = []
-    if instance.has_previous:
-        stages.append(("moves", model.changes, False))
     if instance.has_previous and frugal:
+        stages.append(("moves", model.changes, False))
         stages.append(("joiners", model.joiners, False))
     else:
-        stages.append(("placement", model.placement, True))
+        if placement_known:
+            placed = {instance.component_of[i] for d in part.inside for i in d.members}
+            model.model.add(
+                model.placement
+                >= sum(
+                    model.level_weights[instance.people[i].level]
+                    for c in placed
+                    if c in model.x
+                    for i in instance.components[c].members
+                )
+            )
+        else:
+            stages.append(("placement", model.placement, True))
+        if instance.has_previous:
+            stages.append(("moves", model.changes, False))
     hint = Grouping(part.inside)
     results: dict[str, StageResult] = {}
     for k, (name, objective, maximize) in enumerate(stages):

@@ -494,3 +494,63 @@ def test_the_run_page_says_in_german_where_the_lot_decided(
     html = team.client.get(f"/organiser/rounds/{example_round.slug}/runs/{run.id}").text
     assert "Per Los: Den Platz" in html
     assert "by lot" not in html
+
+
+def test_the_rematch_preview_lists_series_and_language_changes_in_words(
+    team: LoggedIn, db: Session, example_round: Round, settings: Settings
+) -> None:
+    run = solved_draft(db, example_round)
+    publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
+    rematch = solved_draft(db, example_round, rematch=True)
+    url = f"/organiser/rounds/{example_round.slug}/runs/{rematch.id}"
+    # A series change and a language change as the solver reports them (the example round
+    # has none to force).
+    first, second = rematch.groups[0], rematch.groups[1]
+    person = first.members[0].participant
+    follower = second.members[0].participant
+    solution = dict(rematch.solution or {})
+    solution["rematch"] = {
+        "series_changes": [
+            {
+                "participant": participant_key(person.id),
+                "from_group": first.key,
+                "from_series": first.series.key,
+                "to_group": second.key,
+                "to_series": second.series.key,
+                "cause": "no_room",
+                "dropouts": 3,
+                "group_continues": False,
+                "blocked": [{"group": first.key, "rules": [2, 3]}],
+                "reason": "group lost 3 members",
+            }
+        ],
+        "language_changes": [
+            {
+                "group": second.key,
+                "from_language": "de",
+                "to_language": "en",
+                "cause": "members",
+                "members": [participant_key(follower.id)],
+                "reason": "could not follow",
+            }
+        ],
+    }
+    rematch.solution = solution
+    db.commit()
+    german = team.client.get(url + "?lang=de").text
+    assert 'id="series-changes"' in german and 'id="language-changes"' in german
+    assert (
+        f"{person.full_name} wechselt von Gruppe {first.key} ({first.series.label}) "
+        f"in Gruppe {second.key} ({second.series.label})."
+    ) in german
+    assert f"Abmeldungen aus Gruppe {first.key}: 3." in german
+    assert f"Gruppe {first.key} wird nicht fortgeführt." in german
+    assert (
+        f"Keine Gruppe an {first.series.label} hatte Platz, ohne eine Regel zu verletzen: "
+        f"{first.key} (voll, Anteil Neuzugezogener)."
+    ) in german
+    assert f"Gruppe {second.key} wechselt die Sprache von Deutsch zu Englisch." in german
+    assert f"Mit Deutsch könnten {follower.full_name} nicht folgen" in german
+    english = team.client.get(url + "?lang=en").text
+    assert f"{person.full_name} moves from group {first.key}" in english
+    assert f"Group {second.key} changes its language from German to English." in english

@@ -8,7 +8,7 @@ pages' view-models are built by the api.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ from vekl.store.models import (
     Role,
     Round,
     RunStatus,
+    Series,
     WaitlistEntry,
 )
 
@@ -53,6 +54,38 @@ class Move:
 
 
 @dataclass(frozen=True)
+class SeriesChange:
+    """A person whose evenings change (another series, or the waiting list), and why.
+
+    ``cause`` is the solver's (``cannot_attend``, ``no_room``, ``placement``,
+    ``not_found``); ``blocked`` names, per group of the previous evenings, the rules
+    (contract numbers) joining it would break."""
+
+    person: Participant
+    before: str
+    before_series: str
+    after: str | None
+    after_series: str | None
+    cause: str
+    dropouts: int
+    group_continues: bool
+    blocked: list[tuple[str, list[int]]]
+
+
+@dataclass(frozen=True)
+class LanguageChange:
+    """A group that keeps its name in another working language, and why (``cause``:
+    ``members``, ``moderators``, ``not_allowed``, ``placement``, ``not_found``); for
+    ``members``, who could not follow the previous language."""
+
+    group: str
+    before: str
+    after: str
+    cause: str
+    members: list[Participant]
+
+
+@dataclass(frozen=True)
 class Changes:
     """Compared with the published grouping the rematch started from."""
 
@@ -63,6 +96,8 @@ class Changes:
     merged: list[tuple[str, str]]
     dissolved: list[str]
     new_groups: list[str]
+    series_changes: list[SeriesChange] = field(default_factory=list)
+    language_changes: list[LanguageChange] = field(default_factory=list)
 
 
 def _get_run(session: Session, round: Round, run_id: int) -> MatchingRun:
@@ -81,8 +116,14 @@ def changes(session: Session, run: MatchingRun) -> Changes | None:
         return None
     keys = [m.participant for m in found.moves]
     keys += [p.participant for p in (*found.joins, *found.left)]
+    keys += [c.participant for c in found.series_changes]
+    keys += [key for c in found.language_changes for key in c.members]
     ids = {parse_key(key, "p") for key in keys}
     people = {p.id: p for p in session.scalars(select(Participant).where(Participant.id.in_(ids)))}
+    series = {
+        s.key: s.label
+        for s in session.scalars(select(Series).where(Series.round_id == run.round_id))
+    }
 
     def person(key: str) -> Participant:
         return people[parse_key(key, "p")]
@@ -95,6 +136,30 @@ def changes(session: Session, run: MatchingRun) -> Changes | None:
         merged=[(g.group, g.into or "") for g in found.groups if g.kind == "merged"],
         dissolved=[g.group for g in found.groups if g.kind == "dissolved"],
         new_groups=[g.group for g in found.groups if g.kind == "new"],
+        series_changes=[
+            SeriesChange(
+                person=person(c.participant),
+                before=c.from_group,
+                before_series=series.get(c.from_series, c.from_series),
+                after=c.to_group,
+                after_series=series.get(c.to_series, c.to_series) if c.to_series else None,
+                cause=c.cause,
+                dropouts=c.dropouts,
+                group_continues=c.group_continues,
+                blocked=[(b.group, list(b.rules)) for b in c.blocked],
+            )
+            for c in found.series_changes
+        ],
+        language_changes=[
+            LanguageChange(
+                group=c.group,
+                before=c.from_language,
+                after=c.to_language,
+                cause=c.cause,
+                members=[person(key) for key in c.members],
+            )
+            for c in found.language_changes
+        ],
     )
 
 
