@@ -319,27 +319,34 @@ class Planner:
     ) -> None:
         """The one mail for a person moved from ``old`` to ``group``: why, their evenings
         now and before, and a calendar file per evening that is added, updated or removed."""
-        held_ids = [
-            sid
-            for sid, entry in active.items()
-            if datetime.fromisoformat(entry.state["start"]) > self.now
-        ]
+        # The old evenings as the person's calendar holds them (they may have moved since).
         held = sorted(
-            self.session.scalars(select(Evening).where(Evening.id.in_(held_ids))),
-            key=lambda e: e.starts_at,
+            (
+                (sid, entry)
+                for sid, entry in active.items()
+                if datetime.fromisoformat(entry.state["start"]) > self.now
+            ),
+            key=lambda item: item[1].state["start"],
         )
-        series = {
-            s.id: s
-            for s in self.session.scalars(
-                select(Series).where(Series.id.in_({e.series_id for e in held}))
+        evenings = []
+        for _, entry in held:
+            venue_name, _, venue_address = entry.state["venue"].partition("\x1f")
+            evenings.append(
+                rendered.Evening(
+                    uid=entry.uid,
+                    start=datetime.fromisoformat(entry.state["start"]),
+                    end=datetime.fromisoformat(entry.state["end"]),
+                    venue_name=venue_name,
+                    venue_address=venue_address,
+                    step_free=old.series.step_free,
+                )
             )
-        }
         moderator = old.moderators[0].name if old.moderators else self.programme.short_name
         previous = GroupInfo(
             label=group_label(old),
             series_label=old.series.label,
             moderator_first_name=first_name(moderator),
-            evenings=tuple(self._evening(holder, series[e.series_id], e) for e in held),
+            evenings=tuple(evenings),
         )
         now_evenings = sorted(
             (e for e, _, g in wanted.values() if g is group), key=lambda e: e.starts_at
@@ -350,7 +357,7 @@ class Planner:
             self.settings, tokens.feed_token(holder, self.settings.secret_key)
         )
         touched = [wanted[sid][0].starts_at for sid in told] + [
-            e.starts_at for e in held if e.id in removed
+            e.start for (sid, _), e in zip(held, evenings, strict=True) if sid in removed
         ]
         self._queue(
             kinds.GroupMoved(
@@ -358,7 +365,7 @@ class Planner:
                 group=current,
                 previous=previous,
                 reason=self.move_reason,
-                cancelled=tuple(self._uid(holder, sid) for sid in removed),
+                cancelled=tuple(active[sid].uid for sid in removed),
                 requested=tuple(self._uid(holder, sid) for sid in told),
                 sequence=sequence,
                 feed_url=feed,
