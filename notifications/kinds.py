@@ -126,6 +126,65 @@ class GroupChanged(_CarriesOneEvening):
         return self.group.evenings
 
 
+class MoveReason(StrEnum):
+    """Why the groups were formed anew, said without naming anyone."""
+
+    DROPOUTS = "dropouts"
+    """Some participants cancelled, so the groups were rearranged."""
+    REGROUPED = "regrouped"
+    """The organisers rearranged the groups (for example, to place people waiting)."""
+
+
+class GroupMoved(_MailBase):
+    """The recipient was moved to another group: one mail that says so, says why, lists
+    their evenings now (and the ones that no longer apply), and carries every calendar
+    change as a file of its own (``docs/adr/0013-one-mail-for-a-moved-person.md``).
+
+    ``previous`` is the group as the recipient knew it, with the evenings their calendar
+    held; ``group`` is the group now. ``cancelled`` names the evenings of ``previous`` that
+    leave the calendar (``METHOD:CANCEL``), ``requested`` those of ``group`` that are added
+    or, when they keep their UID (a new group in the same series), updated
+    (``METHOD:REQUEST``). Each becomes one calendar file with one event, at ``sequence``.
+    """
+
+    kind: Literal["group_moved"] = "group_moved"
+    group: GroupInfo
+    previous: GroupInfo
+    reason: MoveReason = MoveReason.DROPOUTS
+    cancelled: tuple[CalendarUid, ...] = ()
+    requested: tuple[CalendarUid, ...] = ()
+    sequence: int = Field(ge=1)
+    self_service_url: WebLink | None = None
+    feed_url: WebLink | None = None
+
+    @model_validator(mode="after")
+    def _changes_name_the_evenings(self) -> GroupMoved:
+        if not (self.cancelled or self.requested):
+            raise ValueError("a move changes at least one evening of the calendar")
+        for uid in self.cancelled:
+            _evening_by_uid(self.previous.evenings, uid)
+        for uid in self.requested:
+            _evening_by_uid(self.group.evenings, uid)
+        return self
+
+    @property
+    def cancelled_evenings(self) -> tuple[Evening, ...]:
+        """The evenings that leave the calendar, in time order."""
+        return tuple(e for e in self.previous.evenings if e.uid in self.cancelled)
+
+    @property
+    def requested_evenings(self) -> tuple[Evening, ...]:
+        """The evenings that are added or updated, in time order."""
+        return tuple(e for e in self.group.evenings if e.uid in self.requested)
+
+    @property
+    def same_evenings(self) -> bool:
+        """The new group meets on the evenings the old one did (the same series)."""
+        return not self.cancelled and {e.uid for e in self.previous.evenings} == {
+            e.uid for e in self.group.evenings
+        }
+
+
 class CancellationReason(StrEnum):
     """Why the evenings are off, which decides the tone of the mail."""
 
@@ -222,6 +281,7 @@ Mail = Annotated[
     | WaitingList
     | GroupInvitation
     | GroupChanged
+    | GroupMoved
     | EveningsCancelled
     | EveningReminder
     | ModeratorRoster

@@ -23,6 +23,7 @@ from notifications.kinds import (
     EveningsCancelled,
     GroupChanged,
     GroupInvitation,
+    GroupMoved,
     Mail,
     ModeratorRoster,
 )
@@ -43,6 +44,9 @@ class RenderedMail:
     html: str
     calendar: CalendarFile | None
     attachments: tuple[Attachment, ...]
+    calendar_files: tuple[CalendarFile, ...] = ()
+    """Calendar changes attached as files of their own, one evening each, with no inline
+    ``text/calendar`` part (a move: :func:`_move_calendars`)."""
 
 
 def _file_prefix(programme: Programme) -> str:
@@ -82,11 +86,42 @@ def _calendar(mail: Mail, programme: Programme, now: datetime) -> CalendarFile |
     return CalendarFile(content, CalendarMethod.REQUEST, f"{stem}-{action}.ics")
 
 
+def _move_calendars(
+    mail: GroupMoved, programme: Programme, now: datetime
+) -> tuple[CalendarFile, ...]:
+    """A move's calendar changes: a CANCEL for each evening that leaves the calendar, then a
+    REQUEST for each new or updated one, one evening per file (ADR 0010), in time order.
+
+    A mail program acts on one ``text/calendar`` part only, and one part holds one method, so
+    these are attachments only; see ``docs/adr/0013-one-mail-for-a-moved-person.md``.
+    """
+    prefix = _file_prefix(programme)
+    zone = programme.zone
+    kept = {e.uid for e in mail.previous.evenings}
+    files: list[CalendarFile] = []
+    for evening in mail.cancelled_evenings:
+        day = evening.start.astimezone(zone).date().isoformat()
+        content = cancel_calendar(
+            programme, mail.recipient, mail.previous, evening, sequence=mail.sequence, dtstamp=now
+        )
+        files.append(
+            CalendarFile(content, CalendarMethod.CANCEL, f"{prefix}-{day}-cancellation.ics")
+        )
+    for evening in mail.requested_evenings:
+        day = evening.start.astimezone(zone).date().isoformat()
+        action = "update" if evening.uid in kept else "invitation"
+        content = request_calendar(
+            programme, mail.recipient, mail.group, evening, sequence=mail.sequence, dtstamp=now
+        )
+        files.append(CalendarFile(content, CalendarMethod.REQUEST, f"{prefix}-{day}-{action}.ics"))
+    return tuple(files)
+
+
 def _context(mail: Mail, programme: Programme) -> dict[str, Any]:
     context: dict[str, Any] = {"mail": mail, "programme": programme, "recipient": mail.recipient}
     if isinstance(mail, GroupChanged):
         context["changes"] = {change.value for change in mail.changes}
-    if isinstance(mail, EveningsCancelled):
+    if isinstance(mail, EveningsCancelled | GroupMoved):
         context["reason"] = mail.reason.value
     if isinstance(mail, EveningReminder):
         context["number"] = mail.group.position(mail.evening)
@@ -132,6 +167,9 @@ def render_parts(mail: Mail, programme: Programme, *, now: datetime | None = Non
         html=html,
         calendar=_calendar(mail, programme, moment),
         attachments=attachments,
+        calendar_files=(
+            _move_calendars(mail, programme, moment) if isinstance(mail, GroupMoved) else ()
+        ),
     )
 
 
@@ -162,4 +200,5 @@ def render_mail(
         date=moment.astimezone(programme.zone),
         calendar=parts.calendar,
         attachments=parts.attachments,
+        calendar_files=parts.calendar_files,
     )

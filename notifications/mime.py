@@ -3,8 +3,9 @@
 The layout is what calendar-aware clients (Outlook, Gmail, Apple Mail, Thunderbird) expect of an
 invitation: ``multipart/mixed`` holding ``multipart/alternative`` with text, HTML and the
 ``text/calendar`` part whose ``method`` matches the file, followed by the same file as an
-attachment for clients that only offer to import attachments. Mails without a calendar are just
-the alternative of text and HTML.
+attachment for clients that only offer to import attachments. A mail that carries several
+calendar changes (a person moved to another group) has them as attachments only, one file per
+evening. Mails without a calendar are just the alternative of text and HTML.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def build_message(
     reply_to: Mailbox | None = None,
     calendar: CalendarFile | None = None,
     attachments: Sequence[Attachment] = (),
+    calendar_files: Sequence[CalendarFile] = (),
 ) -> EmailMessage:
     """Build the message; raises :class:`UnsafeHeaderError` before building anything unsafe."""
     for field, value in (
@@ -104,6 +106,14 @@ def build_message(
         )
         message.add_attachment(
             calendar.content, maintype="application", subtype="ics", filename=calendar.filename
+        )
+    # Several calendar changes in one mail (a move): each file is an attachment of its own,
+    # with no inline part, since a mail program acts on one text/calendar part only.
+    for extra in calendar_files:
+        if extra.method is None:
+            raise ValueError("a calendar sent by mail needs a METHOD (REQUEST or CANCEL)")
+        message.add_attachment(
+            extra.content, maintype="application", subtype="ics", filename=extra.filename
         )
     for attachment in attachments:
         params = {"charset": attachment.charset} if attachment.charset else None

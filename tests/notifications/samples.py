@@ -13,9 +13,11 @@ from notifications.kinds import (
     GroupChange,
     GroupChanged,
     GroupInvitation,
+    GroupMoved,
     Mail,
     ModeratorLink,
     ModeratorRoster,
+    MoveReason,
     RegistrationConfirmation,
     SelfServiceLink,
     WaitingList,
@@ -104,6 +106,42 @@ def roster() -> tuple[RosterMember, ...]:
     )
 
 
+def new_group(person: str = "p-17") -> GroupInfo:
+    """The group a person is moved into: another series, on other evenings."""
+    return GroupInfo(
+        label="B (Mittwochabende)",
+        series_label="Mittwochabende",
+        moderator_first_name="Jonas",
+        evenings=(
+            evening(5, 20, 5, person=person),
+            evening(5, 27, 6, person=person),
+            evening(6, 3, 7, person=person),
+        ),
+    )
+
+
+def moved(recipient: Recipient, *, same_series: bool = False) -> GroupMoved:
+    """A person moved by a rematch: from "Seerhein" to another series, or to another group
+    of the same series (the same evenings, updated in place)."""
+    old = group()
+    new = (
+        group(label="C (Samstagabende)", moderator_first_name="Jonas")
+        if same_series
+        else new_group()
+    )
+    return GroupMoved(
+        recipient=recipient,
+        group=new,
+        previous=old,
+        reason=MoveReason.DROPOUTS,
+        cancelled=() if same_series else tuple(e.uid for e in old.evenings),
+        requested=tuple(e.uid for e in new.evenings),
+        sequence=1,
+        self_service_url=SELF_SERVICE_URL,
+        feed_url=FEED_URL,
+    )
+
+
 def all_mails(recipient: Recipient) -> list[Mail]:
     """One mail of every kind for ``recipient``, with every optional link filled in."""
     the_group = group()
@@ -155,6 +193,7 @@ def all_mails(recipient: Recipient) -> list[Mail]:
         WithdrawalConfirmed(
             recipient=recipient, round_name="VEKL Mai 2027", self_service_url=SELF_SERVICE_URL
         ),
+        moved(recipient),
     ]
 
 

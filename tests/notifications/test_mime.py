@@ -12,6 +12,7 @@ from icalendar import Calendar
 
 from notifications.headers import UnsafeHeaderError
 from notifications.identifiers import check_message_id, make_message_id
+from notifications.kinds import GroupMoved
 from notifications.messages import render_mail
 from notifications.mime import Attachment, Mailbox, build_message
 from notifications.models import Programme
@@ -20,6 +21,7 @@ from tests.notifications.samples import (
     PROGRAMME,
     RECIPIENTS,
     all_mails,
+    moved,
 )
 
 
@@ -76,6 +78,8 @@ def test_the_file_name_and_the_inline_part_say_what_the_calendar_does(lang: str)
     """One calendar part per mail, one evening in it; its ``method``, the file's METHOD and
     the attachment's name agree, and the name carries the evening's date."""
     for index, mail in enumerate(all_mails(RECIPIENTS[lang])):
+        if isinstance(mail, GroupMoved):
+            continue  # several files, no inline part: test_a_move_attaches_every_change
         message, _ = rendered(index, lang)
         calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
         files = [p for p in message.walk() if p.get_content_type() == "application/ics"]
@@ -96,6 +100,46 @@ def test_the_file_name_and_the_inline_part_say_what_the_calendar_does(lang: str)
         assert filename.endswith("-cancellation.ics") == (method == "CANCEL"), filename
         day = event.decoded("DTSTART").date().isoformat()
         assert filename.startswith(f"vekl-{day}-"), filename
+
+
+@pytest.mark.parametrize("same_series", [False, True])
+def test_a_move_attaches_every_change_as_a_file_of_its_own(same_series: bool) -> None:
+    """One mail for a moved person: a file per evening, one event each, cancellations first;
+    no inline ``text/calendar`` part, since a mail program acts on one only."""
+    mail = moved(RECIPIENTS["ar"], same_series=same_series)
+    message_id = make_message_id(PROGRAMME.domain)
+    parsed = message_from_bytes(
+        render_mail(mail, PROGRAMME, message_id=message_id, now=NOW).as_bytes(),
+        policy=policy.default,
+    )
+    files = len(mail.cancelled) + len(mail.requested)
+    assert structure(parsed) == [
+        "multipart/mixed",
+        [["multipart/alternative", [["text/plain"], ["text/html"]]]]
+        + [["application/ics"]] * files,
+    ]
+    assert [p for p in parsed.walk() if p.get_content_type() == "text/calendar"] == []
+    seen = []
+    for part in parsed.walk():
+        if part.get_content_type() != "application/ics":
+            continue
+        assert part.get_content_disposition() == "attachment"
+        content = part.get_payload(decode=True)
+        assert isinstance(content, bytes)
+        calendar = Calendar.from_ical(content)
+        (event,) = calendar.walk("VEVENT")
+        filename = part.get_filename()
+        assert filename is not None
+        day = event.decoded("DTSTART").date().isoformat()
+        action = {"CANCEL": "cancellation"}.get(str(calendar["METHOD"]))
+        if action is None:
+            action = "update" if same_series else "invitation"
+        assert filename == f"vekl-{day}-{action}.ics"
+        assert event["SEQUENCE"] == mail.sequence
+        seen.append((str(calendar["METHOD"]), str(event["UID"])))
+    assert seen == [("CANCEL", uid) for uid in mail.cancelled] + [
+        ("REQUEST", uid) for uid in mail.requested
+    ]
 
 
 @pytest.mark.parametrize("index", [0, 1, 5, 7, 8])

@@ -2,8 +2,8 @@
 
 Log in, create the example round from its file, import moderators and registrations, form
 groups, look at the preview, publish, mark two dropouts, rematch, publish again, and check
-that the mail folder holds exactly the invitations, updates and cancellations the changes
-call for.
+that the mail folder holds exactly the invitations, updates, cancellations and "group
+changed" mails the changes call for.
 """
 
 from __future__ import annotations
@@ -311,12 +311,15 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
         after = _placements(session, rematch.id)
         led_after = _led(session, rematch.id)
     stayed = set(before) - set(leaving)
-    # Another series means other evenings: those are cancelled and the new ones sent as an
-    # invitation; within a series, a new group or moderator is an update.
-    other_series = {e for e in stayed if e in after and after[e][0] != before[e][0]}
-    assert _to(rematch_mails, "invitation") == (set(after) - set(before)) | other_series
+    # Someone moved to another group gets one mail that says so and carries every calendar
+    # change as files of its own (no inline invitation part); someone who stays in their
+    # group hears only of a new moderator (an update per evening); newcomers are invited.
+    moved = {e for e in stayed if e in after and after[e][:2] != before[e][:2]}
+    assert _to(rematch_mails, "group_moved") == moved
+    assert _methods(rematch_mails, "group_moved") <= {""}
+    assert _to(rematch_mails, "invitation") == set(after) - set(before)
     assert _to(rematch_mails, "update") == {
-        e for e in stayed - other_series if e in after and after[e] != before[e]
+        e for e in stayed - moved if e in after and after[e] != before[e]
     }
     # Moderators follow the same rule, one series at a time: the rematch may dissolve a group
     # that fell below the minimum size, or give a group another moderator. Leaving a series
@@ -331,7 +334,7 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
     }
     assert _to(rematch_mails, "roster") == new_roster
     assert _to(rematch_mails, "cancellation") == {e for e in stayed if e not in after} | (
-        other_series | left_series
+        left_series
     )
     page.goto("/organiser/rounds/konstanz-mai/mail")
     violations += _serious_violations(page)

@@ -89,6 +89,16 @@ class World:
         waitlist: Sequence[Participant] = (),
         now: datetime = BEFORE,
     ) -> list[OutboxMail]:
+        run = self.draft(groups, waitlist)
+        publication = matching_runs.publish(self.db, run, "t")
+        return notify.publication_mails(self.db, publication, settings=self.settings, now=now)
+
+    def draft(
+        self,
+        groups: dict[str, tuple[str, list[Participant], list[Moderator]]],
+        waitlist: Sequence[Participant] = (),
+    ) -> MatchingRun:
+        """A draft of this grouping, computed from the published one."""
         previous = published_run(self.db, self.round)
         run = MatchingRun(
             round_id=self.round.id,
@@ -109,8 +119,7 @@ class World:
         for person in waitlist:
             run.waitlist.append(WaitlistEntry(participant_id=person.id, reason="no room"))
         self.db.flush()
-        publication = matching_runs.publish(self.db, run, "t")
-        return notify.publication_mails(self.db, publication, settings=self.settings, now=now)
+        return run
 
     def body(self, mail: OutboxMail) -> bytes:
         return outbox.body(mail, self.settings.secret_key)

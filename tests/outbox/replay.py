@@ -4,7 +4,8 @@ Entries are keyed by UID; a REQUEST with a SEQUENCE not lower than the stored on
 replaces the entry, a CANCEL with such a SEQUENCE removes it, anything older is ignored.
 Like Outlook and Gmail, it acts on the first event of a file only, and it reads the
 ``text/calendar`` part a mail program treats as the invitation (a mail with several is
-refused).
+refused). A mail without one that carries calendar files (a person moved to another group)
+is read as its reader opening each attached file in turn.
 """
 
 from __future__ import annotations
@@ -35,6 +36,24 @@ def calendar_part(payload: bytes) -> bytes | None:
         assert isinstance(data, bytes)
         return data
     return None
+
+
+def attached_calendars(payload: bytes) -> list[bytes]:
+    """The ``.ics`` files a mail carries as attachments, in order."""
+    message = message_from_bytes(payload, policy=policy.default)
+    found = []
+    for part in message.walk():
+        if part.get_content_type() == "application/ics":
+            data = part.get_payload(decode=True)
+            assert isinstance(data, bytes)
+            found.append(data)
+    return found
+
+
+def calendar_files(payload: bytes) -> list[bytes]:
+    """What a calendar takes from a mail: its invitation part, or else every attached file."""
+    inline = calendar_part(payload)
+    return [inline] if inline is not None else attached_calendars(payload)
 
 
 class ClientCalendar:
@@ -73,8 +92,7 @@ class ClientCalendar:
     def replay(self, payloads: list[bytes]) -> list[str]:
         methods = []
         for payload in payloads:
-            ics = calendar_part(payload)
-            if ics is not None:
+            for ics in calendar_files(payload):
                 methods.append(self.apply(ics))
         return methods
 

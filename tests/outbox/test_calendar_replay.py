@@ -92,13 +92,14 @@ def test_moved_to_another_series(world: World) -> None:
         waitlist=world.people[24:30],
     )
     client, methods = replayed(world, mover)
-    # Exactly the old evenings are cancelled and the new ones invited to.
+    # One mail says so; its files cancel exactly the old evenings and invite to the new ones.
+    assert [m.kind for m in world.mails_to(mover.email)] == ["invitation"] * 3 + ["group_moved"]
     assert methods == ["REQUEST"] * 3 + ["CANCEL"] * 3 + ["REQUEST"] * 3
     assert client.evenings() == expected(group_of(world, "g2"))
     assert len(client.cancelled) == 3
-    # Nobody else in g2 or g3 was told anything new.
-    assert [m.kind for m in world.mails_to(wed[0].email)] == ["invitation"] * 3
-    assert [m.kind for m in world.mails_to(sat[0].email)] == ["invitation"] * 3
+    # Nobody else in g1, g2 or g3 was told anything new.
+    for person in (mon[1], wed[0], sat[0]):
+        assert [m.kind for m in world.mails_to(person.email)] == ["invitation"] * 3
 
 
 def test_moved_to_another_group_in_the_same_series(world: World) -> None:
@@ -108,11 +109,13 @@ def test_moved_to_another_group_in_the_same_series(world: World) -> None:
     mover = a[0]
     world.publish({"g1": ("mon", a[1:], [mods[0]]), "g4": ("mon", [*b, mover], [mods[4]])})
     client, methods = replayed(world, mover)
-    # Same evenings, same UIDs: updated in place with a higher SEQUENCE.
+    # Same evenings, same UIDs: one mail, whose files update them with a higher SEQUENCE.
     assert methods == ["REQUEST"] * 6
     assert client.evenings() == expected(group_of(world, "g4"))
     assert {e.sequence for e in client.entries.values()} == {1}
-    assert [m.kind for m in world.mails_to(mover.email)] == ["invitation"] * 3 + ["update"] * 3
+    assert [m.kind for m in world.mails_to(mover.email)] == ["invitation"] * 3 + ["group_moved"]
+    assert "Ihre Abende bleiben dieselben:" in text_of(world.body(world.mails_to(mover.email)[-1]))
+    assert [m.kind for m in world.mails_to(b[0].email)] == ["invitation"] * 3
 
 
 def test_group_cancelled(world: World) -> None:

@@ -263,3 +263,33 @@ def test_two_dispatchers_at_once_send_every_mail_exactly_once(
     assert sorted(received_ids(handler)) == sorted(ids)
     assert len(received_ids(handler)) == len(set(received_ids(handler))) == 40
     assert set(statuses(sessions).values()) == {MailStatus.SENT}
+
+
+def test_a_moved_persons_one_mail_arrives_with_every_calendar_file(
+    sessions: sessionmaker[Session], settings: Settings, smtp: Smtp
+) -> None:
+    from icalendar import Calendar
+
+    from tests.notifications.samples import RECIPIENTS, moved
+    from tests.outbox.replay import attached_calendars
+
+    handler, transport = smtp
+    programme = sender.programme(settings)
+    mail = moved(RECIPIENTS["ar"])
+    message = render_mail(mail, programme, message_id=make_message_id(programme.domain))
+    with sessions() as session:
+        round = session.get_one(Round, sessions.round_id)  # type: ignore[attr-defined]
+        outbox.queue(
+            session, message, secret_key=settings.secret_key, kind="group_moved", round=round
+        )
+        session.commit()
+    result = mail_dispatch.dispatch_all(sessions, transport, secret_key=settings.secret_key)
+    assert (result.sent, result.failed) == (1, 0)
+    (received,) = handler.received
+    assert received.rcpt_tos == ("layla@example.org",)
+    files = attached_calendars(received.content)
+    # Four evenings leave the calendar and three come in, each in a file of its own.
+    assert [str(Calendar.from_ical(f)["METHOD"]) for f in files] == ["CANCEL"] * 4 + ["REQUEST"] * 3
+    assert all(len(Calendar.from_ical(f).walk("VEVENT")) == 1 for f in files)
+    assert files == attached_calendars(message.as_bytes())
+    assert not [p for p in received.message.walk() if p.get_content_type() == "text/calendar"]

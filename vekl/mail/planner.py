@@ -6,6 +6,8 @@ moving an evening) is handled the same way: compare what each person's calendar 
 hold now with what it was told, and send exactly the difference: an invitation, an
 update with a higher SEQUENCE, or a cancellation. Replaying a person's calendar files in
 order therefore always leaves the evenings of their current group, and nothing else.
+A person moved to another group gets all of it in one mail (``kinds.GroupMoved``) that
+says so, with a calendar file per evening.
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ class Planner:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     link_for: LinkMaker | None = None
     queued: list[OutboxMail] = field(default_factory=list)
+    move_reason: kinds.MoveReason = kinds.MoveReason.REGROUPED
+    """What a moved person is told of why (set by :meth:`sync_round`)."""
 
     def __post_init__(self) -> None:
         if self.link_for is None:
@@ -225,6 +229,20 @@ class Planner:
         who: dict[str, Any] = (
             {"participant": holder} if isinstance(holder, Participant) else {"moderator": holder}
         )
+        moved_from = self._moved_from(holder, groups, old_groups, active)
+        if moved_from is not None:
+            # One mail for a person moved to another group, with every calendar change.
+            assert isinstance(holder, Participant)
+            renewed = added | changed
+            self._move(holder, groups[0], moved_from, wanted, active, renewed, removed, sequence)
+            for sid in removed:
+                active[sid].sequence = sequence
+                active[sid].cancelled = True
+            for sid in sorted(renewed, key=lambda sid: wanted[sid][0].starts_at):
+                evening, state, _ = wanted[sid]
+                self._record(holder, entries, evening, state, sequence)
+            self.session.flush()
+            return
         if removed:
             self._cancel(holder, removed, old_groups, sequence, who)
             for sid in removed:
@@ -239,20 +257,124 @@ class Planner:
             was = {sid: active[sid].state for sid in changed}
             self._invite(holder, group, mine, told, before, sequence, rosters, who, was)
             for evening, state in told:
-                entry = entries.get(evening.id)
-                if entry is None:
-                    entry = CalendarEntry(
-                        uid=self._uid(holder, evening.id),
-                        evening_id=evening.id,
-                        state=state,
-                        participant_id=holder.id if isinstance(holder, Participant) else None,
-                        moderator_id=holder.id if isinstance(holder, Moderator) else None,
-                    )
-                    self.session.add(entry)
-                entry.sequence = sequence
-                entry.cancelled = False
-                entry.state = state
+                self._record(holder, entries, evening, state, sequence)
         self.session.flush()
+
+    def _record(
+        self,
+        holder: Participant | Moderator,
+        entries: dict[int, CalendarEntry],
+        evening: Evening,
+        state: dict[str, Any],
+        sequence: int,
+    ) -> None:
+        """Remember what this person's calendar was told of ``evening``."""
+        entry = entries.get(evening.id)
+        if entry is None:
+            entry = CalendarEntry(
+                uid=self._uid(holder, evening.id),
+                evening_id=evening.id,
+                state=state,
+                participant_id=holder.id if isinstance(holder, Participant) else None,
+                moderator_id=holder.id if isinstance(holder, Moderator) else None,
+            )
+            self.session.add(entry)
+            entries[evening.id] = entry
+        entry.sequence = sequence
+        entry.cancelled = False
+        entry.state = state
+
+    def _moved_from(
+        self,
+        holder: Participant | Moderator,
+        groups: Sequence[Group],
+        old_groups: Sequence[Group],
+        active: Mapping[int, CalendarEntry],
+    ) -> Group | None:
+        """The group a participant was moved out of, when their calendar still holds its
+        future evenings and they are now in another group; else None."""
+        if not isinstance(holder, Participant) or len(groups) != 1 or len(old_groups) != 1:
+            return None
+        new, old = groups[0], old_groups[0]
+        if old.key == new.key and old.series_id == new.series_id:
+            return None
+        held = [
+            entry
+            for entry in active.values()
+            if datetime.fromisoformat(entry.state["start"]) > self.now
+            and entry.state.get("group") == old.key
+        ]
+        return old if held else None
+
+    def _move(
+        self,
+        holder: Participant,
+        group: Group,
+        old: Group,
+        wanted: Mapping[int, tuple[Evening, dict[str, Any], Group]],
+        active: Mapping[int, CalendarEntry],
+        told: set[int],
+        removed: list[int],
+        sequence: int,
+    ) -> None:
+        """The one mail for a person moved from ``old`` to ``group``: why, their evenings
+        now and before, and a calendar file per evening that is added, updated or removed."""
+        # The old evenings as the person's calendar holds them (they may have moved since).
+        held = sorted(
+            (
+                (sid, entry)
+                for sid, entry in active.items()
+                if datetime.fromisoformat(entry.state["start"]) > self.now
+            ),
+            key=lambda item: item[1].state["start"],
+        )
+        evenings = []
+        for _, entry in held:
+            venue_name, _, venue_address = entry.state["venue"].partition("\x1f")
+            evenings.append(
+                rendered.Evening(
+                    uid=entry.uid,
+                    start=datetime.fromisoformat(entry.state["start"]),
+                    end=datetime.fromisoformat(entry.state["end"]),
+                    venue_name=venue_name,
+                    venue_address=venue_address,
+                    step_free=old.series.step_free,
+                )
+            )
+        moderator = old.moderators[0].name if old.moderators else self.programme.short_name
+        previous = GroupInfo(
+            label=group_label(old),
+            series_label=old.series.label,
+            moderator_first_name=first_name(moderator),
+            evenings=tuple(evenings),
+        )
+        now_evenings = sorted(
+            (e for e, _, g in wanted.values() if g is group), key=lambda e: e.starts_at
+        )
+        current = self._info(holder, group, now_evenings)
+        link = self._link(holder)
+        feed = links.subscription_url(
+            self.settings, tokens.feed_token(holder, self.settings.secret_key)
+        )
+        touched = [wanted[sid][0].starts_at for sid in told] + [
+            e.start for (sid, _), e in zip(held, evenings, strict=True) if sid in removed
+        ]
+        self._queue(
+            kinds.GroupMoved(
+                recipient=participant_recipient(holder),
+                group=current,
+                previous=previous,
+                reason=self.move_reason,
+                cancelled=tuple(active[sid].uid for sid in removed),
+                requested=tuple(self._uid(holder, sid) for sid in told),
+                sequence=sequence,
+                feed_url=feed,
+                **({"self_service_url": link} if link else {}),
+            ),
+            kind="group_moved",
+            participant=holder,
+            not_after=max(touched),
+        )
 
     def _recipient(self, holder: Participant | Moderator) -> Recipient:
         if isinstance(holder, Participant):
@@ -446,6 +568,16 @@ class Planner:
             for m in g.moderators:
                 led_before.setdefault(m.id, []).append(g)
         rosters = {g.id: _roster(g) for g in groups}
+        # A rematch after dropouts says so; naming nobody, since people only read "some".
+        self.move_reason = (
+            kinds.MoveReason.DROPOUTS
+            if any(
+                m.participant.status == RegistrationStatus.WITHDRAWN
+                for g in old_groups
+                for m in g.members
+            )
+            else kinds.MoveReason.REGROUPED
+        )
         people = self.session.scalars(
             select(Participant)
             .where(Participant.round_id == self.round.id)
