@@ -13,7 +13,7 @@ so anyone with the seed and the list of ids can redo the draw, for example with
                sys.argv[2].encode(), hashlib.sha256).hexdigest())" SEED ID
 
 A problem may bring its seed (``lottery_seed``); otherwise one is drawn with
-:mod:`secrets` and recorded in the solution. See docs/adr/0013-lottery-for-the-last-places.md.
+:mod:`secrets` and recorded in the solution. See docs/adr/0014-lottery-for-the-last-places.md.
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ class MoveReason(StrEnum):
 class GroupMoved(_MailBase):
     """The recipient was moved to another group: one mail that says so, says why, lists
     their evenings now (and the ones that no longer apply), and carries every calendar
-    change as a file of its own (``docs/adr/0013-one-mail-for-a-moved-person.md``).
+    change as a file of its own (``docs/adr/0016-one-mail-for-a-moved-person.md``).
 
     ``previous`` is the group as the recipient knew it, with the evenings their calendar
     held; ``group`` is the group now. ``cancelled`` names the evenings of ``previous`` that

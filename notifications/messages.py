@@ -93,7 +93,7 @@ def _move_calendars(
     REQUEST for each new or updated one, one evening per file (ADR 0010), in time order.
 
     A mail program acts on one ``text/calendar`` part only, and one part holds one method, so
-    these are attachments only; see ``docs/adr/0013-one-mail-for-a-moved-person.md``.
+    these are attachments only; see ``docs/adr/0016-one-mail-for-a-moved-person.md``.
     """
     prefix = _file_prefix(programme)
     zone = programme.zone

@@ -14,7 +14,7 @@ never changes how many people of each priority are placed. Two passes keep it:
   because placing them would keep someone of the same priority with a better rank from a
   place (the lot), or because no grouping places them with that many (the rules).
 
-See docs/adr/0013-lottery-for-the-last-places.md.
+See docs/adr/0014-lottery-for-the-last-places.md.
 """
 
 from __future__ import annotations
