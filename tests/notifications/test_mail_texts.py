@@ -183,3 +183,18 @@ def test_a_withdrawn_person_who_asks_for_their_link_learns_the_way_back(lang: st
         assert glued_sentences(text) == []
     assert len({texts["back"], texts["closed"], texts["plain"]}) == 3
     assert CONTACT.email is not None and CONTACT.email in texts["closed"]
+
+
+# Mails that put evenings ahead of a participant: each offers the way out under the link.
+EVENINGS_AHEAD = ("group_invitation", "group_changed", "group_moved", "evening_reminder")
+
+
+@pytest.mark.parametrize(
+    ("lang", "mail"),
+    [(lang, mail) for lang, mail in EVERY_MAIL if mail.kind in EVENINGS_AHEAD],
+    ids=[f"{lang}-{mail.kind}" for lang, mail in EVERY_MAIL if mail.kind in EVENINGS_AHEAD],
+)
+def test_every_mail_with_evenings_ahead_offers_to_withdraw(lang: str, mail: object) -> None:
+    parts = render_parts(mail, PROGRAMME, now=NOW)  # type: ignore[arg-type]
+    assert SELF_SERVICE_URL + "/withdraw" in parts.text
+    assert f'href="{SELF_SERVICE_URL}/withdraw"' in parts.html
