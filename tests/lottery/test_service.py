@@ -40,6 +40,8 @@ from vekl.store.models import (
     LotteryLetter,
     LotteryPerson,
     LotteryWave,
+    Participant,
+    Role,
     Round,
 )
 
@@ -560,3 +562,31 @@ def test_the_rounds_own_purge_deletes_its_extract(db: Session, lottery_round: Ro
     assert due is not None
     retention.purge_round(db, lottery_round, actor="purge", now=due + timedelta(days=1))
     assert db.scalar(select(func.count()).select_from(LotteryPerson)) == 0
+
+
+def test_a_registration_with_a_letters_code_counts_for_its_stratum(
+    db: Session, lottery_round: Round
+) -> None:
+    _import(db, lottery_round)
+    _plan(db, lottery_round, places=5, dimensions=["age"])
+    _draw(db, lottery_round)
+    letter = db.scalars(select(LotteryLetter).order_by(LotteryLetter.position)).first()
+    assert letter is not None and letter.code_secret is not None
+    typed = letter_codes.grouped(letter_codes.derived_code(SECRET, letter.code_secret))
+    checked = letter_codes.check(
+        db, lottery_round, typed, email="a@example.org", client="test", secret=SECRET, now=NOW
+    )
+    assert checked.row is not None
+    person = Participant(
+        round_id=lottery_round.id,
+        role=Role.CITIZEN,
+        first_name="A",
+        last_name="B",
+        email="a@example.org",
+    )
+    db.add(person)
+    db.flush()
+    letter_codes.consume(db, checked.row, person, NOW)
+    state = lottery.status(db, lottery_round)
+    registered = {row.stratum: row.registered for row in state.strata if row.registered}
+    assert registered == {letter.stratum: 1}
