@@ -73,6 +73,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.matching_run
 	$(BIN)/python -m benchmarks.notifications_run
 	$(BIN)/python -m benchmarks.web_load
+	$(BIN)/python -m benchmarks.lottery_draw
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

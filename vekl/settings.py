@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     # Health check: a mail due for longer than this (seconds) means sending is stuck.
     outbox_stuck_after: float = Field(default=900.0, gt=0)
 
+    # The lottery: a register extract is deleted at the latest this many days after its
+    # import (``vekl purge`` deletes it if the organisers have not confirmed the letters are
+    # out before), and people who got a letter within this many years are not drawn again.
+    lottery_extract_days: int = Field(default=60, ge=1, le=365)
+    lottery_exclusion_years: int = Field(default=3, ge=0, le=20)
+
     # Who is responsible for the personal data (the controller, with postal address), how
     # people reach the organisers, the data protection officer and the Impressum. Shown at the
     # foot of every public page and every mail and in the privacy notice; every dead end

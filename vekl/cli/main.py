@@ -9,6 +9,7 @@ from vekl.cli import (
     db,
     demo,
     imports,
+    lottery,
     mail,
     matching,
     organiser_commands,
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(rounds.app, name="round")
 app.add_typer(imports.app, name="import")
+app.add_typer(lottery.app, name="lottery")
 app.add_typer(registrations.app, name="registrations")
 app.add_typer(mail.app, name="mail")
 app.add_typer(matching.runs_app, name="runs")

@@ -11,7 +11,9 @@ import typer
 
 from vekl.access import organisers
 from vekl.audit.records import cli_actor
-from vekl.cli.context import console, unit_of_work
+from vekl.cli.context import console, settings, unit_of_work
+from vekl.lottery import queries as lottery_queries
+from vekl.lottery import service as lottery
 from vekl.retention import service as retention
 
 admin_app = typer.Typer(help="Organiser accounts for the web pages.", no_args_is_help=True)
@@ -50,10 +52,30 @@ def purge(
     """Remove the personal data of rounds whose retention period has passed.
 
     Names, emails, phone numbers, free text, links, mails and calendar entries go; counts by
-    role, language, series and outcome stay.
+    role, language, series and outcome stay. Register extracts past their deadline
+    (VEKL_LOTTERY_EXTRACT_DAYS after the import) are deleted too, and the hashes that keep
+    earlier recipients out of a draw once they are older than VEKL_LOTTERY_EXCLUSION_YEARS.
     """
     now = datetime.now(UTC)
+    config = settings()
     with unit_of_work() as session:
+        if dry_run:
+            for _, round in lottery_queries.lotteries_due(session, now):
+                console.print(f"would delete the register extract of {round.slug}")
+        else:
+            extracts, exclusions = lottery.purge_due(
+                session,
+                actor=cli_actor(),
+                now=now,
+                exclusion_years=config.lottery_exclusion_years,
+            )
+            for slug, people in extracts:
+                console.print(
+                    f"deleted the register extract of {slug} ({people} people): its deadline "
+                    "has passed"
+                )
+            if exclusions:
+                console.print(f"deleted {exclusions} lottery exclusions older than the limit")
         due = retention.due_rounds(session, now)
         if not due:
             console.print("No round is past its retention period.")

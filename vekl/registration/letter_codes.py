@@ -104,6 +104,36 @@ NO_LONGER_REGISTERING = N_(
 )
 
 
+def ensure_registering(round: Round, moment: datetime) -> None:
+    """Refuse codes for a round that has closed, finished, passed its deadline or been purged."""
+    deadline = round.registration_deadline
+    if (
+        round.status in (RoundStatus.CLOSED, RoundStatus.FINISHED)
+        or round.purged_at is not None
+        or (deadline is not None and deadline <= moment)
+    ):
+        raise Conflict(NO_LONGER_REGISTERING, round=round.slug)
+
+
+def derived_code(secret: str, code_secret: str) -> str:
+    """The code of a drawn letter: HMAC-SHA256 over the letter's own secret, keyed with the
+    server's key, written in the code alphabet with its check character.
+
+    The letter keeps only ``code_secret`` (until its extract is deleted) and the code's
+    hash, so the letters can be printed after the draw without storing a readable code.
+    """
+    digest = hmac.new(
+        secret.encode(), b"lottery-letter\x1f" + code_secret.encode(), hashlib.sha256
+    ).digest()
+    number = int.from_bytes(digest, "big")
+    payload = []
+    for _ in range(RANDOM_LENGTH):
+        number, index = divmod(number, len(ALPHABET))
+        payload.append(ALPHABET[index])
+    text = "".join(payload)
+    return text + check_character(text)
+
+
 def generate(
     session: Session,
     round: Round,
@@ -121,13 +151,7 @@ def generate(
     if count < 1:
         raise InvalidInput([FieldError("count", N_("must be at least 1"))])
     moment = now or datetime.now(UTC)
-    deadline = round.registration_deadline
-    if (
-        round.status in (RoundStatus.CLOSED, RoundStatus.FINISHED)
-        or round.purged_at is not None
-        or (deadline is not None and deadline <= moment)
-    ):
-        raise Conflict(NO_LONGER_REGISTERING, round=round.slug)
+    ensure_registering(round, moment)
     codes: dict[str, str] = {}
     while len(codes) < count:
         code = new_code()

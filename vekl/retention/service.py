@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, NotFound
+from vekl.lottery import service as lottery
 from vekl.runs.placements import published_run
 from vekl.store.models import (
     CsvImport,
@@ -173,6 +174,8 @@ def purge_round(session: Session, round: Round, *, actor: str, now: datetime) ->
         .values(problem={}, solution=None, progress=None, error=None),
         execution_options={"synchronize_session": False},
     )
+    # A register extract still stored goes too; its letters keep code hash, stratum, wave.
+    lottery.delete_if_present(session, round, actor=actor, now=now)
     round.purged_at = now
     session.flush()
     session.expire_all()

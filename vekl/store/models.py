@@ -7,7 +7,7 @@ relations that organisers filter by (series availability, group membership) are 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Enum,
     Float,
     ForeignKey,
@@ -634,3 +635,125 @@ class RoundStatistics(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Lottery(TimestampMixin, Base):
+    """The draw of a round's letters from a register extract: what stays after the extract.
+
+    The extract's people (``lottery_people``) are kept only until the letters are out; this
+    row keeps the extract's SHA-256 and size, the plan, when and by whom the extract was
+    deleted, and the waves and letters that were drawn. Nothing here names a person.
+    """
+
+    __tablename__ = "lotteries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
+    extract_sha256: Mapped[str | None] = mapped_column(String(64))
+    extract_rows: Mapped[int] = mapped_column(default=0)
+    extract_has_districts: Mapped[bool] = mapped_column(Boolean, default=False)
+    extract_imported_at: Mapped[datetime | None]
+    extract_imported_by: Mapped[str | None] = mapped_column(String(200))
+    # The extract must be deleted by then; ``vekl purge`` deletes it when the organisers
+    # have not.
+    extract_delete_by: Mapped[datetime | None]
+    extract_deleted_at: Mapped[datetime | None]
+    extract_deleted_by: Mapped[str | None] = mapped_column(String(200))
+    # "confirmed" (an organiser confirmed the letters are out) or "deadline" (the purge).
+    extract_deletion: Mapped[str | None] = mapped_column(String(20))
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    waves: Mapped[list[LotteryWave]] = relationship(
+        back_populates="lottery", cascade="all, delete-orphan", order_by="LotteryWave.number"
+    )
+
+
+class LotteryPerson(Base):
+    """One person of a register extract: the most sensitive row there is, kept for the draw only.
+
+    ``person_key`` (SHA-256 of the normalised name, birth date and address) orders the draw
+    and ``household_key`` (SHA-256 of the normalised address) keeps it to one letter per
+    household; both go with the row when the extract is deleted.
+    """
+
+    __tablename__ = "lottery_people"
+    __table_args__ = (UniqueConstraint("lottery_id", "person_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lottery_id: Mapped[int] = mapped_column(
+        ForeignKey("lotteries.id", ondelete="CASCADE"), index=True
+    )
+    line: Mapped[int]
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_names: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date] = mapped_column(Date)
+    gender: Mapped[str] = mapped_column(String(1))
+    street: Mapped[str] = mapped_column(String(100))
+    house_number: Mapped[str] = mapped_column(String(20))
+    house_number_suffix: Mapped[str | None] = mapped_column(String(20))
+    postcode: Mapped[str] = mapped_column(String(10))
+    town: Mapped[str] = mapped_column(String(100))
+    district: Mapped[str | None] = mapped_column(String(100))
+    person_key: Mapped[str] = mapped_column(String(64))
+    household_key: Mapped[str] = mapped_column(String(64))
+
+
+class LotteryWave(Base):
+    """One draw of letters: the first from the plan, later ones for strata that fell short."""
+
+    __tablename__ = "lottery_waves"
+    __table_args__ = (UniqueConstraint("lottery_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lottery_id: Mapped[int] = mapped_column(ForeignKey("lotteries.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    seed: Mapped[str] = mapped_column(String(200))
+    software_version: Mapped[str] = mapped_column(String(40))
+    drawn_at: Mapped[datetime] = mapped_column(default=utcnow)
+    drawn_by: Mapped[str] = mapped_column(String(200))
+    letters: Mapped[int] = mapped_column(default=0)
+    # Inputs, allocation and counts: what an observer needs to re-run the draw.
+    protocol: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    lottery: Mapped[Lottery] = relationship(back_populates="waves")
+
+
+class LotteryLetter(Base):
+    """A drawn letter: its code's hash, stratum and wave stay after the extract is deleted.
+
+    The code is derived from ``code_secret`` and the server's key, so the letters can be
+    printed after the draw; the secret and the link to the person go with the extract.
+    ``code_hash`` is the same hash as the letter's row in ``invitation_codes``, which says
+    whether someone registered with it.
+    """
+
+    __tablename__ = "lottery_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lottery_id: Mapped[int] = mapped_column(
+        ForeignKey("lotteries.id", ondelete="CASCADE"), index=True
+    )
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("lottery_waves.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    stratum: Mapped[str] = mapped_column(String(200))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_secret: Mapped[str | None] = mapped_column(String(64))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lottery_people.id", ondelete="SET NULL"), index=True
+    )
+
+
+class LotteryExclusion(Base):
+    """Someone got a letter then: a keyed hash of name, birth date and address, nothing else.
+
+    Used only to leave people who had a letter within the last years out of the next draw;
+    rows older than that are deleted by ``vekl purge``.
+    """
+
+    __tablename__ = "lottery_exclusions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    drawn_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,333 @@
+"""``vekl lottery``: import a register extract, plan and draw the letters, delete the extract.
+
+The same services as the organiser pages. Messages come in German from the shared
+catalogs, or in English with ``--lang en``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from sqlalchemy.orm import Session
+
+from notifications.i18n import gettext
+from vekl.audit.records import cli_actor
+from vekl.cli.context import sessions, settings
+from vekl.errors import (
+    FIELD_WHERE,
+    N_,
+    ROW_WHERE,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+)
+from vekl.lottery import service as lottery
+from vekl.lottery.schemas import Dimension, Plan
+from vekl.rounds import service as rounds
+from vekl.store.db import transaction
+
+app = typer.Typer(
+    help="The lottery: who gets a letter, drawn from the population register.",
+    no_args_is_help=True,
+)
+
+NOTHING_CHANGED = N_("Nothing was changed. Please correct:")
+ERROR = N_("error: %(message)s")
+LANGUAGES = ("de", "en")
+
+RoundOpt = typer.Option(..., "--round", "-r", help="The round's short name.")
+LangOpt = typer.Option("de", "--lang", help="Language of the messages: de or en.")
+
+
+def _say(text: str) -> None:
+    """Output as it is: tables and hashes are not wrapped or coloured."""
+    typer.echo(text)
+
+
+def _language(lang: str) -> str:
+    if lang not in LANGUAGES:
+        typer.echo(f"--lang must be one of {', '.join(LANGUAGES)}", err=True)
+        raise typer.Exit(2)
+    return lang
+
+
+def field_text(lang: str, error: FieldError) -> str:
+    """One problem in ``lang``: where (line and column) and why."""
+    message = gettext(lang, error.message, **dict(error.params))
+    where = ROW_WHERE if error.line else FIELD_WHERE
+    return gettext(lang, where, line=error.line, field=error.field, message=message)
+
+
+@contextmanager
+def _work(lang: str) -> Iterator[Session]:
+    """One command, one transaction; service errors in ``lang``, with exit codes."""
+    try:
+        with transaction(sessions()) as session:
+            yield session
+    except InvalidInput as exc:
+        typer.echo(gettext(lang, NOTHING_CHANGED), err=True)
+        for error in exc.errors:
+            typer.echo(f"  {field_text(lang, error)}", err=True)
+        raise typer.Exit(2) from None
+    except (NotFound, Conflict, ServiceError) as exc:
+        message = gettext(lang, exc.message, **exc.params)
+        typer.echo(gettext(lang, ERROR, message=message), err=True)
+        raise typer.Exit(1) from None
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    """``STRATUM=VALUE`` options; the stratum is everything before the last ``=``."""
+    found: dict[str, str] = {}
+    for value in values:
+        key, sep, number = value.rpartition("=")
+        if not sep or not key.strip() or not number.strip():
+            typer.echo(f"{option}: expected STRATUM=VALUE, got {value!r}", err=True)
+            raise typer.Exit(2)
+        found[key.strip()] = number.strip()
+    return found
+
+
+def _rate(text: str) -> float:
+    text = text.strip()
+    return float(text.removesuffix("%")) / 100 if text.endswith("%") else float(text)
+
+
+@app.command("import")
+def import_extract(
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="The register extract: CSV, UTF-8 or Windows-1252."
+    ),
+    round: str = RoundOpt,
+    lang: str = LangOpt,
+) -> None:
+    """Import a register extract; the whole file is refused if any row is bad."""
+    lang = _language(lang)
+    config = settings()
+    raw = file.read_bytes()
+    with _work(lang) as session:
+        found = rounds.get_round(session, round)
+        stored = lottery.import_extract(
+            session,
+            found,
+            raw,
+            actor=cli_actor(),
+            now=datetime.now(UTC),
+            extract_days=config.lottery_extract_days,
+        )
+        assert stored.extract_delete_by is not None
+        _say(
+            f"Imported {stored.extract_rows} people for {found.slug} "
+            f"(SHA-256 {stored.extract_sha256}). The extract must be deleted by "
+            f"{stored.extract_delete_by.date().isoformat()}: run `vekl lottery delete-extract` "
+            "once the letters are out."
+        )
+
+
+def _print_plan(result: Plan) -> None:
+    _say(
+        f"{'stratum':<30} {'people':>7} {'can be drawn':>12} {'rate':>6} {'places':>7} "
+        f"{'letters':>7} {'expected':>8}"
+    )
+    for row in result.strata:
+        _say(
+            f"{row.stratum:<30} {row.population:>7} {row.eligible:>12} {row.rate:>6.1%} "
+            f"{row.places:>7.2f} {row.letters:>7} {row.expected:>8.1f}"
+        )
+    _say(
+        f"{'total':<30} {sum(s.population for s in result.strata):>7} "
+        f"{sum(s.eligible for s in result.strata):>12} {'':>6} {result.places:>7} "
+        f"{result.letters:>7} {result.expected:>8.1f}"
+    )
+    if result.too_young or result.excluded:
+        _say(
+            f"Not counted: {result.too_young} younger than {result.age_bands[0]} on "
+            f"{result.reference_date.isoformat()}; left out of the draw: {result.excluded} who "
+            "had a letter recently."
+        )
+
+
+@app.command()
+def plan(
+    round: str = RoundOpt,
+    places: int = typer.Option(..., "--places", "-p", help="Citizen places to fill."),
+    strata: str = typer.Option(
+        "age,gender,district",
+        "--strata",
+        help="What strata are made of: any of age, gender, district (comma-separated), or 'none'.",
+    ),
+    age_bands: str = typer.Option(
+        "18,30,45,60,75", "--age-bands", help="The lowest age of each age band."
+    ),
+    rate: str = typer.Option("0.05", "--rate", help="Expected response rate (0.05 or 5%)."),
+    stratum_rate: list[str] = typer.Option(
+        [], "--stratum-rate", help="A stratum's own rate, as STRATUM=RATE (repeatable)."
+    ),
+    reference_date: str | None = typer.Option(
+        None, "--reference-date", help="Count ages on this day (YYYY-MM-DD; default: import day)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+    lang: str = LangOpt,
+) -> None:
+    """Allocate letters per stratum and show the preview; nothing is drawn yet."""
+    lang = _language(lang)
+    config = settings()
+    chosen = [] if strata.strip() == "none" else [s.strip() for s in strata.split(",") if s]
+    data: dict[str, Any] = {"places": places, "dimensions": chosen}
+    with _work(lang) as session:
+        try:
+            data["default_rate"] = _rate(rate)
+            data["rates"] = {
+                key: _rate(value) for key, value in _pairs(stratum_rate, "--stratum-rate").items()
+            }
+            data["age_bands"] = [int(a) for a in age_bands.split(",") if a.strip()]
+            if reference_date:
+                data["reference_date"] = date.fromisoformat(reference_date)
+        except ValueError as exc:
+            typer.echo(f"invalid option: {exc}", err=True)
+            raise typer.Exit(2) from None
+        unknown = [d for d in chosen if d not in {m.value for m in Dimension}]
+        if unknown:
+            typer.echo(f"--strata: unknown {', '.join(unknown)}", err=True)
+            raise typer.Exit(2)
+        checked = lottery.parse_plan(data)
+        found = rounds.get_round(session, round)
+        result = lottery.plan(
+            session,
+            found,
+            checked,
+            secret=config.secret_key,
+            actor=cli_actor(),
+            now=datetime.now(UTC),
+            exclusion_years=config.lottery_exclusion_years,
+        )
+        if as_json:
+            typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        else:
+            _print_plan(result)
+
+
+@app.command()
+def draw(
+    round: str = RoundOpt,
+    seed: str | None = typer.Option(
+        None, "--seed", help="The seed made in public; asked for when not given."
+    ),
+    more: list[str] = typer.Option(
+        [],
+        "--more",
+        help="A later wave: more letters for a stratum, as STRATUM=LETTERS (repeatable).",
+    ),
+    protocol: Path | None = typer.Option(
+        None, "--protocol", dir_okay=False, help="Write the wave's protocol (JSON) here."
+    ),
+    lang: str = LangOpt,
+) -> None:
+    """Draw the letters with the seed typed in; the first wave follows the plan."""
+    lang = _language(lang)
+    config = settings()
+    if protocol is not None and protocol.exists():
+        typer.echo(f"{protocol} exists already; not overwriting it.", err=True)
+        raise typer.Exit(1)
+    typed = seed if seed is not None else typer.prompt("Seed (as made in public)", default="")
+    try:
+        extra = {key: int(value) for key, value in _pairs(more, "--more").items()}
+    except ValueError as exc:
+        typer.echo(f"--more: {exc}", err=True)
+        raise typer.Exit(2) from None
+    with _work(lang) as session:
+        found = rounds.get_round(session, round)
+        wave = lottery.draw(
+            session,
+            found,
+            typed,
+            secret=config.secret_key,
+            actor=cli_actor(),
+            now=datetime.now(UTC),
+            exclusion_years=config.lottery_exclusion_years,
+            more=extra or None,
+        )
+        if protocol is not None:
+            protocol.write_text(
+                json.dumps(wave.protocol, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        _say(
+            f"Wave {wave.number} of {found.slug}: {wave.letters} letters drawn with seed "
+            f"{wave.seed!r} (selection SHA-256 {wave.protocol['selection_sha256']})."
+        )
+
+
+@app.command()
+def status(round: str = RoundOpt, lang: str = LangOpt) -> None:
+    """The extract, the plan and the letters per stratum and wave, with registrations."""
+    lang = _language(lang)
+    with _work(lang) as session:
+        found = rounds.get_round(session, round)
+        state = lottery.status(session, found)
+    if state.deleted_at:
+        _say(
+            f"Extract of {state.extract_rows} people (SHA-256 {state.extract_sha256}) deleted "
+            f"{state.deleted_at} ({state.deletion})."
+        )
+    else:
+        _say(
+            f"Extract of {state.extract_rows} people (SHA-256 {state.extract_sha256}), imported "
+            f"{state.imported_at}, to be deleted by {state.delete_by}."
+        )
+    if state.plan is not None:
+        _say(
+            f"Plan: {state.plan.places} places, {state.plan.letters} letters, "
+            f"{state.plan.expected:.1f} registrations expected."
+        )
+    for wave in state.waves:
+        _say(
+            f"Wave {wave['number']}: {wave['letters']} letters, seed {wave['seed']!r}, drawn "
+            f"{wave['drawn_at']} (vekl {wave['software_version']})."
+        )
+    numbers = [w["number"] for w in state.waves]
+    if numbers:
+        waves = " ".join(f"{'wave ' + str(n):>7}" for n in numbers)
+        _say(f"{'stratum':<30} {waves} {'registered':>10}")
+        for row in state.strata:
+            counts = " ".join(f"{row.letters_by_wave.get(n, 0):>7}" for n in numbers)
+            _say(f"{row.stratum:<30} {counts} {row.registered:>10}")
+
+
+@app.command("delete-extract")
+def delete_extract(
+    round: str = RoundOpt,
+    yes: bool = typer.Option(
+        False, "--yes", help="Confirm that the letters are out without being asked."
+    ),
+    lang: str = LangOpt,
+) -> None:
+    """Delete the register extract once the letters are out (recorded in the audit log).
+
+    What stays: each letter's code hash, stratum and wave, and the protocols.
+    """
+    lang = _language(lang)
+    if not yes:
+        typed = typer.prompt(
+            f"The letters of {round} are out and the extract may be deleted? "
+            "Type the round's short name to confirm",
+            default="",
+        )
+        if typed.strip() != round:
+            typer.echo("Not confirmed; nothing was deleted.", err=True)
+            raise typer.Exit(1)
+    with _work(lang) as session:
+        found = rounds.get_round(session, round)
+        deleted = lottery.delete_extract(
+            session, found, actor=cli_actor(), now=datetime.now(UTC), reason="confirmed"
+        )
+        _say(
+            f"Deleted the register extract of {found.slug} ({deleted} people). The letters' "
+            "code hashes, strata and waves stay."
+        )
