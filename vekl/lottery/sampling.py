@@ -1,6 +1,6 @@
 """The draw's arithmetic, free of the database: strata, allocation, the seeded order.
 
-An observer re-runs a draw with these functions alone (``docs/adr/0013``):
+An observer re-runs a draw with these functions alone (``docs/adr/0017-reproducible-lottery.md``):
 
 1. every person's stratum from the plan (:func:`stratum_of`);
 2. letters per stratum (:func:`allocate`);
