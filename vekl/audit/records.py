@@ -242,7 +242,7 @@ def describe(session: Session, entries: list[AuditEntry]) -> list[Described]:
             people=[people.get(pid) for pid in _detail_people(entry)],
             group=group(entry),
             series=[
-                series.get((entry.round_id, key), key)
+                series.get((entry.round_id or 0, key), key)
                 for key in (entry.details or {}).get("series") or []
                 if isinstance(key, str)
             ],
