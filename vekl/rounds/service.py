@@ -315,7 +315,12 @@ def reschedule_evening(
 def change_venue(
     session: Session, series: Series, *, name: str, address: str, step_free: bool, actor: str
 ) -> Series:
-    """Move a series to another venue; the caller tells the people concerned."""
+    """Move a series to another venue; the caller tells the people concerned.
+
+    The translations of the old venue's name go with it: they name another place.
+    """
+    if name != series.venue_name:
+        series.venue_name_translations = {}
     series.venue_name = name
     series.venue_address = address
     series.step_free = step_free

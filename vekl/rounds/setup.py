@@ -200,13 +200,13 @@ def edit_series(
     """
     round = rounds.load_round_tree(session, slug)
     series = _series(round, key)
+    venue_names = translations(data, "venue_name")
+    if data.venue_name != series.venue_name and venue_names == series.venue_name_translations:
+        # A new venue with the old one's translations, left as they were in the form: they
+        # name the old place, so readers of those languages get the new German name.
+        venue_names = {}
     now = (series.label, series.label_translations, series.venue_name_translations, series.rooms)
-    wanted = (
-        data.label,
-        translations(data, "label"),
-        translations(data, "venue_name"),
-        data.rooms,
-    )
+    wanted = (data.label, translations(data, "label"), venue_names, data.rooms)
     if now != wanted:
         series.label, series.label_translations, series.venue_name_translations, series.rooms = (
             wanted
@@ -224,6 +224,9 @@ def edit_series(
         step_free=data.step_free,
         actor=actor,
     )
+    # New translations given with the new venue's name.
+    series.venue_name_translations = venue_names
+    session.flush()
     return _tell_people(session, round, settings)
 
 
