@@ -27,32 +27,44 @@ def _table(caption: str, rows: Sequence[tuple[str, int]], total: int | None = No
     )
 
 
-def bars(items: Sequence[tuple[str, int]], title: str, table_caption: str = "Numbers") -> Markup:
-    """Horizontal bars, one per category, each labelled with its count."""
-    chart_id = f"chart-{next(_ids)}"
-    if not items:
-        return Markup("")
-    top = max(v for _, v in items) or 1
-    row_height, label_width, width = 22, 170, 520
-    height = row_height * len(items) + 4
-    parts = [
-        f"<svg class='chart' role='img' viewBox='0 0 {width} {height}' width='100%' "
-        f"aria-label='{escape(title)}' aria-describedby='{chart_id}-d' "
+FONT_SIZE = 14
+"""Text in charts, in pixels at the chart's natural width. A chart is drawn at that width and
+only ever shrinks to fit (a phone's column of 300 pixels), so its labels stay 12 pixels or
+larger; they are never scaled down to a wide chart's viewBox."""
+BARS_WIDTH = 340
+COLUMNS_WIDTH = 360
+
+
+def _svg_open(
+    chart_id: str, title: str, width: int, height: int, items: Sequence[tuple[str, int]]
+) -> list[str]:
+    return [
+        f"<svg class='chart' role='img' viewBox='0 0 {width} {height}' width='{width}' "
+        f"height='{height}' aria-label='{escape(title)}' aria-describedby='{chart_id}-d' "
         "preserveAspectRatio='xMinYMin meet'>",
         f"<title id='{chart_id}-t'>{escape(title)}</title>",
         f"<desc id='{chart_id}-d'>"
         + escape("; ".join(f"{label}: {value}" for label, value in items))
         + "</desc>",
     ]
+
+
+def bars(items: Sequence[tuple[str, int]], title: str, table_caption: str = "Numbers") -> Markup:
+    """Horizontal bars, one per category: its label on a line above it, its count after it."""
+    chart_id = f"chart-{next(_ids)}"
+    if not items:
+        return Markup("")
+    top = max(v for _, v in items) or 1
+    row_height, width = 40, BARS_WIDTH
+    height = row_height * len(items) + 4
+    parts = _svg_open(chart_id, title, width, height, items)
     for index, (label, value) in enumerate(items):
         y = index * row_height + 2
-        bar = round((width - label_width - 50) * value / top)
+        bar = round((width - 50) * value / top)
         parts.append(
-            f"<text x='{label_width - 6}' y='{y + 15}' text-anchor='end' font-size='13'>"
-            f"{escape(label[:26])}</text>"
-            f"<rect x='{label_width}' y='{y + 3}' width='{max(bar, 1)}' height='{row_height - 6}'"
-            f" fill='{PALETTE[0]}'/>"
-            f"<text x='{label_width + bar + 5}' y='{y + 15}' font-size='13'>{value}</text>"
+            f"<text x='0' y='{y + 15}' font-size='{FONT_SIZE}'>{escape(label[:40])}</text>"
+            f"<rect x='0' y='{y + 20}' width='{max(bar, 1)}' height='14' fill='{PALETTE[0]}'/>"
+            f"<text x='{bar + 5}' y='{y + 33}' font-size='{FONT_SIZE}'>{value}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts) + _table(table_caption, items))
@@ -64,33 +76,29 @@ def columns(items: Sequence[tuple[str, int]], title: str, table_caption: str = "
     if not items:
         return Markup("")
     top = max(v for _, v in items) or 1
-    width, height, base = 600, 160, 130
+    width, height, base = COLUMNS_WIDTH, 170, 140
     step = width / len(items)
-    parts = [
-        f"<svg class='chart' role='img' viewBox='0 0 {width} {height}' width='100%' "
-        f"aria-label='{escape(title)}' aria-describedby='{chart_id}-d'>",
-        f"<title id='{chart_id}-t'>{escape(title)}</title>",
-        f"<desc id='{chart_id}-d'>"
-        + escape("; ".join(f"{label}: {value}" for label, value in items))
-        + "</desc>",
-        f"<line x1='0' y1='{base}' x2='{width}' y2='{base}' stroke='#6f6f6f'/>",
-    ]
+    parts = _svg_open(chart_id, title, width, height, items)
+    parts.append(f"<line x1='0' y1='{base}' x2='{width}' y2='{base}' stroke='#6f6f6f'/>")
     for index, (_label, value) in enumerate(items):
-        bar = (base - 20) * value / top
+        bar = (base - 24) * value / top
         x = index * step
         parts.append(
             f"<rect x='{x + step * 0.1:.1f}' y='{base - bar:.1f}' width='{step * 0.8:.1f}' "
             f"height='{bar:.1f}' fill='{PALETTE[0]}'/>"
         )
         if value == top or index in (0, len(items) - 1):
+            anchor = "start" if index == 0 else "end" if index == len(items) - 1 else "middle"
+            at = x if index == 0 else x + step if index == len(items) - 1 else x + step / 2
             parts.append(
-                f"<text x='{x + step / 2:.1f}' y='{base - bar - 4:.1f}' font-size='12' "
-                f"text-anchor='middle'>{value}</text>"
+                f"<text x='{at:.1f}' y='{base - bar - 4:.1f}' font-size='{FONT_SIZE}' "
+                f"text-anchor='{anchor}'>{value}</text>"
             )
     first, last = items[0][0], items[-1][0]
-    parts.append(f"<text x='0' y='{base + 18}' font-size='12'>{escape(first)}</text>")
+    parts.append(f"<text x='0' y='{base + 20}' font-size='{FONT_SIZE}'>{escape(first)}</text>")
     parts.append(
-        f"<text x='{width}' y='{base + 18}' font-size='12' text-anchor='end'>{escape(last)}</text>"
+        f"<text x='{width}' y='{base + 20}' font-size='{FONT_SIZE}' text-anchor='end'>"
+        f"{escape(last)}</text>"
     )
     parts.append("</svg>")
     return Markup("".join(parts) + _table(table_caption, items, sum(v for _, v in items)))

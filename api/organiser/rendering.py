@@ -22,6 +22,7 @@ from api.organiser import charts
 from api.organiser.i18n import LANGUAGES, tr
 from notifications.i18n import country_name, language_name
 from notifications.templating import build_environment
+from vekl.runs.placements import group_label
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
@@ -75,6 +76,7 @@ def environment(lang: str, zone_name: str) -> Environment:
             "bars": charts.bars,
             "stacked": charts.stacked,
             "columns": charts.columns,
+            "group_label": group_label,
         },
     )
 

@@ -19,6 +19,7 @@ from api.organiser.views import runs as run_views
 from api.routes.common import AppSettings
 from vekl.access import organisers
 from vekl.mail import overview as mail_overview
+from vekl.registration import overview as registration_overview
 from vekl.runs import edits as run_edits
 from vekl.runs import publishing
 from vekl.runs import review as run_review
@@ -200,6 +201,41 @@ def dropouts_page(
     session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str
 ) -> Response:
     return render(request, lang, "dropouts.html", view=run_views.dropout_page(session, slug))
+
+
+@router.post("/rounds/{slug}/dropouts", summary="Mark someone as dropped out")
+def record_drop_out(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    form: PostedForm,
+) -> Response:
+    mails = registration_overview.drop_out(
+        session,
+        slug,
+        _int(form.get("participant")),
+        str(form.get("reason", "")),
+        settings,
+        organisers.actor(me),
+    )
+    return done(f"{PREFIX}/rounds/{slug}/dropouts?mails={mails}", "dropped_out")
+
+
+@router.post("/rounds/{slug}/dropouts/{participant_id}/undo", summary="Undo a dropout")
+def undo_drop_out(
+    session: DbSession,
+    me: OrganiserForm,
+    settings: AppSettings,
+    request: Request,
+    slug: str,
+    participant_id: int,
+) -> Response:
+    mails = registration_overview.undo_drop_out(
+        session, slug, participant_id, settings, organisers.actor(me)
+    )
+    return done(f"{PREFIX}/rounds/{slug}/dropouts?mails={mails}", "drop_out_undone")
 
 
 @router.get("/rounds/{slug}/mail", summary="The round's outbox")

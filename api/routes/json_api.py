@@ -23,6 +23,7 @@ from api.pages import gettext
 from api.routes.common import AppSettings, Client
 from api.routes.views import moderator_page
 from vekl.access import links
+from vekl.mail.recipients import language_of
 from vekl.registration import online as online_registration
 from vekl.registration import self_service
 from vekl.settings import Settings
@@ -60,10 +61,15 @@ class EveningOut(BaseModel):
     ends_at: datetime
 
 
+TRANSLATIONS = "The English, Arabic and Ukrainian versions the organisers gave, by language"
+
+
 class SeriesOut(BaseModel):
     key: str
-    label: str
-    venue_name: str
+    label: str = Field(description="In German")
+    label_translations: dict[str, str] = Field(default_factory=dict, description=TRANSLATIONS)
+    venue_name: str = Field(description="In German")
+    venue_name_translations: dict[str, str] = Field(default_factory=dict, description=TRANSLATIONS)
     venue_address: str
     step_free: bool
     evenings: list[EveningOut]
@@ -71,7 +77,8 @@ class SeriesOut(BaseModel):
 
 class RoundOut(BaseModel):
     slug: str
-    name: str
+    name: str = Field(description="In German")
+    name_translations: dict[str, str] = Field(default_factory=dict, description=TRANSLATIONS)
     registration_deadline: datetime | None
     series: list[SeriesOut]
 
@@ -81,7 +88,7 @@ class MessageOut(BaseModel):
 
 
 class GroupOut(BaseModel):
-    title: str
+    title: str = Field(description="In the language the person chose for mails")
     series: SeriesOut
     moderators: list[str] = Field(description="First names only")
 
@@ -115,7 +122,7 @@ class MemberOut(BaseModel):
 
 
 class ModeratedGroupOut(BaseModel):
-    title: str
+    title: str = Field(description="In the language of the request")
     series: SeriesOut
     members: list[MemberOut]
 
@@ -137,7 +144,9 @@ def _series(series: Any) -> SeriesOut:
     return SeriesOut(
         key=series.key,
         label=series.label,
+        label_translations=dict(series.label_translations),
         venue_name=series.venue_name,
+        venue_name_translations=dict(series.venue_name_translations),
         venue_address=series.venue_address,
         step_free=series.step_free,
         evenings=[EveningOut(starts_at=e.starts_at, ends_at=e.ends_at) for e in series.evenings],
@@ -148,6 +157,7 @@ def _round(round: Round) -> RoundOut:
     return RoundOut(
         slug=round.slug,
         name=round.name,
+        name_translations=dict(round.name_translations),
         registration_deadline=round.registration_deadline,
         series=[_series(s) for s in round.series],
     )
@@ -162,7 +172,7 @@ def _status(found: self_service.Status, settings: Settings, token: str) -> Statu
         series=[s.key for s in found.participant.series],
         can_change_series=found.can_change_series,
         group=GroupOut(
-            title=group.title,
+            title=group.title(language_of(found.participant)),
             series=_series(group.group.series),
             moderators=group.moderator_first_names,
         )
@@ -304,7 +314,7 @@ def moderator(session: DbSession, lang: Language, token: str) -> Response:
         round=found.round.slug,
         groups=[
             ModeratedGroupOut(
-                title=group.title,
+                title=group.title(lang),
                 series=_series(group.group.series),
                 members=[
                     MemberOut(

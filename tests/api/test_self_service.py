@@ -70,7 +70,7 @@ def test_a_placed_person_sees_group_evenings_and_moderator_and_gets_the_calendar
     page = client.get(page_path + "?lang=en")
     assert "You have a place in a group." in page.text
     assert "Miriam" in page.text and "Okafor" not in page.text
-    assert "Kulturzentrum am Münster" in page.text and "The venue is step-free." in page.text
+    assert "Cultural Centre by the Minster" in page.text and "The venue is step-free." in page.text
     token = token_of(page_path)
     subscription = re.search(r"webcal://vekl\.example(/calendar/[A-Za-z0-9_-]{43}\.ics)", page.text)
     assert subscription is not None and token not in subscription.group(1)

@@ -297,8 +297,10 @@ def test_a_mail_still_queued_is_not_offered_again_and_its_retry_is_refused(
 def test_the_audit_log_page_lists_what_organisers_did(team: LoggedIn, example_round: Round) -> None:
     team.post(f"{ROUND}/status", {"status": "closed", "confirm": "yes"})
     page = team.client.get(f"{ROUND}/audit")
-    assert "round.status" in page.text and "organiser:team@konstanz.example" in page.text
-    assert "registrations.import" in page.text
+    assert "Status der Runde geändert" in page.text and "team@konstanz.example" in page.text
+    assert "vorher: Anmeldung offen; jetzt: Anmeldung geschlossen" in page.text
+    assert "Anmeldungen aus einer Datei importiert" in page.text
+    assert "round.status" not in page.text and "registrations.import" not in page.text
 
 
 def test_german_is_the_default_and_english_can_be_chosen(team: LoggedIn) -> None:

@@ -29,7 +29,10 @@ from vekl.store.models import (
     ImportKind,
     ImportUpload,
     JobKind,
+    MatchingRun,
     Participant,
+    Round,
+    RunStatus,
 )
 
 
@@ -237,3 +240,54 @@ def _refused(engine: Engine, kind: str) -> None:
             text("INSERT INTO jobs (kind, status, created_at) VALUES (:kind, 'queued', :at)"),
             {"kind": kind, "at": "2027-01-01 00:00:00"},
         )
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_0013_numbers_existing_runs_within_their_rounds_and_starts_translations_empty(
+    kind: str, tmp_path: Path
+) -> None:
+    """Runs made before 0013 are numbered in the order they were made, per round; rounds and
+    series made before it have no translations, so everyone reads the German."""
+    with fresh_database(kind, tmp_path, "vekl_numbers") as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        spec = rounds.load_round_file(EXAMPLE / "round.toml")
+        with Session(engine) as db:
+            first = rounds.create_round(db, spec, BERLIN, "test")
+            second = rounds.create_round(db, spec.model_copy(update={"slug": "zwei"}), BERLIN, "t")
+            for round in (first, second, first, first, second):
+                db.add(MatchingRun(round_id=round.id, status=RunStatus.DRAFT, problem={}))
+                db.flush()
+            db.commit()
+            made = [(r.round_id, r.number) for r in db.scalars(select(MatchingRun).order_by("id"))]
+            ids = (first.id, second.id)
+        engine.dispose()
+        assert made == [(ids[0], 1), (ids[1], 1), (ids[0], 2), (ids[0], 3), (ids[1], 2)]
+
+        migrate.downgrade(url, "0012")
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            assert "number" not in _columns(conn, "matching_runs")
+            assert "name_translations" not in _columns(conn, "rounds")
+            assert "label_translations" not in _columns(conn, "series")
+        engine.dispose()
+
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        with Session(engine) as db:
+            again = [(r.round_id, r.number) for r in db.scalars(select(MatchingRun).order_by("id"))]
+            assert again == made
+            round = db.get_one(Round, ids[0])
+            assert round.name_translations == {} and round.name_in("ar") == round.name
+            monday = round.series[0]
+            assert monday.label_translations == {} and monday.venue_name_translations == {}
+            assert monday.label_in("uk") == monday.label
+            # A run made now goes on from the highest number of its round.
+            db.add(MatchingRun(round_id=ids[1], status=RunStatus.DRAFT, problem={}))
+            db.commit()
+            newest = db.scalars(select(MatchingRun).order_by(MatchingRun.id.desc())).first()
+            assert newest is not None and newest.number == 3
+            with pytest.raises(IntegrityError):
+                db.add(MatchingRun(round_id=ids[1], number=3, status=RunStatus.DRAFT, problem={}))
+                db.flush()
+        engine.dispose()

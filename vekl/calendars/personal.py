@@ -17,7 +17,7 @@ from notifications import models as rendered
 from notifications.ics import feed_calendar
 from notifications.models import GroupInfo
 from vekl.calendars.uids import moderator_evening_uid, participant_evening_uid
-from vekl.mail.recipients import first_name, programme
+from vekl.mail.recipients import first_name, language_of, programme
 from vekl.runs.placements import current_group, group_label, moderator_groups
 from vekl.settings import Settings
 from vekl.store.models import (
@@ -35,15 +35,17 @@ class GroupEvenings:
     """A group as its members see it on their page."""
 
     group: Group
-    title: str
     moderator_first_names: list[str]
     evenings: list[Evening]
+
+    def title(self, lang: str) -> str:
+        """The group's name in the reader's language."""
+        return group_label(self.group, lang)
 
 
 def describe(group: Group) -> GroupEvenings:
     return GroupEvenings(
         group=group,
-        title=group_label(group),
         moderator_first_names=[first_name(m.name) for m in group.moderators],
         evenings=list(group.series.evenings),
     )
@@ -56,20 +58,20 @@ def active_group(session: Session, person: Participant) -> Group | None:
     return current_group(session, person)
 
 
-def _info(group: Group, uid_of: Callable[[int], str], settings: Settings) -> GroupInfo:
-    """The group for a calendar; ``uid_of`` gives an evening's UID for this person."""
+def _info(group: Group, uid_of: Callable[[int], str], settings: Settings, lang: str) -> GroupInfo:
+    """The group for a calendar in ``lang``; ``uid_of`` gives an evening's UID for this person."""
     series = group.series
     names = [first_name(m.name) for m in group.moderators]
     return GroupInfo(
-        label=group_label(group),
-        series_label=series.label,
+        label=group_label(group, lang),
+        series_label=series.label_in(lang),
         moderator_first_name=", ".join(names) if names else programme(settings).short_name,
         evenings=tuple(
             rendered.Evening(
                 uid=uid_of(evening.id),
                 start=evening.starts_at,
                 end=evening.ends_at,
-                venue_name=series.venue_name,
+                venue_name=series.venue_name_in(lang),
                 venue_address=series.venue_address,
                 step_free=series.step_free,
             )
@@ -110,7 +112,7 @@ def participant_calendar(
                 person.id, evening_id, domain=settings.mail_domain, secret=settings.secret_key
             )
 
-        groups.append(_info(group, uid_of, settings))
+        groups.append(_info(group, uid_of, settings, language_of(person)))
     return _calendar(
         session,
         settings,
@@ -129,8 +131,9 @@ def moderator_calendar(
             moderator.id, evening_id, domain=settings.mail_domain, secret=settings.secret_key
         )
 
+    lang = language_of(moderator)
     groups = [
-        _info(group, uid_of, settings)
+        _info(group, uid_of, settings, lang)
         for group in moderator_groups(session, moderator)
         if group.series.evenings
     ]

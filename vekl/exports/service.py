@@ -215,6 +215,7 @@ def round_export(session: Session, slug: str) -> dict[str, Any]:
         "round": {
             "slug": round.slug,
             "name": round.name,
+            "name_translations": dict(round.name_translations),
             "status": round.status.value,
             "languages_offered": list(round.languages_offered),
             "registration_deadline": _iso(round.registration_deadline),
@@ -233,7 +234,9 @@ def round_export(session: Session, slug: str) -> dict[str, Any]:
             {
                 "key": s.key,
                 "label": s.label,
+                "label_translations": dict(s.label_translations),
                 "venue_name": s.venue_name,
+                "venue_name_translations": dict(s.venue_name_translations),
                 "venue_address": s.venue_address,
                 "step_free": s.step_free,
                 "rooms": s.rooms,

@@ -30,6 +30,7 @@ from vekl.calendars.uids import moderator_evening_uid, participant_evening_uid
 from vekl.mail import outbox
 from vekl.mail.recipients import (
     first_name,
+    language_of,
     moderator_recipient,
     participant_recipient,
     programme,
@@ -138,7 +139,7 @@ class Planner:
             uid=self._uid(holder, evening.id),
             start=evening.starts_at,
             end=evening.ends_at,
-            venue_name=series.venue_name,
+            venue_name=series.venue_name_in(language_of(holder)),
             venue_address=series.venue_address,
             step_free=series.step_free,
         )
@@ -147,9 +148,10 @@ class Planner:
         self, holder: Participant | Moderator, group: Group, evenings: list[Evening]
     ) -> GroupInfo:
         moderator = group.moderators[0].name if group.moderators else self.programme.short_name
+        lang = language_of(holder)
         return GroupInfo(
-            label=group_label(group),
-            series_label=group.series.label,
+            label=group_label(group, lang),
+            series_label=group.series.label_in(lang),
             moderator_first_name=first_name(moderator),
             evenings=tuple(self._evening(holder, group.series, e) for e in evenings),
         )
@@ -409,8 +411,8 @@ class Planner:
                 self._info(holder, old, gone)
                 if old is not None
                 else GroupInfo(
-                    label=series.label,
-                    series_label=series.label,
+                    label=series.label_in(language_of(holder)),
+                    series_label=series.label_in(language_of(holder)),
                     moderator_first_name=self.programme.short_name,
                     evenings=evenings,
                 )

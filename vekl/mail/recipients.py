@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
+from notifications.i18n import normalise_language
 from notifications.models import Contact, Programme, Recipient
 from vekl.settings import Settings
 from vekl.store.models import Moderator, Participant
@@ -39,6 +40,12 @@ def first_name(full_name: str) -> str:
     """How a moderator is introduced: by the first word of their name."""
     parts = full_name.split()
     return parts[0] if parts else full_name
+
+
+def language_of(holder: Participant | Moderator) -> str:
+    """The language a person reads mails and calendar files in: the texts', and the round's
+    names where the organisers translated them."""
+    return normalise_language(holder.preferred_language)
 
 
 def participant_recipient(person: Participant) -> Recipient:

@@ -22,7 +22,12 @@ from vekl.access import guesses, links, tokens
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.mail import outbox
-from vekl.mail.recipients import moderator_recipient, participant_recipient, programme
+from vekl.mail.recipients import (
+    language_of,
+    moderator_recipient,
+    participant_recipient,
+    programme,
+)
 from vekl.registration import letter_codes
 from vekl.registration import service as registrations
 from vekl.retention import service as retention
@@ -212,7 +217,7 @@ def send_moderator_link(
     token = tokens.link_token(moderator, settings.secret_key)
     mail = kinds.ModeratorLink(
         recipient=moderator_recipient(moderator),
-        round_name=moderator.round.name,
+        round_name=moderator.round.name_in(language_of(moderator)),
         moderator_url=links.moderator_url(settings, token),
     )
     _queue(session, settings, moderator, mail, now)
@@ -224,7 +229,7 @@ def send_withdrawal_confirmation(
     """Confirm a withdrawal to someone who had no group (who had one gets the cancellation)."""
     mail = kinds.WithdrawalConfirmed(
         recipient=participant_recipient(person),
-        round_name=person.round.name,
+        round_name=person.round.name_in(language_of(person)),
         self_service_url=links.self_service_url(
             settings, tokens.link_token(person, settings.secret_key)
         ),

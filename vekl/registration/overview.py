@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, InvalidInput
 from vekl.mail import planner as notify
 from vekl.registration import service as registrations
+from vekl.registration.online import last_withdrawal
 from vekl.rounds import service as rounds
-from vekl.runs.placements import published_run
+from vekl.runs.placements import published_run, run_groups
 from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
@@ -197,9 +199,131 @@ def drop_out(
     if person.status is RegistrationStatus.WITHDRAWN:
         raise Conflict(N_("this person has dropped out already"))
     moment = now or datetime.now(UTC)
-    registrations.withdraw(
-        session, round, person, text, actor, action="registration.drop_out", now=moment
-    )
+    registrations.withdraw(session, round, person, text, actor, action=DROP_OUT, now=moment)
     if published_run(session, round) is None:
         return 0
     return len(notify.resync_round(session, round, settings=settings, now=moment))
+
+
+DROP_OUT = "registration.drop_out"
+DROP_OUT_UNDONE = "registration.drop_out_undone"
+NOT_DROPPED_OUT = N_("this person is not marked as dropped out")
+WITHDREW_THEMSELVES = N_(
+    "this person withdrew themselves; only they can take it back, from their personal page"
+)
+
+
+def undo_drop_out(
+    session: Session,
+    slug: str,
+    participant_id: int,
+    settings: Settings,
+    actor: str,
+    now: datetime | None = None,
+) -> int:
+    """Take back a dropout an organiser recorded (a slip of the hand, or the person comes
+    after all); returns the mails queued.
+
+    The person gets back the status they had. Whoever is still a member of the published
+    grouping is placed again and gets their evenings anew; whoever lost their place to a
+    rematch since is registered (confirmed) and may be placed by the next one. A withdrawal
+    of the person's own is theirs to take back.
+    """
+    round = rounds.get_round(session, slug)
+    person = registrations.get_participant(session, round, participant_id)
+    if person.status is not RegistrationStatus.WITHDRAWN:
+        raise Conflict(NOT_DROPPED_OUT)
+    withdrawal = last_withdrawal(session, person)
+    if withdrawal is None or withdrawal.by_themselves:
+        raise Conflict(WITHDREW_THEMSELVES)
+    run = published_run(session, round)
+    restored = withdrawal.previous_status
+    if restored is RegistrationStatus.PLACED:
+        member = run is not None and session.scalar(
+            select(GroupMember.id).where(
+                GroupMember.run_id == run.id, GroupMember.participant_id == person.id
+            )
+        )
+        if not member:
+            restored = RegistrationStatus.CONFIRMED
+    elif restored is RegistrationStatus.WAITLISTED:
+        waiting = run is not None and session.scalar(
+            select(WaitlistEntry.id).where(
+                WaitlistEntry.run_id == run.id, WaitlistEntry.participant_id == person.id
+            )
+        )
+        if not waiting:
+            restored = RegistrationStatus.CONFIRMED
+    person.status = restored
+    person.withdrawn_at = None
+    person.withdrawn_reason = None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        DROP_OUT_UNDONE,
+        round=round,
+        subject=f"participant:{person.id}",
+        status=restored.value,
+    )
+    if run is None:
+        return 0
+    return len(notify.resync_round(session, round, settings=settings, now=now))
+
+
+@dataclass(frozen=True)
+class Dropout:
+    """Someone who has left the round, as the dropouts page lists them."""
+
+    person: Participant
+    # They withdrew on their own page (only they can take it back); else an organiser
+    # recorded it and may undo it.
+    by_themselves: bool
+    # Their group in the published grouping, if they had one there.
+    group: Group | None
+
+
+@dataclass(frozen=True)
+class Dropouts:
+    dropped: list[Dropout]
+    # Who can still be marked as dropped out, with their published group, if any.
+    active: list[tuple[Participant, Group | None]]
+
+
+_ACTIVE = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.PLACED,
+    RegistrationStatus.WAITLISTED,
+)
+
+
+def dropouts(session: Session, round: Round) -> Dropouts:
+    """Who dropped out of the round, and who else could."""
+    run = published_run(session, round)
+    groups: dict[int, Group] = {}
+    if run is not None:
+        for published in run_groups(session, run):
+            for member in published.members:
+                groups[member.participant_id] = published
+    people = session.scalars(
+        select(Participant)
+        .where(
+            Participant.round_id == round.id,
+            Participant.status.in_((*_ACTIVE, RegistrationStatus.WITHDRAWN)),
+        )
+        .order_by(Participant.last_name, Participant.first_name, Participant.id)
+    )
+    dropped: list[Dropout] = []
+    active: list[tuple[Participant, Group | None]] = []
+    for person in people:
+        group = groups.get(person.id)
+        if person.status is RegistrationStatus.WITHDRAWN:
+            withdrawal = last_withdrawal(session, person)
+            by_themselves = withdrawal is not None and withdrawal.by_themselves
+            dropped.append(Dropout(person, by_themselves, group))
+        else:
+            active.append((person, group))
+    dropped.sort(
+        key=lambda d: d.person.withdrawn_at or datetime.min.replace(tzinfo=UTC), reverse=True
+    )
+    return Dropouts(dropped, active)

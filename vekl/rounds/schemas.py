@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from matching import MAX_GROUP_SIZE
 from vekl.errors import N_, FieldError, Invalid
+from vekl.store.models import TRANSLATED_LANGUAGES
 from vekl.validation import LanguageCode, Text
 
 YEARS_AROUND_TODAY = 5
@@ -50,6 +51,31 @@ def _deadline_near_today(moment: datetime) -> datetime:
 EveningDay = Annotated[date, AfterValidator(near_today)]
 Deadline = Annotated[datetime, AfterValidator(_deadline_near_today)]
 
+TranslatedLanguage = Literal["en", "ar", "uk"]
+
+
+def _given(values: dict[str, str]) -> dict[str, str]:
+    return {lang: text for lang, text in values.items() if text}
+
+
+Translations = Annotated[
+    dict[TranslatedLanguage, Annotated[Text, Field(max_length=200)]], AfterValidator(_given)
+]
+"""A name's English, Arabic and Ukrainian versions (the German one is required apart);
+empty ones are left out, so readers of that language read the German."""
+
+OptionalName = Annotated[Text, Field(max_length=200)]
+
+
+def translations(form: BaseModel, field: str) -> dict[str, str]:
+    """The translations a form gives of ``field`` in its fields ``<field>_en``, ``_ar``, ``_uk``."""
+    found: dict[str, str] = {}
+    for lang in TRANSLATED_LANGUAGES:
+        value = getattr(form, f"{field}_{lang}")
+        if value:
+            found[lang] = value
+    return found
+
 
 class RoundSettingsInput(BaseModel):
     """The round's rules as the settings form sends them."""
@@ -57,6 +83,9 @@ class RoundSettingsInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: Annotated[Text, Field(min_length=1, max_length=200)]
+    name_en: OptionalName = ""
+    name_ar: OptionalName = ""
+    name_uk: OptionalName = ""
     languages_offered: Annotated[list[LanguageCode], Field(min_length=1)]
     registration_deadline: Deadline | None = None
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
@@ -107,10 +136,28 @@ class SeriesInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     label: Annotated[Text, Field(min_length=1, max_length=200)]
+    label_en: OptionalName = ""
+    label_ar: OptionalName = ""
+    label_uk: OptionalName = ""
     venue_name: Annotated[Text, Field(min_length=1, max_length=200)]
+    venue_name_en: OptionalName = ""
+    venue_name_ar: OptionalName = ""
+    venue_name_uk: OptionalName = ""
     venue_address: Annotated[Text, Field(min_length=1, max_length=300)]
     step_free: bool = False
     rooms: Annotated[int, Field(ge=1, le=1000)] = 1
+
+    def spec_data(self) -> dict[str, Any]:
+        """The series as a round file describes it (``vekl.rounds.service.SeriesSpec``)."""
+        return {
+            "label": self.label,
+            "label_translations": translations(self, "label"),
+            "venue_name": self.venue_name,
+            "venue_name_translations": translations(self, "venue_name"),
+            "venue_address": self.venue_address,
+            "step_free": self.step_free,
+            "rooms": self.rooms,
+        }
 
 
 class EveningInput(BaseModel):

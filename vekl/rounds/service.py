@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from matching import MAX_GROUP_SIZE
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, Invalid, InvalidInput, NotFound, field_errors
-from vekl.rounds.schemas import Deadline, EveningDay
+from vekl.rounds.schemas import Deadline, EveningDay, Translations
 from vekl.store.models import Evening, Participant, RegistrationStatus, Round, RoundStatus, Series
 from vekl.validation import LanguageCode, Text
 
@@ -36,7 +36,9 @@ class SeriesSpec(BaseModel):
 
     key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
     label: Annotated[Text, Field(min_length=1, max_length=200)]
+    label_translations: Translations = Field(default_factory=dict)
     venue_name: Annotated[Text, Field(min_length=1, max_length=200)]
+    venue_name_translations: Translations = Field(default_factory=dict)
     venue_address: Annotated[Text, Field(min_length=1, max_length=300)]
     step_free: bool = False
     rooms: Annotated[int, Field(ge=1, le=1000)] = 1
@@ -61,6 +63,7 @@ class RoundSpec(BaseModel):
 
     slug: str
     name: Annotated[Text, Field(min_length=1, max_length=200)]
+    name_translations: Translations = Field(default_factory=dict)
     languages_offered: list[LanguageCode] = Field(default_factory=lambda: ["de", "en", "ar", "uk"])
     registration_deadline: Deadline | None = None
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
@@ -151,6 +154,7 @@ def create_round(session: Session, spec: RoundSpec, zone: ZoneInfo, actor: str) 
     round = Round(
         slug=spec.slug,
         name=spec.name,
+        name_translations=dict(spec.name_translations),
         languages_offered=list(spec.languages_offered),
         registration_deadline=deadline,
         retention_days=spec.retention_days,
@@ -182,7 +186,9 @@ def add_series(
     series = Series(
         key=spec.key,
         label=spec.label,
+        label_translations=dict(spec.label_translations),
         venue_name=spec.venue_name,
+        venue_name_translations=dict(spec.venue_name_translations),
         venue_address=spec.venue_address,
         step_free=spec.step_free,
         rooms=spec.rooms,
@@ -317,7 +323,12 @@ def reschedule_evening(
 def change_venue(
     session: Session, series: Series, *, name: str, address: str, step_free: bool, actor: str
 ) -> Series:
-    """Move a series to another venue; the caller tells the people concerned."""
+    """Move a series to another venue; the caller tells the people concerned.
+
+    The translations of the old venue's name go with it: they name another place.
+    """
+    if name != series.venue_name:
+        series.venue_name_translations = {}
     series.venue_name = name
     series.venue_address = address
     series.step_free = step_free

@@ -28,7 +28,7 @@ from vekl.moderators import service as moderators
 from vekl.registration import csv_import, import_jobs, letter_codes, online
 from vekl.retention import service as retention
 from vekl.rounds import service as rounds
-from vekl.rounds.schemas import EveningInput, RoundSettingsInput, SeriesInput
+from vekl.rounds.schemas import EveningInput, RoundSettingsInput, SeriesInput, translations
 from vekl.runs import service as matching_runs
 from vekl.runs.placements import published_run
 from vekl.settings import Settings
@@ -92,6 +92,7 @@ def all_rounds(session: Session) -> list[Round]:
 def _spec_data(data: RoundSettingsInput) -> dict[str, Any]:
     return {
         "name": data.name,
+        "name_translations": translations(data, "name"),
         "languages_offered": data.languages_offered,
         "registration_deadline": data.registration_deadline,
         "retention_days": data.retention_days,
@@ -125,6 +126,7 @@ def update_round(
     if deadline is not None and deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=settings.zone)
     round.name = data.name
+    round.name_translations = translations(data, "name")
     round.languages_offered = list(data.languages_offered)
     round.registration_deadline = deadline
     round.retention_days = data.retention_days
@@ -182,7 +184,7 @@ def add_series(
 ) -> Series:
     round = rounds.load_round_tree(session, slug)
     try:
-        spec = rounds.SeriesSpec.model_validate({"key": key.strip().lower(), **data.model_dump()})
+        spec = rounds.SeriesSpec.model_validate({"key": key.strip().lower(), **data.spec_data()})
     except ValidationError as exc:
         raise invalid_input(exc) from None
     return rounds.add_series(session, round, spec, settings.zone, actor)
@@ -191,12 +193,24 @@ def add_series(
 def edit_series(
     session: Session, slug: str, key: str, data: SeriesInput, settings: Settings, actor: str
 ) -> int:
-    """Change a series' label, rooms or venue; returns how many update mails were queued."""
+    """Change a series' label, rooms or venue; returns how many update mails were queued.
+
+    The translations of the label and the venue's name are words on pages and in mails to
+    come; a new translation alone sends nobody an update.
+    """
     round = rounds.load_round_tree(session, slug)
     series = _series(round, key)
-    if (series.label, series.rooms) != (data.label, data.rooms):
-        series.label = data.label
-        series.rooms = data.rooms
+    venue_names = translations(data, "venue_name")
+    if data.venue_name != series.venue_name and venue_names == series.venue_name_translations:
+        # A new venue with the old one's translations, left as they were in the form: they
+        # name the old place, so readers of those languages get the new German name.
+        venue_names = {}
+    now = (series.label, series.label_translations, series.venue_name_translations, series.rooms)
+    wanted = (data.label, translations(data, "label"), venue_names, data.rooms)
+    if now != wanted:
+        series.label, series.label_translations, series.venue_name_translations, series.rooms = (
+            wanted
+        )
         session.flush()
         audit.record(session, actor, "series.update", round=round, subject=series.key)
     venue = (data.venue_name, data.venue_address, data.step_free)
@@ -210,6 +224,9 @@ def edit_series(
         step_free=data.step_free,
         actor=actor,
     )
+    # New translations given with the new venue's name.
+    series.venue_name_translations = venue_names
+    session.flush()
     return _tell_people(session, round, settings)
 
 

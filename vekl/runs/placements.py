@@ -114,14 +114,15 @@ def group_letter(key: str) -> str:
     return letters or "A"
 
 
-def group_label(group: Group) -> str:
-    """A group's name as people see it: the organisers' name for it, or "B (Montagabende)".
+def group_label(group: Group, lang: str = "de") -> str:
+    """A group's name as people see it: the organisers' name for it, or "B (Montagabende)"
+    with the series' label in ``lang``.
 
     Nothing a participant or moderator receives shows the solver's key.
     """
     if group.name:
         return group.name
-    return f"{group_letter(group.key)} ({group.series.label})"
+    return f"{group_letter(group.key)} ({group.series.label_in(lang)})"
 
 
 def first_evening(group: Group) -> datetime | None:

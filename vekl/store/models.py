@@ -25,11 +25,29 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vekl.store.base import Base, TimestampMixin, utcnow
+
+# Round names, series labels and venue names are entered in German and, optionally, in the
+# other languages of the public pages; a reader whose language has none reads the German.
+TRANSLATED_LANGUAGES = ("en", "ar", "uk")
+
+
+def translated(german: str, translations: dict[str, str] | None, lang: str) -> str:
+    """``german``, or its translation into ``lang`` where the organisers gave one."""
+    if lang == "de" or not translations:
+        return german
+    return translations.get(lang) or german
+
+
+def _translations() -> Any:
+    """A JSON column of translations by language code: empty for rows made before it."""
+    return mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -91,6 +109,8 @@ class Round(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name in English, Arabic and Ukrainian, where given (``name`` is the German one).
+    name_translations: Mapped[dict[str, str]] = _translations()
     languages_offered: Mapped[list[str]] = mapped_column(JSON, default=list)
     registration_deadline: Mapped[datetime | None]
     status: Mapped[RoundStatus] = mapped_column(
@@ -118,6 +138,10 @@ class Round(TimestampMixin, Base):
         back_populates="round", cascade="all, delete-orphan", order_by="Participant.id"
     )
 
+    def name_in(self, lang: str) -> str:
+        """The round's name in ``lang``, or in German where it has none."""
+        return translated(self.name, self.name_translations, lang)
+
 
 class Series(Base):
     """A set of evenings one group meets on, at one venue."""
@@ -129,7 +153,9 @@ class Series(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(32))
     label: Mapped[str] = mapped_column(String(200))
+    label_translations: Mapped[dict[str, str]] = _translations()
     venue_name: Mapped[str] = mapped_column(String(200))
+    venue_name_translations: Mapped[dict[str, str]] = _translations()
     venue_address: Mapped[str] = mapped_column(String(300))
     step_free: Mapped[bool] = mapped_column(Boolean, default=False)
     rooms: Mapped[int] = mapped_column(default=1)
@@ -138,6 +164,14 @@ class Series(Base):
     evenings: Mapped[list[Evening]] = relationship(
         back_populates="series", cascade="all, delete-orphan", order_by="Evening.starts_at"
     )
+
+    def label_in(self, lang: str) -> str:
+        """The series' label ("Montagabende") in ``lang``, or in German where it has none."""
+        return translated(self.label, self.label_translations, lang)
+
+    def venue_name_in(self, lang: str) -> str:
+        """The venue's name in ``lang``, or in German where it has none."""
+        return translated(self.venue_name, self.venue_name_translations, lang)
 
 
 class Evening(TimestampMixin, Base):
@@ -252,13 +286,27 @@ class InvitationCode(Base):
     )
 
 
+def _next_run_number(context: Any) -> int:
+    """The next number of a run within its round: the first run of every round is run 1."""
+    round_id = context.get_current_parameters()["round_id"]
+    highest = context.connection.execute(
+        select(func.max(MatchingRun.number)).where(MatchingRun.round_id == round_id)
+    ).scalar()
+    return int(highest or 0) + 1
+
+
 class MatchingRun(TimestampMixin, Base):
     """One solve of a round: what went in, what came out, and whether it was published."""
 
     __tablename__ = "matching_runs"
+    __table_args__ = (UniqueConstraint("round_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    # How organisers call the run: "run 1" is the first of its round (the id is global and
+    # stays in URLs). Given on insert, one run at a time (two new runs of a round in one
+    # flush would get the same number).
+    number: Mapped[int] = mapped_column(default=_next_run_number)
     previous_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("matching_runs.id", ondelete="SET NULL")
     )

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from vekl.registration import overview as registration_overview
+from vekl.registration.overview import Dropouts
 from vekl.rounds import service as rounds
 from vekl.runs import review as run_review
 from vekl.runs import service as matching_runs
@@ -189,6 +191,8 @@ class DropoutPage:
     withdrawn_since: list[Participant]
     waitlisted: int
     drafts: list[MatchingRun]
+    # Everyone who dropped out, and who else can be marked as dropped out.
+    dropouts: Dropouts
 
 
 def dropout_page(session: Session, slug: str, now: datetime | None = None) -> DropoutPage:
@@ -203,4 +207,5 @@ def dropout_page(session: Session, slug: str, now: datetime | None = None) -> Dr
         withdrawn_since=[person for group in health for person in group.withdrawn],
         waitlisted=rounds.status_counts(session, round)["waitlisted"],
         drafts=list(reversed(run_review.open_rematches(session, round))),
+        dropouts=registration_overview.dropouts(session, round),
     )
