@@ -3,7 +3,8 @@
 The file is a CSV as register offices export it: German headers, UTF-8 (with or without a
 byte-order mark) or Windows-1252, ``;`` or ``,`` between cells. Every row is checked and
 every problem reported in one pass (line, column, why); a file with any problem is refused
-whole. The checked people carry two keys the draw uses (see ``docs/adr/0017-reproducible-lottery.md``):
+whole. The checked people carry two keys the draw uses (see
+``docs/adr/0017-reproducible-lottery.md``):
 
 * ``household_key``: SHA-256 of the normalised address (street, house number with its
   suffix, postcode), so that a household gets at most one letter;
