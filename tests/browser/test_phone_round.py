@@ -255,8 +255,9 @@ def _no_solver_keys(live: Live, text: str, where: str) -> None:
             assert line.count(series) <= 1, f"{where} says {series} twice: {line}"
 
 
-def _group_of(live: Live, email: str) -> tuple[str, str]:
-    """The readable name of the person's group in the published grouping, and its key."""
+def _group_of(live: Live, email: str, lang: str) -> tuple[str, str]:
+    """The readable name of the person's group in the published grouping (in ``lang``: the
+    example round names its series in every language), and its key."""
     with live.sessions() as session:
         group = session.scalars(
             select(Group)
@@ -265,7 +266,7 @@ def _group_of(live: Live, email: str) -> tuple[str, str]:
             .join(Participant, Participant.id == GroupMember.participant_id)
             .where(MatchingRun.status == RunStatus.PUBLISHED, Participant.email == email)
         ).one()
-        return group_label(group), group.key
+        return group_label(group, lang), group.key
 
 
 # --- people and the organiser ----------------------------------------------------------------
@@ -404,7 +405,7 @@ def test_the_invitation_and_the_personal_page_name_the_group_readably(
     published: Live, lang: str, email: str
 ) -> None:
     live = published
-    label, key = _group_of(live, email)
+    label, key = _group_of(live, email, lang)
     invitations = _mails(live, email, "invitation")
     assert len(invitations) == 3, "one invitation per evening"
     for message in invitations:
@@ -474,7 +475,7 @@ def test_the_moderator_page_names_groups_readably(published: Live, lang: str) ->
     email, link = _moderator_link(live)
     with live.sessions() as session:
         labels = [
-            group_label(group)
+            group_label(group, lang)
             for group in session.scalars(
                 select(Group)
                 .join(group_moderators, group_moderators.c.group_id == Group.id)

@@ -344,9 +344,10 @@ class Planner:
                 )
             )
         moderator = old.moderators[0].name if old.moderators else self.programme.short_name
+        lang = language_of(holder)
         previous = GroupInfo(
-            label=group_label(old),
-            series_label=old.series.label,
+            label=group_label(old, lang),
+            series_label=old.series.label_in(lang),
             moderator_first_name=first_name(moderator),
             evenings=tuple(evenings),
         )
