@@ -25,7 +25,7 @@ from vekl.reference import language_names
 from vekl.registration import import_jobs
 from vekl.rounds import service as rounds
 from vekl.rounds import setup as round_setup
-from vekl.rounds.schemas import EveningInput, RoundSettingsInput, SeriesInput
+from vekl.rounds.schemas import EveningInput, NewSeriesInput, RoundSettingsInput, SeriesInput
 from vekl.store.models import CsvImport
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
@@ -208,13 +208,11 @@ def add_series(
     form: PostedForm,
 ) -> Response:
     values = form_values(form)
-    key = str(values.pop("key", ""))
     try:
-        data = parse_form(SeriesInput, values)
-        round_setup.add_series(session, slug, key, data, settings, organisers.actor(me))
+        data = parse_form(NewSeriesInput, values)
+        round_setup.add_series(session, slug, data, settings, organisers.actor(me))
     except InvalidInput as problem:
-        posted = {**values, "key": key}
-        raise _setup_again(session, request, lang, slug, "new-series", problem, posted) from None
+        raise _setup_again(session, request, lang, slug, "new-series", problem, values) from None
     return done(_round_path(slug, "/setup"), "saved")
 
 

@@ -81,6 +81,25 @@ def test_the_rules_form_names_both_limits_in_the_wrong_order(
     assert example_round.max_size != 4
 
 
+def test_the_add_series_form_names_a_bad_key_with_the_other_problems(
+    team: LoggedIn, example_round: Round, db: Session
+) -> None:
+    before = len(example_round.series)
+    refused = team.post(
+        f"{ROUND}/series",
+        {"key": "Mo Abend!", "label": "", "venue_name": "Treffpunkt", "venue_address": ""},
+    )
+    assert refused.status_code == 422
+    page = refused.text
+    # The key's problem shows with the empty fields', not only once they are filled in.
+    for field in ("new-series-key", "new-series-label", "new-series-venue_address"):
+        assert _problem(page, field), field
+    assert _problem(page, "new-series-label") == "ist erforderlich"
+    assert 'value="Mo Abend!"' in page
+    db.expire_all()
+    assert len(db.get_one(Round, example_round.id).series) == before
+
+
 def test_the_import_page_lists_the_columns_and_offers_templates(
     team: LoggedIn, example_round: Round
 ) -> None:

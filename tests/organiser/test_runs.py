@@ -554,3 +554,28 @@ def test_the_rematch_preview_lists_series_and_language_changes_in_words(
     english = team.client.get(url + "?lang=en").text
     assert f"{person.full_name} moves from group {first.key}" in english
     assert f"Group {second.key} changes its language from German to English." in english
+
+
+def test_pinning_someone_the_run_does_not_hold_names_them(
+    db: Session, example_round: Round, team: LoggedIn
+) -> None:
+    run = solved_draft(db, example_round)
+    claudia = _person(db, "claudia.wagner@example.org")
+    key = participant_key(claudia.id)
+    # As for someone who registered after the groups were formed: the run does not hold her.
+    solution = dict(run.solution or {})
+    solution["groups"] = [
+        {**g, "members": [m for m in g["members"] if m != key]} for g in solution["groups"]
+    ]
+    solution["waitlist"] = [e for e in solution["waitlist"] if e["id"] != key]
+    run.solution = solution
+    db.commit()
+    group = run.groups[0]
+    refused = team.post(
+        f"/organiser/rounds/{example_round.slug}/runs/{run.id}/pin",
+        {"participant": claudia.id, "group": group.key},
+    )
+    assert refused.status_code in (409, 422)
+    text = html.unescape(refused.text)
+    assert "Claudia Wagner gehört nicht zu diesem Lauf" in text
+    assert key not in text

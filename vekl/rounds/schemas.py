@@ -132,6 +132,10 @@ def _number(value: object) -> float | None:
         return None
 
 
+SeriesKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+"""A series' key in the round file and the solver's problem ("mon")."""
+
+
 class SeriesInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -189,3 +193,17 @@ def _time(value: object) -> time | None:
         return time.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+class NewSeriesInput(SeriesInput):
+    """The form that adds a series: its fields and the key, checked together so that every
+    problem shows at once."""
+
+    key: SeriesKey
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_in_lower_case(cls, values: Any) -> Any:
+        if isinstance(values, Mapping) and isinstance(values.get("key"), str):
+            return {**values, "key": values["key"].strip().lower()}
+        return values

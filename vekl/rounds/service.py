@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from matching import MAX_GROUP_SIZE
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, Invalid, InvalidInput, NotFound, field_errors
-from vekl.rounds.schemas import Deadline, EveningDay, Translations
+from vekl.rounds.schemas import Deadline, EveningDay, SeriesKey, Translations
 from vekl.store.models import Evening, Participant, RegistrationStatus, Round, RoundStatus, Series
 from vekl.validation import LanguageCode, Text
 
@@ -34,7 +34,7 @@ MAX_EVENINGS = 30
 class SeriesSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+    key: SeriesKey
     label: Annotated[Text, Field(min_length=1, max_length=200)]
     label_translations: Translations = Field(default_factory=dict)
     venue_name: Annotated[Text, Field(min_length=1, max_length=200)]

@@ -28,7 +28,13 @@ from vekl.moderators import service as moderators
 from vekl.registration import csv_import, import_jobs, letter_codes, online
 from vekl.retention import service as retention
 from vekl.rounds import service as rounds
-from vekl.rounds.schemas import EveningInput, RoundSettingsInput, SeriesInput, translations
+from vekl.rounds.schemas import (
+    EveningInput,
+    NewSeriesInput,
+    RoundSettingsInput,
+    SeriesInput,
+    translations,
+)
 from vekl.runs import service as matching_runs
 from vekl.runs.placements import published_run
 from vekl.settings import Settings
@@ -180,11 +186,11 @@ def _tell_people(session: Session, round: Round, settings: Settings) -> int:
 
 
 def add_series(
-    session: Session, slug: str, key: str, data: SeriesInput, settings: Settings, actor: str
+    session: Session, slug: str, data: NewSeriesInput, settings: Settings, actor: str
 ) -> Series:
     round = rounds.load_round_tree(session, slug)
     try:
-        spec = rounds.SeriesSpec.model_validate({"key": key.strip().lower(), **data.spec_data()})
+        spec = rounds.SeriesSpec.model_validate({"key": data.key, **data.spec_data()})
     except ValidationError as exc:
         raise invalid_input(exc) from None
     return rounds.add_series(session, round, spec, settings.zone, actor)

@@ -146,14 +146,19 @@ def _locate(solution: dict[str, Any], key: str) -> tuple[dict[str, Any] | None, 
     return None, any(entry["id"] == key for entry in solution["waitlist"])
 
 
-def _take_out(solution: dict[str, Any], key: str) -> dict[str, Any] | None:
+def _take_out(
+    session: Session, solution: dict[str, Any], key: str, field: str = "participant"
+) -> dict[str, Any] | None:
     group, waiting = _locate(solution, key)
     if group is not None:
         group["members"].remove(key)
     elif waiting:
         solution["waitlist"] = [e for e in solution["waitlist"] if e["id"] != key]
     else:
-        raise InvalidInput([FieldError("participant", N_("this person is not part of the run"))])
+        name = _person_names(session, {key}).get(key, key)
+        raise InvalidInput(
+            [FieldError(field, N_("%(name)s is not part of this run"), params={"name": name})]
+        )
     return group
 
 
@@ -231,7 +236,7 @@ def pin(
     key = participant_key(participant_id)
     if key in target["members"]:
         return run
-    _take_out(solution, key)
+    _take_out(session, solution, key)
     _put_in(solution, key, target)
     _save(session, run, solution)
     audit.record(
@@ -256,8 +261,8 @@ def swap(
         raise InvalidInput([FieldError("second", N_("choose two different people"))])
     solution = _editable(run)
     first, second = participant_key(first_id), participant_key(second_id)
-    place_first = _take_out(solution, first)
-    place_second = _take_out(solution, second)
+    place_first = _take_out(session, solution, first, "first")
+    place_second = _take_out(session, solution, second, "second")
     _put_in(solution, first, place_second)
     _put_in(solution, second, place_first)
     _save(session, run, solution)
