@@ -44,9 +44,22 @@ $(CHROMIUM):
 		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q chromium)); \
 	else echo "chromium is not installed; browser tests will be skipped (outside CI)"; fi
 
-install: $(STAMP) $(NODE_STAMP)
+# Printable documents (WeasyPrint: letters, protocols, reports) need Pango, HarfBuzz's
+# subsetter and fonts with Latin, Cyrillic and Arabic glyphs; install them where they are
+# missing and we may.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+.PHONY: pdf-libraries
+pdf-libraries:
+	@if ! (ldconfig -p | grep -q libharfbuzz-subset && ldconfig -p | grep -q libpangoft2 \
+		&& fc-list | grep -q DejaVuSans); then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get install -y -q $(PDF_PACKAGES) >/dev/null 2>&1 || \
+			 (apt-get update -q && apt-get install -y -q $(PDF_PACKAGES))); \
+		else echo "missing: some of $(PDF_PACKAGES); PDF documents cannot be made"; fi; fi
 
-demo: $(STAMP)
+install: $(STAMP) $(NODE_STAMP) pdf-libraries
+
+demo: $(STAMP) pdf-libraries
 	rm -rf demo && mkdir -p demo
 	set -a && . examples/installation.env && set +a && \
 	VEKL_DATABASE_URL=sqlite:///$(DEMO_DB) VEKL_MAIL_DIR=demo/mail VEKL_ENVIRONMENT=development \
@@ -63,7 +76,7 @@ typecheck: $(STAMP)
 # Two processes (one per core here), a test file per process at a time; each process
 # works in a PostgreSQL database of its own. `make pytest PYTEST_ARGS=` runs in one.
 PYTEST_ARGS ?= -n auto --dist loadfile
-pytest: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
+pytest: $(STAMP) $(NODE_STAMP) $(CHROMIUM) pdf-libraries
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
