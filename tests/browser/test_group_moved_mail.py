@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import matching
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IN_CI, running_server
+from tests.browser.conftest import running_server
 from tests.organiser.test_browser import SECRET, _dispatch, _wait_for_draft
 from vekl.access import organisers
 from vekl.registration import csv_import
@@ -72,23 +72,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser_context(server: Server) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(f"browser tests are required under CI: {reason}", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
-
-
 def _mail_files(server: Server) -> dict[str, Any]:
     """Message-ID -> parsed message of every mail in the folder."""
     found = {}
@@ -129,9 +112,9 @@ def _log_in(page: Any) -> None:
 
 
 def test_a_person_moved_by_a_rematch_gets_one_mail_that_says_so(
-    server: Server, browser_context: Any
+    server: Server, browser: Any
 ) -> None:
-    context = browser_context.new_context(base_url=server.base_url, locale="de-DE")
+    context = browser.new_context(base_url=server.base_url, locale="de-DE")
     page = context.new_page()
     # Publishing renders a mail per person and evening; give a busy machine time for it.
     page.set_default_timeout(120_000)
@@ -229,7 +212,7 @@ def test_a_person_moved_by_a_rematch_gets_one_mail_that_says_so(
             assert subject.startswith("تغيّرت مجموعتكم")
             assert "بما أنّ بعض المشاركين اعتذروا" in text
         # The mail's HTML on a phone.
-        phone = browser_context.new_context(viewport=PHONE, device_scale_factor=2)
+        phone = browser.new_context(viewport=PHONE, device_scale_factor=2)
         view = phone.new_page()
         view.set_content(html)
         direction = view.evaluate("document.documentElement.dir")
