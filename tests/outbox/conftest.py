@@ -121,6 +121,29 @@ class World:
         self.db.flush()
         return run
 
+    def first_grouping(
+        self, keys: tuple[str, str, str] = ("g1", "g2", "g3")
+    ) -> tuple[list[Participant], list[Participant], list[Participant]]:
+        """Three groups of eight (Monday, Wednesday, Saturday), one moderator each, the
+        last six people waiting; published. Returns the three groups' members."""
+        p, mods = self.people, self.moderators
+        mon, wed, sat = p[0:8], p[8:16], p[16:24]
+        self.publish(
+            {
+                keys[0]: ("mon", mon, [mods[0]]),
+                keys[1]: ("wed", wed, [mods[1]]),
+                keys[2]: ("sat", sat, [mods[2]]),
+            },
+            waitlist=p[24:30],
+        )
+        return mon, wed, sat
+
+    def group(self, key: str) -> Group:
+        """The published run's group ``key``."""
+        run = published_run(self.db, self.round)
+        assert run is not None
+        return next(g for g in run.groups if g.key == key)
+
     def body(self, mail: OutboxMail) -> bytes:
         return outbox.body(mail, self.settings.secret_key)
 

@@ -38,41 +38,18 @@ def replayed(world: World, person: Participant | Moderator) -> tuple[ClientCalen
     return client, methods
 
 
-def first_grouping(world: World) -> tuple[list[Participant], list[Participant], list[Participant]]:
-    p = world.people
-    mods = world.moderators
-    mon, wed, sat = p[0:8], p[8:16], p[16:24]
-    world.publish(
-        {
-            "g1": ("mon", mon, [mods[0]]),
-            "g2": ("wed", wed, [mods[1]]),
-            "g3": ("sat", sat, [mods[2]]),
-        },
-        waitlist=p[24:30],
-    )
-    return mon, wed, sat
-
-
-def group_of(world: World, key: str) -> Group:
-    from vekl.runs.placements import published_run
-
-    run = published_run(world.db, world.round)
-    assert run is not None
-    return next(g for g in run.groups if g.key == key)
-
-
 def test_invitations_give_each_member_their_three_evenings(world: World) -> None:
-    mon, _, _ = first_grouping(world)
+    mon, _, _ = world.first_grouping()
     client, methods = replayed(world, mon[0])
     # One invitation per evening: a mail program takes one event from each.
     assert methods == ["REQUEST"] * 3
-    assert client.evenings() == expected(group_of(world, "g1"))
+    assert client.evenings() == expected(world.group("g1"))
     assert len(client.entries) == 3
     assert [m.kind for m in world.mails_to(mon[0].email)] == ["invitation"] * 3
 
 
 def test_waitlisted_people_get_no_calendar(world: World) -> None:
-    first_grouping(world)
+    world.first_grouping()
     waiting = world.people[24]
     client, methods = replayed(world, waiting)
     assert methods == [] and client.evenings() == set()
@@ -80,7 +57,7 @@ def test_waitlisted_people_get_no_calendar(world: World) -> None:
 
 
 def test_moved_to_another_series(world: World) -> None:
-    mon, wed, sat = first_grouping(world)
+    mon, wed, sat = world.first_grouping()
     mover = mon[0]
     mods = world.moderators
     world.publish(
@@ -95,7 +72,7 @@ def test_moved_to_another_series(world: World) -> None:
     # One mail says so; its files cancel exactly the old evenings and invite to the new ones.
     assert [m.kind for m in world.mails_to(mover.email)] == ["invitation"] * 3 + ["group_moved"]
     assert methods == ["REQUEST"] * 3 + ["CANCEL"] * 3 + ["REQUEST"] * 3
-    assert client.evenings() == expected(group_of(world, "g2"))
+    assert client.evenings() == expected(world.group("g2"))
     assert len(client.cancelled) == 3
     # Nobody else in g1, g2 or g3 was told anything new.
     for person in (mon[1], wed[0], sat[0]):
@@ -111,7 +88,7 @@ def test_moved_to_another_group_in_the_same_series(world: World) -> None:
     client, methods = replayed(world, mover)
     # Same evenings, same UIDs: one mail, whose files update them with a higher SEQUENCE.
     assert methods == ["REQUEST"] * 6
-    assert client.evenings() == expected(group_of(world, "g4"))
+    assert client.evenings() == expected(world.group("g4"))
     assert {e.sequence for e in client.entries.values()} == {1}
     assert [m.kind for m in world.mails_to(mover.email)] == ["invitation"] * 3 + ["group_moved"]
     assert "Ihre Abende bleiben dieselben:" in text_of(world.body(world.mails_to(mover.email)[-1]))
@@ -119,7 +96,7 @@ def test_moved_to_another_group_in_the_same_series(world: World) -> None:
 
 
 def test_group_cancelled(world: World) -> None:
-    mon, wed, sat = first_grouping(world)
+    mon, wed, sat = world.first_grouping()
     mods = world.moderators
     world.publish(
         {"g2": ("wed", wed, [mods[1]]), "g3": ("sat", sat, [mods[2]])},
@@ -134,7 +111,7 @@ def test_group_cancelled(world: World) -> None:
 
 
 def test_participant_withdrawn(world: World, db: Session) -> None:
-    mon, _, _ = first_grouping(world)
+    mon, _, _ = world.first_grouping()
     leaver = mon[3]
     leaver.status = RegistrationStatus.WITHDRAWN
     db.flush()
@@ -147,7 +124,7 @@ def test_participant_withdrawn(world: World, db: Session) -> None:
 
 
 def test_joined_from_the_waiting_list(world: World) -> None:
-    mon, wed, sat = first_grouping(world)
+    mon, wed, sat = world.first_grouping()
     joiner = world.people[24]
     mods = world.moderators
     world.publish(
@@ -160,7 +137,7 @@ def test_joined_from_the_waiting_list(world: World) -> None:
     )
     client, methods = replayed(world, joiner)
     assert methods == ["REQUEST"] * 3
-    assert client.evenings() == expected(group_of(world, "g1"))
+    assert client.evenings() == expected(world.group("g1"))
     assert [m.kind for m in world.mails_to(joiner.email)] == ["waiting_list"] + ["invitation"] * 3
     # The moderator gets an updated roster; the other members hear nothing.
     assert [m.kind for m in world.mails_to(mods[0].email)] == ["roster"] * 6
@@ -168,7 +145,7 @@ def test_joined_from_the_waiting_list(world: World) -> None:
 
 
 def test_evening_moved_and_venue_changed_by_the_organisers(world: World, db: Session) -> None:
-    mon, wed, _ = first_grouping(world)
+    mon, wed, _ = world.first_grouping()
     series = world.series["mon"]
     second = series.evenings[1]
     mon[0].preferred_language = "de"
@@ -186,7 +163,7 @@ def test_evening_moved_and_venue_changed_by_the_organisers(world: World, db: Ses
     client, methods = replayed(world, mon[0])
     # Moving one evening updates just that one.
     assert methods == ["REQUEST"] * 4
-    assert client.evenings() == expected(group_of(world, "g1"))
+    assert client.evenings() == expected(world.group("g1"))
     moved = [e for e in client.entries.values() if e.sequence == 1]
     assert [(e.start, e.end) for e in moved] == [(second.starts_at, second.ends_at)]
     # The update names the evening's old and new time.
@@ -201,7 +178,7 @@ def test_evening_moved_and_venue_changed_by_the_organisers(world: World, db: Ses
 
 
 def test_nothing_changes_nothing_is_sent(world: World, db: Session) -> None:
-    first_grouping(world)
+    world.first_grouping()
     assert notify.resync_round(db, world.round, settings=world.settings, now=BEFORE) == []
 
 
@@ -212,19 +189,19 @@ def test_a_moderator_leading_two_series_gets_a_roster_and_evenings_for_each(worl
     assert [m.kind for m in mails] == ["roster"] * 6
     client, methods = replayed(world, mods[0])
     assert methods == ["REQUEST"] * 6
-    assert client.evenings() == expected(group_of(world, "g1")) | expected(group_of(world, "g2"))
+    assert client.evenings() == expected(world.group("g1")) | expected(world.group("g2"))
     # Handing one group to a colleague cancels only that group's evenings.
     world.publish({"g1": ("mon", p[0:8], [mods[0]]), "g2": ("wed", p[8:16], [mods[5]])})
     client, methods = replayed(world, mods[0])
     assert methods == ["REQUEST"] * 6 + ["CANCEL"] * 3
-    assert client.evenings() == expected(group_of(world, "g1"))
+    assert client.evenings() == expected(world.group("g1"))
     assert [m.kind for m in world.mails_to(p[8].email)] == ["invitation"] * 3 + ["update"] * 3
     assert [m.kind for m in world.mails_to(p[0].email)] == ["invitation"] * 3
 
 
 def test_a_new_working_language_alone_sends_nothing(world: World, db: Session) -> None:
-    first_grouping(world)
-    group_of(world, "g1").language = "en"
+    world.first_grouping()
+    world.group("g1").language = "en"
     db.flush()
     assert notify.resync_round(db, world.round, settings=world.settings, now=BEFORE) == []
 
@@ -232,7 +209,7 @@ def test_a_new_working_language_alone_sends_nothing(world: World, db: Session) -
 def test_every_mail_carries_the_same_personal_link(world: World, db: Session) -> None:
     from vekl.access import tokens
 
-    mon, wed, sat = first_grouping(world)
+    mon, wed, sat = world.first_grouping()
     person = mon[0]
     invitation = text_of(world.body(world.mails_to(person.email)[0]))
     assert "https://vekl.konstanz.example/me/" in invitation
@@ -259,7 +236,7 @@ def test_every_mail_carries_the_same_personal_link(world: World, db: Session) ->
 def test_reminders_go_out_once_the_day_before_each_evening(world: World, db: Session) -> None:
     from datetime import timedelta
 
-    mon, wed, _ = first_grouping(world)
+    mon, wed, _ = world.first_grouping()
     leaver = mon[1]
     leaver.status = RegistrationStatus.WITHDRAWN
     db.flush()
@@ -285,7 +262,7 @@ def test_the_feed_holds_the_same_uids_as_the_mailed_invitations(world: World, db
     """A calendar that holds both the subscription and the invitations shows each evening once."""
     from vekl.calendars.personal import moderator_calendar, participant_calendar
 
-    mon, wed, sat = first_grouping(world)
+    mon, wed, sat = world.first_grouping()
     mover, mods = mon[0], world.moderators
     world.publish(
         {
@@ -314,7 +291,7 @@ def test_the_feed_holds_the_same_uids_as_the_mailed_invitations(world: World, db
 
 
 def test_each_evening_is_its_own_mail_that_expires_when_the_evening_begins(world: World) -> None:
-    mon, _, _ = first_grouping(world)
+    mon, _, _ = world.first_grouping()
     series = world.series["mon"]
     for person in (mon[0], world.moderators[0]):
         mails = world.mails_to(person.email)
@@ -326,7 +303,7 @@ def test_each_evening_is_its_own_mail_that_expires_when_the_evening_begins(world
 def test_the_roster_mail_carries_the_moderators_personal_link(world: World, db: Session) -> None:
     from vekl.access import tokens
 
-    first_grouping(world)
+    world.first_grouping()
     moderator = world.moderators[0]
     texts = [text_of(world.body(m)) for m in world.mails_to(moderator.email)]
     prefix = "https://vekl.konstanz.example/moderator/"

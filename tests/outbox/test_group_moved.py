@@ -8,34 +8,14 @@ from sqlalchemy.orm import Session
 
 from vekl.mail import planner as notify
 from vekl.runs import publishing
-from vekl.runs.placements import group_label, published_run
-from vekl.store.models import Group, Participant, RegistrationStatus
+from vekl.runs.placements import group_label
+from vekl.store.models import RegistrationStatus
 
 from .conftest import BEFORE, World
 from .replay import attached_calendars
 
 # Keys as the solver makes them: nothing a person receives may show them.
 SOLVER_KEYS = ("mon-1", "wed-2", "sat-3")
-
-
-def first_grouping(world: World) -> tuple[list[Participant], list[Participant], list[Participant]]:
-    p, mods = world.people, world.moderators
-    mon, wed, sat = p[0:8], p[8:16], p[16:24]
-    world.publish(
-        {
-            "mon-1": ("mon", mon, [mods[0]]),
-            "wed-2": ("wed", wed, [mods[1]]),
-            "sat-3": ("sat", sat, [mods[2]]),
-        },
-        waitlist=p[24:30],
-    )
-    return mon, wed, sat
-
-
-def group_of(world: World, key: str) -> Group:
-    run = published_run(world.db, world.round)
-    assert run is not None
-    return next(g for g in run.groups if g.key == key)
 
 
 def everything_in(payload: bytes) -> str:
@@ -50,7 +30,7 @@ def everything_in(payload: bytes) -> str:
 
 
 def test_one_mail_per_moved_person_and_none_for_anyone_else(world: World, db: Session) -> None:
-    mon, wed, sat = first_grouping(world)
+    mon, wed, sat = world.first_grouping(SOLVER_KEYS)
     mods = world.moderators
     leaver, movers = mon[7], mon[0:2]
     leaver.status = RegistrationStatus.WITHDRAWN
@@ -100,7 +80,7 @@ def test_one_mail_per_moved_person_and_none_for_anyone_else(world: World, db: Se
 def test_the_mail_names_groups_as_people_see_them_and_never_the_solvers_keys(
     world: World, db: Session
 ) -> None:
-    mon, wed, sat = first_grouping(world)
+    mon, wed, sat = world.first_grouping(SOLVER_KEYS)
     mods = world.moderators
     german, arabic = mon[0], mon[1]
     german.preferred_language = "de"
@@ -114,18 +94,18 @@ def test_the_mail_names_groups_as_people_see_them_and_never_the_solvers_keys(
             "sat-3": ("sat", sat, [mods[2]]),
         },
     )
-    new_label = group_label(group_of(world, "wed-2"))
-    old_label = group_label(group_of(world, "mon-1"))
+    new_label = group_label(world.group("wed-2"))
+    old_label = group_label(world.group("mon-1"))
     assert new_label == "B (Mittwochabende)" and old_label == "A (Montagabende)"
     # The Arabic mail names the groups with the series' Arabic labels.
-    arabic_new = group_label(group_of(world, "wed-2"), "ar")
+    arabic_new = group_label(world.group("wed-2"), "ar")
     assert arabic_new != new_label
     for person, words, old in (
         (german, ("weil einige Teilnehmende abgesagt haben", "„B (Mittwochabende)“"), old_label),
         (
             arabic,
             ("بما أنّ بعض المشاركين اعتذروا", f"«{arabic_new}»"),
-            group_label(group_of(world, "mon-1"), "ar"),
+            group_label(world.group("mon-1"), "ar"),
         ),
     ):
         mail = world.mails_to(person.email)[-1]
@@ -146,7 +126,7 @@ def test_the_mail_names_groups_as_people_see_them_and_never_the_solvers_keys(
 
 
 def test_without_dropouts_the_mail_says_the_groups_were_rearranged(world: World) -> None:
-    mon, wed, sat = first_grouping(world)
+    mon, wed, sat = world.first_grouping(SOLVER_KEYS)
     mods = world.moderators
     mon[0].preferred_language = "de"
     world.publish(
@@ -164,7 +144,7 @@ def test_without_dropouts_the_mail_says_the_groups_were_rearranged(world: World)
 def test_the_publish_preview_names_who_gets_the_group_changed_mail(
     world: World, db: Session
 ) -> None:
-    mon, wed, sat = first_grouping(world)
+    mon, wed, sat = world.first_grouping(SOLVER_KEYS)
     mods = world.moderators
     draft = world.draft(
         {
