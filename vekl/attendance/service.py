@@ -20,6 +20,7 @@ from vekl.attendance import errors
 from vekl.attendance.queries import active_members, evening_number, marks, published_groups
 from vekl.audit import records as audit
 from vekl.errors import Conflict, NotFound
+from vekl.moderators.members import listed_names
 from vekl.rounds import service as rounds
 from vekl.runs.placements import moderator_groups
 from vekl.store.models import (
@@ -76,14 +77,24 @@ class EveningSheet:
 
 
 @dataclass(frozen=True)
+class ListedMark:
+    """A member as the moderator reads them (first name, an initial where needed)."""
+
+    participant_id: int
+    name: str
+    present: bool | None
+
+
+@dataclass(frozen=True)
 class ModeratorSheet:
-    """An evening of one of a moderator's groups; ``problem`` says why it cannot be marked."""
+    """An evening of one of a moderator's groups; ``problem`` says why it cannot be marked
+    (a message id, with ``days`` for its placeholder)."""
 
     moderator: Moderator
     group: Group
     evening: Evening
     number: int
-    members: list[MemberMark]
+    members: list[ListedMark]
     problem: str | None
     days: int
 
@@ -143,12 +154,15 @@ def moderator_sheet(
     group = _moderator_group(session, moderator, group_key)
     evening = _group_evening(group, evening_id)
     sheet = _sheet(group, evening, marks(session, [evening.id]))
+    names = listed_names(m.participant for m in sheet.members)
     return ModeratorSheet(
         moderator=moderator,
         group=group,
         evening=evening,
         number=evening_number(evening),
-        members=sheet.members,
+        members=[
+            ListedMark(m.participant.id, names[m.participant.id], m.present) for m in sheet.members
+        ],
         problem=moderator_problem(evening, days, now),
         days=days,
     )
