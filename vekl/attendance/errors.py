@@ -23,5 +23,4 @@ NOT_STARTED_ORGANISER = N_("evening %(number)s has not begun yet; nothing can be
 NOT_A_MEMBER = N_(
     "registration %(id)s is not in a group that meets on this evening; nothing was saved"
 )
-NOT_PUBLISHED = N_("round '%(round)s' has no published groups")
 UNKNOWN_MARK = N_("must be present, absent or empty")

@@ -454,3 +454,40 @@ def round_counts(session: Session, round: Round) -> RoundAttendance:
             if came and series_evenings:
                 completed[roles[pid]] += 1
     return RoundAttendance(round.slug, out, members, completed)
+
+
+@dataclass(frozen=True)
+class EveningLine:
+    evening: Evening
+    number: int
+    started: bool
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Every evening of the round's series with groups, with its counts; the no-shows."""
+
+    round: Round
+    series: list[tuple[Series, list[EveningLine]]]
+    no_shows: list[NoShow]
+
+
+def overview(session: Session, slug: str, *, now: datetime) -> Overview:
+    round = rounds.get_round(session, slug)
+    totals = {(e.series, e.number): e.total for e in round_counts(session, round).evenings}
+    series = []
+    for one in round.series:
+        lines = [
+            EveningLine(
+                evening=evening,
+                number=number,
+                started=evening.starts_at <= now,
+                counts=totals[(one.key, number)],
+            )
+            for number, evening in enumerate(one.evenings, start=1)
+            if (one.key, number) in totals
+        ]
+        if lines:
+            series.append((one, lines))
+    return Overview(round, series, first_evening_no_shows(session, round))
