@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.attendance_setup import first_evening_began, group_of, person
 from tests.dates import open_for_a_month
+from tests.organiser.conftest import BERLIN, EXAMPLE, LoggedIn
 from vekl.rounds import service as rounds
 from vekl.store.models import (
     Attendance,
@@ -22,8 +23,6 @@ from vekl.store.models import (
     Role,
     Round,
 )
-
-from tests.organiser.conftest import BERLIN, EXAMPLE, LoggedIn
 
 
 @pytest.fixture
