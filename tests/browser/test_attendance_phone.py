@@ -27,6 +27,7 @@ from vekl.store.db import make_engine, make_sessionmaker, transaction
 from vekl.store.models import Attendance, Moderator, Participant, RegistrationStatus, Role
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, EXAMPLE, IN_CI, SECRET, running_server
+from .test_accessibility import _serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -147,3 +148,25 @@ def test_the_organiser_sees_the_no_show_and_marks_her_as_dropped_out(live: Live)
         olena = session.scalars(select(Participant).where(Participant.first_name == "Olena")).one()
         assert olena.status is RegistrationStatus.WITHDRAWN
         assert olena.withdrawn_reason == "ist nicht zum ersten Abend gekommen"
+
+
+def test_the_attendance_pages_have_no_serious_accessibility_problems(live: Live) -> None:
+    # axe is injected as a script, which the pages' own policy rightly forbids.
+    context = live.browser.new_context(base_url=live.base_url, bypass_csp=True, **PHONE)
+    page = context.new_page()
+    found = []
+    with live.sessions() as session:
+        evening = session.scalars(select(Attendance.evening_id)).first()
+    for lang in ("de", "ar"):
+        page.goto(f"{live.moderator_path}/groups/mon-1/evenings/{evening}?lang={lang}")
+        found += [f"moderator ({lang}): {v}" for v in _serious_violations(page)]
+    page.goto("/organiser/login")
+    page.fill("#email", ORGANISER)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/organiser/")
+    for path in ("/attendance", f"/evenings/{evening}/attendance"):
+        page.goto(f"/organiser/rounds/konstanz-mai{path}")
+        found += [f"organiser {path}: {v}" for v in _serious_violations(page)]
+    context.close()
+    assert found == []
