@@ -63,9 +63,14 @@ def test_the_team_enters_the_sign_in_sheet_corrects_it_and_the_log_says_so(
     first = _evenings(db, round_with_group)[0]
     path = f"/organiser/rounds/{round_with_group.slug}/evenings/{first.id}/attendance"
 
+    sheet = team.client.get(
+        f"/organiser/rounds/{round_with_group.slug}/evenings/{first.id}/sign-in"
+    )
+    assert path in sheet.text  # from the printed sheet to the form
     page = team.client.get(path)
     assert page.status_code == 200
-    assert "Haddad, Karim" in page.text and "Berger, Lea" in page.text
+    # In the order of the printed sheet: by surname.
+    assert page.text.index("Berger, Lea") < page.text.index("Haddad, Karim")
     assert f"/evenings/{first.id}/sign-in" in page.text
 
     saved = team.post(path, {f"person-{karim}": "present", f"person-{lea}": "absent"})

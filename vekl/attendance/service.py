@@ -108,9 +108,20 @@ class Saved:
     absent: int
 
 
-def _sheet(group: Group, evening: Evening, found: dict[tuple[int, int], Attendance]) -> GroupSheet:
+def _sheet(
+    group: Group,
+    evening: Evening,
+    found: dict[tuple[int, int], Attendance],
+    *,
+    by_surname: bool = False,
+) -> GroupSheet:
+    """The group's members with their marks: by first name, or (``by_surname``) in the order
+    of the printed sign-in sheet."""
+    people = active_members(group)
+    if by_surname:
+        people.sort(key=lambda p: (p.last_name.casefold(), p.first_name.casefold()))
     members = []
-    for person in active_members(group):
+    for person in people:
         row = found.get((person.id, evening.id))
         members.append(MemberMark(person, row.present if row is not None else None))
     return GroupSheet(group, members)
@@ -266,7 +277,7 @@ def evening_sheet(session: Session, slug: str, evening_id: int, *, now: datetime
         evening=evening,
         number=evening_number(evening),
         started=evening.starts_at <= now,
-        groups=[_sheet(g, evening, found) for g in groups],
+        groups=[_sheet(g, evening, found, by_surname=True) for g in groups],
     )
 
 
