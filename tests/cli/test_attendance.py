@@ -99,4 +99,6 @@ def test_bad_marks_change_nothing(runner: CliRunner, cli_env: Path) -> None:
         app, ["attendance", "mark", "-r", "konstanz-mai", "-e", "1", "-p", str(karim)]
     )
     assert several.exit_code == 2 and "give --series" in several.output
+    beyond = runner.invoke(app, ["attendance", "show", "-r", "konstanz-mai", "-e", "9"])
+    assert beyond.exit_code == 2 and "has an evening 9" in beyond.output
     assert _state(database) == ({}, [])

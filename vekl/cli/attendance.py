@@ -34,7 +34,10 @@ def show(
     now = datetime.now(UTC)
     zone = settings().zone
     with unit_of_work() as session:
-        for found in attendance.find_evenings(session, round, evening, series):
+        evenings = attendance.find_evenings(session, round, evening, series)
+        if not evenings:
+            raise typer.BadParameter(f"no series of round {round!r} has an evening {evening}")
+        for found in evenings:
             sheet = attendance.evening_sheet(session, round, found.id, now=now)
             begins = found.starts_at.astimezone(zone)
             table = Table(
