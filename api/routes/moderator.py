@@ -15,6 +15,7 @@ from api.language import Language
 from api.pages import render
 from api.routes.common import AppSettings, PostedForm
 from api.routes.views import moderator_page
+from vekl.attendance import errors as attendance_errors
 from vekl.attendance import service as attendance
 from vekl.attendance.schemas import field_name, parse_marks
 from vekl.attendance.service import ModeratorSheet
@@ -23,6 +24,7 @@ from vekl.moderators import moderation
 from vekl.runs.placements import group_label
 
 router = APIRouter(prefix="/moderator/{token}", tags=["moderator pages"])
+WINDOW_CLOSED = (attendance_errors.NOT_STARTED, attendance_errors.TOO_LATE)
 
 
 @router.get("", response_class=HTMLResponse, summary="The moderator's page")
@@ -78,10 +80,10 @@ def _attendance_page(
     found: list[error_texts.ErrorText] | None = None,
     saved: tuple[int, int] | None = None,
 ) -> HTMLResponse:
-    problems = list(found or [])
-    if sheet.problem is not None and not problems:
-        message = error_texts.translate(lang, sheet.problem, {"days": sheet.days})
-        problems.append(error_texts.ErrorText(None, message))
+    # Outside the window the page says why instead of showing the form.
+    closed = None
+    if sheet.problem is not None:
+        closed = error_texts.translate(lang, sheet.problem, {"days": sheet.days})
     return render(
         request,
         lang,
@@ -90,7 +92,8 @@ def _attendance_page(
         switch_path=_evening_path(token, sheet.group.key, sheet.evening.id),
         sheet=sheet,
         token=token,
-        problems=problems,
+        problems=found or [],
+        closed=closed,
         saved=saved,
         field_name=field_name,
         group_title=group_label(sheet.group, lang),
@@ -154,11 +157,12 @@ def record_attendance(
             now=now,
         )
     except (InvalidInput, Conflict) as exc:
-        found = (
-            error_texts.from_service(exc.errors, lang)
-            if isinstance(exc, InvalidInput)
-            else [error_texts.ErrorText(None, error_texts.translate(lang, exc.message, exc.params))]
-        )
+        if isinstance(exc, InvalidInput):
+            found = error_texts.from_service(exc.errors, lang)
+        elif exc.message in WINDOW_CLOSED:
+            found = []  # the page itself says the window is closed
+        else:
+            found = [error_texts.ErrorText(None, error_texts.translate(lang, exc.message, {}))]
         sheet = attendance.moderator_sheet(session, token, key, evening_id, days=days, now=now)
         response = _attendance_page(
             request, lang, sheet, token, status_code=status_of(exc), found=found

@@ -155,3 +155,19 @@ def test_a_made_up_mark_is_refused(
     sent = client.post(f"{marking['path']}?lang=en", data={f"person-{marking['karim']}": "maybe"})
     assert sent.status_code == 422
     assert _marks(db) == {}
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("Who came?", "did not come", "Evening 1,")),
+        ("ar", ("من حضر؟", "لم يحضر", "الأمسية 1")),
+        ("uk", ("Хто прийшов?", "не прийшов(-ла)", "Вечір 1,")),
+    ],
+)
+def test_the_form_speaks_the_moderators_language(
+    client: TestClient, marking: dict[str, object], lang: str, words: tuple[str, ...]
+) -> None:
+    form = client.get(f"{marking['path']}?lang={lang}")
+    assert all(word in form.text for word in words), form.text
+    assert ('dir="rtl"' in form.text) == (lang == "ar")
