@@ -16,6 +16,7 @@ from typing import Any
 from pydantic_core import ErrorDetails
 
 from api.pages import gettext
+from vekl.attendance import errors as attendance
 from vekl.errors import FIELD_WHERE, ROW_WHERE, FieldError, InvalidInput, ServiceError
 from vekl.registration import letter_codes, self_service
 from vekl.registration import online as online_registration
@@ -45,6 +46,9 @@ SERVICE_MESSAGES = frozenset(
         self_service.REJOIN_BY_ORGANISERS,
         self_service.DETAILS_FIXED,
         NAME_WITH_LINK,
+        attendance.NOT_STARTED,
+        attendance.TOO_LATE,
+        attendance.NOT_IN_GROUP,
     }
 )
 

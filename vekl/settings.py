@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     lottery_extract_days: int = Field(default=60, ge=1, le=365)
     lottery_exclusion_years: int = Field(default=3, ge=0, le=20)
 
+    # Attendance: a moderator marks who came from an evening's start until this many days
+    # after it (organisers may correct it at any time after the start).
+    attendance_days: int = Field(default=7, ge=0, le=60)
+
     # Who is responsible for the personal data (the controller, with postal address), how
     # people reach the organisers, the data protection officer and the Impressum. Shown at the
     # foot of every public page and every mail and in the privacy notice; every dead end

@@ -6,19 +6,21 @@ are chosen here, in the reader's language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from api.error_texts import N_
 from api.pages import gettext
+from vekl.attendance import service as attendance
+from vekl.attendance.queries import evening_number
 from vekl.calendars.personal import GroupEvenings
 from vekl.moderators import moderation
 from vekl.registration import self_service
 from vekl.registration.self_service import Standing
 from vekl.settings import Settings
-from vekl.store.models import Moderator, Participant, Round
+from vekl.store.models import Evening, Moderator, Participant, Round
 
 NEEDS = {"step_free": N_("Needs step-free access")}
 
@@ -69,17 +71,46 @@ class MemberView:
 
 
 @dataclass(frozen=True)
+class OpenEvening:
+    """An evening of a group whose attendance the moderator can mark now."""
+
+    evening: Evening
+    number: int
+
+
+@dataclass(frozen=True)
 class ModeratorPage:
     moderator: Moderator
     round: Round
     groups: list[tuple[GroupEvenings, list[MemberView]]]
+    # By group id: the evenings the moderator can mark now (empty where nobody asked).
+    open_evenings: dict[int, list[OpenEvening]] = field(default_factory=dict)
+    attendance_days: int = 0
 
 
-def moderator_page(session: Session, token: str, lang: str) -> ModeratorPage:
+def moderator_page(
+    session: Session,
+    token: str,
+    lang: str,
+    *,
+    attendance_days: int | None = None,
+    now: datetime | None = None,
+) -> ModeratorPage:
+    """The moderator's groups; with ``attendance_days``, the evenings they can mark at ``now``."""
     found = moderation.moderation(session, token)
+    open_evenings: dict[int, list[OpenEvening]] = {}
+    if attendance_days is not None:
+        moment = now or datetime.now(UTC)
+        for group in found.groups:
+            open_evenings[group.group.group.id] = [
+                OpenEvening(e, evening_number(e))
+                for e in attendance.open_evenings(group.group.group, attendance_days, moment)
+            ]
     return ModeratorPage(
         moderator=found.moderator,
         round=found.round,
+        open_evenings=open_evenings,
+        attendance_days=attendance_days or 0,
         groups=[
             (
                 group.group,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from vekl.cli import app, context
-from vekl.store.models import Group, Moderator, Participant
+from vekl.store.models import Attendance, Group, Moderator, Participant
 
 LINK = re.compile(r"/me/[A-Za-z0-9_-]{43}")
 
@@ -62,3 +62,7 @@ def test_no_solver_key_reaches_anyone_and_every_participant_mail_has_the_link(
             assert recipient in moderators
     # Invitations, cancellations and updates were among them.
     assert len(kinds_seen) >= 3
+    # The evenings got synthetic attendance, most of it present.
+    with context.unit_of_work() as session:
+        marks = list(session.scalars(select(Attendance.present)))
+    assert marks and 0.7 < sum(marks) / len(marks) < 1

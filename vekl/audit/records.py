@@ -115,6 +115,10 @@ class Described:
     group: Group | str | None
     # The series a person chose (registration.series), by label (by key, if gone).
     series: list[str]
+    # The evening an attendance mark was about (None if it is gone, or for other entries).
+    evening: Evening | None = None
+    # A moderator who acted ("moderator:7"), by name (None once they are gone).
+    actor_name: str | None = None
 
 
 def _ids(entries: list[AuditEntry], kind: str) -> set[int]:
@@ -138,6 +142,17 @@ def _detail_people(entry: AuditEntry) -> list[int]:
     return [value for value in raw if isinstance(value, int)]
 
 
+def _detail_evening(entry: AuditEntry) -> int | None:
+    """The evening an attendance mark was about (by id, as the log keeps it)."""
+    value = (entry.details or {}).get("evening")
+    return value if entry.action.startswith("attendance.") and isinstance(value, int) else None
+
+
+def _actor_moderator(entry: AuditEntry) -> int | None:
+    prefix, _, number = entry.actor.partition(":")
+    return int(number) if prefix == "moderator" and number.isdigit() else None
+
+
 def describe(session: Session, entries: list[AuditEntry]) -> list[Described]:
     """The entries with what they are about named: people, evenings, runs, series, rounds.
 
@@ -151,17 +166,21 @@ def describe(session: Session, entries: list[AuditEntry]) -> list[Described]:
         p.id: p.full_name
         for p in session.scalars(select(Participant).where(Participant.id.in_(people_ids)))
     }
+    acting_moderators = {_actor_moderator(entry) or 0 for entry in entries} - {0}
+    marked_evenings = {_detail_evening(entry) or 0 for entry in entries} - {0}
     moderators = {
         m.id: m.name
         for m in session.scalars(
-            select(Moderator).where(Moderator.id.in_(_ids(entries, "moderator")))
+            select(Moderator).where(
+                Moderator.id.in_(_ids(entries, "moderator") | acting_moderators)
+            )
         )
     }
     evenings = {
         e.id: e
         for e in session.scalars(
             select(Evening)
-            .where(Evening.id.in_(_ids(entries, "session")))
+            .where(Evening.id.in_(_ids(entries, "session") | marked_evenings))
             .options(selectinload(Evening.series))
         )
     }
@@ -246,6 +265,8 @@ def describe(session: Session, entries: list[AuditEntry]) -> list[Described]:
                 for key in (entry.details or {}).get("series") or []
                 if isinstance(key, str)
             ],
+            evening=evenings.get(_detail_evening(entry) or 0),
+            actor_name=moderators.get(_actor_moderator(entry) or 0),
         )
         for entry in entries
     ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import typer
 
+from vekl.attendance import service as attendance
 from vekl.audit.records import cli_actor
 from vekl.cli.context import console, sessions, settings, unit_of_work
 from vekl.cli.rounds import print_round
@@ -79,6 +81,7 @@ def demo(
         notify.resync_round(session, round, settings=config)
         console.print(f"8. {len(dropped)} participants dropped out; their evenings were cancelled")
     _match_publish_send(config, rematch=True, step=9)
+    _synthetic_attendance(step=12)
     console.rule("done")
     console.print(
         f"The mails are in {config.mail_dir.resolve()} (one .eml file each; open them in a "
@@ -115,3 +118,37 @@ def _match_publish_send(config: Settings, *, rematch: bool, step: int) -> None:
         sessions(), mail_dispatch.transport_for(config), secret_key=config.secret_key
     )
     console.print(f"{step + 2}. {result.sent} mails sent to {config.mail_dir}")
+
+
+def _came(participant_id: int, number: int) -> bool:
+    """The demo's synthetic attendance: about nine in ten, the same on every run."""
+    return (participant_id * 7 + number * 3) % 10 != 0
+
+
+def _synthetic_attendance(*, step: int) -> None:
+    """Every evening's attendance, as the organisers would enter it from the sign-in sheets
+    once the evenings are over (the example's evenings lie ahead, so the service is told a
+    moment after the last of them)."""
+    with unit_of_work() as session:
+        round = rounds.load_round_tree(session, EXAMPLE)
+        evenings = [e for s in round.series for e in s.evenings]
+        after = max(e.ends_at for e in evenings) + timedelta(days=1)
+        for evening in evenings:
+            sheet = attendance.evening_sheet(session, EXAMPLE, evening.id, now=after)
+            given: dict[int, bool | None] = {
+                m.participant.id: _came(m.participant.id, sheet.number)
+                for group in sheet.groups
+                for m in group.members
+            }
+            attendance.mark_by_organiser(
+                session, EXAMPLE, evening.id, given, cli_actor(), now=after
+            )
+        figures = attendance.round_counts(session, round)
+        present = sum(e.total.present for e in figures.evenings)
+        absent = sum(e.total.absent for e in figures.evenings)
+        completed = sum(figures.completed.values())
+        members = sum(figures.members.values())
+    console.print(
+        f"{step}. synthetic attendance for {len(figures.evenings)} evenings: {present} present, "
+        f"{absent} absent; {completed} of {members} members came to every evening"
+    )

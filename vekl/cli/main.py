@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from vekl.cli import (
+    attendance,
     context,
     db,
     demo,
@@ -31,6 +32,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(lottery.app, name="lottery")
 app.add_typer(registrations.app, name="registrations")
 app.add_typer(mail.app, name="mail")
+app.add_typer(attendance.app, name="attendance")
 app.add_typer(matching.runs_app, name="runs")
 app.command("match")(matching.match)
 app.command("rematch")(matching.rematch)

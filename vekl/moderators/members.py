@@ -41,3 +41,28 @@ def same_member(listed: RosterMember, member: RosterMember) -> bool:
         and listed.needs == member.needs
         and listed.last_initial in (None, member.last_initial)
     )
+
+
+def listed_names(people: Iterable[Participant]) -> dict[int, str]:
+    """Each person's name as a moderator reads it, by id: the first name, with the initial
+    of the surname where another of ``people`` has the same first name."""
+    found = list(people)
+    listed = {
+        person.id: member.name
+        for person, member in zip(found, told_apart_in_order(found), strict=True)
+    }
+    return listed
+
+
+def told_apart_in_order(people: list[Participant]) -> list[RosterMember]:
+    """:func:`roster_member` of each person, in the given order, told apart as a roster does."""
+    counts: dict[str, int] = {}
+    for person in people:
+        key = person.first_name.strip().casefold()
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        roster_member(person)
+        if counts[person.first_name.strip().casefold()] > 1
+        else roster_member(person).model_copy(update={"last_initial": None})
+        for person in people
+    ]

@@ -382,6 +382,29 @@ class GroupMember(Base):
     participant: Mapped[Participant] = relationship()
 
 
+class Attendance(Base):
+    """Whether one member came to one evening, as a moderator or an organiser recorded it.
+
+    Kept per person and evening, not per group, so a rematch (which makes new group rows)
+    leaves it in place. No row means nobody has said yet. ``marked_by`` is the actor as the
+    audit log writes it ("moderator:7", "organiser:…", "cli:…").
+    """
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("participant_id", "evening_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    evening_id: Mapped[int] = mapped_column(
+        ForeignKey("evenings.id", ondelete="CASCADE"), index=True
+    )
+    present: Mapped[bool] = mapped_column(Boolean)
+    marked_by: Mapped[str] = mapped_column(String(200))
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class WaitlistEntry(Base):
     __tablename__ = "waitlist_entries"
     __table_args__ = (UniqueConstraint("run_id", "participant_id"),)

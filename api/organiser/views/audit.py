@@ -14,7 +14,7 @@ from vekl.audit import records as audit
 from vekl.audit.records import Described, Subject
 from vekl.rounds import service as rounds
 from vekl.runs.placements import group_label, group_letter
-from vekl.store.models import AuditEntry, Group, Round
+from vekl.store.models import AuditEntry, Evening, Group, Round
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,14 @@ class Line:
     @property
     def series(self) -> list[str]:
         return self.described.series
+
+    @property
+    def evening(self) -> Evening | None:
+        return self.described.evening
+
+    @property
+    def actor_name(self) -> str | None:
+        return self.described.actor_name
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from vekl.attendance import service as attendance
+from vekl.attendance.service import NoShow
 from vekl.registration import overview as registration_overview
 from vekl.registration.overview import Dropouts
 from vekl.rounds import service as rounds
@@ -193,6 +195,8 @@ class DropoutPage:
     drafts: list[MatchingRun]
     # Everyone who dropped out, and who else can be marked as dropped out.
     dropouts: Dropouts
+    # Who was marked absent on their group's first evening and is still in the round.
+    no_shows: list[NoShow]
 
 
 def dropout_page(session: Session, slug: str, now: datetime | None = None) -> DropoutPage:
@@ -208,4 +212,5 @@ def dropout_page(session: Session, slug: str, now: datetime | None = None) -> Dr
         waitlisted=rounds.status_counts(session, round)["waitlisted"],
         drafts=list(reversed(run_review.open_rematches(session, round))),
         dropouts=registration_overview.dropouts(session, round),
+        no_shows=attendance.first_evening_no_shows(session, round),
     )
