@@ -36,6 +36,7 @@ from vekl.errors import (
 from vekl.lottery import documents, errors, queries
 from vekl.lottery.documents import LetterFrame, LetterPage, Sender, SeriesDates
 from vekl.registration import letter_codes
+from vekl.rounds import service as rounds
 from vekl.settings import Settings
 from vekl.store.models import (
     Lottery,
@@ -388,3 +389,62 @@ def protocol_pdf(session: Session, round: Round, wave: int, settings: Settings) 
     _, found = _wave(session, round, wave)
     protocol = dict(found.protocol)
     return documents.protocol_pdf(protocol, protocol_commands(protocol), settings.zone)
+
+
+# -- by the round's short name, as the organiser pages call them ----------------------------
+
+
+@dataclass(frozen=True)
+class LetterView:
+    round: Round
+    text: LetterText
+
+
+def letter_view(session: Session, slug: str) -> LetterView:
+    round = rounds.get_round(session, slug)
+    return LetterView(round, letter_text(session, round))
+
+
+def set_round_letter_text(
+    session: Session, slug: str, data: dict[str, Any], *, settings: Settings, actor: str
+) -> LetterText:
+    round = rounds.get_round(session, slug)
+    return set_letter_text(session, round, parse_letter_text(data), settings=settings, actor=actor)
+
+
+def reset_round_letter_text(session: Session, slug: str, *, actor: str) -> LetterText:
+    return reset_letter_text(session, rounds.get_round(session, slug), actor=actor)
+
+
+def round_sample_pdf(
+    session: Session,
+    slug: str,
+    settings: Settings,
+    *,
+    now: datetime,
+    typed: dict[str, Any] | None = None,
+) -> bytes:
+    """A sample letter in the round's wording, or in the ``typed`` one (checked, not kept)."""
+    round = rounds.get_round(session, slug)
+    text = None
+    if typed is not None:
+        checked = parse_letter_text(typed)
+        text = LetterText(checked.body, checked.signature, True)
+    return sample_pdf(session, round, settings, now=now, text=text)
+
+
+def wave_letters_pdf(
+    session: Session, slug: str, wave: int, settings: Settings, *, actor: str, now: datetime
+) -> bytes:
+    round = rounds.get_round(session, slug)
+    return letters_pdf(session, round, wave, settings, actor=actor, now=now)
+
+
+def wave_letters_csv(
+    session: Session, slug: str, wave: int, settings: Settings, *, actor: str
+) -> bytes:
+    return letters_csv(session, rounds.get_round(session, slug), wave, settings, actor=actor)
+
+
+def wave_protocol_pdf(session: Session, slug: str, wave: int, settings: Settings) -> bytes:
+    return protocol_pdf(session, rounds.get_round(session, slug), wave, settings)
