@@ -28,12 +28,11 @@ from tests.lottery.conftest import (
 from tests.lottery.printing import Box, flat, page_texts, qr_codes, text_boxes
 from vekl.errors import Conflict, InvalidInput, NotFound
 from vekl.lottery import letters as printing
-from vekl.lottery import queries
 from vekl.lottery import service as lottery
 from vekl.lottery.schemas import PlanInput
 from vekl.registration import letter_codes
 from vekl.settings import Settings
-from vekl.store.models import AuditEntry, LotteryWave, Round
+from vekl.store.models import AuditEntry, LotteryLetter, LotteryPerson, LotteryWave, Round
 
 # DIN 5008, form B, in mm from the top left corner of the sheet: the address field (85 x 45
 # mm, 45 mm from the top, 20 mm from the left) is what the window of a DL envelope shows.
@@ -74,7 +73,13 @@ def _wave(db: Session, round: Round, *, letters: int = LETTERS) -> LotteryWave:
 def _expected(db: Session, wave: LotteryWave, settings: Settings) -> list[dict[str, Any]]:
     """Each letter's code, address and QR target, in draw order, worked out from the rows."""
     found = []
-    for letter, person in queries.wave_letters(db, wave):
+    rows = db.execute(
+        select(LotteryLetter, LotteryPerson)
+        .join(LotteryPerson, LotteryPerson.id == LotteryLetter.person_id)
+        .where(LotteryLetter.wave_id == wave.id)
+        .order_by(LotteryLetter.position)
+    )
+    for letter, person in rows:
         assert letter.code_secret is not None
         code = letter_codes.grouped(letter_codes.derived_code(SECRET, letter.code_secret))
         found.append(
