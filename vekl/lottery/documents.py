@@ -24,7 +24,7 @@ from notifications.letters import notes
 from notifications.pdf import render_pdf
 from notifications.templating import build_environment
 
-LETTERS_PER_CHUNK = 100
+LETTERS_PER_CHUNK = 50
 """Letters laid out in one WeasyPrint document before the chunks are joined."""
 
 
