@@ -355,3 +355,16 @@ def test_bad_wording_is_named_by_field(data: dict[str, str], field: str) -> None
     with pytest.raises(InvalidInput) as refused:
         printing.parse_letter_text(data)
     assert [e.field for e in refused.value.errors] == [field]
+
+
+def test_a_wave_with_a_letter_missing_its_recipient_is_not_printed_in_part(
+    db: Session, drawn: tuple[Round, LotteryWave], settings: Settings
+) -> None:
+    round, wave = drawn
+    letter = db.scalars(select(LotteryLetter).where(LotteryLetter.wave_id == wave.id)).first()
+    assert letter is not None
+    letter.person_id = None
+    db.flush()
+    with pytest.raises(Conflict) as refused:
+        printing.letters_csv(db, round, wave.number, settings, actor="test")
+    assert refused.value.message == printing.LETTERS_GONE
