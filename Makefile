@@ -87,6 +87,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.notifications_run
 	$(BIN)/python -m benchmarks.web_load
 	$(BIN)/python -m benchmarks.lottery_draw
+	$(BIN)/python -m benchmarks.lottery_letters
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -31,10 +32,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from vekl.lottery import extract
 from vekl.lottery import service as lottery
-from vekl.lottery.schemas import PlanInput
+from vekl.lottery.schemas import Plan, PlanInput
 from vekl.rounds import service as rounds
 from vekl.store import migrate
 from vekl.store.db import make_engine, make_sessionmaker, transaction
@@ -72,8 +74,22 @@ def _database(kind: str, server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+@dataclass
+class Drawn:
+    """A round on a fresh database with a drawn wave, and what each step took."""
+
+    url: str
+    sessions: sessionmaker[Session]
+    slug: str
+    planned: Plan
+    wave_number: int
+    letters: int
+    timings: dict[str, float] = field(default_factory=dict)
+    cpu_times: dict[str, float] = field(default_factory=dict)
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a drawn wave: the database, the extract's size, the letters."""
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--database-url",
@@ -84,8 +100,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=90_000)
     parser.add_argument("--letters", type=int, default=1500)
     parser.add_argument("--rate", type=float, default=0.05)
-    args = parser.parse_args()
 
+
+@contextmanager
+def drawn_wave(args: argparse.Namespace) -> Iterator[Drawn]:
+    """Make the synthetic extract, then import, plan and draw as the commands do, each in its
+    own transaction, on a fresh database (dropped afterwards); yields the drawn wave."""
     raw: bytes = _generator().extract(args.rows, encoding="cp1252")
     # Places for the wanted letters at the rate: letters = places / rate.
     places = round(args.letters * args.rate)
@@ -138,12 +158,24 @@ def main() -> None:
             wave = lottery.draw(
                 session, found, SEED, secret=SECRET, actor="bench", now=now, exclusion_years=3
             )
+            number, letters = wave.number, wave.letters
         timings["draw"] = time.perf_counter() - start
         cpu_times["draw"] = time.process_time() - cpu
-        engine.dispose()
+        try:
+            yield Drawn(url, sessions, spec.slug, planned, number, letters, timings, cpu_times)
+        finally:
+            engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    arguments(parser)
+    args = parser.parse_args()
+    with drawn_wave(args) as drawn:
+        timings, cpu_times, planned = drawn.timings, drawn.cpu_times, drawn.planned
 
     steps = ("import (check and store)", "plan", "draw")
-    print(f"{len(planned.strata)} strata, {planned.letters} letters planned, {wave.letters} drawn")
+    print(f"{len(planned.strata)} strata, {planned.letters} letters planned, {drawn.letters} drawn")
     print(f"  {'step':<28} {'wall':>8} {'CPU (this process)':>20}")
     for name, seconds in timings.items():
         print(f"  {name:<28} {seconds:6.2f} s {cpu_times[name]:18.2f} s")

@@ -30,6 +30,12 @@ DEFAULT_LANGUAGE: Final = "de"
 STAFF_LANGUAGES: Final[tuple[str, ...]] = ("de", "en")
 """Languages of the organiser pages; the English texts are the message ids."""
 
+NOTE_LANGUAGES: Final[tuple[str, ...]] = ("en", "ar", "uk", "tr", "fa")
+"""Languages of the short note on the back of a lottery letter, in the order printed."""
+
+NOTE_ONLY_LANGUAGES: Final[tuple[str, ...]] = ("tr", "fa")
+"""Languages whose catalog holds only the letter's note: no page or mail is offered in them."""
+
 # The locale used for dates and language names. English readers in Germany expect a 24-hour
 # clock and day-month order, so British conventions fit better than American ones.
 _FORMAT_LOCALES: Final[dict[str, str]] = {"de": "de_DE", "en": "en_GB", "ar": "ar", "uk": "uk_UA"}
@@ -58,13 +64,16 @@ def normalise_language(tag: str | None) -> str:
 
 def catalog_file(lang: str) -> Traversable:
     """Where the ``.po`` catalog of a supported language lives inside the package."""
-    lang = normalise_language(lang)
+    return _catalog_of(normalise_language(lang))
+
+
+def _catalog_of(lang: str) -> Traversable:
     return resources.files("notifications") / "locale" / lang / "LC_MESSAGES" / "messages.po"
 
 
 @functools.cache
 def _load(lang: str) -> Translations:
-    with catalog_file(lang).open("rb") as po_file:
+    with _catalog_of(lang).open("rb") as po_file:
         catalog = read_po(po_file, locale=lang)
     compiled = io.BytesIO()
     write_mo(compiled, catalog, use_fuzzy=False)
@@ -84,6 +93,29 @@ def gettext(lang: str | None, message: str, /, **params: object) -> str:
     """
     text = translations(lang).gettext(message)
     return text % params if params else text
+
+
+def note_gettext(lang: str, message: str, /) -> str:
+    """``message`` in ``lang``, one of :data:`NOTE_LANGUAGES` (Turkish and Farsi included).
+
+    The note on the back of a lottery letter is printed in languages that are no page
+    language; their catalogs translate that note only.
+    """
+    if lang not in NOTE_LANGUAGES:
+        raise ValueError(f"no note in {lang!r}")
+    text: str = _load(lang).gettext(message)
+    return text
+
+
+def note_direction(lang: str) -> Literal["ltr", "rtl"]:
+    """``rtl`` for Arabic and Farsi, for the ``dir`` of a note on the back of a letter."""
+    return "rtl" if Locale.parse(lang).character_order == "right-to-left" else "ltr"
+
+
+def own_language_name(lang: str) -> str:
+    """The name of ``lang`` in that language ("Türkçe", "فارسی")."""
+    name = Locale.parse(lang).get_display_name(lang) or lang
+    return name[:1].upper() + name[1:] if lang not in ("ar", "fa") else name
 
 
 def locale(lang: str | None) -> Locale:

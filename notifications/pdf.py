@@ -8,6 +8,7 @@ next to the templates that use it. Rendering has no side effects: HTML in, bytes
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 # WeasyPrint's fontTools subsetting and its CSS warnings go to their own loggers; a document
 # the project renders must not depend on them, and they would fill the service's log.
@@ -21,3 +22,18 @@ def html_to_pdf(html: str, *, base_url: str | None = None) -> bytes:
 
     document: bytes = HTML(string=html, base_url=base_url).write_pdf()
     return document
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    pages: int
+
+
+def render_pdf(html: str, *, base_url: str | None = None) -> RenderedPdf:
+    """The PDF of one HTML document and its number of pages (to check a layout's fit)."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=base_url).render()
+    content: bytes = document.write_pdf()
+    return RenderedPdf(content, len(document.pages))

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from api.organiser import (
     attendance_routes,
     export_routes,
+    lottery_download_routes,
     people_routes,
     run_routes,
     session_routes,
@@ -26,6 +27,7 @@ for _part in (
     run_routes,
     attendance_routes,
     export_routes,
+    lottery_download_routes,
 ):
     router.include_router(_part.router)
 

@@ -167,3 +167,58 @@ def test_purge_deletes_an_extract_past_its_deadline(
     with context.unit_of_work() as session:
         actions = set(session.scalars(select(AuditEntry.action)))
     assert "lottery.delete_extract" in actions
+
+
+def test_letters_protocol_and_wording_from_the_command_line(cli: CliRunner, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    small = tmp_path / "extract.csv"
+    small.write_bytes(csv_bytes(example_rows()[:400]))
+    assert cli.invoke(app, ["lottery", "import", str(small), "-r", ROUND]).exit_code == 0
+    planned = cli.invoke(
+        app, ["lottery", "plan", "-r", ROUND, "--places", "1", "--strata", "none", "--rate", "0.25"]
+    )
+    assert planned.exit_code == 0, planned.output
+    assert cli.invoke(app, ["lottery", "draw", "-r", ROUND, "--seed", "9"]).exit_code == 0
+
+    body = tmp_path / "body.txt"
+    body.write_text(
+        "liebe Konstanzerin, lieber Konstanzer,\n\nkommen Sie vorbei.", encoding="utf-8"
+    )
+    sample = tmp_path / "sample.pdf"
+    changed = cli.invoke(
+        app, ["lottery", "letter-text", "-r", ROUND, "--body", str(body), "--sample", str(sample)]
+    )
+    assert changed.exit_code == 0, changed.output
+    assert "(the round's own wording)" in changed.output
+    assert "kommen Sie vorbei." in PdfReader(sample).pages[0].extract_text()
+
+    out = tmp_path / "print"
+    written = cli.invoke(app, ["lottery", "letters", "-r", ROUND, "--wave", "1", "--out", str(out)])
+    assert written.exit_code == 0, written.output
+    pdf = out / f"{ROUND}-welle-1-briefe.pdf"
+    listing = out / f"{ROUND}-welle-1-druckerei.csv"
+    assert len(PdfReader(pdf).pages) == 2 * 4
+    assert "kommen Sie vorbei." in PdfReader(pdf).pages[0].extract_text()
+    assert len(listing.read_text(encoding="utf-8-sig").splitlines()) == 1 + 4
+    again = cli.invoke(app, ["lottery", "letters", "-r", ROUND, "--wave", "1", "--out", str(out)])
+    assert again.exit_code == 1 and "exists already" in again.output
+
+    protocol = tmp_path / "protocol.pdf"
+    made = cli.invoke(
+        app, ["lottery", "protocol", "-r", ROUND, "--wave", "1", "--out", str(protocol)]
+    )
+    assert made.exit_code == 0, made.output
+    assert "vekl lottery draw --round konstanz-mai --seed 9" in " ".join(
+        page.extract_text() for page in PdfReader(protocol).pages
+    )
+
+    reset = cli.invoke(app, ["lottery", "letter-text", "-r", ROUND, "--default"])
+    assert reset.exit_code == 0 and "(the default wording)" in reset.output
+
+    assert cli.invoke(app, ["lottery", "delete-extract", "-r", ROUND, "--yes"]).exit_code == 0
+    refused = cli.invoke(
+        app, ["lottery", "letters", "-r", ROUND, "--wave", "1", "--out", str(tmp_path / "late")]
+    )
+    assert refused.exit_code == 1
+    assert "können nicht mehr gedruckt werden" in refused.output

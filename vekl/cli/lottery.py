@@ -29,6 +29,7 @@ from vekl.errors import (
     NotFound,
     ServiceError,
 )
+from vekl.lottery import letters as printing
 from vekl.lottery import service as lottery
 from vekl.lottery.schemas import Dimension, Plan
 from vekl.rounds import service as rounds
@@ -331,3 +332,115 @@ def delete_extract(
             f"Deleted the register extract of {found.slug} ({deleted} people). The letters' "
             "code hashes, strata and waves stay."
         )
+
+
+@app.command()
+def letters(
+    round: str = RoundOpt,
+    wave: int = typer.Option(..., "--wave", "-w", help="The wave's number (1 for the first)."),
+    out: Path = typer.Option(
+        ..., "--out", file_okay=False, help="Folder for the PDF and the print shop's CSV."
+    ),
+    lang: str = LangOpt,
+) -> None:
+    """Write the wave's letters (PDF, one sheet each) and the print shop's list (CSV).
+
+    Possible only while the register extract exists; each file is in the audit log.
+    """
+    lang = _language(lang)
+    config = settings()
+    out.mkdir(parents=True, exist_ok=True)
+    with _work(lang) as session:
+        found = rounds.get_round(session, round)
+        pdf_path = out / f"{found.slug}-welle-{wave}-briefe.pdf"
+        csv_path = out / f"{found.slug}-welle-{wave}-druckerei.csv"
+        for path in (pdf_path, csv_path):
+            if path.exists():
+                typer.echo(f"{path} exists already; not overwriting it.", err=True)
+                raise typer.Exit(1)
+        actor = cli_actor()
+        content = printing.letters_pdf(
+            session, found, wave, config, actor=actor, now=datetime.now(UTC)
+        )
+        listing = printing.letters_csv(session, found, wave, config, actor=actor)
+        pdf_path.write_bytes(content)
+        csv_path.write_bytes(listing)
+    _say(f"Wrote {pdf_path} and {csv_path}.")
+
+
+@app.command("protocol")
+def protocol_pdf(
+    round: str = RoundOpt,
+    wave: int = typer.Option(..., "--wave", "-w", help="The wave's number (1 for the first)."),
+    out: Path = typer.Option(..., "--out", dir_okay=False, help="The PDF file to write."),
+    lang: str = LangOpt,
+) -> None:
+    """Write the wave's protocol as a printable PDF (German; it names no person)."""
+    lang = _language(lang)
+    config = settings()
+    if out.exists():
+        typer.echo(f"{out} exists already; not overwriting it.", err=True)
+        raise typer.Exit(1)
+    with _work(lang) as session:
+        found = rounds.get_round(session, round)
+        content = printing.protocol_pdf(session, found, wave, config)
+    out.write_bytes(content)
+    _say(f"Wrote {out}.")
+
+
+@app.command("letter-text")
+def letter_text(
+    round: str = RoundOpt,
+    body: Path | None = typer.Option(
+        None,
+        "--body",
+        exists=True,
+        dir_okay=False,
+        help="The letter's text (UTF-8 plain text, paragraphs separated by a blank line).",
+    ),
+    signature: Path | None = typer.Option(
+        None, "--signature", exists=True, dir_okay=False, help="The signature (up to 4 lines)."
+    ),
+    default: bool = typer.Option(False, "--default", help="Back to the default wording."),
+    sample: Path | None = typer.Option(
+        None, "--sample", dir_okay=False, help="Also write a sample letter (PDF) here."
+    ),
+    lang: str = LangOpt,
+) -> None:
+    """Show or change the wording and signature of the round's letters.
+
+    Without options it prints the current wording. A new wording is kept only if a sample
+    letter with it fits on one sheet.
+    """
+    lang = _language(lang)
+    config = settings()
+    with _work(lang) as session:
+        found = rounds.get_round(session, round)
+        if default:
+            text = printing.reset_letter_text(session, found, actor=cli_actor())
+        elif body is not None or signature is not None:
+            current = printing.letter_text(session, found)
+            data = {
+                "body": body.read_text(encoding="utf-8") if body else current.body,
+                "signature": (
+                    signature.read_text(encoding="utf-8") if signature else current.signature
+                ),
+            }
+            text = printing.set_letter_text(
+                session,
+                found,
+                printing.parse_letter_text(data),
+                settings=config,
+                actor=cli_actor(),
+            )
+        else:
+            text = printing.letter_text(session, found)
+        if sample is not None:
+            sample.write_bytes(
+                printing.sample_pdf(session, found, config, now=datetime.now(UTC), text=text)
+            )
+    _say(text.body)
+    _say("")
+    _say(text.signature)
+    _say("")
+    _say("(the round's own wording)" if text.custom else "(the default wording)")

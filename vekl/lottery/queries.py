@@ -127,3 +127,14 @@ def lotteries_due(session: Session, now: datetime) -> list[tuple[Lottery, Round]
         .order_by(Lottery.id)
     )
     return [(lottery, round) for lottery, round in rows]
+
+
+def wave_letters(session: Session, wave: LotteryWave) -> list[tuple[LotteryLetter, LotteryPerson]]:
+    """A wave's letters with their recipients, in the order drawn (until the extract goes)."""
+    rows = session.execute(
+        select(LotteryLetter, LotteryPerson)
+        .join(LotteryPerson, LotteryPerson.id == LotteryLetter.person_id)
+        .where(LotteryLetter.wave_id == wave.id)
+        .order_by(LotteryLetter.position)
+    )
+    return [(letter, person) for letter, person in rows]

@@ -828,3 +828,16 @@ class LotteryExclusion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), index=True)
     drawn_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LotteryLetterText(TimestampMixin, Base):
+    """A round's own wording and signature of its lottery letters (plain text, paragraphs
+    separated by blank lines); rounds without a row print the catalog's default."""
+
+    __tablename__ = "lottery_letter_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(200))
