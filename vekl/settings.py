@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     lottery_extract_days: int = Field(default=60, ge=1, le=365)
     lottery_exclusion_years: int = Field(default=3, ge=0, le=20)
 
+    # Feedback: the survey after a group's last evening stays open this many days; with
+    # ``survey_autosend`` the worker sends the invitations itself once the evening is over,
+    # otherwise an organiser does (``vekl feedback send`` or the feedback page).
+    survey_close_days: int = Field(default=21, ge=1, le=365)
+    survey_autosend: bool = False
+
     # Who is responsible for the personal data (the controller, with postal address), how
     # people reach the organisers, the data protection officer and the Impressum. Shown at the
     # foot of every public page and every mail and in the privacy notice; every dead end
