@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from notifications import kinds
+from notifications.i18n import normalise_language
 from vekl.access import links, tokens
 from vekl.errors import Conflict
 from vekl.feedback import contacts, errors, mails, queries
@@ -69,18 +70,18 @@ def _invite(
             closes_at=closing,
         )
     )
-    lang = holder.preferred_language
+    lang = normalise_language(holder.preferred_language)
     extra: dict[str, Any] = {}
     if isinstance(holder, Participant):
         recipient = participant_recipient(holder)
         page = tokens.link_token(holder, settings.secret_key)
-        extra["contacts_url"] = links.contacts_url(settings, page)
+        extra["contacts_url"] = f"{links.contacts_url(settings, page)}?lang={lang}"
     else:
         recipient = moderator_recipient(holder)
     mail = kinds.SurveyInvitation(
         recipient=recipient,
         round_name=round.name_in(lang),
-        survey_url=links.survey_url(settings, token),
+        survey_url=f"{links.survey_url(settings, token)}?lang={lang}",
         closes_at=closing,
         for_moderator=not is_participant,
         **extra,
