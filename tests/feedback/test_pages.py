@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.feedback.conftest import Finished, contacts_token, mails, survey_token, text_of
+from tests.feedback.conftest import Finished, contacts_token, mails, text_of
 from vekl.feedback import service as feedback
 from vekl.settings import Settings
 from vekl.store.models import ContactChoice, NewsSubscriber, SurveyAnswer, SurveyInvitation
