@@ -97,7 +97,7 @@ def test_the_database_has_the_schema_the_models_describe(db: Session) -> None:
 
 
 def _stored_values(db: Session, skip: str) -> list[tuple[str, str, Any]]:
-    out = []
+    out: list[tuple[str, str, Any]] = []
     for table in Base.metadata.sorted_tables:
         if table.name == skip:
             continue
