@@ -8,6 +8,7 @@ from vekl.cli import (
     context,
     db,
     demo,
+    feedback,
     imports,
     lottery,
     mail,
@@ -31,6 +32,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(lottery.app, name="lottery")
 app.add_typer(registrations.app, name="registrations")
 app.add_typer(mail.app, name="mail")
+app.add_typer(feedback.app, name="feedback")
 app.add_typer(matching.runs_app, name="runs")
 app.command("match")(matching.match)
 app.command("rematch")(matching.rematch)

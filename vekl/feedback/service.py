@@ -13,6 +13,7 @@ import hmac
 import secrets
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +23,12 @@ from sqlalchemy.orm import Session
 from notifications import kinds
 from notifications.i18n import normalise_language
 from vekl.access import links, tokens
+from vekl.audit import records as audit
 from vekl.errors import Conflict
 from vekl.feedback import contacts, errors, mails, queries
 from vekl.feedback.schemas import Answers, Sent, Status, Survey, parse_answers
 from vekl.mail.recipients import moderator_recipient, participant_recipient
+from vekl.rounds import service as rounds
 from vekl.settings import Settings
 from vekl.store.models import (
     Moderator,
@@ -331,3 +334,39 @@ def forget_personal(session: Session, round: Round) -> None:
         update(SurveyAnswer).where(SurveyAnswer.round_id == round.id).values(comment=None),
         execution_options={"synchronize_session": False},
     )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The organisers' feedback page and ``vekl feedback status``: counts and figures only."""
+
+    round: Round
+    status: Status
+    figures: dict[str, Any]
+    comments: list[str]
+
+
+def overview(session: Session, slug: str, settings: Settings, now: datetime) -> Overview:
+    round = rounds.get_round(session, slug)
+    return Overview(
+        round=round,
+        status=status(session, round, settings, now),
+        figures=aggregates(session, round),
+        comments=comments(session, round),
+    )
+
+
+def send(session: Session, slug: str, settings: Settings, now: datetime, actor: str) -> Sent:
+    """The organisers' "send the survey" (page and command): every invitation that is due."""
+    round = rounds.get_round(session, slug)
+    sent = send_invitations(session, round, settings, now)
+    audit.record(
+        session,
+        actor,
+        "feedback.send",
+        round=round,
+        subject=round.slug,
+        participants=sent.participants,
+        moderators=sent.moderators,
+    )
+    return sent
