@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from tests.feedback.conftest import Finished, mails, message, survey_token, text_of
 from vekl.errors import Conflict, InvalidInput
 from vekl.feedback import errors
 from vekl.feedback import service as feedback
+from vekl.jobs.worker import Worker
 from vekl.settings import Settings
 from vekl.store.models import SurveyAnswer, SurveyInvitation
 
@@ -211,3 +213,13 @@ def test_the_figures_count_answers_without_naming_anyone(
     assert figures["moderator_answers"] == 0
     text = repr(figures)
     assert not any(p.first_name in text or p.email in text for p in finished.members)
+
+
+def test_the_worker_sends_the_invitations_itself_only_when_told_to(
+    db: Session, finished: Finished, settings: Settings, tmp_path: Path
+) -> None:
+    sessions = sessionmaker(bind=db.connection(), join_transaction_mode="create_savepoint")
+    for automatic, expected in ((False, 0), (True, 9)):
+        config = settings.model_copy(update={"survey_autosend": automatic, "mail_dir": tmp_path})
+        Worker(sessions, config, name="test").send_mail()
+        assert len(mails(db, "survey")) == expected
