@@ -309,6 +309,7 @@ class StayInTouch(_MailBase):
     round_name: str = Field(min_length=1, max_length=200)
     other_name: SingleLine = Field(min_length=1, max_length=120)
     other_email: EmailStr
+    self_service_url: WebLink | None = None
 
 
 class NewsSubscribed(_MailBase):
@@ -317,6 +318,7 @@ class NewsSubscribed(_MailBase):
 
     kind: Literal["news_subscribed"] = "news_subscribed"
     withdraw_url: WebLink
+    self_service_url: WebLink | None = None
 
 
 Mail = Annotated[

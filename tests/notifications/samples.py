@@ -211,8 +211,11 @@ def all_mails(recipient: Recipient) -> list[Mail]:
             round_name="VEKL Mai 2027",
             other_name="Yusuf",
             other_email="yusuf@example.org",
+            self_service_url=SELF_SERVICE_URL,
         ),
-        NewsSubscribed(recipient=recipient, withdraw_url=WITHDRAW_NEWS_URL),
+        NewsSubscribed(
+            recipient=recipient, withdraw_url=WITHDRAW_NEWS_URL, self_service_url=SELF_SERVICE_URL
+        ),
     ]
 
 

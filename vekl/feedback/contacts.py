@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from notifications import kinds
-from vekl.access import tokens
+from vekl.access import links, tokens
 from vekl.errors import Conflict, FieldError, InvalidInput
 from vekl.feedback import errors, mails, news, queries
 from vekl.feedback.schemas import Contacts, Member
@@ -178,6 +178,9 @@ def _introduce(
             round_name=round.name_in(recipient.preferred_language),
             other_name=names.get(introduced.id, introduced.first_name),
             other_email=introduced.email,
+            self_service_url=links.self_service_url(
+                settings, tokens.link_token(recipient, settings.secret_key)
+            ),
         )
         row = mails.queue(
             session,

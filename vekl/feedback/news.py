@@ -77,6 +77,9 @@ def subscribe(
             language=language,
         ),
         withdraw_url=links.news_withdraw_url(settings, token),
+        self_service_url=links.self_service_url(
+            settings, tokens.link_token(person, settings.secret_key)
+        ),
     )
     # The confirmation belongs to the round's mails, so the purge takes it along; the
     # subscription itself stays.

@@ -191,7 +191,20 @@ def answer(
     Refused, changing nothing, when the link was used or is unknown, when the survey has
     closed, or when an answer is missing (every problem named by its field).
     """
-    invitation = _open_invitation(session, token)
+    answer_invitation(session, _open_invitation(session, token), form, settings, now)
+
+
+def answer_invitation(
+    session: Session,
+    invitation: SurveyInvitation,
+    form: Mapping[str, str],
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """:func:`answer` for an invitation in hand: for the demo's synthetic answers. People
+    answer only through :func:`answer`, with their link."""
+    if invitation.token_hash is None:
+        raise Conflict(errors.SURVEY_LINK_SPENT)
     if now > invitation.closes_at:
         raise Conflict(errors.SURVEY_CLOSED)
     parsed = parse_answers(form, for_moderator=invitation.moderator_id is not None)
