@@ -14,6 +14,7 @@ from vekl.access import tokens
 from vekl.errors import Conflict, InvalidInput
 from vekl.feedback import contacts, news
 from vekl.feedback import service as feedback
+from vekl.registration import self_service
 from vekl.retention import service as retention
 from vekl.settings import Settings
 from vekl.store.models import (
@@ -200,3 +201,35 @@ def test_the_purge_keeps_the_figures_and_the_opt_in_and_deletes_every_choice(
     assert after["mutual_pairs"] == 1 and after["citizen_newcomer_pairs"] == 1
     kept = db.get(RoundStatistics, round.id)
     assert kept is not None and kept.data["feedback"] == before
+
+
+def test_the_persons_data_export_shows_their_choices_and_deleting_takes_them_along(
+    db: Session, finished: Finished, settings: Settings
+) -> None:
+    one, other = finished.members[1], finished.members[2]
+    _choose(db, finished, settings, one, [other], subscribe=True)
+    _choose(db, finished, settings, other, [one])
+    feedback.send_invitations(db, finished.round, settings, finished.now)
+    invitation = next(row for row in mails(db, "survey") if row.participant_id == one.id)
+    feedback.answer(
+        db,
+        survey_token(invitation),
+        {"satisfaction": "4", "met_someone_new": "yes", "would_recommend": "yes"}
+        | {"stay_in_touch": "yes"},
+        settings,
+        finished.now,
+    )
+    token = _link(db, one, settings)
+    exported = self_service.export(db, token)["feedback"]
+    assert exported == {
+        "survey_invited": True,
+        "survey_answered": True,
+        "stay_in_touch_with": [other.first_name],
+        "news_about_later_rounds": {"email": one.email.lower(), "language": "de"},
+    }
+    # What they answered is not theirs to export: it is stored without them.
+    assert "satisfaction" not in repr(exported)
+    self_service.delete(db, settings, token)
+    assert db.scalar(select(func.count()).select_from(NewsSubscriber)) == 0
+    assert db.scalar(select(func.count()).select_from(ContactChoice)) == 0
+    assert db.scalar(select(func.count()).select_from(SurveyAnswer)) == 1

@@ -32,6 +32,7 @@ from vekl.store.models import (
     Participant,
     RegistrationStatus,
     Round,
+    SurveyInvitation,
 )
 
 MAIL_KIND = "stay_in_touch"
@@ -227,3 +228,26 @@ def forget(session: Session, round: Round) -> None:
         delete(ContactChoice).where(ContactChoice.round_id == round.id),
         execution_options={"synchronize_session": False},
     )
+
+
+def personal_data(session: Session, person: Participant) -> dict[str, object]:
+    """What the feedback keeps about the person, for their data export (Art. 15 GDPR): that
+    they were invited and answered (never what), whom they chose, and the news opt-in."""
+    invitation = session.scalar(
+        select(SurveyInvitation).where(SurveyInvitation.participant_id == person.id)
+    )
+    chosen = session.scalars(
+        select(Participant.first_name)
+        .join(ContactChoice, ContactChoice.chosen_id == Participant.id)
+        .where(ContactChoice.chooser_id == person.id)
+        .order_by(Participant.first_name)
+    ).all()
+    subscribed = news.find(session, person.email)
+    return {
+        "survey_invited": invitation is not None,
+        "survey_answered": bool(invitation is not None and invitation.answered),
+        "stay_in_touch_with": list(chosen),
+        "news_about_later_rounds": (
+            {"email": subscribed.email, "language": subscribed.language} if subscribed else None
+        ),
+    }
