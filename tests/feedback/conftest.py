@@ -83,8 +83,13 @@ def _place(db: Session, round: Round, people: list[Participant], moderator: Mode
 
 @pytest.fixture
 def finished(db: Session) -> Finished:
+    return make_finished(db)
+
+
+def make_finished(db: Session, slug: str = "konstanz-mai") -> Finished:
+    """The round with its finished Monday group, committed."""
     spec = rounds.load_round_file(EXAMPLE / "round.toml")
-    spec = spec.model_copy(update={"registration_deadline": open_for_a_month()})
+    spec = spec.model_copy(update={"registration_deadline": open_for_a_month(), "slug": slug})
     round = rounds.create_round(db, spec, BERLIN, "test")
     csv_import.import_moderators(db, round, (EXAMPLE / "moderators.csv").read_bytes(), "test")
     csv_import.import_registrations(db, round, (EXAMPLE / "registrations.csv").read_bytes(), "test")

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.feedback.conftest import Finished, mails, message, survey_token, text_of
+from tests.feedback.conftest import (
+    Finished,
+    mails,
+    make_finished,
+    message,
+    survey_token,
+    text_of,
+)
 from vekl.errors import Conflict, InvalidInput
 from vekl.feedback import errors
 from vekl.feedback import service as feedback
 from vekl.jobs.worker import Worker
 from vekl.settings import Settings
-from vekl.store.models import SurveyAnswer, SurveyInvitation
+from vekl.store.models import Round, SurveyAnswer, SurveyInvitation
 
 GOOD = {
     "satisfaction": "4",
@@ -223,3 +231,48 @@ def test_the_worker_sends_the_invitations_itself_only_when_told_to(
         config = settings.model_copy(update={"survey_autosend": automatic, "mail_dir": tmp_path})
         Worker(sessions, config, name="test").send_mail()
         assert len(mails(db, "survey")) == expected
+
+
+def test_two_answers_racing_with_one_link_store_one(engine: Engine, settings: Settings) -> None:
+    """Two requests with the same link at the same moment: one answer, one clear refusal."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time; PostgreSQL decides on the row lock")
+    with Session(engine) as setup:
+        finished = make_finished(setup, slug="survey-race")
+        round_id = finished.round.id
+        feedback.send_invitations(setup, finished.round, settings, finished.now)
+        setup.commit()
+        token = survey_token(mails(setup, "survey")[0])
+        now = finished.now
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt() -> None:
+        with Session(engine) as session:
+            barrier.wait()
+            try:
+                feedback.answer(session, token, GOOD, settings, now)
+                session.commit()
+                outcomes.append("stored")
+            except Conflict as exc:
+                session.rollback()
+                outcomes.append(exc.message)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(outcomes) == sorted(["stored", errors.SURVEY_LINK_SPENT])
+        with Session(engine) as check:
+            stored = check.scalar(
+                select(func.count())
+                .select_from(SurveyAnswer)
+                .where(SurveyAnswer.round_id == round_id)
+            )
+        assert stored == 1
+    finally:
+        with Session(engine) as cleanup:
+            cleanup.execute(delete(Round).where(Round.id == round_id))
+            cleanup.commit()
