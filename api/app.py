@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors, organiser
 from api.body_limit import BodyLimit
 from api.language import COOKIE, COOKIE_MAX_AGE, requested
-from api.routes import health, json_api, moderator, participant, public
+from api.routes import feedback, health, json_api, moderator, participant, public
 from vekl.settings import Settings, get_settings
 from vekl.store.db import make_engine, make_sessionmaker
 
@@ -27,6 +27,7 @@ ROUTERS = (
     public.router,
     participant.router,
     participant.feeds,
+    feedback.router,
     moderator.router,
     json_api.router,
     organiser.router,

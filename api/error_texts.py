@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 from api.pages import gettext
 from vekl.attendance import errors as attendance
 from vekl.errors import FIELD_WHERE, ROW_WHERE, FieldError, InvalidInput, ServiceError
+from vekl.feedback import errors as feedback_errors
 from vekl.registration import letter_codes, self_service
 from vekl.registration import online as online_registration
 from vekl.validation import NAME_WITH_LINK
@@ -49,6 +50,14 @@ SERVICE_MESSAGES = frozenset(
         attendance.NOT_STARTED,
         attendance.TOO_LATE,
         attendance.NOT_IN_GROUP,
+        feedback_errors.SURVEY_LINK_SPENT,
+        feedback_errors.SURVEY_CLOSED,
+        feedback_errors.SATISFACTION_REQUIRED,
+        feedback_errors.YES_OR_NO,
+        feedback_errors.COMMENT_TOO_LONG,
+        feedback_errors.NOT_IN_GROUP,
+        feedback_errors.CONTACTS_CLOSED,
+        feedback_errors.NO_SUCH_NEWS_LINK,
     }
 )
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
 
 from notifications.models import (
     CalendarUid,
@@ -19,6 +27,7 @@ from notifications.models import (
     GroupInfo,
     Recipient,
     RosterMember,
+    SingleLine,
     WebLink,
 )
 
@@ -276,6 +285,42 @@ class ModeratorLink(_MailBase):
     moderator_url: WebLink
 
 
+class SurveyInvitation(_MailBase):
+    """After the person's last evening: a single-use link to a short anonymous survey.
+
+    ``for_moderator`` chooses the moderators' own questions. ``contacts_url`` (participants
+    only) is their personal page, where they can say whom they would like to stay in touch
+    with and ask to hear about later rounds: apart from the survey, which stores no one.
+    """
+
+    kind: Literal["survey_invitation"] = "survey_invitation"
+    round_name: str = Field(min_length=1, max_length=200)
+    survey_url: WebLink
+    closes_at: AwareDatetime
+    for_moderator: bool = False
+    contacts_url: WebLink | None = None
+
+
+class StayInTouch(_MailBase):
+    """Two members of a group both said they would like to stay in touch: introduces the
+    other one (``other_name`` as the group knew them, ``other_email``)."""
+
+    kind: Literal["stay_in_touch"] = "stay_in_touch"
+    round_name: str = Field(min_length=1, max_length=200)
+    other_name: SingleLine = Field(min_length=1, max_length=120)
+    other_email: EmailStr
+    self_service_url: WebLink | None = None
+
+
+class NewsSubscribed(_MailBase):
+    """Confirms that the person will hear about later rounds and the city's international
+    meet-ups; like every such mail, it carries the link that ends it (``withdraw_url``)."""
+
+    kind: Literal["news_subscribed"] = "news_subscribed"
+    withdraw_url: WebLink
+    self_service_url: WebLink | None = None
+
+
 Mail = Annotated[
     RegistrationConfirmation
     | WaitingList
@@ -287,7 +332,10 @@ Mail = Annotated[
     | ModeratorRoster
     | WithdrawalConfirmed
     | SelfServiceLink
-    | ModeratorLink,
+    | ModeratorLink
+    | SurveyInvitation
+    | StayInTouch
+    | NewsSubscribed,
     Field(discriminator="kind"),
 ]
 """Any mail this package can render."""

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     # Attendance: a moderator marks who came from an evening's start until this many days
     # after it (organisers may correct it at any time after the start).
     attendance_days: int = Field(default=7, ge=0, le=60)
+    # Feedback: the survey after a group's last evening stays open this many days; with
+    # ``survey_autosend`` the worker sends the invitations itself once the evening is over,
+    # otherwise an organiser does (``vekl feedback send`` or the feedback page).
+    survey_close_days: int = Field(default=21, ge=1, le=365)
+    survey_autosend: bool = False
 
     # Who is responsible for the personal data (the controller, with postal address), how
     # people reach the organisers, the data protection officer and the Impressum. Shown at the

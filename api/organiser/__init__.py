@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from api.organiser import (
     attendance_routes,
     export_routes,
+    feedback_routes,
     lottery_download_routes,
     people_routes,
     run_routes,
@@ -27,6 +28,7 @@ for _part in (
     run_routes,
     attendance_routes,
     export_routes,
+    feedback_routes,
     lottery_download_routes,
 ):
     router.include_router(_part.router)

@@ -18,8 +18,11 @@ from notifications.kinds import (
     ModeratorLink,
     ModeratorRoster,
     MoveReason,
+    NewsSubscribed,
     RegistrationConfirmation,
     SelfServiceLink,
+    StayInTouch,
+    SurveyInvitation,
     WaitingList,
     WithdrawalConfirmed,
 )
@@ -49,6 +52,8 @@ CONFIRM_URL = "https://vekl.konstanz.example/confirm/CONFIRM-TOKEN-1f3a9"
 SELF_SERVICE_URL = "https://vekl.konstanz.example/me/SELF-TOKEN-77c2e"
 FEED_URL = "webcal://vekl.konstanz.example/feed/FEED-TOKEN-0b5d1.ics"
 MODERATOR_URL = "https://vekl.konstanz.example/moderator/MODERATOR-TOKEN-4e8a0"
+SURVEY_URL = "https://vekl.konstanz.example/survey/SURVEY-TOKEN-9d2b7"
+WITHDRAW_NEWS_URL = "https://vekl.konstanz.example/news/NEWS-TOKEN-3c8e1"
 SECRETS = ("CONFIRM-TOKEN-1f3a9", "SELF-TOKEN-77c2e", "FEED-TOKEN-0b5d1", "MODERATOR-TOKEN-4e8a0")
 
 ARABIC_NOTE = "يرجى إحضار طبق صغير لمشاركته مع الآخرين، وكثير من الفضول والرغبة في الحوار"
@@ -194,7 +199,35 @@ def all_mails(recipient: Recipient) -> list[Mail]:
             recipient=recipient, round_name="VEKL Mai 2027", self_service_url=SELF_SERVICE_URL
         ),
         moved(recipient),
+        SurveyInvitation(
+            recipient=recipient,
+            round_name="VEKL Mai 2027",
+            survey_url=SURVEY_URL,
+            closes_at=datetime(2026, 7, 1, 23, 59, tzinfo=BERLIN),
+            contacts_url=SELF_SERVICE_URL + "/contacts",
+        ),
+        StayInTouch(
+            recipient=recipient,
+            round_name="VEKL Mai 2027",
+            other_name="Yusuf",
+            other_email="yusuf@example.org",
+            self_service_url=SELF_SERVICE_URL,
+        ),
+        NewsSubscribed(
+            recipient=recipient, withdraw_url=WITHDRAW_NEWS_URL, self_service_url=SELF_SERVICE_URL
+        ),
     ]
+
+
+def moderator_survey(recipient: Recipient) -> SurveyInvitation:
+    """The survey invitation a moderator gets: their own questions, no contacts page."""
+    return SurveyInvitation(
+        recipient=recipient,
+        round_name="VEKL Mai 2027",
+        survey_url=SURVEY_URL,
+        closes_at=datetime(2026, 7, 1, 23, 59, tzinfo=BERLIN),
+        for_moderator=True,
+    )
 
 
 MAIL_KINDS = tuple(mail.kind for mail in all_mails(RECIPIENTS["de"]))

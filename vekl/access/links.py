@@ -15,6 +15,9 @@ CONFIRM_PATH = "/me/{token}/confirm"
 PARTICIPANT_CALENDAR_PATH = "/me/{token}/calendar.ics"
 FEED_PATH = "/calendar/{token}.ics"
 MODERATOR_PATH = "/moderator/{token}"
+CONTACTS_PATH = "/me/{token}/contacts"
+SURVEY_PATH = "/survey/{token}"
+NEWS_WITHDRAW_PATH = "/news/{token}"
 
 
 def self_service_url(settings: Settings, token: str) -> str:
@@ -43,6 +46,22 @@ def subscription_url(settings: Settings, feed_token: str) -> str:
 
 def moderator_url(settings: Settings, token: str) -> str:
     return settings.base_url + MODERATOR_PATH.format(token=token)
+
+
+def contacts_url(settings: Settings, token: str) -> str:
+    """The personal page's part where a participant says whom they would like to stay in
+    touch with, and whether they want to hear about later rounds."""
+    return settings.base_url + CONTACTS_PATH.format(token=token)
+
+
+def survey_url(settings: Settings, token: str) -> str:
+    """The single-use link to the anonymous survey."""
+    return settings.base_url + SURVEY_PATH.format(token=token)
+
+
+def news_withdraw_url(settings: Settings, token: str) -> str:
+    """The link in every mail about later rounds that ends them; it needs no login."""
+    return settings.base_url + NEWS_WITHDRAW_PATH.format(token=token)
 
 
 def letter_url(settings: Settings, code: str) -> str:

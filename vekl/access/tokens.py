@@ -45,6 +45,11 @@ def _well_formed(token: str) -> bool:
     return bool(_SHAPE.match(token))
 
 
+def well_formed(token: str) -> bool:
+    """Whether ``token`` has the shape of the tokens made here (43 URL-safe characters)."""
+    return _well_formed(token)
+
+
 def _derive(holder: Participant | Moderator, server_key: str, purpose: Purpose) -> str:
     if holder.id is None or holder.link_secret is None:
         raise ValueError("a link needs a stored holder with a link secret")

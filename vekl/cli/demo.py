@@ -12,6 +12,8 @@ from vekl.attendance import service as attendance
 from vekl.audit.records import cli_actor
 from vekl.cli.context import console, sessions, settings, unit_of_work
 from vekl.cli.rounds import print_round
+from vekl.feedback import demo as demo_feedback
+from vekl.feedback import service as feedback
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
 from vekl.registration import csv_import
@@ -82,6 +84,21 @@ def demo(
         console.print(f"8. {len(dropped)} participants dropped out; their evenings were cancelled")
     _match_publish_send(config, rematch=True, step=9)
     _synthetic_attendance(step=12)
+    with unit_of_work() as session:
+        round = rounds.get_round(session, EXAMPLE)
+        sent, answered, introduced = demo_feedback.run(session, round, settings=config)
+        figures = feedback.aggregates(session, round)
+    console.print(
+        f"13. as if after the last evenings: {sent.total} survey invitations, {answered} "
+        f"synthetic answers, {introduced} pairs who both want to stay in touch introduced; "
+        f"satisfaction {figures['satisfaction']}, met someone new {figures['met_someone_new']}",
+        highlight=False,
+        markup=False,
+    )
+    delivered = mail_dispatch.dispatch_all(
+        sessions(), mail_dispatch.transport_for(config), secret_key=config.secret_key
+    )
+    console.print(f"14. {delivered.sent} mails sent to {config.mail_dir}")
     console.rule("done")
     console.print(
         f"The mails are in {config.mail_dir.resolve()} (one .eml file each; open them in a "

@@ -9,6 +9,7 @@ from vekl.cli import (
     context,
     db,
     demo,
+    feedback,
     imports,
     lottery,
     mail,
@@ -33,6 +34,7 @@ app.add_typer(lottery.app, name="lottery")
 app.add_typer(registrations.app, name="registrations")
 app.add_typer(mail.app, name="mail")
 app.add_typer(attendance.app, name="attendance")
+app.add_typer(feedback.app, name="feedback")
 app.add_typer(matching.runs_app, name="runs")
 app.command("match")(matching.match)
 app.command("rematch")(matching.rematch)

@@ -31,6 +31,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.delivery import Transport
+from vekl.feedback import service as feedback
 from vekl.jobs import service as jobs
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
@@ -192,9 +193,12 @@ class Worker:
         return removed
 
     def send_mail(self) -> mail_dispatch.DispatchResult:
-        """Queue due reminders and send every mail that is due."""
+        """Queue due reminders (and, with ``VEKL_SURVEY_AUTOSEND``, the survey invitations
+        of groups whose last evening is over) and send every mail that is due."""
         with transaction(self.sessions) as session:
             notify.queue_reminders(session, settings=self.settings)
+            if self.settings.survey_autosend:
+                feedback.send_due_invitations(session, self.settings, _now())
         result = mail_dispatch.dispatch_all(
             self.sessions, self.transport, secret_key=self.settings.secret_key
         )

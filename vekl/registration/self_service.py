@@ -410,7 +410,15 @@ def export(session: Session, token: str) -> dict[str, Any]:
             for m in mails
         ],
         "history": [{"at": _iso(e.at), "action": e.action, "by": e.actor} for e in log],
+        "feedback": _feedback_data(session, person),
     }
+
+
+def _feedback_data(session: Session, person: Participant) -> dict[str, object]:
+    # Imported here: feedback builds on the runs and mail packages, which pages load lazily.
+    from vekl.feedback import contacts
+
+    return contacts.personal_data(session, person)
 
 
 def delete(session: Session, settings: Settings, token: str, now: datetime | None = None) -> None:
@@ -437,6 +445,11 @@ def delete(session: Session, settings: Settings, token: str, now: datetime | Non
     registrations.forget_companion(session, round, person.email)
     # The code from their letter works again: its row keeps no trace of the person.
     letter_codes.release_codes_of(session, [person.id])
+    # Asking for news about later rounds was theirs too; contact choices and the survey
+    # invitation go with the registration (the anonymous answer stays: it is nobody's).
+    from vekl.feedback import news
+
+    news.unsubscribe(session, person.email)
     session.delete(person)
     session.flush()
     notify.forget_member(

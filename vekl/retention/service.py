@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, NotFound
+from vekl.feedback import service as feedback
 from vekl.lottery import service as lottery
 from vekl.runs.placements import published_run
 from vekl.store.models import (
@@ -121,6 +122,9 @@ def statistics(session: Session, round: Round) -> dict[str, Any]:
             for key in series_keys
         },
         "placed_by_role": dict(Counter(p.role.value for p in people if p.id in placed_in)),
+        # The survey's figures and the mutual stay-in-touch pairs, counted while the
+        # choices still exist; the answers themselves stay, without their comments.
+        "feedback": feedback.aggregates(session, round),
     }
 
 
@@ -144,6 +148,9 @@ def purge_round(session: Session, round: Round, *, actor: str, now: datetime) ->
         ),
         execution_options={"synchronize_session": False},
     )
+    # Survey invitations, stay-in-touch choices (returned or not) and the answers' comments.
+    # The news opt-in is not the round's: it keeps only an address and a language.
+    feedback.forget_personal(session, round)
     session.execute(
         delete(InvitationCode).where(InvitationCode.round_id == round.id),
         execution_options={"synchronize_session": False},

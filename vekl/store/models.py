@@ -841,3 +841,106 @@ class LotteryLetterText(TimestampMixin, Base):
     body: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class SurveyInvitation(Base):
+    """A person's invitation to the survey after their last evening: personal, purged.
+
+    Holds the hash of a random single-use token until the survey is answered, then only
+    ``answered``: no time, no reference to the answer. Answering rewrites every invitation
+    of the round in one statement, so nothing in the rows (not even PostgreSQL's
+    transaction ids) tells whose invitation changed with which answer
+    (``docs/adr/0021-anonymous-feedback.md``).
+    """
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (
+        CheckConstraint("(participant_id IS NULL) <> (moderator_id IS NULL)", name="one_holder"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), unique=True
+    )
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderators.id", ondelete="CASCADE"), unique=True
+    )
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    answered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Fixed when the invitation is sent: a later change of the setting reopens nothing.
+    closes_at: Mapped[datetime]
+
+    participant: Mapped[Participant | None] = relationship()
+    moderator: Mapped[Moderator | None] = relationship()
+
+
+class SurveyAnswer(Base):
+    """One anonymous answer to the survey: the round, who answered by role, and the day.
+
+    No person, no token, no group, no time finer than the day. The key is random and, on
+    SQLite, the table has no rowid, so neither key nor storage order follows the order in
+    which people answered. The comment goes with the round's personal data (it may name
+    someone); the figures stay.
+    """
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
+        CheckConstraint(
+            "respondent IN ('citizen', 'newcomer', 'moderator')", name="respondent_kind"
+        ),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    respondent: Mapped[str] = mapped_column(String(16))
+    answered_on: Mapped[date] = mapped_column(Date)
+    satisfaction: Mapped[int | None]
+    # Participants' questions.
+    met_someone_new: Mapped[bool | None] = mapped_column(Boolean)
+    would_recommend: Mapped[bool | None] = mapped_column(Boolean)
+    stay_in_touch: Mapped[bool | None] = mapped_column(Boolean)
+    # Moderators' questions.
+    group_talked_freely: Mapped[bool | None] = mapped_column(Boolean)
+    moderate_again: Mapped[bool | None] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ContactChoice(Base):
+    """A participant would like to stay in touch with another member of their group.
+
+    Personal, and never shown to the one chosen: only when both chose each other are the
+    two introduced. Deleted with the round's personal data (and with either person).
+    """
+
+    __tablename__ = "contact_choices"
+    __table_args__ = (
+        UniqueConstraint("chooser_id", "chosen_id"),
+        CheckConstraint("chooser_id <> chosen_id", name="not_oneself"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    chooser_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    chosen_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+
+
+class NewsSubscriber(Base):
+    """Someone who asked to hear about later rounds and the city's international meet-ups.
+
+    Only the address, the language and the hash of the withdraw link's token: no round, no
+    name, no date. Kept after a round's purge; gone the moment the link is used.
+    """
+
+    __tablename__ = "news_subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    language: Mapped[str] = mapped_column(String(8), default="de")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
