@@ -3,10 +3,12 @@ the audit entries, the no-shows and the counts for the monitoring report."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from tests.attendance_setup import first_evening_began, group_of, person
@@ -234,3 +236,59 @@ def test_marks_go_with_the_person(
     db.execute(delete(Participant).where(Participant.id == karim))
     db.expire_all()
     assert _rows(db) == {}
+
+
+def test_two_people_marking_one_evening_at_once_take_turns(engine: Engine) -> None:
+    """The second save waits for the first and sees its mark instead of inserting it again
+    (which the unique key would refuse with an error page)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time; PostgreSQL takes the evening's lock")
+    with Session(engine) as setup:
+        spec = rounds.load_round_file(EXAMPLE / "round.toml").model_copy(
+            update={"slug": "attendance-race", "registration_deadline": open_for_a_month()}
+        )
+        round = rounds.create_round(setup, spec, BERLIN, "test")
+        karim = person(setup, round, "Karim", "Haddad")
+        group_of(setup, round, [karim, person(setup, round, "Lea", "Berger", role=Role.CITIZEN)])
+        evening_id = first_evening_began(setup, round, timedelta(hours=1))[0].id
+        round_id, karim_id, slug = round.id, karim.id, round.slug
+        setup.commit()
+    now = datetime.now(UTC)
+    first_saved = threading.Event()
+    outcome: list[object] = []
+
+    def second() -> None:
+        first_saved.wait(10)
+        try:
+            with Session(engine) as session:
+                saved = attendance.mark_by_organiser(
+                    session, slug, evening_id, {karim_id: True}, "organiser:b", now=now
+                )
+                session.commit()
+                outcome.append(saved.changed)
+        except BaseException as exc:  # reported below, not swallowed
+            outcome.append(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    try:
+        with Session(engine) as session:
+            attendance.mark_by_organiser(
+                session, slug, evening_id, {karim_id: True}, "organiser:a", now=now
+            )
+            first_saved.set()
+            # The second save has started and must wait for this one to commit.
+            time.sleep(0.5)
+            session.commit()
+        thread.join(30)
+        assert outcome == [0]
+        with Session(engine) as check:
+            rows = check.scalars(
+                select(Attendance).where(Attendance.participant_id == karim_id)
+            ).all()
+            assert [(r.present, r.marked_by) for r in rows] == [(True, "organiser:a")]
+    finally:
+        thread.join(30)
+        with Session(engine) as cleanup:
+            cleanup.execute(delete(Round).where(Round.id == round_id))
+            cleanup.commit()

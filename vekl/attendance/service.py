@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vekl.access import tokens
@@ -193,6 +194,10 @@ def _apply(
     now: datetime,
 ) -> Saved:
     number = evening_number(evening)
+    # Two people marking the same evening at once (both moderators of a group, or a
+    # moderator and an organiser) take turns: the second reads what the first saved instead
+    # of inserting the same mark again. SQLite serialises writers already.
+    session.execute(select(Evening.id).where(Evening.id == evening.id).with_for_update())
     found = marks(session, [evening.id], given.keys())
     changed = 0
     for participant_id, present in sorted(given.items()):
