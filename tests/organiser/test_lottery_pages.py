@@ -236,12 +236,13 @@ def test_a_second_wave_never_redraws_and_bad_input_changes_nothing(
     team.post(f"{_page(example_round.slug)}/draw", data={"seed": SEED})
     first = set(db.scalars(select(LotteryLetter.person_id)))
     before = _counts(db)
-    for data, field in [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"more:30-44|w": "20", "seed": ""}, "seed"),
         ({"more:30-44|w": "zwanzig", "seed": "1 2 3"}, "more:30-44|w"),
         ({"more:30-44|w": "", "seed": "1 2 3"}, "strata"),
         ({"more:30-44|w": "100000", "seed": "1 2 3"}, "strata"),
-    ]:
+    ]
+    for data, field in cases:
         response = team.post(f"{_page(example_round.slug)}/more", data=data)
         assert response.status_code == 422, data
         assert f'id="error-{field}"' in response.text, (data, response.text)

@@ -34,7 +34,7 @@ class LotteryPage:
 
     round: Round
     status: Status | None
-    response: response.Response | None
+    answers: response.Response | None
     offered: dict[str, response.OfferedRate]
     kept: dict[str, tuple[int, int]]
     plan_form: dict[str, Any] = field(default_factory=dict)
