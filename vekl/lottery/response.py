@@ -25,7 +25,15 @@ from sqlalchemy.orm import Session
 from vekl.errors import NotFound
 from vekl.lottery import errors, queries
 from vekl.lottery.schemas import Plan
-from vekl.store.models import InvitationCode, Lottery, LotteryLetter, LotteryRate, Round
+from vekl.store.models import (
+    InvitationCode,
+    Lottery,
+    LotteryLetter,
+    LotteryRate,
+    Participant,
+    Role,
+    Round,
+)
 
 # A stratum is short when its registrations fall below the target by more than this (the
 # target is a fraction; rounding noise is no reason for a second wave).
@@ -229,15 +237,29 @@ def kept_rates(session: Session, round: Round) -> dict[str, tuple[int, int]]:
     return {stratum: (letters, registrations) for stratum, letters, registrations in rows}
 
 
-def answer_letters(
-    session: Session, round: Round, participant_ids: list[int], now: datetime
-) -> int:
-    """Mark drawn letters' codes as used by ``participant_ids``, spread over the letters.
+def answer_letters(session: Session, round: Round, citizens: int, now: datetime) -> int:
+    """Let the round's first ``citizens`` citizen registrations use drawn letters' codes.
 
     For the example round only (``vekl demo``): its registrations come from a file, and this
-    lets some of them stand for citizens who answered a letter. Returns the codes used.
+    lets some of them stand for citizens who answered a letter, the codes spread over the
+    letters. Returns the codes used.
     """
     lottery = _lottery(session, round)
+    people = list(
+        session.scalars(
+            select(Participant.id)
+            .where(Participant.round_id == round.id, Participant.role == Role.CITIZEN)
+            .where(
+                ~Participant.id.in_(
+                    select(InvitationCode.participant_id).where(
+                        InvitationCode.participant_id.is_not(None)
+                    )
+                )
+            )
+            .order_by(Participant.id)
+            .limit(citizens)
+        )
+    )
     free = list(
         session.scalars(
             select(InvitationCode)
@@ -246,9 +268,11 @@ def answer_letters(
             .order_by(LotteryLetter.wave_id, LotteryLetter.position)
         )
     )
-    step = max(1, len(free) // max(1, len(participant_ids)))
-    for code, participant_id in zip(free[::step], participant_ids, strict=False):
+    step = max(1, len(free) // max(1, len(people)))
+    used = 0
+    for code, participant_id in zip(free[::step], people, strict=False):
         code.used_at = now
         code.participant_id = participant_id
+        used += 1
     session.flush()
-    return min(len(free[::step]), len(participant_ids))
+    return used
