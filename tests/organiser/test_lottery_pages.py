@@ -13,8 +13,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.dates import open_for_a_month
 from tests.lottery.conftest import EXTRACT, HEADER, csv_bytes, example_rows
-from tests.organiser.conftest import LoggedIn
+from tests.organiser.conftest import BERLIN, EXAMPLE, LoggedIn
+from vekl.lottery import pages as lottery_pages
+from vekl.rounds import service as rounds
 from vekl.store.models import (
     AuditEntry,
     InvitationCode,
@@ -23,6 +26,7 @@ from vekl.store.models import (
     LotteryPerson,
     LotteryWave,
     Round,
+    RoundStatus,
 )
 
 SEED = "7 13 21 34 41 45"
@@ -277,3 +281,33 @@ def test_the_extract_is_deleted_only_with_the_typed_confirmation(
     html = team.client.get(_page(example_round.slug)).text
     assert "kann keine weitere Welle gezogen werden" in html
     assert 'action="/organiser/rounds/konstanz-mai/lottery/more"' not in html
+
+
+def test_the_next_round_is_offered_the_rates_measured_before(
+    db: Session, team: LoggedIn, example_round: Round
+) -> None:
+    _ready(team, example_round)
+    team.post(f"{_page(example_round.slug)}/draw", data={"seed": SEED})
+    _answer(db, example_round, {"30-44|w": 6})
+    rounds.set_status(db, example_round, RoundStatus.CLOSED, "test")
+    letters = db.scalar(
+        select(func.count()).select_from(LotteryLetter).where(LotteryLetter.stratum == "30-44|w")
+    )
+    db.commit()
+    spec = rounds.load_round_file(EXAMPLE / "round.toml").model_copy(
+        update={"slug": "konstanz-herbst", "registration_deadline": open_for_a_month()}
+    )
+    rounds.create_round(db, spec, BERLIN, "test")
+    db.commit()
+    assert _upload(team, "konstanz-herbst", EXTRACT.read_bytes()).status_code == 303
+    html = team.client.get(_page("konstanz-herbst")).text
+    assert re.search(r'id="use_kept" name="use_kept" value="yes" checked', html)
+    assert _plan(team, "konstanz-herbst", use_kept="yes").status_code == 303
+    html = team.client.get(_page("konstanz-herbst")).text
+    measured = lottery_pages.percent(6 / letters)
+    assert re.search(rf'name="rate:30-44\|w"[^>]*value="{re.escape(measured)}"', html), measured
+    assert "früher gemessen" in html
+    # Without the measured rates the stratum plans with the default again.
+    assert _plan(team, "konstanz-herbst").status_code == 303
+    html = team.client.get(_page("konstanz-herbst")).text
+    assert re.search(r'name="rate:30-44\|w"[^>]*value="5"', html)
