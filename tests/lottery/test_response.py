@@ -121,6 +121,8 @@ def test_rates_are_kept_when_registration_closes_and_survive_the_purge(
     assert db.scalar(select(func.count()).select_from(InvitationCode)) == 0
     kept = response.kept_rates(db, lottery_round)
     assert kept["m"][1] == 4 and kept["w"][1] == 5
+    after = {s.stratum: s.registered for s in response.response(db, lottery_round).strata}
+    assert after["m"] == 4 and after["w"] == 5  # the response shows what was kept
     assert sum(letters for letters, _ in kept.values()) == 400
     # Anonymous counts only: the table holds no code, no person.
     columns = set(LotteryRate.__table__.columns.keys())

@@ -135,6 +135,9 @@ def response(session: Session, round: Round) -> Response:
     """Letters, registrations and response per stratum, against the plan's targets."""
     lottery = _lottery(session, round)
     by_wave, registered = _counts(session, lottery)
+    if round.purged_at is not None:
+        # The codes went with the purge; the counts kept just before it are what remains.
+        registered = {key: answers for key, (_, answers) in kept_rates(session, round).items()}
     planned = Plan.from_dict(lottery.plan) if lottery.plan else None
     plans = {s.stratum: s for s in planned.strata} if planned else {}
     keys = sorted(
