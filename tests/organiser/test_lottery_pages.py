@@ -293,6 +293,7 @@ def test_the_next_round_is_offered_the_rates_measured_before(
     letters = db.scalar(
         select(func.count()).select_from(LotteryLetter).where(LotteryLetter.stratum == "30-44|w")
     )
+    assert letters
     db.commit()
     spec = rounds.load_round_file(EXAMPLE / "round.toml").model_copy(
         update={"slug": "konstanz-herbst", "registration_deadline": open_for_a_month()}
