@@ -111,7 +111,7 @@ def test_upload_plan_draw_follow_the_response_and_draw_a_second_wave(
     page.set_input_files("#file", str(EXTRACT))
     page.click("#extract button[type=submit]")
     page.wait_for_url(re.compile(r"done=imported"))
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d", page.locator("#delete-by").inner_text())
+    assert re.fullmatch(r".+ \d{1,2}\.\d{1,2}\.20\d\d", page.locator("#delete-by").inner_text())
     assert _count(live, LotteryPerson) == 3000
 
     # Plan: no districts, 20 places; the preview comes before any draw.

@@ -87,7 +87,7 @@ def test_upload_stores_the_extract_and_shows_its_deadline(
     html = team.client.get(response.headers["location"]).text
     assert "Der Registerauszug wurde geprüft und gespeichert." in html
     assert "3000" in html
-    assert re.search(r'id="delete-by">\d{4}-\d\d-\d\d<', html)
+    assert re.search(r'id="delete-by">[^<]* \d{1,2}\.\d{1,2}\.20\d\d<', html)
     assert db.scalar(select(func.count()).select_from(LotteryPerson)) == 3000
 
 

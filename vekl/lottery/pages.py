@@ -18,7 +18,7 @@ from vekl.lottery import errors, queries, response, sampling, service
 from vekl.lottery.schemas import DEFAULT_AGE_BANDS, DEFAULT_RATE, DIMENSION_ORDER, Plan, Status
 from vekl.rounds import service as rounds
 from vekl.settings import Settings
-from vekl.store.models import Round
+from vekl.store.models import Lottery, Round
 
 NOT_A_NUMBER = N_("must be a whole number, like 30")
 NOT_A_PERCENTAGE = N_("must be a percentage above 0 and at most 100, like 5 or 2,5")
@@ -38,6 +38,8 @@ class LotteryPage:
     offered: dict[str, response.OfferedRate]
     kept: dict[str, tuple[int, int]]
     plan_form: dict[str, Any] = field(default_factory=dict)
+    lottery: Lottery | None = None
+    """The stored row (its times, for the page to show in local time), if any."""
 
     @property
     def plan(self) -> Plan | None:
@@ -103,6 +105,7 @@ def page(session: Session, slug: str) -> LotteryPage:
         offered,
         response.kept_rates(session, round),
         _plan_form(state.plan, offered),
+        lottery,
     )
 
 
