@@ -19,9 +19,15 @@ PUBLIC_BODY_LIMIT = 64 * 1024
 _TOO_LARGE = "Die Anfrage ist zu groß.\nThe request is too large.\n".encode()
 
 
+EXTRACT_BODY_LIMIT = 32 * 1024 * 1024
+"""A register extract of all 90,000 adults of Konstanz is about 8 MB."""
+
+
 def body_limit(path: str) -> int:
     """The largest body accepted for a request to ``path``."""
     organiser = path == "/organiser" or path.startswith("/organiser/")
+    if organiser and path.endswith("/lottery/extract"):
+        return EXTRACT_BODY_LIMIT
     return ORGANISER_BODY_LIMIT if organiser else PUBLIC_BODY_LIMIT
 
 

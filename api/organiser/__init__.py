@@ -12,6 +12,7 @@ from api.organiser import (
     export_routes,
     feedback_routes,
     lottery_download_routes,
+    lottery_routes,
     people_routes,
     run_routes,
     session_routes,
@@ -30,6 +31,7 @@ for _part in (
     export_routes,
     feedback_routes,
     lottery_download_routes,
+    lottery_routes,
 ):
     router.include_router(_part.router)
 

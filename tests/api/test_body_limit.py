@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.types import Message, Receive, Scope, Send
 
-from api.body_limit import ORGANISER_BODY_LIMIT, PUBLIC_BODY_LIMIT, BodyLimit, body_limit
+from api.body_limit import (
+    EXTRACT_BODY_LIMIT,
+    ORGANISER_BODY_LIMIT,
+    PUBLIC_BODY_LIMIT,
+    BodyLimit,
+    body_limit,
+)
 from vekl.store.models import Participant, Round
 
 MB = 1024 * 1024
@@ -87,6 +93,18 @@ def test_bodies_within_the_limit_pass_whole() -> None:
     assert inner.read == 7 and sent[0]["status"] == 200
     assert body_limit("/organiser") == ORGANISER_BODY_LIMIT
     assert body_limit("/organiserx") == PUBLIC_BODY_LIMIT
+
+
+def test_a_register_extract_of_the_whole_city_fits_and_no_more() -> None:
+    """90,000 rows are about 8 MB: more than other organiser uploads, but still capped."""
+    path = "/organiser/rounds/r/lottery/extract"
+    assert body_limit(path) == EXTRACT_BODY_LIMIT > ORGANISER_BODY_LIMIT
+    inner, sent, _ = _call(path, [], _megabytes(9))
+    assert inner.read == 9 * MB and sent[0]["status"] == 200
+    _, sent, pulled = _call(path, [], _megabytes(300))
+    assert pulled == 33 and sent[0]["status"] == 413
+    assert body_limit("/organiser/rounds/r/lottery/plan") == ORGANISER_BODY_LIMIT
+    assert body_limit("/rounds/r/lottery/extract") == PUBLIC_BODY_LIMIT
 
 
 def _people(db: Session) -> int:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,11 @@ def test_demo_loads_once(runner: CliRunner, cli_env: Path) -> None:
     first = runner.invoke(app, ["demo"])
     assert first.exit_code == 0, first.output
     assert "60 registrations imported" in first.output
+    # The lottery: the invented extract, the fixed public seed, and a response to count.
+    assert "3000 people in the invented register extract" in first.output
+    assert "public seed '7 19 23 31 42 48 / 5'" in first.output
+    assert "12 citizens registered with a letter's code" in first.output
+    assert re.search(r"\ntotal +300 +12 +4\.0%", first.output), first.output
     second = runner.invoke(app, ["demo"])
     assert second.exit_code == 0
     assert "already in this database" in second.output

@@ -14,8 +14,15 @@ from typer.testing import CliRunner
 from tests.dates import open_for_a_month
 from tests.lottery.conftest import EXAMPLE, EXTRACT, csv_bytes, example_rows
 from vekl.cli import app, context
+from vekl.rounds import service as rounds
 from vekl.settings import get_settings
-from vekl.store.models import AuditEntry, LotteryLetter, LotteryPerson
+from vekl.store.models import (
+    AuditEntry,
+    InvitationCode,
+    LotteryLetter,
+    LotteryPerson,
+    RoundStatus,
+)
 
 ROUND = "konstanz-mai"
 
@@ -222,3 +229,67 @@ def test_letters_protocol_and_wording_from_the_command_line(cli: CliRunner, tmp_
     )
     assert refused.exit_code == 1
     assert "können nicht mehr gedruckt werden" in refused.output
+
+
+def _use_codes(strata: dict[str, int]) -> None:
+    """Registrations with some letters' codes (as the registration form marks them)."""
+    with context.unit_of_work() as session:
+        for stratum, count in strata.items():
+            codes = session.scalars(
+                select(InvitationCode)
+                .join(LotteryLetter, LotteryLetter.code_hash == InvitationCode.code_hash)
+                .where(LotteryLetter.stratum == stratum)
+                .limit(count)
+            )
+            for code in codes:
+                code.used_at = code.created_at
+
+
+def test_status_shows_the_response_and_the_second_wave_it_needs(cli: CliRunner) -> None:
+    cli.invoke(app, ["lottery", "import", str(EXTRACT), "-r", ROUND])
+    cli.invoke(app, ["lottery", "plan", "-r", ROUND, "--places", "10", "--strata", "gender"])
+    cli.invoke(app, ["lottery", "draw", "-r", ROUND, "--seed", "9 9 9"])
+    with context.unit_of_work() as session:
+        letters = dict(
+            session.execute(
+                select(LotteryLetter.stratum, func.count()).group_by(LotteryLetter.stratum)
+            ).all()
+        )
+    _use_codes({"w": letters["w"], "m": 1})
+    status = cli.invoke(app, ["lottery", "status", "-r", ROUND])
+    assert status.exit_code == 0, status.output
+    lines = {line.split()[0]: line.split() for line in status.output.splitlines() if line}
+    assert lines["w"][1:4] == [str(letters["w"]), str(letters["w"]), "100.0%"]
+    assert lines["m"][2] == "1" and "yes" in lines["m"]
+    more = int(lines["m"][-1])
+    assert more == -(-(letters["m"] * 0.05 - 1) // (1 / letters["m"]))
+    assert f"--more 'm={more}'" in status.output
+    second = cli.invoke(
+        app, ["lottery", "draw", "-r", ROUND, "--seed", "8 8", "--more", f"m={more}"]
+    )
+    assert second.exit_code == 0, second.output
+    again = cli.invoke(app, ["lottery", "status", "-r", ROUND])
+    assert "wave 2" in again.output
+
+
+def test_plan_offers_the_rates_measured_in_an_earlier_round(cli: CliRunner, tmp_path: Path) -> None:
+    cli.invoke(app, ["lottery", "import", str(EXTRACT), "-r", ROUND])
+    cli.invoke(app, ["lottery", "plan", "-r", ROUND, "--places", "10", "--strata", "gender"])
+    cli.invoke(app, ["lottery", "draw", "-r", ROUND, "--seed", "9 9 9"])
+    _use_codes({"w": 20})
+    with context.unit_of_work() as session:
+        lottery_round = rounds.get_round(session, ROUND)
+        rounds.set_status(session, lottery_round, RoundStatus.CLOSED, "test")
+    toml = (tmp_path / "round.toml").read_text(encoding="utf-8")
+    (tmp_path / "later.toml").write_text(toml.replace(ROUND, "konstanz-herbst"), encoding="utf-8")
+    assert cli.invoke(app, ["round", "create", str(tmp_path / "later.toml")]).exit_code == 0
+    cli.invoke(app, ["lottery", "import", str(EXTRACT), "-r", "konstanz-herbst"])
+    plan = [*("lottery", "plan", "-r", "konstanz-herbst", "--places", "10", "--strata", "gender")]
+    used = cli.invoke(app, [*plan, "--json"])
+    assert used.exit_code == 0, used.output
+    assert set(json.loads(used.output)["rates"]) == {"w"}
+    shown = cli.invoke(app, plan)
+    assert "Rates measured in earlier rounds were used for 1 strata" in shown.output
+    assert re.search(r"\n  w +\d+\.\d% \(20 of \d+ letters, 1 round\)", shown.output)
+    plain = cli.invoke(app, [*plan, "--no-kept-rates", "--json"])
+    assert json.loads(plain.output)["rates"] == {}

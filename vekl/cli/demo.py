@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -11,9 +11,12 @@ import typer
 from vekl.attendance import service as attendance
 from vekl.audit.records import cli_actor
 from vekl.cli.context import console, sessions, settings, unit_of_work
+from vekl.cli.lottery import print_response
 from vekl.cli.rounds import print_round
 from vekl.feedback import demo as demo_feedback
 from vekl.feedback import service as feedback
+from vekl.lottery import response as lottery_response
+from vekl.lottery import service as lottery
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
 from vekl.registration import csv_import
@@ -27,6 +30,11 @@ from vekl.store import migrate, problems
 EXAMPLE = "konstanz-mai"
 DEMO_TIME_LIMIT = 10.0
 DROPOUT_REASON = "demo: cannot come after all"
+# The seed of the demo's draw, as if read out at a council meeting: the same every time, so
+# the demo draws the same letters every time.
+DEMO_SEED = "7 19 23 31 42 48 / 5"
+DEMO_PLAN = {"places": 15, "dimensions": ["age", "gender"]}
+DEMO_ANSWERS = 12
 
 
 def _default_examples() -> Path:
@@ -73,6 +81,7 @@ def demo(
             session, round, csv_import.read_file(folder / "registrations.csv"), actor
         )
         console.print(f"4. {result.created} registrations imported")
+    _lottery(config, folder)
     with unit_of_work() as session:
         round = rounds.load_round_tree(session, EXAMPLE)
         print_round(round, rounds.status_counts(session, round))
@@ -104,6 +113,54 @@ def demo(
         f"The mails are in {config.mail_dir.resolve()} (one .eml file each; open them in a "
         "mail program, the calendar files are attached)."
     )
+
+
+def _lottery(config: Settings, folder: Path) -> None:
+    """The register lottery on the example's invented extract, with a fixed public seed.
+
+    The example's citizens registered from a file; some of them stand for citizens who
+    answered a letter, so the response table has something to count.
+    """
+    actor = cli_actor()
+    now = datetime.now(UTC)
+    with unit_of_work() as session:
+        round = rounds.get_round(session, EXAMPLE)
+        stored = lottery.import_extract(
+            session,
+            round,
+            (folder / "register-extract.csv").read_bytes(),
+            actor=actor,
+            now=now,
+            extract_days=config.lottery_extract_days,
+        )
+        planned = lottery.plan(
+            session,
+            round,
+            lottery.parse_plan(DEMO_PLAN),
+            secret=config.secret_key,
+            actor=actor,
+            now=now,
+            exclusion_years=config.lottery_exclusion_years,
+        )
+        wave = lottery.draw(
+            session,
+            round,
+            DEMO_SEED,
+            secret=config.secret_key,
+            actor=actor,
+            now=now,
+            exclusion_years=config.lottery_exclusion_years,
+        )
+        answered = lottery_response.answer_letters(session, round, DEMO_ANSWERS, now)
+        console.print(
+            f"4a. lottery: {stored.extract_rows} people in the invented register extract; "
+            f"{planned.places} citizen places planned by age and gender; wave {wave.number} "
+            f"drawn with the public seed {DEMO_SEED!r}: {wave.letters} letters; "
+            f"{answered} citizens registered with a letter's code",
+            soft_wrap=True,
+            highlight=False,
+        )
+        print_response(lottery_response.response(session, round))
 
 
 def _match_publish_send(config: Settings, *, rematch: bool, step: int) -> None:

@@ -30,7 +30,9 @@ from vekl.errors import (
     ServiceError,
 )
 from vekl.lottery import letters as printing
+from vekl.lottery import response as lottery_response
 from vekl.lottery import service as lottery
+from vekl.lottery.response import OfferedRate, Response
 from vekl.lottery.schemas import Dimension, Plan
 from vekl.rounds import service as rounds
 from vekl.store.db import transaction
@@ -155,6 +157,25 @@ def _print_plan(result: Plan) -> None:
         )
 
 
+def _print_offered(offered: dict[str, OfferedRate], result: Plan, *, used: bool) -> None:
+    strata = {s.stratum for s in result.strata}
+    matching = {k: o for k, o in offered.items() if k in strata}
+    if not matching:
+        return
+    if used:
+        _say(
+            f"Rates measured in earlier rounds were used for {len(matching)} strata "
+            "(--no-kept-rates plans with --rate instead):"
+        )
+    else:
+        _say("Rates measured in earlier rounds (not used; drop --no-kept-rates to use them):")
+    for key, kept in sorted(matching.items()):
+        _say(
+            f"  {key:<30} {kept.rate:>6.1%} ({kept.registrations} of {kept.letters} letters, "
+            f"{kept.rounds} round{'s' if kept.rounds != 1 else ''})"
+        )
+
+
 @app.command()
 def plan(
     round: str = RoundOpt,
@@ -173,6 +194,12 @@ def plan(
     ),
     reference_date: str | None = typer.Option(
         None, "--reference-date", help="Count ages on this day (YYYY-MM-DD; default: import day)."
+    ),
+    kept_rates: bool = typer.Option(
+        True,
+        "--kept-rates/--no-kept-rates",
+        help="Use the response rates measured in earlier rounds where there are some "
+        "(a --stratum-rate still wins).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
     lang: str = LangOpt,
@@ -200,6 +227,7 @@ def plan(
             raise typer.Exit(2)
         checked = lottery.parse_plan(data)
         found = rounds.get_round(session, round)
+        offered = lottery_response.offered_rates(session, found)
         result = lottery.plan(
             session,
             found,
@@ -208,11 +236,13 @@ def plan(
             actor=cli_actor(),
             now=datetime.now(UTC),
             exclusion_years=config.lottery_exclusion_years,
+            offered={k: o.rate for k, o in offered.items()} if kept_rates else None,
         )
         if as_json:
             typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
         else:
             _print_plan(result)
+            _print_offered(offered, result, used=kept_rates)
 
 
 @app.command()
@@ -272,6 +302,7 @@ def status(round: str = RoundOpt, lang: str = LangOpt) -> None:
     with _work(lang) as session:
         found = rounds.get_round(session, round)
         state = lottery.status(session, found)
+        answers = lottery_response.response(session, found)
     if state.deleted_at:
         _say(
             f"Extract of {state.extract_rows} people (SHA-256 {state.extract_sha256}) deleted "
@@ -292,13 +323,46 @@ def status(round: str = RoundOpt, lang: str = LangOpt) -> None:
             f"Wave {wave['number']}: {wave['letters']} letters, seed {wave['seed']!r}, drawn "
             f"{wave['drawn_at']} (vekl {wave['software_version']})."
         )
-    numbers = [w["number"] for w in state.waves]
-    if numbers:
-        waves = " ".join(f"{'wave ' + str(n):>7}" for n in numbers)
-        _say(f"{'stratum':<30} {waves} {'registered':>10}")
-        for row in state.strata:
-            counts = " ".join(f"{row.letters_by_wave.get(n, 0):>7}" for n in numbers)
-            _say(f"{row.stratum:<30} {counts} {row.registered:>10}")
+    if state.waves:
+        print_response(answers)
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1%}"
+
+
+def print_response(answers: Response) -> None:
+    """The response per stratum: letters by wave, registrations, rate, target, what is short."""
+    numbers = answers.waves
+    waves = " ".join(f"{'wave ' + str(n):>7}" for n in numbers)
+    _say(
+        f"{'stratum':<30} {waves} {'registered':>10} {'rate':>6} {'target':>6} "
+        f"{'short':>5} {'more':>5}"
+    )
+    for row in answers.strata:
+        counts = " ".join(f"{row.letters_by_wave.get(n, 0):>7}" for n in numbers)
+        _say(
+            f"{row.stratum:<30} {counts} {row.registered:>10} {_percent(row.rate):>6} "
+            f"{row.target:>6.1f} {'yes' if row.short else '':>5} "
+            f"{row.more_letters or '':>5}"
+        )
+    totals = " ".join(
+        f"{sum(r.letters_by_wave.get(n, 0) for r in answers.strata):>7}" for n in numbers
+    )
+    _say(
+        f"{'total':<30} {totals} {answers.registered:>10} {_percent(answers.rate):>6} "
+        f"{answers.target:>6.1f}"
+    )
+    suggested = answers.second_wave()
+    if suggested:
+        more = " ".join(f"--more '{key}={n}'" for key, n in sorted(suggested.items()))
+        _say(
+            f"{len(suggested)} strata fall short of their target. After the deadline for "
+            f"replies, a second wave at their measured (else planned) rates: "
+            f"vekl lottery draw --round {answers.round} {more} --seed ..."
+        )
+    else:
+        _say("No stratum falls short of its target.")
 
 
 @app.command("delete-extract")

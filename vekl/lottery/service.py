@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 from typing import Any
@@ -185,8 +186,14 @@ def plan(
     actor: str,
     now: datetime,
     exclusion_years: int,
+    offered: Mapping[str, float] | None = None,
 ) -> Plan:
     """Allocate the letters per stratum and keep the plan; refused once a draw was made.
+
+    A stratum's rate is the one typed in for it, else the rate ``offered`` for it (measured
+    in earlier rounds, :func:`vekl.lottery.response.offered_rates`), else the default rate;
+    offered rates of strata this extract does not have are left aside. The plan records
+    every rate that is not the default.
 
     Refused as well, naming each stratum: a rate for a stratum the extract does not have,
     a stratum with letters but nobody who can be drawn, more letters than people.
@@ -221,7 +228,8 @@ def plan(
         problems.append(FieldError("age_bands", errors.NO_LETTERS))
     if problems:
         raise InvalidInput(problems)
-    rates = {key: data.rates.get(key, data.default_rate) for key in population}
+    suggested = {key: rate for key, rate in (offered or {}).items() if 0 < rate <= 1}
+    rates = {key: data.rates.get(key, suggested.get(key, data.default_rate)) for key in population}
     allocation = sampling.allocate(population, eligible, data.places, rates)
     for row in allocation:
         if row.letters > 0 and row.eligible == 0:
@@ -245,7 +253,7 @@ def plan(
         age_bands=data.age_bands,
         reference_date=reference,
         default_rate=data.default_rate,
-        rates=dict(data.rates),
+        rates={key: rate for key, rate in rates.items() if rate != data.default_rate},
         strata=allocation,
         too_young=sum(1 for s in strata.values() if s is None),
         excluded=len(excluded),

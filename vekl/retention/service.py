@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, NotFound
 from vekl.feedback import service as feedback
+from vekl.lottery import response as lottery_response
 from vekl.lottery import service as lottery
 from vekl.runs.placements import published_run
 from vekl.store.models import (
@@ -137,6 +138,8 @@ def purge_round(session: Session, round: Round, *, actor: str, now: datetime) ->
             N_("the retention period of round '%(round)s' has not ended yet"), round=round.slug
         )
     stats = statistics(session, round)
+    # The letters' response per stratum, measured for the last time before the codes go.
+    lottery_response.keep_rates(session, round, now=now)
     session.add(RoundStatistics(round_id=round.id, created_at=now, data=stats))
     people = select(Participant.id).where(Participant.round_id == round.id)
     leaders = select(Moderator.id).where(Moderator.round_id == round.id)

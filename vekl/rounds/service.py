@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from matching import MAX_GROUP_SIZE
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, Invalid, InvalidInput, NotFound, field_errors
+from vekl.lottery import response as lottery_response
 from vekl.rounds.schemas import Deadline, EveningDay, SeriesKey, Translations
 from vekl.store.models import Evening, Participant, RegistrationStatus, Round, RoundStatus, Series
 from vekl.validation import LanguageCode, Text
@@ -260,6 +261,9 @@ def set_status(session: Session, round: Round, status: RoundStatus, actor: str) 
     previous = round.status
     round.status = status
     session.flush()
+    if status in (RoundStatus.CLOSED, RoundStatus.FINISHED):
+        # The letters' response is final enough to plan later rounds with (ADR 0019).
+        lottery_response.keep_rates(session, round, now=datetime.now(UTC))
     audit.record(
         session,
         actor,

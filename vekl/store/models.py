@@ -816,6 +816,25 @@ class LotteryLetter(Base):
     )
 
 
+class LotteryRate(Base):
+    """A stratum's measured response in a round: letters sent, registrations with their codes.
+
+    Anonymous counts, kept when the round's registration closes or finishes and again at its
+    purge (the codes go then), so that later rounds can plan with measured rates
+    (``docs/adr/0022-lottery-rates-kept.md``).
+    """
+
+    __tablename__ = "lottery_rates"
+    __table_args__ = (UniqueConstraint("round_id", "stratum"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    stratum: Mapped[str] = mapped_column(String(200))
+    letters: Mapped[int]
+    registrations: Mapped[int]
+    measured_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class LotteryExclusion(Base):
     """Someone got a letter then: a keyed hash of name, birth date and address, nothing else.
 
