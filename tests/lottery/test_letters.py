@@ -162,6 +162,41 @@ def test_the_address_sits_in_the_window_of_din_5008_form_b(
         assert len(text_boxes(letters_pdf, page, letter["street"])) == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "address", "printed"),
+    [
+        # A department after a comma: the post needs only the city and the address.
+        (
+            "Stadt Konstanz, Amt für Migration und Integration",
+            "Kanzleistraße 15, 78462 Konstanz",
+            "Stadt Konstanz · Kanzleistraße 15, 78462 Konstanz",
+        ),
+        # One long name without a comma: the whole line, set smaller.
+        (
+            "Integrationsbeauftragte der Stadt Konstanz im Bürgerbüro Stadtmitte",
+            "Kanzleistraße 15, 78462 Konstanz",
+            "Integrationsbeauftragte der Stadt Konstanz im Bürgerbüro Stadtmitte · "
+            "Kanzleistraße 15, 78462 Konstanz",
+        ),
+    ],
+)
+def test_a_long_return_address_stays_whole_within_its_line(
+    db: Session,
+    drawn: tuple[Round, LotteryWave],
+    settings: Settings,
+    name: str,
+    address: str,
+    printed: str,
+) -> None:
+    round, wave = drawn
+    long_named = settings.model_copy(
+        update={"controller_name": name, "controller_address": address}
+    )
+    pdf = printing.letters_pdf(db, round, wave.number, long_named, actor="test", now=NOW)
+    returned = text_boxes(pdf, 0, printed)
+    assert [box for box in returned if box.within(RETURN_LINE)], (printed, returned)
+
+
 def test_the_back_holds_the_note_in_five_languages(letters_pdf: bytes) -> None:
     texts = page_texts(letters_pdf)
     for back in texts[1::2]:

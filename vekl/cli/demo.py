@@ -15,6 +15,7 @@ from vekl.cli.lottery import print_response
 from vekl.cli.rounds import print_round
 from vekl.feedback import demo as demo_feedback
 from vekl.feedback import service as feedback
+from vekl.lottery import letters as printing
 from vekl.lottery import response as lottery_response
 from vekl.lottery import service as lottery
 from vekl.mail import dispatch as mail_dispatch
@@ -161,6 +162,25 @@ def _lottery(config: Settings, folder: Path) -> None:
             highlight=False,
         )
         print_response(lottery_response.response(session, round))
+        # The wave's letters, the print shop's list and the protocol, beside the mails.
+        printed = config.mail_dir.parent / "lottery"
+        printed.mkdir(parents=True, exist_ok=True)
+        letters_pdf = printed / f"welle-{wave.number}-briefe.pdf"
+        letters_pdf.write_bytes(
+            printing.letters_pdf(session, round, wave.number, config, actor=actor, now=now)
+        )
+        (printed / f"welle-{wave.number}-druckerei.csv").write_bytes(
+            printing.letters_csv(session, round, wave.number, config, actor=actor)
+        )
+        (printed / f"welle-{wave.number}-protokoll.pdf").write_bytes(
+            printing.protocol_pdf(session, round, wave.number, config)
+        )
+        console.print(
+            f"4b. letters, print shop list and protocol of wave {wave.number} in "
+            f"{printed.resolve()}",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 def _match_publish_send(config: Settings, *, rematch: bool, step: int) -> None:

@@ -90,8 +90,26 @@ def _environment(zone: ZoneInfo) -> Environment:
     return build_environment(PackageLoader("vekl.lottery", "templates"), "de", zone)
 
 
+# About this many characters of the return line fit its 80 mm at 7 pt.
+RETURN_LINE_CHARACTERS = 60
+
+
 def _return_line(sender: Sender) -> str:
-    return " · ".join(part for part in (sender.name, sender.address) if part)
+    """Who the post returns the letter to, on one line: the controller and their address.
+
+    A long name ("Stadt Konstanz, Amt für Migration und Integration") is cut to its first
+    part before a comma, which is enough for the post; the address always stays whole.
+    """
+    full = " · ".join(part for part in (sender.name, sender.address) if part)
+    if len(full) <= RETURN_LINE_CHARACTERS:
+        return full
+    short = sender.name.split(",")[0].strip()
+    return " · ".join(part for part in (short, sender.address) if part)
+
+
+def _return_size(line: str) -> float:
+    """The return line's font size in pt: 7, smaller for a line that would not fit."""
+    return round(max(4.0, 7 * min(1.0, RETURN_LINE_CHARACTERS / max(len(line), 1))), 2)
 
 
 def _render(zone: ZoneInfo, name: str, **context: Any) -> str:
@@ -107,7 +125,8 @@ def fronts_html(
         "letter_fronts.html",
         title=frame.round_name,
         letters=[_letter_context(letter) for letter in letters],
-        return_line=_return_line(frame.sender),
+        return_line=(line := _return_line(frame.sender)),
+        return_size=_return_size(line),
         sender=frame.sender,
         printed_on=frame.printed_on,
         round_name=frame.round_name,
