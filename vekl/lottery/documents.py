@@ -103,7 +103,7 @@ def _return_line(sender: Sender) -> str:
     full = " · ".join(part for part in (sender.name, sender.address) if part)
     if len(full) <= RETURN_LINE_CHARACTERS:
         return full
-    short = sender.name.split(",")[0].strip()
+    short = (sender.name or "").split(",")[0].strip()
     return " · ".join(part for part in (short, sender.address) if part)
 
 
