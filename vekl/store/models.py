@@ -805,3 +805,20 @@ class LotteryExclusion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), index=True)
     drawn_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PopulationShare(Base):
+    """The city's population share of one category (gender "f", age band "30-44", ...),
+    given per round for the monitoring report to compare its groups with. Not personal."""
+
+    __tablename__ = "population_shares"
+    __table_args__ = (
+        UniqueConstraint("round_id", "dimension", "category"),
+        CheckConstraint("share >= 0 AND share <= 1", name="share_is_a_fraction"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    dimension: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(64))
+    share: Mapped[float] = mapped_column(Float)

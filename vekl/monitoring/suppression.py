@@ -1,0 +1,220 @@
+"""Small counts in published tables: primary and secondary suppression, and its audit.
+
+The rule (``docs/adr/0019-suppressing-small-counts.md``):
+
+* **Primary.** Every count from 1 to 4 (inner cells and totals alike) is published as
+  ``<5``. Zero is published.
+* **The attacker** knows the tables' structure (which cells add up to which total, across
+  all tables of a report, since tables share their totals by key), every published value,
+  that a ``<5`` cell lies in 1..4, and that an ``x`` cell (withheld to protect another) is
+  at least 5: secondary cells are never zero and never small.
+* **Protected.** A ``<5`` cell is protected when the smallest and largest value it can take,
+  over all whole-number tables consistent with the above, lie at least
+  :data:`PROTECTION` apart (at least three values remain possible).
+* **Secondary.** While some ``<5`` cell is not protected (taken in key order), one more
+  published non-zero count is withheld as ``x``: of the counts near it (sharing a sum
+  with it, or with a withheld cell that does), the smallest whose withholding alone widens
+  its range (ties by key; the :data:`TRIALS` smallest are tried); if none does alone, the
+  smallest near it; then the smallest sharing a sum with any withheld cell; then any.
+  Withholding a cell only removes what the attacker knows, so a protected cell stays
+  protected and the loop ends.
+
+The audit computes the exact range of every ``<5`` cell with CP-SAT (OR-Tools, already
+the solver's dependency): two small integer programs per cell.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+THRESHOLD = 5
+"""Counts from 1 to ``THRESHOLD - 1`` are never published."""
+PROTECTION = 2
+"""The least distance between the lowest and highest value an attacker can give a ``<5``
+cell: at least three values must stay possible."""
+SMALL = f"<{THRESHOLD}"
+WITHHELD = "x"
+UNBOUNDED = 10**7
+"""Upper bound of a withheld count in the audit (any count of a city's round is far below)."""
+
+
+class Status(enum.StrEnum):
+    PUBLISHED = "published"
+    PRIMARY = "primary"  # 1..4, shown as "<5"
+    SECONDARY = "secondary"  # withheld to protect a primary cell, shown as "x"
+
+
+@dataclass(frozen=True)
+class Sum:
+    """One published relation: ``total`` is the sum of ``parts`` (cell keys)."""
+
+    total: str
+    parts: tuple[str, ...]
+
+
+@dataclass
+class System:
+    """Every cell of a report by key, its true count, and the sums that tie cells together."""
+
+    values: dict[str, int] = field(default_factory=dict)
+    sums: list[Sum] = field(default_factory=list)
+
+    def add_cell(self, key: str, value: int) -> None:
+        known = self.values.setdefault(key, value)
+        if known != value:
+            raise ValueError(f"cell {key!r} has two values: {known} and {value}")
+
+    def add_sum(self, total: str, parts: Iterable[str]) -> None:
+        self.sums.append(Sum(total, tuple(parts)))
+
+
+def is_small(value: int) -> bool:
+    return 0 < value < THRESHOLD
+
+
+def shown(value: int, status: Status) -> str:
+    """What a published table shows for a cell."""
+    if status is Status.PRIMARY:
+        return SMALL
+    if status is Status.SECONDARY:
+        return WITHHELD
+    return str(value)
+
+
+def feasible_range(
+    system: System,
+    status: Mapping[str, Status],
+    key: str,
+    *,
+    upper: int = UNBOUNDED,
+) -> tuple[int, int]:
+    """The lowest and highest value the attacker can give cell ``key``."""
+    model = cp_model.CpModel()
+    variables: dict[str, cp_model.IntVar] = {}
+    for name, value in system.values.items():
+        state = status.get(name, Status.PUBLISHED)
+        if state is Status.PUBLISHED:
+            variables[name] = model.new_int_var(value, value, name)
+        elif state is Status.PRIMARY:
+            variables[name] = model.new_int_var(1, THRESHOLD - 1, name)
+        else:
+            variables[name] = model.new_int_var(THRESHOLD, upper, name)
+    for relation in system.sums:
+        model.add(variables[relation.total] == sum(variables[p] for p in relation.parts))
+    target = variables[key]
+    bounds = []
+    for sense in ("min", "max"):
+        if sense == "min":
+            model.minimize(target)
+        else:
+            model.maximize(target)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        result = solver.solve(model)
+        if result != cp_model.OPTIMAL:
+            raise RuntimeError(f"the audit of {key!r} found no table ({solver.status_name()})")
+        bounds.append(int(solver.value(target)))
+    return bounds[0], bounds[1]
+
+
+def protected(system: System, status: Mapping[str, Status], key: str) -> bool:
+    low, high = feasible_range(system, status, key)
+    return high - low >= PROTECTION
+
+
+def _neighbours(system: System, keys: set[str]) -> set[str]:
+    found: set[str] = set()
+    for relation in system.sums:
+        members = {relation.total, *relation.parts}
+        if members & keys:
+            found |= members
+    return found
+
+
+def suppress(
+    system: System,
+    *,
+    fixed: Mapping[str, Status] | None = None,
+    secondary: bool = True,
+) -> dict[str, Status]:
+    """The status of every cell: primary for 1..4, secondary as the rule above requires.
+
+    ``fixed`` cells keep the status given (cells published already, in another report);
+    only the other cells are candidates for secondary suppression. ``secondary=False``
+    leaves out the second step (for the tests that show it is needed).
+    """
+    fixed = dict(fixed or {})
+    status: dict[str, Status] = {}
+    for key, value in system.values.items():
+        if key in fixed:
+            status[key] = fixed[key]
+        else:
+            status[key] = Status.PRIMARY if is_small(value) else Status.PUBLISHED
+    if not secondary:
+        return status
+    primaries = sorted(k for k, s in status.items() if s is Status.PRIMARY)
+    for key in primaries:
+        low, high = feasible_range(system, status, key)
+        while high - low < PROTECTION:
+            chosen = _next_secondary(system, status, key, fixed, high - low)
+            if chosen is None:
+                break
+            status[chosen] = Status.SECONDARY
+            low, high = feasible_range(system, status, key)
+    return status
+
+
+TRIALS = 12
+"""How many candidates (smallest first) are tried for one more withheld cell."""
+
+
+def _next_secondary(
+    system: System,
+    status: Mapping[str, Status],
+    key: str,
+    fixed: Mapping[str, Status],
+    width: int,
+) -> str | None:
+    """The next cell to withhold for ``key``: among the published non-zero counts near it
+    (sharing a sum with it, or with a withheld cell that does), the smallest whose
+    withholding widens its range; if none does alone, the smallest near it; then the
+    smallest near any withheld cell; then the smallest anywhere."""
+
+    def candidates(keys: Iterable[str]) -> list[str]:
+        found = [
+            k
+            for k in keys
+            if k not in fixed and status[k] is Status.PUBLISHED and system.values[k] > 0
+        ]
+        return sorted(found, key=lambda k: (system.values[k], k))
+
+    withheld = {k for k, s in status.items() if s is not Status.PUBLISHED}
+    near = _neighbours(system, {key})
+    near |= _neighbours(system, near & withheld)
+    nearby = candidates(near)
+    for candidate in nearby[:TRIALS]:
+        low, high = feasible_range(system, {**status, candidate: Status.SECONDARY}, key)
+        if high - low > width:
+            return candidate
+    for pool in (nearby, candidates(_neighbours(system, withheld)), candidates(system.values)):
+        if pool:
+            return pool[0]
+    return None
+
+
+def unprotected(
+    system: System, status: Mapping[str, Status], keys: Sequence[str] | None = None
+) -> list[tuple[str, int, int]]:
+    """Primary cells the attacker can narrow below :data:`PROTECTION`, with their range."""
+    found = []
+    for key in keys if keys is not None else sorted(status):
+        if status[key] is not Status.PRIMARY:
+            continue
+        low, high = feasible_range(system, status, key)
+        if high - low < PROTECTION:
+            found.append((key, low, high))
+    return found
