@@ -137,7 +137,7 @@ def _cell(value: int, status: Status) -> PublishedCell:
     return PublishedCell(count=None, display=shown(value, status), suppressed=status.value)
 
 
-def _published(
+def published_sections(
     all_sections: Iterable[Section], system: System, status: Mapping[str, Status], prefix: str
 ) -> list[PublishedSection]:
     def cell(key: str) -> PublishedCell:
@@ -192,7 +192,7 @@ def round_report(session: Session, slug: str, now: datetime | None = None) -> Re
         purged=[found.round] if round.purged_at is not None else [],
         threshold=THRESHOLD,
         protection=PROTECTION,
-        sections=_published(found.sections, system, status, _prefix(found.round)),
+        sections=published_sections(found.sections, system, status, _prefix(found.round)),
         population=found.population,
     )
 
@@ -306,7 +306,7 @@ def rounds_report(session: Session, now: datetime | None = None) -> Report:
         purged=purged,
         threshold=THRESHOLD,
         protection=PROTECTION,
-        sections=_published(merged, system, status, ACROSS),
+        sections=published_sections(merged, system, status, ACROSS),
     )
 
 

@@ -10,7 +10,10 @@ The rule (``docs/adr/0019-suppressing-small-counts.md``):
   at least 5: secondary cells are never zero and never small.
 * **Protected.** A ``<5`` cell is protected when the smallest and largest value it can take,
   over all whole-number tables consistent with the above, lie at least
-  :data:`PROTECTION` apart (at least three values remain possible).
+  :data:`PROTECTION` apart (at least three values remain possible), or, where the ``<5``
+  marks alone allow less (several ``<5`` cells under a ``<5`` total), when the published
+  counts narrow it no further than the marks do: its range is the one it has with every
+  published non-zero count withheld.
 * **Secondary.** While some ``<5`` cell is not protected (taken in key order), one more
   published non-zero count is withheld as ``x``: of the counts near it (sharing a sum
   with it, or with a withheld cell that does), the smallest whose withholding alone widens
@@ -26,7 +29,7 @@ the solver's dependency): two small integer programs per cell.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -121,9 +124,29 @@ def feasible_range(
     return bounds[0], bounds[1]
 
 
-def protected(system: System, status: Mapping[str, Status], key: str) -> bool:
-    low, high = feasible_range(system, status, key)
-    return high - low >= PROTECTION
+def withheld_all(
+    system: System, status: Mapping[str, Status], fixed: Mapping[str, Status] | None = None
+) -> dict[str, Status]:
+    """``status`` with every published non-zero count withheld (except ``fixed`` ones)."""
+    fixed = fixed or {}
+    return {
+        k: Status.SECONDARY
+        if s is Status.PUBLISHED and k not in fixed and system.values[k] > 0
+        else s
+        for k, s in status.items()
+    }
+
+
+def required_width(
+    system: System,
+    status: Mapping[str, Status],
+    key: str,
+    fixed: Mapping[str, Status] | None = None,
+) -> int:
+    """:data:`PROTECTION`, or less where the ``<5`` marks alone narrow the cell more: four
+    ``<5`` cells under a ``<5`` total are 1 each, whatever else is withheld."""
+    low, high = feasible_range(system, withheld_all(system, status, fixed), key)
+    return min(PROTECTION, high - low)
 
 
 def _neighbours(system: System, keys: set[str]) -> set[str]:
@@ -159,7 +182,10 @@ def suppress(
     primaries = sorted(k for k, s in status.items() if s is Status.PRIMARY)
     for key in primaries:
         low, high = feasible_range(system, status, key)
-        while high - low < PROTECTION:
+        if high - low >= PROTECTION:
+            continue
+        needed = required_width(system, status, key, fixed)
+        while high - low < needed:
             chosen = _next_secondary(system, status, key, fixed, high - low)
             if chosen is None:
                 break
@@ -207,14 +233,14 @@ def _next_secondary(
 
 
 def unprotected(
-    system: System, status: Mapping[str, Status], keys: Sequence[str] | None = None
+    system: System, status: Mapping[str, Status], fixed: Mapping[str, Status] | None = None
 ) -> list[tuple[str, int, int]]:
-    """Primary cells the attacker can narrow below :data:`PROTECTION`, with their range."""
+    """Primary cells the attacker can narrow more than the rule allows, with their range."""
     found = []
-    for key in keys if keys is not None else sorted(status):
+    for key in sorted(status):
         if status[key] is not Status.PRIMARY:
             continue
         low, high = feasible_range(system, status, key)
-        if high - low < PROTECTION:
+        if high - low < required_width(system, status, key, fixed):
             found.append((key, low, high))
     return found
