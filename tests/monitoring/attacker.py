@@ -21,6 +21,7 @@ class Attacker:
     def __init__(self) -> None:
         self.shown: dict[str, str] = {}
         self.sums: list[tuple[str, list[str]]] = []
+        self.mine = ""
 
     def see(self, key: str, display: str) -> None:
         known = self.shown.setdefault(key, display)
@@ -64,9 +65,12 @@ class Attacker:
                 found[key] = (self._solve(key, minimise=True), self._solve(key, minimise=False))
         return found
 
-    def pinned(self, width: int = 2) -> dict[str, tuple[int, int]]:
+    def pinned(self, width: int = 2, mine: str = "") -> dict[str, tuple[int, int]]:
         """``<5`` cells narrowed below ``width``, or below what the ``<5`` marks alone allow
-        (the range with every published non-zero count unknown), whichever is less."""
+        (the range with every published non-zero count of the report under test unknown,
+        its keys starting with ``mine``; other reports' counts were published before),
+        whichever is less."""
+        self.mine = mine
         found = {}
         for key, (low, high) in self.ranges().items():
             if high - low >= width:
@@ -81,7 +85,7 @@ class Attacker:
         model = cp_model.CpModel()
         var = {}
         for key, display in self.shown.items():
-            if blind and display not in ("<5", "x", "0"):
+            if blind and key.startswith(self.mine) and display not in ("<5", "x", "0"):
                 display = "x"
             if display == "<5":
                 var[key] = model.new_int_var(1, 4, key)

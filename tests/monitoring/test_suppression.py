@@ -224,7 +224,7 @@ def _across(rounds: list[list[list[int]]]) -> tuple[Attacker, Report]:
 )
 def test_sums_across_rounds_give_no_round_away(rounds: list[list[list[int]]]) -> None:
     attacker, _ = _across(rounds)
-    assert attacker.pinned(suppression.PROTECTION) == {}
+    assert attacker.pinned(suppression.PROTECTION, mine=service.ACROSS) == {}
 
 
 def test_an_across_total_that_would_give_a_round_away_is_withheld() -> None:
@@ -232,6 +232,6 @@ def test_an_across_total_that_would_give_a_round_away_is_withheld() -> None:
     # rounds of that cell (23) would tell the 3 to anyone who holds round 0's report... only
     # with the other cells known. The rule withholds across cells until it does not.
     attacker, report = _across([[[3, 20], [20, 30]], [[20, 20], [20, 20]]])
-    assert attacker.pinned() == {}
+    assert attacker.pinned(mine=service.ACROSS) == {}
     shown = [c.display for row in report.sections[0].tables[0].cells for c in row]
     assert "x" in shown or "<5" in shown
