@@ -50,13 +50,14 @@ def registrations(session: Session, round: Round) -> list[Registration]:
     run = published_run(session, round)
     reasons: dict[int, str] = {}
     if run is not None:
-        reasons = dict(
-            session.execute(
+        reasons = {
+            pid: reason
+            for pid, reason in session.execute(
                 select(WaitlistEntry.participant_id, WaitlistEntry.reason).where(
                     WaitlistEntry.run_id == run.id
                 )
-            ).tuples()
-        )
+            )
+        }
     rows = session.execute(
         select(
             Participant.id,
@@ -75,7 +76,7 @@ def registrations(session: Session, round: Round) -> list[Registration]:
             Participant.status != RegistrationStatus.PENDING,
         )
         .order_by(Participant.id)
-    ).tuples()
+    )
     return [
         Registration(
             id=pid,
@@ -95,7 +96,8 @@ def registrations(session: Session, round: Round) -> list[Registration]:
 
 
 def seated_groups(session: Session, round: Round) -> list[list[tuple[int, str]]]:
-    """The published groups: per group, its members' (registration id, role)."""
+    """The published groups: per group, its members' (registration id, role), without
+    those who dropped out since."""
     run = published_run(session, round)
     if run is None:
         return []
@@ -104,9 +106,9 @@ def seated_groups(session: Session, round: Round) -> list[list[tuple[int, str]]]
         select(Group.id, Participant.id, Participant.role)
         .join(GroupMember, GroupMember.group_id == Group.id)
         .join(Participant, Participant.id == GroupMember.participant_id)
-        .where(Group.run_id == run.id)
+        .where(Group.run_id == run.id, Participant.status != RegistrationStatus.WITHDRAWN)
         .order_by(Group.id, Participant.id)
-    ).tuples():
+    ):
         members[group_id].append((pid, role.value))
     return [members[k] for k in sorted(members)]
 
