@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from api.organiser import (
     export_routes,
     people_routes,
+    report_routes,
     run_routes,
     session_routes,
     setup_routes,
@@ -18,7 +19,14 @@ from api.organiser.auth import PREFIX
 from api.organiser.common import error_page
 
 router = APIRouter()
-for _part in (session_routes, setup_routes, people_routes, run_routes, export_routes):
+for _part in (
+    session_routes,
+    setup_routes,
+    people_routes,
+    run_routes,
+    export_routes,
+    report_routes,
+):
     router.include_router(_part.router)
 
 __all__ = ["PREFIX", "error_page", "router"]

@@ -8,6 +8,7 @@ translation (language and country names).
 
 from __future__ import annotations
 
+from notifications.i18n import country_name, gettext, language_name
 from vekl.errors import N_
 
 LABELS: dict[str, str] = {
@@ -70,3 +71,15 @@ LABELS: dict[str, str] = {
 def label(name: str) -> str:
     """The message id for ``name``, or ``name`` itself."""
     return LABELS.get(name, name)
+
+
+def display_name(table: str, name: str, lang: str) -> str:
+    """A row's or column's name for readers: labels translated into ``lang``, languages
+    and countries by their names in ``lang``, anything else (a district) as it is."""
+    if name in LABELS:
+        return gettext(lang, LABELS[name])
+    if table == "languages":
+        return language_name(name, lang)
+    if table == "origin":
+        return country_name(name, lang)
+    return name

@@ -29,7 +29,7 @@ from vekl.audit import records as audit
 from vekl.errors import N_, FieldError, InvalidInput
 from vekl.monitoring import queries, sections
 from vekl.monitoring.errors import NO_DATA, NO_ROUNDS, NOTHING_KEPT, NoReportData
-from vekl.monitoring.labels import label
+from vekl.monitoring.labels import display_name
 from vekl.monitoring.schemas import (
     TOTAL,
     Aggregates,
@@ -390,7 +390,8 @@ def _print_environment(zone: ZoneInfo) -> Environment:
         zone,
         extra_globals={
             "tr": functools.partial(gettext, "de"),
-            "label": label,
+            "text": lambda name: display_name("", name, "de"),
+            "name": lambda table, value: display_name(table, value, "de"),
             "share": share,
         },
     )

@@ -1,11 +1,12 @@
 """Data retention: a round's personal data goes ``retention_days`` after its last evening.
 
 What stays is a small table of counts (``round_statistics``, with the monitoring report's
-aggregates under ``report``: ``docs/adr/0020-report-figures-kept-at-the-purge.md``) and the anonymous skeleton of
-the round (rules, series, evenings, group keys, run figures), so the city can still report
-how many took part. People and moderators are deleted, with everything that hangs off them
-(group places, waiting-list entries, calendar entries, mails, links); mails of the round and
-the solver's input and output, which describe people one by one, go as well.
+aggregates under ``report``: ``docs/adr/0020-report-figures-kept-at-the-purge.md``) and the
+anonymous skeleton of the round (rules, series, evenings, group keys, run figures), so the
+city can still report how many took part. People and moderators are deleted, with everything
+that hangs off them (group places, waiting-list entries, calendar entries, mails, links);
+mails of the round and the solver's input and output, which describe people one by one, go
+as well.
 """
 
 from __future__ import annotations
