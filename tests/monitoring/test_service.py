@@ -69,7 +69,7 @@ def test_outcome_reasons_and_encounters_after_publishing(
     assert sum(map(sum, outcome.counts)) == people
     counts = dict(zip(outcome.rows, (sum(line) for line in outcome.counts), strict=True))
     assert counts["dropped_out"] == 1
-    assert counts["placed"] == published.placed - 1
+    assert published.placed is not None and counts["placed"] == published.placed - 1
     reasons, dropouts = by_name["outcome"].tables[1:]
     assert sum(map(sum, reasons.counts)) == counts["waitlisted"]
     assert dropouts.counts[dropouts.rows.index("by_organisers")] != [0, 0]

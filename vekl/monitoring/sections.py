@@ -161,13 +161,15 @@ def composition_section(people: Sequence[queries.Registration]) -> Section:
     def placed(p: queries.Registration) -> str:
         return "placed" if p.status == "placed" else "not_placed"
 
-    tables = []
-    for dimension, known, value in (
+    dimensions: tuple[tuple[str, Sequence[str], Callable[[queries.Registration], str | None]], ...]
+    dimensions = (
         ("gender", GENDERS, lambda p: p.gender),
         ("age_band", AGE_BANDS, lambda p: p.age_band),
         ("district", DISTRICTS, lambda p: p.district),
         ("origin", (), lambda p: p.origin),
-    ):
+    )
+    tables = []
+    for dimension, known, value in dimensions:
         rows = _ordered(known, (value(p) for p in people))
         tables.append(
             _cross(
