@@ -94,20 +94,52 @@ def feasible_range(
     key: str,
     *,
     upper: int = UNBOUNDED,
+    enough: int | None = None,
 ) -> tuple[int, int]:
-    """The lowest and highest value the attacker can give cell ``key``."""
+    """The lowest and highest value the attacker can give cell ``key``.
+
+    With ``enough``, the highest is not searched when the lowest lies ``enough`` or more
+    below the cell's true value (which is always possible): the true value is returned for
+    it, a range at least that wide.
+
+    Published counts enter as constants, and only the sums that reach ``key`` through
+    withheld cells are modelled: the rest cannot change its range.
+    """
+
+    def withheld(name: str) -> bool:
+        return status.get(name, Status.PUBLISHED) is not Status.PUBLISHED
+
+    if not withheld(key):
+        value = system.values[key]
+        return value, value
+    touching: dict[str, list[Sum]] = {}
+    for relation in system.sums:
+        for name in (relation.total, *relation.parts):
+            if withheld(name):
+                touching.setdefault(name, []).append(relation)
+    cells, relations, queue = {key}, {}, [key]
+    while queue:
+        for relation in touching.get(queue.pop(), []):
+            if id(relation) in relations:
+                continue
+            relations[id(relation)] = relation
+            for name in (relation.total, *relation.parts):
+                if withheld(name) and name not in cells:
+                    cells.add(name)
+                    queue.append(name)
     model = cp_model.CpModel()
     variables: dict[str, cp_model.IntVar] = {}
-    for name, value in system.values.items():
-        state = status.get(name, Status.PUBLISHED)
-        if state is Status.PUBLISHED:
-            variables[name] = model.new_int_var(value, value, name)
-        elif state is Status.PRIMARY:
+    for name in sorted(cells):
+        if status[name] is Status.PRIMARY:
             variables[name] = model.new_int_var(1, THRESHOLD - 1, name)
         else:
             variables[name] = model.new_int_var(THRESHOLD, upper, name)
-    for relation in system.sums:
-        model.add(variables[relation.total] == sum(variables[p] for p in relation.parts))
+
+    def term(name: str) -> cp_model.LinearExprT:
+        return variables[name] if name in variables else system.values[name]
+
+    for relation in relations.values():
+        model.add(term(relation.total) == sum(term(p) for p in relation.parts))
     target = variables[key]
     bounds = []
     for sense in ("min", "max"):
@@ -117,10 +149,16 @@ def feasible_range(
             model.maximize(target)
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
+        # These models are small and plain: presolve and linearisation cost more than they
+        # save (about twice the time per solve, measured in benchmarks/monitoring_report.py).
+        solver.parameters.cp_model_presolve = False
+        solver.parameters.linearization_level = 0
         result = solver.solve(model)
         if result != cp_model.OPTIMAL:
             raise RuntimeError(f"the audit of {key!r} found no table ({solver.status_name()})")
         bounds.append(int(solver.value(target)))
+        if enough is not None and system.values[key] - bounds[0] >= enough:
+            return bounds[0], system.values[key]
     return bounds[0], bounds[1]
 
 
@@ -181,7 +219,7 @@ def suppress(
         return status
     primaries = sorted(k for k, s in status.items() if s is Status.PRIMARY)
     for key in primaries:
-        low, high = feasible_range(system, status, key)
+        low, high = feasible_range(system, status, key, enough=PROTECTION)
         if high - low >= PROTECTION:
             continue
         needed = required_width(system, status, key, fixed)
@@ -190,7 +228,7 @@ def suppress(
             if chosen is None:
                 break
             status[chosen] = Status.SECONDARY
-            low, high = feasible_range(system, status, key)
+            low, high = feasible_range(system, status, key, enough=needed)
     return status
 
 
@@ -223,7 +261,8 @@ def _next_secondary(
     near |= _neighbours(system, near & withheld)
     nearby = candidates(near)
     for candidate in nearby[:TRIALS]:
-        low, high = feasible_range(system, {**status, candidate: Status.SECONDARY}, key)
+        trial = {**status, candidate: Status.SECONDARY}
+        low, high = feasible_range(system, trial, key, enough=width + 1)
         if high - low > width:
             return candidate
     for pool in (nearby, candidates(_neighbours(system, withheld)), candidates(system.values)):
