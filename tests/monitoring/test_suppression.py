@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.monitoring.attacker import Attacker
-from vekl.monitoring import service, suppression
+from vekl.monitoring import queries, sections, service, suppression
 from vekl.monitoring.schemas import PublishedSection, Report, Section, Table
 from vekl.monitoring.suppression import Status, System, feasible_range, suppress
 
@@ -235,3 +235,69 @@ def test_an_across_total_that_would_give_a_round_away_is_withheld() -> None:
     assert attacker.pinned(mine=service.ACROSS) == {}
     shown = [c.display for row in report.sections[0].tables[0].cells for c in row]
     assert "x" in shown or "<5" in shown
+
+
+# --- the whole report's tables, with the totals they share -----------------------------------
+
+registrations = st.lists(
+    st.builds(
+        lambda i, role, source, status, gender, age, origin, languages, by_self, reason: (
+            queries.Registration(
+                id=i,
+                role=role,
+                source=source,
+                status=status,
+                gender=gender,
+                age_band=age,
+                district=None,
+                origin=origin,
+                languages=languages,
+                withdrawn_by_self=by_self,
+                waitlist_reason=reason,
+            )
+        ),
+        st.integers(0, 10**6),
+        st.sampled_from(["citizen", "newcomer"]),
+        st.sampled_from(["web", "letter"]),
+        st.sampled_from(["placed", "waitlisted", "withdrawn", "confirmed"]),
+        st.sampled_from(["f", "m", "d", None]),
+        st.sampled_from(["18-29", "65+", None]),
+        st.sampled_from(["SY", "UA", None]),
+        st.sampled_from([("de",), ("de", "en"), ("ar", "de")]),
+        st.booleans(),
+        st.sampled_from(["by lot: full", "no room for groups", None]),
+    ),
+    min_size=1,
+    max_size=30,
+    unique_by=lambda p: p.id,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people=registrations)
+def test_the_attacker_pins_no_small_cell_in_a_whole_report(
+    people: list[queries.Registration],
+) -> None:
+    """Registrations, outcome and composition tables, linked by the totals they share."""
+    from datetime import UTC, datetime
+
+    found = [
+        sections.registrations_section(people),
+        sections.outcome_section(people),
+        sections.composition_section(people),
+    ]
+    system = service.system_of(found, PREFIX)
+    status = suppress(system)
+    published = service.published_sections(found, system, status, PREFIX)
+    report = Report(
+        scope="round",
+        rounds=["r"],
+        round_names=["r"],
+        generated_at=datetime(2027, 6, 1, tzinfo=UTC),
+        threshold=5,
+        protection=2,
+        sections=published,
+    )
+    attacker = Attacker()
+    attacker.read_report(PREFIX, [t for s in found for t in s.tables], report)
+    assert attacker.pinned(suppression.PROTECTION) == {}
