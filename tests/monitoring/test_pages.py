@@ -91,3 +91,23 @@ def test_population_shares_upload(team: LoggedIn, example_round: Round) -> None:
 def test_needs_an_organiser(client: TestClient, example_round: Round) -> None:
     response = client.get(f"/organiser/rounds/{example_round.slug}/report.json")
     assert response.status_code in (303, 401)
+
+
+def test_the_page_of_a_purged_round(
+    team: LoggedIn, example_round: Round, published: MatchingRun, db: Session
+) -> None:
+    from datetime import timedelta
+
+    from vekl.retention import service as retention
+
+    base = f"/organiser/rounds/{example_round.slug}/report"
+    before = team.client.get(f"{base}.csv").text
+    last = retention.last_evening(db, example_round)
+    assert last is not None
+    due = last + timedelta(days=example_round.retention_days, minutes=1)
+    retention.purge_round(db, example_round, actor="test", now=due)
+    db.commit()
+    page = team.client.get(base)
+    assert page.status_code == 200
+    assert "bei der Löschung behaltenen Zählungen" in page.text
+    assert team.client.get(f"{base}.csv").text == before
