@@ -14,6 +14,7 @@ from api.organiser import (
     lottery_download_routes,
     lottery_routes,
     people_routes,
+    report_routes,
     run_routes,
     session_routes,
     setup_routes,
@@ -32,6 +33,7 @@ for _part in (
     feedback_routes,
     lottery_download_routes,
     lottery_routes,
+    report_routes,
 ):
     router.include_router(_part.router)
 

@@ -16,6 +16,7 @@ from vekl.cli import (
     matching,
     organiser_commands,
     registrations,
+    report,
     rounds,
     serve,
     worker,
@@ -40,5 +41,7 @@ app.command("match")(matching.match)
 app.command("rematch")(matching.rematch)
 app.command("demo")(demo.demo)
 app.command("worker")(worker.worker)
+app.command("report")(report.report)
+app.command("report-population")(report.population)
 serve.register(app)
 organiser_commands.register(app)

@@ -1,10 +1,12 @@
 """Data retention: a round's personal data goes ``retention_days`` after its last evening.
 
-What stays is a small table of counts (``round_statistics``) and the anonymous skeleton of
-the round (rules, series, evenings, group keys, run figures), so the city can still report
-how many took part. People and moderators are deleted, with everything that hangs off them
-(group places, waiting-list entries, calendar entries, mails, links); mails of the round and
-the solver's input and output, which describe people one by one, go as well.
+What stays is a small table of counts (``round_statistics``, with the monitoring report's
+aggregates under ``report``: ``docs/adr/0024-report-figures-kept-at-the-purge.md``) and the
+anonymous skeleton of the round (rules, series, evenings, group keys, run figures), so the
+city can still report how many took part. People and moderators are deleted, with everything
+that hangs off them (group places, waiting-list entries, calendar entries, mails, links);
+mails of the round and the solver's input and output, which describe people one by one, go
+as well.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from vekl.errors import N_, Conflict, NotFound
 from vekl.feedback import service as feedback
 from vekl.lottery import response as lottery_response
 from vekl.lottery import service as lottery
+from vekl.monitoring import service as monitoring
 from vekl.runs.placements import published_run
 from vekl.store.models import (
     CsvImport,
@@ -140,6 +143,8 @@ def purge_round(session: Session, round: Round, *, actor: str, now: datetime) ->
     stats = statistics(session, round)
     # The letters' response per stratum, measured for the last time before the codes go.
     lottery_response.keep_rates(session, round, now=now)
+    # The monitoring report's counts, kept whole (suppression applies when it is published).
+    stats["report"] = monitoring.keep_for_purge(session, round, now)
     session.add(RoundStatistics(round_id=round.id, created_at=now, data=stats))
     people = select(Participant.id).where(Participant.round_id == round.id)
     leaders = select(Moderator.id).where(Moderator.round_id == round.id)

@@ -963,3 +963,20 @@ class NewsSubscriber(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     language: Mapped[str] = mapped_column(String(8), default="de")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class PopulationShare(Base):
+    """The city's population share of one category (gender "f", age band "30-44", ...),
+    given per round for the monitoring report to compare its groups with. Not personal."""
+
+    __tablename__ = "population_shares"
+    __table_args__ = (
+        UniqueConstraint("round_id", "dimension", "category"),
+        CheckConstraint("share >= 0 AND share <= 1", name="share_is_a_fraction"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    dimension: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(64))
+    share: Mapped[float] = mapped_column(Float)

@@ -1,0 +1,303 @@
+"""Small counts: primary suppression, secondary suppression, and an attacker who tries to
+work the withheld cells out from the published tables (docs/adr/0023)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.monitoring.attacker import Attacker
+from vekl.monitoring import queries, sections, service, suppression
+from vekl.monitoring.schemas import PublishedSection, Report, Section, Table
+from vekl.monitoring.suppression import Status, System, feasible_range, suppress
+
+PREFIX = "r|"
+
+
+def publish(tables: list[Table], *, secondary: bool = True) -> list[PublishedSection]:
+    section = Section(name="s", tables=tables)
+    system = service.system_of([section], PREFIX)
+    status = suppress(system, secondary=secondary)
+    return service.published_sections([section], system, status, PREFIX)
+
+
+def attack(tables: list[Table], published: list[PublishedSection]) -> Attacker:
+    attacker = Attacker()
+    by_name = {t.name: t for t in tables}
+    for section in published:
+        for table in section.tables:
+            attacker.read_table(PREFIX, by_name[table.name], table)
+    return attacker
+
+
+def table(counts: list[list[int]], name: str = "t", **keys: object) -> Table:
+    return Table.model_validate(
+        {
+            "name": name,
+            "rows": [f"r{i}" for i in range(len(counts))],
+            "columns": [f"c{j}" for j in range(len(counts[0]))],
+            "counts": counts,
+            **keys,
+        }
+    )
+
+
+def test_counts_of_one_to_four_are_shown_as_less_than_five() -> None:
+    [section] = publish([table([[0, 4], [5, 1]])], secondary=False)
+    cells = section.tables[0].cells
+    assert [[c.display for c in row] for row in cells] == [["0", "<5"], ["5", "<5"]]
+    assert cells[0][1].count is None and cells[0][1].suppressed == "primary"
+    assert cells[0][0].count == 0 and cells[1][0].count == 5
+    row_totals = section.tables[0].row_totals
+    assert row_totals is not None and [c.display for c in row_totals] == ["<5", "6"]
+
+
+def test_one_small_cell_in_a_two_by_two_table_takes_three_more_with_it() -> None:
+    tables = [table([[2, 10], [10, 20]])]
+    [section] = publish(tables)
+    shown = [[c.display for c in row] for row in section.tables[0].cells]
+    assert shown == [["<5", "x"], ["x", "x"]]
+    assert section.tables[0].total is not None and section.tables[0].total.display == "42"
+    assert attack(tables, [section]).pinned() == {}
+
+
+def test_without_secondary_suppression_the_attacker_finds_the_cell() -> None:
+    """The guard of every test here: the attacker does find cells when it may."""
+    tables = [table([[2, 10], [10, 20]])]
+    published = publish(tables, secondary=False)
+    assert attack(tables, published).pinned() == {"r|t|r0|c0": (2, 2)}
+
+
+def test_a_secondary_cell_is_taken_to_be_five_or_more() -> None:
+    """A 1 next to a 5: withholding the 5 alone is not enough, as "x" means at least 5."""
+    system = System()
+    system.add_cell("a", 1)
+    system.add_cell("b", 5)
+    system.add_cell("t", 6)
+    system.add_sum("t", ["a", "b"])
+    assert feasible_range(system, {"a": Status.PRIMARY, "b": Status.SECONDARY}, "a") == (1, 1)
+    status = suppress(system)
+    # Withholding the total alone widens it: only the 5 is known, the total is "5 or more".
+    assert status == {"a": Status.PRIMARY, "b": Status.PUBLISHED, "t": Status.SECONDARY}
+    assert feasible_range(system, status, "a") == (1, 4)
+
+
+def test_cells_fixed_by_an_earlier_publication_keep_their_status() -> None:
+    system = System()
+    for key, value in {"a": 2, "b": 9, "t": 11}.items():
+        system.add_cell(key, value)
+    system.add_sum("t", ["a", "b"])
+    status = suppress(system, fixed={"b": Status.PUBLISHED})
+    assert status["b"] is Status.PUBLISHED and status["t"] is Status.SECONDARY
+
+
+def test_a_cell_with_two_values_is_refused() -> None:
+    system = System()
+    system.add_cell("a", 2)
+    with pytest.raises(ValueError, match="two values"):
+        system.add_cell("a", 3)
+
+
+# --- the attacker against random reports ------------------------------------------------------
+
+people = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # first attribute (gender, say)
+        st.integers(0, 2),  # second attribute (age band)
+        st.sampled_from(["placed", "not_placed"]),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def linked_tables(crowd: list[tuple[int, int, str]]) -> list[Table]:
+    """Two tables of the same people, sharing column totals and grand total (as the
+    composition tables of a report do)."""
+    columns = ["placed", "not_placed"]
+    tables = []
+    for name, index in (("first", 0), ("second", 1)):
+        counted = Counter((person[index], person[2]) for person in crowd)
+        rows = sorted({person[index] for person in crowd})
+        tables.append(
+            Table(
+                name=name,
+                rows=[f"v{r}" for r in rows],
+                columns=columns,
+                counts=[[counted[(r, c)] for c in columns] for r in rows],
+                column_keys=["placed", "not_placed"],
+                total_key="everyone",
+            )
+        )
+    return tables
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crowd=people)
+def test_the_attacker_pins_no_small_cell_in_linked_tables(
+    crowd: list[tuple[int, int, str]],
+) -> None:
+    tables = linked_tables(crowd)
+    published = publish(tables)
+    assert attack(tables, published).pinned(suppression.PROTECTION) == {}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    counts=st.integers(1, 3).flatmap(
+        lambda rows: st.integers(1, 4).flatmap(
+            lambda columns: st.lists(
+                st.lists(
+                    st.one_of(st.integers(0, 4), st.integers(0, 30)),
+                    min_size=columns,
+                    max_size=columns,
+                ),
+                min_size=rows,
+                max_size=rows,
+            )
+        )
+    )
+)
+def test_the_attacker_pins_no_small_cell_in_a_table(counts: list[list[int]]) -> None:
+    tables = [table(counts)]
+    published = publish(tables)
+    attacker = attack(tables, published)
+    assert attacker.pinned(suppression.PROTECTION) == {}
+    # Every count of 1 to 4 is withheld, whatever else is.
+    for r, row in enumerate(counts):
+        for c, value in enumerate(row):
+            if 0 < value < 5:
+                assert published[0].tables[0].cells[r][c].display == "<5"
+
+
+def _across(rounds: list[list[list[int]]]) -> tuple[Attacker, Report]:
+    """Per-round reports of one table each, and the report across them, read together."""
+    from datetime import UTC, datetime
+
+    from vekl.monitoring.schemas import Aggregates
+
+    now = datetime(2027, 6, 1, tzinfo=UTC)
+    found = [
+        Aggregates(
+            round=f"round{i}",
+            round_name=f"Round {i}",
+            computed_at=now,
+            sections=[Section(name="s", tables=[table(counts)])],
+        )
+        for i, counts in enumerate(rounds)
+    ]
+    attacker = Attacker()
+    for aggregate in found:
+        prefix = f"{aggregate.round}|"
+        system = service.system_of(aggregate.sections, prefix)
+        status = suppress(system)
+        [section] = service.published_sections(aggregate.sections, system, status, prefix)
+        attacker.read_table(prefix, aggregate.sections[0].tables[0], section.tables[0])
+    merged, system, status = service.across(found)
+    [section] = service.published_sections(merged, system, status, service.ACROSS)
+    attacker.read_table(service.ACROSS, merged[0].tables[0], section.tables[0])
+    for key in [k for k in attacker.shown if k.startswith(service.ACROSS)]:
+        bare = key.removeprefix(service.ACROSS)
+        attacker.sums.append((key, [f"{a.round}|{bare}" for a in found]))
+    report = Report(
+        scope="rounds",
+        rounds=[a.round for a in found],
+        round_names=[a.round_name for a in found],
+        generated_at=now,
+        threshold=5,
+        protection=2,
+        sections=[section],
+    )
+    return attacker, report
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rounds=st.lists(
+        st.lists(st.lists(st.integers(0, 12), min_size=2, max_size=2), min_size=2, max_size=2),
+        min_size=2,
+        max_size=3,
+    )
+)
+def test_sums_across_rounds_give_no_round_away(rounds: list[list[list[int]]]) -> None:
+    attacker, _ = _across(rounds)
+    assert attacker.pinned(suppression.PROTECTION, mine=service.ACROSS) == {}
+
+
+def test_an_across_total_that_would_give_a_round_away_is_withheld() -> None:
+    # Round 0 publishes 20 and withholds its 3 (with what protects it); the sum across
+    # rounds of that cell (23) would tell the 3 to anyone who holds round 0's report... only
+    # with the other cells known. The rule withholds across cells until it does not.
+    attacker, report = _across([[[3, 20], [20, 30]], [[20, 20], [20, 20]]])
+    assert attacker.pinned(mine=service.ACROSS) == {}
+    shown = [c.display for row in report.sections[0].tables[0].cells for c in row]
+    assert "x" in shown or "<5" in shown
+
+
+# --- the whole report's tables, with the totals they share -----------------------------------
+
+registrations = st.lists(
+    st.builds(
+        lambda i, role, source, status, gender, age, origin, languages, by_self, reason: (
+            queries.Registration(
+                id=i,
+                role=role,
+                source=source,
+                status=status,
+                gender=gender,
+                age_band=age,
+                district=None,
+                origin=origin,
+                languages=languages,
+                withdrawn_by_self=by_self,
+                waitlist_reason=reason,
+            )
+        ),
+        st.integers(0, 10**6),
+        st.sampled_from(["citizen", "newcomer"]),
+        st.sampled_from(["web", "letter"]),
+        st.sampled_from(["placed", "waitlisted", "withdrawn", "confirmed"]),
+        st.sampled_from(["f", "m", "d", None]),
+        st.sampled_from(["18-29", "65+", None]),
+        st.sampled_from(["SY", "UA", None]),
+        st.sampled_from([("de",), ("de", "en"), ("ar", "de")]),
+        st.booleans(),
+        st.sampled_from(["by lot: full", "no room for groups", None]),
+    ),
+    min_size=1,
+    max_size=30,
+    unique_by=lambda p: p.id,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people=registrations)
+def test_the_attacker_pins_no_small_cell_in_a_whole_report(
+    people: list[queries.Registration],
+) -> None:
+    """Registrations, outcome and composition tables, linked by the totals they share."""
+    from datetime import UTC, datetime
+
+    found = [
+        sections.registrations_section(people),
+        sections.outcome_section(people),
+        sections.composition_section(people),
+    ]
+    system = service.system_of(found, PREFIX)
+    status = suppress(system)
+    published = service.published_sections(found, system, status, PREFIX)
+    report = Report(
+        scope="round",
+        rounds=["r"],
+        round_names=["r"],
+        generated_at=datetime(2027, 6, 1, tzinfo=UTC),
+        threshold=5,
+        protection=2,
+        sections=published,
+    )
+    attacker = Attacker()
+    attacker.read_report(PREFIX, [t for s in found for t in s.tables], report)
+    assert attacker.pinned(suppression.PROTECTION) == {}
