@@ -302,6 +302,15 @@ def letters_pdf(
     return _render(frame, pages, settings)
 
 
+def prepare_letters(
+    session: Session, round: Round, wave: int, settings: Settings, *, now: datetime
+) -> tuple[LetterFrame, list[LetterPage]]:
+    """What the worker renders a wave's letters from, read in the caller's (short)
+    transaction: no audit entry, since nothing leaves the server yet."""
+    pages = _pages(session, round, wave, settings)
+    return _frame(round, letter_text(session, round), settings, now), pages
+
+
 def letters_csv(
     session: Session, round: Round, wave: int, settings: Settings, *, actor: str
 ) -> bytes:
@@ -431,13 +440,6 @@ def round_sample_pdf(
         checked = parse_letter_text(typed)
         text = LetterText(checked.body, checked.signature, True)
     return sample_pdf(session, round, settings, now=now, text=text)
-
-
-def wave_letters_pdf(
-    session: Session, slug: str, wave: int, settings: Settings, *, actor: str, now: datetime
-) -> bytes:
-    round = rounds.get_round(session, slug)
-    return letters_pdf(session, round, wave, settings, actor=actor, now=now)
 
 
 def wave_letters_csv(
