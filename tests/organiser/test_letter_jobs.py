@@ -7,6 +7,7 @@ of it), on SQLite and PostgreSQL; the wave has four letters.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -243,14 +244,26 @@ def test_an_extract_deleted_while_rendering_leaves_no_file(
 
 
 def test_an_error_fails_the_letters_without_quoting_it(
-    team: LoggedIn, db: Session, drawn: Round, worker: Worker, monkeypatch: pytest.MonkeyPatch
+    team: LoggedIn,
+    db: Session,
+    drawn: Round,
+    worker: Worker,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def broken(*args: Any, **kwargs: Any) -> bytes:
-        raise RuntimeError("Erika Mustermann, Musterstraße 12a")
+    quoted: list[str] = []
+
+    def broken(frame: Any, pages: list[documents.LetterPage], *args: Any, **kw: Any) -> bytes:
+        # An error whose message quotes a letter's address and code, as a library's might.
+        quoted.extend([*pages[0].address, pages[0].code])
+        raise RuntimeError(", ".join(quoted))
 
     monkeypatch.setattr(documents, "letters_pdf", broken)
     _queue(team, drawn)
-    worker.run_once()
+    with caplog.at_level(logging.DEBUG):
+        worker.run_once()
+    assert "letters" in caplog.text and "RuntimeError" in caplog.text
+    assert quoted and not any(part in caplog.text for part in quoted)
     (failed,) = _prints(db)
     assert (failed.status, failed.error) == (LetterPrintStatus.FAILED, "RuntimeError")
     assert db.scalar(select(Job.status)) is JobStatus.FAILED
