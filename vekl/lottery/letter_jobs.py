@@ -114,7 +114,7 @@ def _latest(session: Session, wave: LotteryWave) -> LetterPrint | None:
 
 def _found(session: Session, slug: str, number: int) -> tuple[Round, Lottery, LotteryWave]:
     round = rounds.get_round(session, slug)
-    lottery, wave = printing._wave(session, round, number)
+    lottery, wave = printing.find_wave(session, round, number)
     return round, lottery, wave
 
 

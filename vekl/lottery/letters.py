@@ -250,6 +250,11 @@ def _wave(session: Session, round: Round, number: int) -> tuple[Lottery, Lottery
     raise NotFound(errors.NO_WAVE, round=round.slug, wave=number)
 
 
+def find_wave(session: Session, round: Round, number: int) -> tuple[Lottery, LotteryWave]:
+    """The round's lottery and its wave ``number``; not found without an extract or wave."""
+    return _wave(session, round, number)
+
+
 def _pages(session: Session, round: Round, number: int, settings: Settings) -> list[LetterPage]:
     """The wave's letters in the order drawn; refused once the extract is deleted."""
     lottery, wave = _wave(session, round, number)
