@@ -318,3 +318,15 @@ def test_a_stopping_worker_hands_the_letters_back(
     assert job is not None
     assert (job.status, job.worker) == (JobStatus.QUEUED, None)
     assert _files(db) == 0
+
+
+def test_the_rounds_purge_deletes_the_letters_at_once(
+    team: LoggedIn, db: Session, drawn: Round, worker: Worker
+) -> None:
+    _queue(team, drawn)
+    worker.run_once()
+    assert _files(db) == 1
+    # What the round's purge (and ``vekl purge`` at the extract's deadline) does with the
+    # extract, within the PDF's own hour.
+    assert lottery.delete_if_present(db, drawn, actor="test", now=NOW) > 0
+    assert _files(db) == 0
