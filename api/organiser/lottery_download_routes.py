@@ -1,8 +1,11 @@
 """The lottery's print files: a wave's letters (PDF), the print shop's list (CSV), the
 wave's protocol (PDF), and the page where the letter's wording and signature are edited.
 
-Rendering 1,500 letters takes a minute or two of CPU: these are plain functions, so
-FastAPI runs them in a worker thread and the event loop stays free. Every download of
+Rendering 1,500 letters takes a minute or two of CPU, longer than a reverse proxy waits:
+the letters page queues the rendering for the worker (``vekl.lottery.letter_jobs``) and
+shows how far it got, refreshing itself, and then the download. The list, the protocol and
+the sample letter are quick and come straight from the request; these are plain functions,
+so FastAPI runs them in a worker thread and the event loop stays free. Every download of
 letters is in the audit log (they hold names and addresses).
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.database import DbSession
 from api.errors import Reply, status_of
@@ -21,20 +24,48 @@ from api.organiser.rendering import PRIVATE_HEADERS, download, render
 from api.routes.common import AppSettings
 from vekl.access import organisers
 from vekl.errors import InvalidInput
+from vekl.lottery import letter_jobs
 from vekl.lottery import letters as printing
 
 router = APIRouter(prefix=PREFIX, tags=["organiser pages"], default_response_class=HTMLResponse)
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
+REFRESH_SECONDS = 3
+
+
+def _letters_path(slug: str, n: int) -> str:
+    return f"{PREFIX}/rounds/{slug}/lottery/waves/{n}/letters"
+
+
+@router.get("/rounds/{slug}/lottery/waves/{n}/letters", summary="A wave's letters: render them")
+def letters_page(
+    session: DbSession, me: Organiser, request: Request, lang: Lang, slug: str, n: int
+) -> Response:
+    view = letter_jobs.letters_view(session, slug, n, now=datetime.now(UTC))
+    return render(
+        request,
+        lang,
+        "lottery_letters.html",
+        view=view,
+        refresh=REFRESH_SECONDS if view.active else None,
+    )
+
+
+@router.post("/rounds/{slug}/lottery/waves/{n}/letters", summary="Render a wave's letters")
+def request_letters(session: DbSession, me: OrganiserForm, slug: str, n: int) -> Response:
+    """Queue the rendering for the worker (or find the one under way) and return at once."""
+    letter_jobs.request_letters(session, slug, n, actor=organisers.actor(me))
+    return done(_letters_path(slug, n), "queued")
 
 
 @router.get("/rounds/{slug}/lottery/waves/{n}/letters.pdf", summary="A wave's letters (PDF)")
-def letters_pdf(
-    session: DbSession, me: Organiser, settings: AppSettings, slug: str, n: int
-) -> Response:
-    content = printing.wave_letters_pdf(
-        session, slug, n, settings, actor=organisers.actor(me), now=datetime.now(UTC)
+def letters_pdf(session: DbSession, me: Organiser, slug: str, n: int) -> Response:
+    """The letters the worker rendered; without them, the page that renders them."""
+    content = letter_jobs.download_letters(
+        session, slug, n, actor=organisers.actor(me), now=datetime.now(UTC)
     )
+    if content is None:
+        return RedirectResponse(_letters_path(slug, n), 303, headers=PRIVATE_HEADERS)
     return download(content, PDF, f"{slug}-welle-{n}-briefe.pdf")
 
 

@@ -58,6 +58,7 @@ class Reaped:
     job_id: int
     run_id: int | None
     import_id: int | None = None
+    letter_print_id: int | None = None
     # Queued again for another worker, not failed.
     requeued: bool = False
 
@@ -67,9 +68,20 @@ def _count(result: Result[Any]) -> int:
 
 
 def enqueue(
-    session: Session, kind: JobKind, *, run_id: int | None = None, import_id: int | None = None
+    session: Session,
+    kind: JobKind,
+    *,
+    run_id: int | None = None,
+    import_id: int | None = None,
+    letter_print_id: int | None = None,
 ) -> Job:
-    job = Job(kind=kind, status=JobStatus.QUEUED, run_id=run_id, import_id=import_id)
+    job = Job(
+        kind=kind,
+        status=JobStatus.QUEUED,
+        run_id=run_id,
+        import_id=import_id,
+        letter_print_id=letter_print_id,
+    )
     session.add(job)
     session.flush()
     return job
@@ -206,14 +218,14 @@ def reap(session: Session, now: datetime, stale_after: timedelta) -> list[Reaped
         update(Job)
         .where(*stale, Job.kind.in_(RESUMABLE), Job.attempts < MAX_ATTEMPTS)
         .values(status=JobStatus.QUEUED, worker=None, started_at=None, heartbeat_at=None)
-        .returning(Job.id, Job.run_id, Job.import_id)
+        .returning(Job.id, Job.run_id, Job.import_id, Job.letter_print_id)
         .execution_options(**_NO_SYNC)
     ).all()
     failed = session.execute(
         update(Job)
         .where(*stale)
         .values(status=JobStatus.FAILED, error=WORKER_LOST, finished_at=now)
-        .returning(Job.id, Job.run_id, Job.import_id)
+        .returning(Job.id, Job.run_id, Job.import_id, Job.letter_print_id)
         .execution_options(**_NO_SYNC)
     ).all()
     return [Reaped(*row, requeued=True) for row in again] + [Reaped(*row) for row in failed]

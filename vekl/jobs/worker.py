@@ -1,6 +1,7 @@
 """The worker: runs the jobs queued in the database and sends due mail, until told to stop.
 
-Jobs are matching runs, CSV imports (``vekl.registration.import_jobs``) and "send now".
+Jobs are matching runs, CSV imports (``vekl.registration.import_jobs``), a wave's letters
+(``vekl.lottery.letter_jobs``) and "send now".
 
 The loop (``Worker.run``) claims the oldest queued job and runs it; when there is none, it
 queues due reminders and sends due mail every ``mail_interval`` seconds, and otherwise waits
@@ -12,7 +13,8 @@ failed, and so are their runs.
 
 ``stop`` (on SIGTERM or SIGINT) ends the loop: a search in progress is stopped and its job
 handed back to the queue, so that the next worker solves the run again in full; an import
-is handed back after the batch in hand, and the next worker goes on from there. An import
+is handed back after the batch in hand, and the next worker goes on from there; letters
+are handed back after the chunk in hand and rendered again from the start. An import
 that meets an error is queued again as well, until it has had ``jobs.MAX_ATTEMPTS``.
 """
 
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifications.delivery import Transport
 from vekl.feedback import service as feedback
 from vekl.jobs import service as jobs
+from vekl.lottery import letter_jobs
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
 from vekl.registration import import_jobs
@@ -172,7 +175,11 @@ class Worker:
                     matching_runs.abandon(session, job.run_id, SYSTEM)
                 if job.import_id is not None:
                     import_jobs.abandon(session, job.import_id, import_jobs.WORKER_LOST)
+                if job.letter_print_id is not None:
+                    letter_jobs.abandon(session, job.letter_print_id, letter_jobs.WORKER_LOST)
             jobs.tidy(session, _now())
+            # Rendered letters hold names and addresses: they go as soon as they expire.
+            letter_jobs.forget_expired(session, _now())
         for job in reaped:
             if job.requeued:
                 log.warning(
@@ -225,6 +232,7 @@ class Worker:
         started = time.monotonic()
         of = f", run {job.run_id}" if job.run_id is not None else ""
         of += f", import {job.import_id}" if job.import_id is not None else ""
+        of += f", letters {job.letter_print_id}" if job.letter_print_id is not None else ""
         what = f"job {job.id} ({job.kind.value}{of})"
         try:
             if job.kind is JobKind.MATCHING and job.run_id is not None:
@@ -235,6 +243,10 @@ class Worker:
             elif job.kind is JobKind.IMPORT and job.import_id is not None:
                 if not self._import(job.id, job.import_id):
                     log.info("%s stopped before it ended: the worker is stopping, or lost it", what)
+                    return
+            elif job.kind is JobKind.LETTERS and job.letter_print_id is not None:
+                if not self._letters(job.id, job.letter_print_id):
+                    log.info("%s handed back to the queue: the worker is stopping", what)
                     return
             else:
                 self.send_mail()
@@ -248,6 +260,8 @@ class Worker:
                     ours = jobs.fail(session, job.id, type(exc).__name__, _now(), worker=self.name)
                     if ours and job.import_id is not None:
                         import_jobs.abandon(session, job.import_id, type(exc).__name__)
+                    if ours and job.letter_print_id is not None:
+                        letter_jobs.abandon(session, job.letter_print_id, type(exc).__name__)
             log.error("%s failed\n%s", what, traceback_text(exc))
             return
         with transaction(self.sessions) as session:
@@ -302,6 +316,27 @@ class Worker:
                     jobs.requeue(session, job_id, self.name)
             return False
         except import_jobs.ImportTakenOver:
+            return False
+        finally:
+            self._in_hand = None
+        return True
+
+    def _letters(self, job_id: int, print_id: int) -> bool:
+        """Render a wave's letters; False if they were handed back because we are stopping
+        (or the job had been taken from this worker)."""
+        in_hand = _InHand(job_id)
+
+        def should_stop() -> bool:
+            return self._stopping.is_set() or in_hand.lost.is_set()
+
+        self._in_hand = in_hand
+        try:
+            letter_jobs.execute(self.sessions, print_id, self.settings, stop=should_stop)
+        except letter_jobs.LettersInterrupted:
+            if not in_hand.lost.is_set():
+                with transaction(self.sessions) as session:
+                    if jobs.requeue(session, job_id, self.name):
+                        letter_jobs.requeue(session, print_id)
             return False
         finally:
             self._in_hand = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -156,11 +156,14 @@ def letters_pdf(
     *,
     sample: bool = False,
     chunk: int = LETTERS_PER_CHUNK,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> bytes:
     """Every letter on one sheet, in the order given: its front, then the shared back.
 
     The back is laid out once and its page repeated after every front (the file holds its
     content once). Raises :class:`LetterTooLong` when a front would take more than a page.
+    ``on_chunk`` hears how many letters are laid out after each chunk (and may raise to
+    stop the rendering).
     """
     back = render_pdf(back_html(zone))
     if back.pages != 1:
@@ -172,6 +175,8 @@ def letters_pdf(
         if rendered.pages != len(part):
             raise LetterTooLong
         fronts.append(rendered.content)
+        if on_chunk is not None:
+            on_chunk(start + len(part))
     return interleave(fronts, back.content)
 
 

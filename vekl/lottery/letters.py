@@ -250,6 +250,11 @@ def _wave(session: Session, round: Round, number: int) -> tuple[Lottery, Lottery
     raise NotFound(errors.NO_WAVE, round=round.slug, wave=number)
 
 
+def find_wave(session: Session, round: Round, number: int) -> tuple[Lottery, LotteryWave]:
+    """The round's lottery and its wave ``number``; not found without an extract or wave."""
+    return _wave(session, round, number)
+
+
 def _pages(session: Session, round: Round, number: int, settings: Settings) -> list[LetterPage]:
     """The wave's letters in the order drawn; refused once the extract is deleted."""
     lottery, wave = _wave(session, round, number)
@@ -300,6 +305,15 @@ def letters_pdf(
     )
     frame = _frame(round, letter_text(session, round), settings, now)
     return _render(frame, pages, settings)
+
+
+def prepare_letters(
+    session: Session, round: Round, wave: int, settings: Settings, *, now: datetime
+) -> tuple[LetterFrame, list[LetterPage]]:
+    """What the worker renders a wave's letters from, read in the caller's (short)
+    transaction: no audit entry, since nothing leaves the server yet."""
+    pages = _pages(session, round, wave, settings)
+    return _frame(round, letter_text(session, round), settings, now), pages
 
 
 def letters_csv(
@@ -431,13 +445,6 @@ def round_sample_pdf(
         checked = parse_letter_text(typed)
         text = LetterText(checked.body, checked.signature, True)
     return sample_pdf(session, round, settings, now=now, text=text)
-
-
-def wave_letters_pdf(
-    session: Session, slug: str, wave: int, settings: Settings, *, actor: str, now: datetime
-) -> bytes:
-    round = rounds.get_round(session, slug)
-    return letters_pdf(session, round, wave, settings, actor=actor, now=now)
 
 
 def wave_letters_csv(

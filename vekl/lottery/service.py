@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from vekl.audit import records as audit
 from vekl.errors import AT_LEAST, Conflict, FieldError, InvalidInput, NotFound, field_errors
-from vekl.lottery import errors, extract, queries, sampling
+from vekl.lottery import errors, extract, letter_jobs, queries, sampling
 from vekl.lottery.schemas import (
     Candidate,
     Dimension,
@@ -581,6 +581,8 @@ def _delete(
         execution_options={"synchronize_session": False},
     )
     deleted = int(getattr(result, "rowcount", 0) or 0)
+    # Rendered letters name the same people; a rendering under way stores nothing.
+    letter_jobs.forget_lottery(session, lottery)
     lottery.extract_deleted_at = now
     lottery.extract_deleted_by = actor
     lottery.extract_deletion = reason
@@ -610,10 +612,12 @@ def delete_if_present(session: Session, round: Round, *, actor: str, now: dateti
 def purge_due(
     session: Session, *, actor: str, now: datetime, exclusion_years: int
 ) -> tuple[list[tuple[str, int]], int]:
-    """Delete every extract past its deadline, and exclusion hashes older than the years.
+    """Delete every extract past its deadline, and exclusion hashes older than the years;
+    rendered letters past their time go too.
 
     Returns (round, people deleted) per extract and the number of exclusion hashes deleted.
     """
+    letter_jobs.forget_expired(session, now)
     deleted = [
         (round.slug, _delete(session, round, lottery, actor=actor, now=now, reason="deadline"))
         for lottery, round in queries.lotteries_due(session, now)

@@ -576,6 +576,7 @@ class JobKind(enum.StrEnum):
     MATCHING = "matching"
     MAIL = "mail"
     IMPORT = "import"
+    LETTERS = "letters"
 
 
 class JobStatus(enum.StrEnum):
@@ -600,6 +601,9 @@ class Job(Base):
     __table_args__ = (
         CheckConstraint("kind <> 'matching' OR run_id IS NOT NULL", name="run_of_matching"),
         CheckConstraint("kind <> 'import' OR import_id IS NOT NULL", name="file_of_import"),
+        CheckConstraint(
+            "kind <> 'letters' OR letter_print_id IS NOT NULL", name="print_of_letters"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -614,6 +618,10 @@ class Job(Base):
     # An import job reads and writes one import; its page finds the job the same way.
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("imports.id", ondelete="CASCADE"), unique=True
+    )
+    # A letters job renders one wave's letters into one PDF.
+    letter_print_id: Mapped[int | None] = mapped_column(
+        ForeignKey("letter_prints.id", ondelete="CASCADE"), unique=True
     )
     worker: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
@@ -847,6 +855,51 @@ class LotteryExclusion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), index=True)
     drawn_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LetterPrintStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RENDERING = "rendering"
+    DONE = "done"  # the PDF waits in ``letter_print_files`` until it expires
+    FAILED = "failed"  # ``error`` says why, without personal data
+
+
+class LetterPrint(Base):
+    """A wave's letters rendered by the worker into one PDF: progress and outcome.
+
+    The PDF itself (names, addresses, codes) is in ``letter_print_files`` only from the end
+    of the rendering until ``expires_at``, and goes with the register extract.
+    """
+
+    __tablename__ = "letter_prints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("lottery_waves.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[LetterPrintStatus] = mapped_column(
+        _enum(LetterPrintStatus, "letter_print_status"), default=LetterPrintStatus.QUEUED
+    )
+    letters: Mapped[int] = mapped_column(default=0)
+    letters_done: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+
+class LetterPrintFile(Base):
+    """The rendered PDF of a :class:`LetterPrint`, kept only until it expires."""
+
+    __tablename__ = "letter_print_files"
+
+    print_id: Mapped[int] = mapped_column(
+        ForeignKey("letter_prints.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LotteryLetterText(TimestampMixin, Base):
