@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     lottery_extract_days: int = Field(default=60, ge=1, le=365)
     lottery_exclusion_years: int = Field(default=3, ge=0, le=20)
     # A wave's letters rendered by the worker can be downloaded for this many minutes; then
-    # the PDF (names, addresses, codes) is deleted (docs/adr/0022-letters-as-a-job.md).
+    # the PDF (names, addresses, codes) is deleted (docs/adr/0025-letters-as-a-job.md).
     lottery_letters_keep_minutes: int = Field(default=60, ge=1, le=1440)
 
     # Attendance: a moderator marks who came from an evening's start until this many days

@@ -169,7 +169,7 @@ def test_draw_with_a_seed_lists_the_wave_with_its_downloads(
     assert response.status_code == 303
     html = team.client.get(_page(example_round.slug)).text
     base = _page(example_round.slug)
-    for link in ("letters.pdf", "letters.csv", "protocol.pdf"):
+    for link in ("letters", "letters.csv", "protocol.pdf"):
         assert f'href="{base}/waves/1/{link}"' in html
     assert f'href="{base}/letter"' in html
     assert SEED in html

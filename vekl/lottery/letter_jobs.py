@@ -16,7 +16,7 @@ worker then runs :func:`execute`:
 The PDF holds names, addresses and codes: it is never logged, every download is in the
 audit log (as before), and it is deleted when it expires (by the worker and by ``vekl
 purge``), when the register extract is deleted (:func:`forget_lottery`) and with the
-round. Why a stored file, and why for a short time: ``docs/adr/0022-letters-as-a-job.md``.
+round. Why a stored file, and why for a short time: ``docs/adr/0025-letters-as-a-job.md``.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Rendering a wave's letters takes a minute or two, too long for a request behind 
 ``letter_prints`` holds a rendering's progress and outcome, ``letter_print_files`` the PDF
 from its end until it expires, and jobs get a fourth kind with a link to their print.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-30 19:40:00.000000
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0017'
-down_revision: str | None = '0016'
+revision: str = '0019'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
