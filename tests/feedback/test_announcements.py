@@ -281,6 +281,7 @@ def test_bad_input_shows_a_german_error_next_to_the_field_and_sends_nothing(
         assert 'id="subject_de" name="subject_de"' in html and 'aria-invalid="true"' in html
         assert re.search(r'id="error-text_en">Bitte schreiben Sie zu diesem Betreff auch', html)
         assert FORM["text_de"].split("\n")[0] in html  # what was typed stays
+        assert '<a href="#subject_de">Deutsch, Betreff</a>' in html
     assert mails(db, KIND) == [] and _audit(db) == []
 
 
