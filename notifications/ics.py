@@ -130,7 +130,8 @@ def _organizer(programme: Programme) -> vCalAddress:
 
 def _attendee(recipient: Recipient, *, as_moderator: bool) -> vCalAddress:
     attendee = vCalAddress(f"mailto:{recipient.email}")
-    attendee.params["CN"] = recipient.name
+    if recipient.name:
+        attendee.params["CN"] = recipient.name
     attendee.params["CUTYPE"] = "INDIVIDUAL"
     attendee.params["ROLE"] = "CHAIR" if as_moderator else "REQ-PARTICIPANT"
     attendee.params["PARTSTAT"] = "NEEDS-ACTION"

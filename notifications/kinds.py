@@ -8,6 +8,7 @@ calendar files or logs.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -321,6 +322,35 @@ class NewsSubscribed(_MailBase):
     self_service_url: WebLink | None = None
 
 
+ANNOUNCEMENT_SUBJECT_MAX = 200
+ANNOUNCEMENT_TEXT_MAX = 5000
+
+
+class NewsAnnouncement(_MailBase):
+    """The organisers write to everyone who asked to hear about later rounds and the city's
+    international meet-ups: ``subject`` and ``text`` as they typed them, in the recipient's
+    language, and the link that ends these mails (``withdraw_url``).
+
+    The recipient is known by address and language only. ``text`` is plain text: paragraphs
+    are separated by a blank line, and the HTML part escapes every character of it.
+    """
+
+    kind: Literal["news_announcement"] = "news_announcement"
+    subject: SingleLine = Field(max_length=ANNOUNCEMENT_SUBJECT_MAX)
+    text: str = Field(min_length=1, max_length=ANNOUNCEMENT_TEXT_MAX)
+    withdraw_url: WebLink
+
+    @property
+    def paragraphs(self) -> tuple[tuple[str, ...], ...]:
+        """The text's paragraphs, each as its lines, for the HTML part."""
+        blocks = re.split(r"\n[ \t]*\n", self.text.replace("\r\n", "\n").strip())
+        return tuple(
+            tuple(line.rstrip() for line in block.strip("\n").split("\n"))
+            for block in blocks
+            if block.strip()
+        )
+
+
 Mail = Annotated[
     RegistrationConfirmation
     | WaitingList
@@ -335,7 +365,8 @@ Mail = Annotated[
     | ModeratorLink
     | SurveyInvitation
     | StayInTouch
-    | NewsSubscribed,
+    | NewsSubscribed
+    | NewsAnnouncement,
     Field(discriminator="kind"),
 ]
 """Any mail this package can render."""

@@ -190,7 +190,7 @@ def render_mail(
     )
     return build_message(
         sender=Mailbox(programme.name, programme.email),
-        to=Mailbox(mail.recipient.name, mail.recipient.email),
+        to=Mailbox(mail.recipient.name or "", mail.recipient.email),
         reply_to=reply_to,
         subject=parts.subject,
         text=parts.text,

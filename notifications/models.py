@@ -143,11 +143,13 @@ class Recipient(_Frozen):
 
     ``name`` is the full name as the person gave it and only appears in the To header;
     ``first_name`` is used in the salutation. ``language`` is the preferred language tag as
-    stored; languages without a catalog are served in German.
+    stored; languages without a catalog are served in German. A reader known by address only
+    (a news subscriber) has neither name: the To header holds the address alone and the
+    salutation names nobody.
     """
 
-    name: SingleLine
-    first_name: SingleLine
+    name: SingleLine | None = None
+    first_name: SingleLine | None = None
     email: EmailStr
     language: LanguageCode = "de"
 

@@ -18,6 +18,7 @@ from notifications.kinds import (
     ModeratorLink,
     ModeratorRoster,
     MoveReason,
+    NewsAnnouncement,
     NewsSubscribed,
     RegistrationConfirmation,
     SelfServiceLink,
@@ -55,6 +56,18 @@ MODERATOR_URL = "https://vekl.konstanz.example/moderator/MODERATOR-TOKEN-4e8a0"
 SURVEY_URL = "https://vekl.konstanz.example/survey/SURVEY-TOKEN-9d2b7"
 WITHDRAW_NEWS_URL = "https://vekl.konstanz.example/news/NEWS-TOKEN-3c8e1"
 SECRETS = ("CONFIRM-TOKEN-1f3a9", "SELF-TOKEN-77c2e", "FEED-TOKEN-0b5d1", "MODERATOR-TOKEN-4e8a0")
+
+# What an organiser might type: markup and quotes stay text, in HTML too. After the greeting
+# with a comma the text goes on in lower case; after Ukrainian's "Добрий день!" it does not.
+ANNOUNCEMENT_SUBJECT = "Neue Runde im Herbst"
+ANNOUNCEMENT_TEXTS = {
+    "de": "die nächste Runde beginnt im Oktober.\n<b>Anmeldung</b> ab 1. September.\n\n"
+    'Tipp: "Café International" am Samstag.',
+    "en": "the next round starts in October.\n<b>Registration</b> opens on 1 September.\n\n"
+    'Tip: "Café International" on Saturday.',
+    "ar": "تبدأ الجولة القادمة في أكتوبر.\n<b>التسجيل</b> من 1 سبتمبر.",
+    "uk": "Наступний раунд починається в жовтні.\n<b>Реєстрація</b> з 1 вересня.",
+}
 
 ARABIC_NOTE = "يرجى إحضار طبق صغير لمشاركته مع الآخرين، وكثير من الفضول والرغبة في الحوار"
 UKRAINIAN_LABEL = "Зустрічі над Рейном — Констанц"
@@ -215,6 +228,12 @@ def all_mails(recipient: Recipient) -> list[Mail]:
         ),
         NewsSubscribed(
             recipient=recipient, withdraw_url=WITHDRAW_NEWS_URL, self_service_url=SELF_SERVICE_URL
+        ),
+        NewsAnnouncement(
+            recipient=recipient,
+            subject=ANNOUNCEMENT_SUBJECT,
+            text=ANNOUNCEMENT_TEXTS.get(recipient.language[:2], ANNOUNCEMENT_TEXTS["de"]),
+            withdraw_url=WITHDRAW_NEWS_URL,
         ),
     ]
 

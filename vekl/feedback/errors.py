@@ -19,3 +19,17 @@ CONTACTS_CLOSED = N_(
     "until the survey closes."
 )
 NO_SUCH_NEWS_LINK = N_("This link is not valid any more: you will not get these emails.")
+
+# The organisers' announcement to the news subscribers: read by the team only, so the German
+# catalog carries them (not ``SERVICE_MESSAGES``).
+SUBJECT_REQUIRED = N_("Please write a subject in German: every subscriber can read that one.")
+TEXT_REQUIRED = N_("Please write the text in German: every subscriber can read that one.")
+SUBJECT_TOO_LONG = N_("Please keep the subject to at most %(max)s characters.")
+TEXT_TOO_LONG = N_("Please keep the text to at most %(max)s characters.")
+SUBJECT_ONE_LINE = N_("The subject must fit on one line.")
+SUBJECT_WITHOUT_TEXT = N_("Please write the text for this subject too, or leave both empty.")
+TEXT_WITHOUT_SUBJECT = N_("Please write a subject for this text too, or leave both empty.")
+NO_SUBSCRIBERS = N_("Nobody has asked for news yet, so nothing was sent.")
+ALREADY_ANNOUNCED = N_(
+    "This announcement has already gone to every subscriber, so nothing was sent again."
+)
