@@ -111,3 +111,40 @@ def test_the_page_of_a_purged_round(
     assert page.status_code == 200
     assert "bei der Löschung behaltenen Zählungen" in page.text
     assert team.client.get(f"{base}.csv").text == before
+
+
+def test_the_csv_turns_no_cell_into_a_formula() -> None:
+    # Row names come from what people typed (a district, say): a spreadsheet must show them
+    # as text, never run them.
+    from datetime import UTC, datetime
+
+    from vekl.monitoring import service
+    from vekl.monitoring.schemas import (
+        PublishedCell,
+        PublishedSection,
+        PublishedTable,
+        Report,
+    )
+
+    cell = PublishedCell(count=7, display="7")
+    report = Report(
+        scope="round",
+        rounds=["konstanz-mai"],
+        round_names=["Konstanz, Mai"],
+        generated_at=datetime(2027, 6, 1, tzinfo=UTC),
+        threshold=5,
+        protection=2,
+        sections=[
+            PublishedSection(
+                name="composition",
+                tables=[
+                    PublishedTable(
+                        name="district", rows=["=HYPERLINK(1)"], columns=["count"], cells=[[cell]]
+                    )
+                ],
+            )
+        ],
+    )
+    text = service.as_csv(report)
+    assert ",'=HYPERLINK(1),count,7,7," in text
+    assert ",=HYPERLINK" not in text

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from notifications.i18n import gettext
 from notifications.pdf import html_to_pdf
+from notifications.spreadsheet import SpreadsheetWriter
 from notifications.templating import build_environment
 from vekl.audit import records as audit
 from vekl.errors import N_, FieldError, InvalidInput
@@ -368,10 +369,12 @@ def _csv_rows(published: Report) -> Iterable[dict[str, object]]:
 
 
 def as_csv(published: Report) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(_csv_rows(published))
+    out = io.StringIO(newline="")
+    # Round names and labels are typed by people: no cell may become a spreadsheet formula.
+    writer = SpreadsheetWriter(out)
+    writer.writerow(CSV_FIELDS)
+    for row in _csv_rows(published):
+        writer.writerow("" if row[field] is None else str(row[field]) for field in CSV_FIELDS)
     return out.getvalue()
 
 
