@@ -186,3 +186,36 @@ def test_lottery_letters_and_registrations_per_stratum_and_wave(
 def test_a_lottery_without_letters_has_no_section() -> None:
     assert sections.lottery_section(None) is None
     assert sections.lottery_section(lottery_response.Response("r", waves=[])) is None
+
+
+def test_the_new_names_are_shown_in_german() -> None:
+    from vekl.monitoring.labels import display_name
+
+    names = [
+        ("", "attendance"),
+        ("", "evenings"),
+        ("", "completion"),
+        ("", "feedback"),
+        ("", "satisfaction"),
+        ("", "questions"),
+        ("", "stay_in_touch"),
+        ("", "lottery"),
+        ("", "response"),
+        ("", "letters_by_wave"),
+        ("completion", "members"),
+        ("completion", "completed"),
+        ("satisfaction", "moderator"),
+        ("questions", "met_someone_new"),
+        ("questions", "would_recommend"),
+        ("questions", "yes"),
+        ("questions", "no"),
+        ("stay_in_touch", "mutual_pairs"),
+        ("stay_in_touch", "citizen_newcomer_pairs"),
+        ("response", "letters"),
+        ("response", "registered"),
+    ]
+    for table_name, name in names:
+        assert display_name(table_name, name, "de") not in (name, ""), name
+    assert display_name("evenings", "mon-2", "de") == "mon, Abend 2"
+    assert display_name("letters_by_wave", "wave-1", "de") == "Welle 1"
+    assert display_name("response", "w", "de") == "w"
