@@ -19,7 +19,7 @@ the basis becomes "attended".
 
 Shared keys: ``registrations|total``, ``registrations|role=<role>``,
 ``outcome|<outcome>|<role>`` (outcome: placed, waitlisted, dropped_out, not_matched),
-``outcome|<outcome>|_total``, ``lottery|letters|<stratum>``, ``lottery|letters|_total``.
+``outcome|<outcome>|_total``.
 """
 
 from __future__ import annotations
@@ -356,31 +356,28 @@ def feedback_section(answers: Sequence[Answer], pairs: Mapping[str, int]) -> Sec
 
 
 def lottery_section(found: Response | None) -> Section | None:
-    """Letters and registrations with a letter's code per stratum; letters per stratum and
-    wave. Absent without a lottery or before its first letter."""
+    """Letters per stratum and wave; registrations with a letter's code per stratum.
+    Absent without a lottery or before its first letter."""
     if found is None or not found.letters:
         return None
     strata = [s.stratum for s in found.strata]
-    letters_keys = {s.stratum: f"lottery|letters|{s.stratum}" for s in found.strata}
-    response = Table(
-        name="response",
-        rows=strata,
-        columns=["letters", "registered"],
-        counts=[[s.letters, s.registered] for s in found.strata],
-        row_totals=False,
-        column_keys=[f"lottery|letters|{TOTAL}", "lottery|registered|_total"],
-        cell_keys={f"{k}|letters": v for k, v in letters_keys.items()},
-    )
     waves = sorted({w for s in found.strata for w in s.letters_by_wave} | set(found.waves))
-    by_wave = Table(
+    letters = Table(
         name="letters_by_wave",
         rows=strata,
         columns=[f"wave-{w}" for w in waves],
         counts=[[s.letters_by_wave.get(w, 0) for w in waves] for s in found.strata],
-        row_keys=[letters_keys[k] for k in strata],
-        total_key=f"lottery|letters|{TOTAL}",
     )
-    return Section(name="lottery", tables=[response, by_wave])
+    registered = Table(
+        name="response",
+        rows=strata,
+        columns=["registered"],
+        counts=[[s.registered] for s in found.strata],
+        row_totals=False,
+        # The one column's total is the grand total: one cell.
+        column_keys=["response|_total|_total"],
+    )
+    return Section(name="lottery", tables=[letters, registered])
 
 
 def build(session: Session, round: Round) -> list[Section]:
