@@ -6,6 +6,7 @@ to the mail folder as files, exactly as a mail program would get them.
 
 from __future__ import annotations
 
+import json
 import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -66,3 +67,11 @@ def test_no_solver_key_reaches_anyone_and_every_participant_mail_has_the_link(
     with context.unit_of_work() as session:
         marks = list(session.scalars(select(Attendance.present)))
     assert marks and 0.7 < sum(marks) / len(marks) < 1
+    # The demo ends with the report, its new sections included, as PDF and JSON.
+    folder = cli_env / "report"
+    assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    names = [s["name"] for s in report["sections"]]
+    assert {"attendance", "feedback", "lottery"} <= set(names), names
+    encounters = next(s for s in report["sections"] if s["name"] == "encounters")
+    assert encounters["basis"] == "attended"

@@ -148,3 +148,32 @@ def test_the_csv_turns_no_cell_into_a_formula() -> None:
     text = service.as_csv(report)
     assert ",'=HYPERLINK(1),count,7,7," in text
     assert ",=HYPERLINK" not in text
+
+
+def test_the_page_and_pdf_show_attendance_feedback_and_the_lottery(
+    team: LoggedIn, example_round: Round, published: MatchingRun, db: Session
+) -> None:
+    from tests.monitoring.data import answer_survey, mark_attendance, run_lottery
+
+    mark_attendance(db, example_round)
+    answer_survey(db, example_round)
+    run_lottery(db, example_round)
+    db.commit()
+    base = f"/organiser/rounds/{example_round.slug}/report"
+    page = team.client.get(base)
+    assert page.status_code == 200, page.text
+    for text in (
+        "Anwesenheit",
+        "mon, Abend 1",
+        "Mitglieder der Gruppen, die an jedem Abend kamen",
+        "Rückmeldungen",
+        "Zufriedenheit (1 = gar nicht, 5 = sehr) nach Antwortenden",
+        "würde es weiterempfehlen",
+        "Briefe und Rücklauf",
+        "Welle 1",
+    ):
+        assert text in page.text, text
+    assert page.text.count("<svg class='chart'") >= 12
+    pdf = team.client.get(f"{base}.pdf")
+    printed = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Anwesenheit" in printed and "Briefe nach Schicht und Welle" in printed

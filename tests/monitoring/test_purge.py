@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from tests.monitoring.data import answer_survey, mark_attendance, run_lottery
 from tests.organiser.test_purge import _personal_data, _stored_text
 from vekl.monitoring import service
 from vekl.retention import service as retention
@@ -18,7 +19,14 @@ def test_the_report_survives_the_purge_and_keeps_nobody(
     db: Session, example_round: Round, published: MatchingRun
 ) -> None:
     round = example_round
+    mark_attendance(db, round)
+    answer_survey(db, round)
+    run_lottery(db, round)
     before = service.round_report(db, round.slug)
+    names = [s.name for s in before.sections]
+    assert {"attendance", "feedback", "lottery"} <= set(names)
+    encounters = before.section("encounters")
+    assert encounters is not None and encounters.basis == "attended"
     before_all = service.rounds_report(db)
     secrets = _personal_data(db, round)
     assert any(s in text for s in secrets for _, _, text in _stored_text(db))
@@ -40,6 +48,7 @@ def test_the_report_survives_the_purge_and_keeps_nobody(
     db.refresh(round)
     after = service.round_report(db, round.slug)
     assert after.sections == before.sections
+    assert [s.name for s in after.sections] == names
     assert after.purged == [round.slug] and before.purged == []
     assert service.rounds_report(db).sections == before_all.sections
 

@@ -16,7 +16,7 @@ from tests.dates import open_for_a_month
 from vekl.errors import InvalidInput, NotFound
 from vekl.monitoring import sections, service
 from vekl.monitoring.errors import NoReportData
-from vekl.monitoring.schemas import PublishedTable, Report, Section, Table
+from vekl.monitoring.schemas import PublishedTable, Report
 from vekl.rounds import service as rounds
 from vekl.store.models import MatchingRun, Participant, PopulationShare, Round
 
@@ -174,9 +174,7 @@ def test_bad_population_shares_change_nothing(db: Session, example_round: Round)
     assert list(kept) == ["citizen"]
 
 
-def test_encounters_count_only_pairs_who_both_came_once_attendance_says(
-    db: Session, example_round: Round, published: MatchingRun, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_encounters_count_only_pairs_who_both_came_once_attendance_says() -> None:
     groups = [[(1, "citizen"), (2, "newcomer"), (3, "newcomer")], [(4, "citizen"), (5, "newcomer")]]
     seated = sections.encounters_section(groups)
     assert seated is not None and seated.basis == "seated"
@@ -185,34 +183,7 @@ def test_encounters_count_only_pairs_who_both_came_once_attendance_says(
     attended = sections.encounters_section(groups, lambda a, b: a in came and b in came)
     assert attended is not None and attended.basis == "attended"
     assert attended.tables[0].counts == [[1], [1], [1], [2]]
-    monkeypatch.setattr(sections, "PRESENT_TOGETHER", lambda s, r: lambda a, b: False)
-    data = service.compute(db, example_round)
-    encounters = next(s for s in data.sections if s.name == "encounters")
-    assert encounters.basis == "attended" and encounters.tables[0].counts[0] == [0]
-
-
-def test_a_section_of_another_package_plugs_in(
-    db: Session, example_round: Round, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def attendance(session: Session, round: Round) -> Section | None:
-        return Section(
-            name="attendance",
-            tables=[
-                Table(
-                    name="completion",
-                    rows=["all_evenings", "some"],
-                    columns=["citizen", "newcomer"],
-                    counts=[[20, 3], [10, 27]],
-                )
-            ],
-        )
-
-    def feedback(session: Session, round: Round) -> Section | None:
-        return None
-
-    monkeypatch.setattr(sections, "PROVIDERS", [attendance, feedback])
-    report = service.round_report(db, example_round.slug)
-    assert report.section("feedback") is None
-    completion = table(report, "attendance", "completion")
-    assert cell(completion, "all_evenings", "newcomer") == "<5"
-    assert cell(completion, "all_evenings", "citizen") == "x"
+    assert sections.present_together({}) is None
+    together = sections.present_together({1: {10, 11}, 2: {11}, 3: {12}})
+    assert together is not None
+    assert together(1, 2) and not together(1, 3) and not together(2, 4)

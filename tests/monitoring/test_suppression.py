@@ -4,6 +4,7 @@ work the withheld cells out from the published tables (docs/adr/0023)."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -273,18 +274,93 @@ registrations = st.lists(
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(people=registrations)
-def test_the_attacker_pins_no_small_cell_in_a_whole_report(
-    people: list[queries.Registration],
-) -> None:
-    """Registrations, outcome and composition tables, linked by the totals they share."""
+def _attendance(people: list[queries.Registration], seed: int) -> Section | None:
+    """Two evenings of the placed: who came by a rule on ids and the seed."""
     from datetime import UTC, datetime
 
+    from vekl.attendance.service import Counts, EveningCounts, RoundAttendance
+
+    placed = [p for p in people if p.status == "placed"]
+    evenings = []
+    for number in (1, 2):
+        by_role = {r: Counts() for r in sections.ROLES}
+        for p in placed:
+            came = (p.id + number + seed) % 3 != 0
+            by_role[p.role].expected += 1
+            by_role[p.role].present += came
+            by_role[p.role].absent += not came
+        evenings.append(
+            EveningCounts("mon", number, datetime(2027, 5, number, tzinfo=UTC), by_role)
+        )
+    members = Counter(p.role for p in placed)
+    completed = Counter(p.role for p in placed if all((p.id + n + seed) % 3 != 0 for n in (1, 2)))
+    figures = RoundAttendance("r", evenings, dict(members), dict(completed))
+    return sections.attendance_section(figures, Counter(p.role for p in placed))
+
+
+answers = st.lists(
+    st.builds(
+        sections.Answer,
+        st.sampled_from(sections.RESPONDENTS),
+        st.sampled_from([1, 3, 5, None]),
+        st.sampled_from([True, False, None]),
+        st.sampled_from([True, False, None]),
+    ),
+    max_size=25,
+)
+strata = st.lists(
+    st.tuples(st.sampled_from(["m", "w", "d"]), st.integers(0, 12), st.integers(0, 12)),
+    max_size=3,
+    unique_by=lambda s: s[0],
+)
+
+
+def _lottery(found: list[tuple[str, int, int]]) -> Section | None:
+    from vekl.lottery.response import Response, StratumResponse
+
+    return sections.lottery_section(
+        Response(
+            "r",
+            waves=[1, 2],
+            strata=[
+                StratumResponse(key, {1: first, 2: second}, min(first, 3), 0.1, 1.0)
+                for key, first, second in found
+            ],
+        )
+    )
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    people=registrations,
+    seed=st.integers(0, 2),
+    answered=answers,
+    pairs=st.integers(0, 6),
+    letters=strata,
+)
+def test_the_attacker_pins_no_small_cell_in_a_whole_report(
+    people: list[queries.Registration],
+    seed: int,
+    answered: list[sections.Answer],
+    pairs: int,
+    letters: list[tuple[str, int, int]],
+) -> None:
+    """Registrations, outcome and composition tables, attendance (its members shared with
+    the placed), feedback and the lottery, linked by the totals they share."""
+    from datetime import UTC, datetime
+
+    others = (
+        _attendance(people, seed),
+        sections.feedback_section(
+            answered, {"mutual_pairs": pairs, "citizen_newcomer_pairs": pairs // 2}
+        ),
+        _lottery(letters),
+    )
     found = [
         sections.registrations_section(people),
         sections.outcome_section(people),
         sections.composition_section(people),
+        *(s for s in others if s is not None),
     ]
     system = service.system_of(found, PREFIX)
     status = suppress(system)
@@ -301,3 +377,73 @@ def test_the_attacker_pins_no_small_cell_in_a_whole_report(
     attacker = Attacker()
     attacker.read_report(PREFIX, [t for s in found for t in s.tables], report)
     assert attacker.pinned(suppression.PROTECTION) == {}
+    # The groups' members are the placed: a count withheld in one table is withheld in the
+    # other (the attacker knows only what the keys say, so this says it for them).
+    completion = report.section("attendance")
+    if completion is not None:
+        members = completion.tables[1]
+        outcome = report.section("outcome")
+        assert outcome is not None
+        overview = outcome.tables[0]
+        placed = overview.rows.index("placed")
+        for c, role in enumerate(members.columns):
+            same = overview.cells[placed][overview.columns.index(role)]
+            assert members.cells[0][c].display == same.display, role
+
+
+def test_the_groups_members_are_withheld_where_the_placed_are() -> None:
+    """20 citizens and 3 newcomers placed, 10 and 27 waiting: the placed citizens are
+    withheld to protect the 3; the completion table must not show them as members."""
+
+    def person(i: int, role: str, status: str) -> queries.Registration:
+        return queries.Registration(
+            id=i,
+            role=role,
+            source="web",
+            status=status,
+            gender=None,
+            age_band=None,
+            district=None,
+            origin=None,
+            languages=("de",),
+            withdrawn_by_self=False,
+            waitlist_reason=None,
+        )
+
+    counts = [("citizen", "placed", 20), ("newcomer", "placed", 3)]
+    counts += [("citizen", "waitlisted", 10), ("newcomer", "waitlisted", 27)]
+    people = [
+        person(1000 * n + i, role, status)
+        for n, (role, status, k) in enumerate(counts)
+        for i in range(k)
+    ]
+    attendance = _attendance(people, 0)
+    assert attendance is not None
+    found = [sections.outcome_section(people), attendance]
+    system = service.system_of(found, PREFIX)
+    published = service.published_sections(found, system, suppress(system), PREFIX)
+    overview, members = published[0].tables[0], published[1].tables[1]
+    placed = overview.rows.index("placed")
+    assert [c.display for c in overview.cells[placed]] == ["x", "<5"]
+    assert [c.display for c in members.cells[0]] == ["x", "<5"]
+    attacker = Attacker()
+    attacker.read_report(
+        PREFIX,
+        [t for s in found for t in s.tables],
+        Report(
+            scope="round",
+            rounds=["r"],
+            round_names=["r"],
+            generated_at=overview_time(),
+            threshold=5,
+            protection=2,
+            sections=published,
+        ),
+    )
+    assert attacker.pinned(suppression.PROTECTION) == {}
+
+
+def overview_time() -> datetime:
+    from datetime import UTC, datetime
+
+    return datetime(2027, 6, 1, tzinfo=UTC)

@@ -20,6 +20,8 @@ from vekl.lottery import response as lottery_response
 from vekl.lottery import service as lottery
 from vekl.mail import dispatch as mail_dispatch
 from vekl.mail import planner as notify
+from vekl.monitoring import service as monitoring
+from vekl.monitoring.schemas import TOTAL, Report
 from vekl.registration import csv_import
 from vekl.registration import service as registrations
 from vekl.rounds import service as rounds
@@ -109,11 +111,59 @@ def demo(
         sessions(), mail_dispatch.transport_for(config), secret_key=config.secret_key
     )
     console.print(f"14. {delivered.sent} mails sent to {config.mail_dir}")
+    _report(config, step=15)
     console.rule("done")
     console.print(
         f"The mails are in {config.mail_dir.resolve()} (one .eml file each; open them in a "
         "mail program, the calendar files are attached)."
     )
+
+
+def _cell(report: Report, section: str, table: str, row: str, column: str) -> str:
+    """A published count as shown ("<5", "x" where withheld); "-" where there is none."""
+    found = report.section(section)
+    for one in found.tables if found is not None else []:
+        if one.name == table and row in one.rows:
+            line = one.rows.index(row)
+            if column == TOTAL and one.row_totals is not None:
+                return one.row_totals[line].display
+            if column in one.columns:
+                return one.cells[line][one.columns.index(column)].display
+    return "-"
+
+
+def _report(config: Settings, *, step: int) -> None:
+    """The round's monitoring report as the council gets it: a few of its figures, and the
+    report as PDF and JSON beside the mails."""
+    with unit_of_work() as session:
+        published = monitoring.round_report(session, EXAMPLE)
+    folder = config.mail_dir.parent / "report"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_bytes(monitoring.export(published, "json", config.zone))
+    (folder / "report.pdf").write_bytes(monitoring.export(published, "pdf", config.zone))
+    sections = ", ".join(s.name for s in published.sections)
+    encounters = published.section("encounters")
+    console.print(
+        f"{step}. the report's sections: {sections}. In groups: "
+        f"{_cell(published, 'outcome', 'by_outcome', 'placed', TOTAL)}; "
+        f"encounters ({encounters.basis if encounters else '-'}): "
+        f"{_cell(published, 'encounters', 'encounters', 'pairs', 'count')} pairs; "
+        f"came to every evening: {_cell(published, 'attendance', 'completion', 'completed', TOTAL)}"
+        f"; would recommend: "
+        f"{_cell(published, 'feedback', 'questions', 'would_recommend', 'yes')}; letters: "
+        f"{sum(_letters(published))}. Small counts show as <5 (x: withheld to protect them). "
+        f"PDF and JSON in {folder.resolve()}",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+    )
+
+
+def _letters(report: Report) -> list[int]:
+    found = report.section("lottery")
+    waves = next((t for t in found.tables if t.name == "letters_by_wave"), None) if found else None
+    total = waves.total.count if waves is not None and waves.total is not None else None
+    return [total] if total is not None else []
 
 
 def _lottery(config: Settings, folder: Path) -> None:

@@ -3,10 +3,13 @@
 The published JSON and CSV use the stable names (``docs/monitoring-report.md``); pages and
 the printed report show these texts, translated where they are shown. A name without a
 label here (a district, a language or country code) is shown as it is or by its own
-translation (language and country names).
+translation (language and country names); an evening (``mon-1``) and a wave (``wave-1``)
+are shown in words.
 """
 
 from __future__ import annotations
+
+import re
 
 from notifications.i18n import country_name, gettext, language_name
 from vekl.errors import N_
@@ -30,6 +33,13 @@ LABELS: dict[str, str] = {
     "district": N_("District"),
     "origin": N_("Country of origin"),
     "languages": N_("Languages spoken"),
+    "evenings": N_("Evenings: present by role"),
+    "completion": N_("Members of the groups who came to every evening"),
+    "satisfaction": N_("Satisfaction (1 = not at all, 5 = very) by who answered"),
+    "questions": N_("Met someone new, would recommend"),
+    "stay_in_touch": N_("Both want to stay in touch"),
+    "response": N_("Letters and registrations with a letter's code by stratum"),
+    "letters_by_wave": N_("Letters by stratum and wave"),
     # rows and columns
     "_total": N_("Total"),
     "citizen": N_("citizens"),
@@ -65,7 +75,22 @@ LABELS: dict[str, str] = {
     "count": N_("number"),
     "seated": N_("sat in one group"),
     "attended": N_("sat in one group and both came"),
+    "members": N_("members of the groups"),
+    "completed": N_("came to every evening"),
+    "moderator": N_("moderators"),
+    "met_someone_new": N_("met someone new"),
+    "would_recommend": N_("would recommend it"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "mutual_pairs": N_("pairs who both want to stay in touch"),
+    "citizen_newcomer_pairs": N_("of them a citizen and a newcomer"),
+    "letters": N_("letters"),
+    "registered": N_("registered with a letter's code"),
 }
+
+WAVE = N_("wave %(number)s")
+EVENING = N_("%(series)s, evening %(number)s")
+_NUMBERED = re.compile(r"^(?P<name>.+)-(?P<number>[0-9]+)$")
 
 
 def label(name: str) -> str:
@@ -78,6 +103,14 @@ def display_name(table: str, name: str, lang: str) -> str:
     and countries by their names in ``lang``, anything else (a district) as it is."""
     if name in LABELS:
         return gettext(lang, LABELS[name])
+    numbered = _NUMBERED.match(name)
+    if table == "letters_by_wave" and numbered and numbered["name"] == "wave":
+        return gettext(lang, WAVE) % {"number": numbered["number"]}
+    if table == "evenings" and numbered:
+        return gettext(lang, EVENING) % {
+            "series": numbered["name"],
+            "number": numbered["number"],
+        }
     if table == "languages":
         return language_name(name, lang)
     if table == "origin":

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from vekl.runs.placements import published_run
 from vekl.store.models import (
+    Attendance,
     Evening,
     Group,
     GroupMember,
@@ -111,6 +112,20 @@ def seated_groups(session: Session, round: Round) -> list[list[tuple[int, str]]]
     ):
         members[group_id].append((pid, role.value))
     return [members[k] for k in sorted(members)]
+
+
+def present_evenings(session: Session, round: Round) -> dict[int, set[int]]:
+    """Who was marked present on which of the round's evenings (registration id -> evening
+    ids); empty while nobody was."""
+    present: dict[int, set[int]] = defaultdict(set)
+    for pid, evening_id in session.execute(
+        select(Attendance.participant_id, Attendance.evening_id)
+        .join(Evening, Evening.id == Attendance.evening_id)
+        .join(Series, Series.id == Evening.series_id)
+        .where(Series.round_id == round.id, Attendance.present.is_(True))
+    ):
+        present[pid].add(evening_id)
+    return dict(present)
 
 
 def evening_span(session: Session, round: Round) -> tuple[datetime | None, datetime | None]:

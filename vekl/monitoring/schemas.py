@@ -5,7 +5,7 @@ A :class:`Table` holds true counts, nothing about anyone: rows and columns are c
 so by key (``row_keys``, ``column_keys``, ``total_key``), so the suppression sees all tables
 of a report as one system of sums (``vekl.monitoring.suppression``). A :class:`Section` is
 one part of the report (registrations, outcome, composition, encounters; attendance,
-feedback and the lottery plug in as their own sections where a round has them).
+feedback and the lottery where a round has them).
 
 The field names of the published form are documented in ``docs/monitoring-report.md``.
 """

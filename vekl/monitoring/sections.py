@@ -5,15 +5,17 @@ waitlisted with the reasons grouped, dropped out by who recorded it, not yet mat
 ``composition`` (groups against the pool by gender, age band, district, origin and
 languages) and ``encounters`` (citizen–newcomer pairs in one group).
 
-**Plugging in a section.** Attendance, feedback and the lottery are counted by their own
-domain packages. Each adds a provider to :data:`PROVIDERS`: a function
-``(session, round) -> Section | None`` that returns its tables of counts, or ``None`` when
-the round has no such data (then the section is simply absent). Its tables take part in
-the same suppression and are kept at the purge with the rest. A table that repeats a count
-of another table (completion by role against placed by role) says so with ``row_keys`` /
-``column_keys`` / ``cell_keys`` (keys below), so the two cannot be played against each
-other. Attendance also refines encounters: it sets :data:`PRESENT_TOGETHER` to a function
-that says which seated pairs both came, and the basis becomes "attended".
+Built from the figures of other domain packages, where a round has them: ``attendance``
+(who came per evening and role, who came to every evening: ``vekl.attendance``),
+``feedback`` (the survey's figures: ``vekl.feedback``) and ``lottery`` (letters and
+registrations with a letter's code per stratum: ``vekl.lottery``). :func:`build` calls
+each builder in turn; a builder returns ``None`` when the round has no such data, and the
+section is simply absent. Their tables take part in the same suppression and are kept at
+the purge with the rest. A table that repeats a count of another table (the groups'
+members by role against placed by role) says so with ``row_keys`` / ``column_keys`` /
+``cell_keys`` (keys below), so the two cannot be played against each other. Once an
+evening has a mark, encounters count only pairs who were both present on one evening, and
+the basis becomes "attended".
 
 Shared keys: ``registrations|total``, ``registrations|role=<role>``,
 ``outcome|<outcome>|<role>`` (outcome: placed, waitlisted, dropped_out, not_matched),
@@ -24,11 +26,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import product
 
 from sqlalchemy.orm import Session
 
+from vekl.attendance import service as attendance
+from vekl.attendance.service import RoundAttendance
+from vekl.errors import NotFound
+from vekl.feedback import queries as feedback_queries
+from vekl.feedback import service as feedback
+from vekl.lottery import response as lottery_response
+from vekl.lottery.response import Response
 from vekl.monitoring import queries
 from vekl.monitoring.schemas import TOTAL, Section, Table
 from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS
@@ -194,18 +204,6 @@ def composition_section(people: Sequence[queries.Registration]) -> Section:
     return Section(name="composition", tables=tables)
 
 
-PresentTogether = Callable[[Session, Round], Callable[[int, int], bool] | None]
-
-
-def _nobody_recorded(session: Session, round: Round) -> Callable[[int, int], bool] | None:
-    return None
-
-
-PRESENT_TOGETHER: PresentTogether = _nobody_recorded
-"""Set by attendance: for a round, a test whether two seated people both came (on one
-evening), or None while the round has no attendance recorded."""
-
-
 def encounters_section(
     groups: Sequence[Sequence[tuple[int, str]]],
     together: Callable[[int, int], bool] | None = None,
@@ -238,22 +236,184 @@ def encounters_section(
     )
 
 
-Provider = Callable[[Session, Round], Section | None]
-PROVIDERS: list[Provider] = []
-"""Sections of other domain packages (attendance, feedback, lottery), in report order."""
+def present_together(present: Mapping[int, set[int]]) -> Callable[[int, int], bool] | None:
+    """Whether two people were both present on one evening (``present``: person -> the
+    evenings they came to); None while nobody has a mark."""
+    if not present:
+        return None
+    return lambda a, b: bool(present.get(a, set()) & present.get(b, set()))
+
+
+# --- attendance ----------------------------------------------------------------------------
+
+
+def evening_row(series: str, number: int) -> str:
+    """An evening's row name: its series' key and its number in the series (``mon-1``)."""
+    return f"{series}-{number}"
+
+
+def attendance_section(
+    figures: RoundAttendance, placed: Mapping[str, int] | None = None
+) -> Section | None:
+    """Who came, per evening and role, and who came to every evening of their series.
+
+    ``placed``: the outcome's placed by role; where the members of the groups equal it
+    (they do unless someone was placed outside the published groups), the completion
+    table shares those counts, so suppression sees them as one. Absent while no evening
+    has a mark.
+    """
+    marked = sum(c.present + c.absent for e in figures.evenings for c in e.by_role.values())
+    if not marked:
+        return None
+    evenings = Table(
+        name="evenings",
+        rows=[evening_row(e.series, e.number) for e in figures.evenings],
+        columns=list(ROLES),
+        counts=[[e.by_role[r].present for r in ROLES] for e in figures.evenings],
+    )
+    members = [figures.members.get(r, 0) for r in ROLES]
+    placed = placed or {}
+    linked = {
+        f"members|{r}": f"outcome|placed|{r}"
+        for r, n in zip(ROLES, members, strict=True)
+        if placed.get(r) == n
+    }
+    same = len(linked) == len(ROLES)
+    completion = Table(
+        name="completion",
+        rows=["members", "completed"],
+        columns=list(ROLES),
+        counts=[members, [figures.completed.get(r, 0) for r in ROLES]],
+        column_totals=False,
+        cell_keys=linked,
+        row_keys=[f"outcome|placed|{TOTAL}", "completion|completed|_total"] if same else None,
+    )
+    return Section(name="attendance", tables=[evenings, completion])
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+RESPONDENTS = (*ROLES, "moderator")
+SATISFACTION = ("1", "2", "3", "4", "5")
+YES_NO = ("yes", "no")
+FEEDBACK_QUESTIONS = ("met_someone_new", "would_recommend")
+MUTUAL = ("mutual_pairs", "citizen_newcomer_pairs")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the report counts of one survey answer: who answered (a kind) and the figures."""
+
+    respondent: str
+    satisfaction: int | None
+    met_someone_new: bool | None
+    would_recommend: bool | None
+
+
+def feedback_section(answers: Sequence[Answer], pairs: Mapping[str, int]) -> Section | None:
+    """Satisfaction by respondent kind, two yes/no questions (participants' answers) and
+    the mutual stay-in-touch pairs. Absent while nobody answered and no pair exists."""
+    if not answers and not any(pairs.get(k, 0) for k in MUTUAL):
+        return None
+    satisfaction = _cross(
+        "satisfaction",
+        SATISFACTION,
+        RESPONDENTS,
+        ((str(a.satisfaction), a.respondent) for a in answers if a.satisfaction is not None),
+    )
+    people = [a for a in answers if a.respondent != "moderator"]
+
+    def yes_no(value: bool | None) -> str | None:
+        return None if value is None else YES_NO[0] if value else YES_NO[1]
+
+    questions = _cross(
+        "questions",
+        FEEDBACK_QUESTIONS,
+        YES_NO,
+        (
+            (question, answer)
+            for a in people
+            for question, answer in (
+                ("met_someone_new", yes_no(a.met_someone_new)),
+                ("would_recommend", yes_no(a.would_recommend)),
+            )
+            if answer is not None
+        ),
+        column_totals=False,
+    )
+    mutual = Table(
+        name="stay_in_touch",
+        rows=list(MUTUAL),
+        columns=["count"],
+        counts=[[int(pairs.get(k, 0))] for k in MUTUAL],
+        row_totals=False,
+        column_totals=False,
+    )
+    return Section(name="feedback", tables=[satisfaction, questions, mutual])
+
+
+# --- lottery -------------------------------------------------------------------------------
+
+
+def lottery_section(found: Response | None) -> Section | None:
+    """Letters per stratum and wave; registrations with a letter's code per stratum.
+    Absent without a lottery or before its first letter."""
+    if found is None or not found.letters:
+        return None
+    strata = [s.stratum for s in found.strata]
+    waves = sorted({w for s in found.strata for w in s.letters_by_wave} | set(found.waves))
+    letters = Table(
+        name="letters_by_wave",
+        rows=strata,
+        columns=[f"wave-{w}" for w in waves],
+        counts=[[s.letters_by_wave.get(w, 0) for w in waves] for s in found.strata],
+    )
+    registered = Table(
+        name="response",
+        rows=strata,
+        columns=["registered"],
+        counts=[[s.registered] for s in found.strata],
+        row_totals=False,
+        # The one column's total is the grand total: one cell.
+        column_keys=["response|_total|_total"],
+    )
+    return Section(name="lottery", tables=[letters, registered])
 
 
 def build(session: Session, round: Round) -> list[Section]:
+    """The round's sections in report order; a section without data is left out."""
     people = queries.registrations(session, round)
     sections = [registrations_section(people), outcome_section(people)]
     sections.append(composition_section(people))
     encounters = encounters_section(
-        queries.seated_groups(session, round), PRESENT_TOGETHER(session, round)
+        queries.seated_groups(session, round),
+        present_together(queries.present_evenings(session, round)),
     )
-    if encounters is not None:
-        sections.append(encounters)
-    for provider in PROVIDERS:
-        extra = provider(session, round)
-        if extra is not None:
-            sections.append(extra)
+    placed = Counter(p.role for p in people if p.status == "placed")
+    others = (
+        encounters,
+        attendance_section(attendance.round_counts(session, round), placed),
+        feedback_section(_answers(session, round), _pairs(session, round)),
+        lottery_section(_response(session, round)),
+    )
+    sections.extend(s for s in others if s is not None)
     return sections
+
+
+def _answers(session: Session, round: Round) -> list[Answer]:
+    return [
+        Answer(a.respondent, a.satisfaction, a.met_someone_new, a.would_recommend)
+        for a in feedback_queries.answers(session, round)
+    ]
+
+
+def _pairs(session: Session, round: Round) -> dict[str, int]:
+    figures = feedback.aggregates(session, round)
+    return {k: int(figures.get(k, 0)) for k in MUTUAL}
+
+
+def _response(session: Session, round: Round) -> Response | None:
+    try:
+        return lottery_response.response(session, round)
+    except NotFound:
+        return None

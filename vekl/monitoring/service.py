@@ -215,8 +215,13 @@ def _merge_tables(tables: list[Table]) -> Table:
             row_keys.update(zip(t.rows, t.row_keys, strict=True))
         if t.column_keys is not None:
             column_keys.update(zip(t.columns, t.column_keys, strict=True))
-        cell_keys.update(t.cell_keys)
+    # A cell or total is shared across rounds only where every round's table shares it (a
+    # round's attendance links its members to the placed only where the two are equal).
+    for key in set.intersection(*(set(t.cell_keys.items()) for t in tables)):
+        cell_keys[key[0]] = key[1]
     first = tables[0]
+    shared_rows = all(t.row_keys is not None for t in tables)
+    shared_columns = all(t.column_keys is not None for t in tables)
     unknown_last = [r for r in rows if r != sections.UNKNOWN] + (
         [sections.UNKNOWN] if sections.UNKNOWN in rows else []
     )
@@ -227,8 +232,8 @@ def _merge_tables(tables: list[Table]) -> Table:
         counts=[[counts.get((r, c), 0) for c in columns] for r in unknown_last],
         row_totals=first.row_totals,
         column_totals=first.column_totals,
-        row_keys=[row_keys[r] for r in unknown_last] if first.row_keys is not None else None,
-        column_keys=[column_keys[c] for c in columns] if first.column_keys is not None else None,
+        row_keys=[row_keys[r] for r in unknown_last] if shared_rows else None,
+        column_keys=[column_keys[c] for c in columns] if shared_columns else None,
         total_key=first.total_key,
         cell_keys=cell_keys,
     )
