@@ -63,7 +63,7 @@ class ReportPage:
         return display_name("", name, self.lang)
 
     def name(self, table: str, value: str) -> str:
-        return display_name(table, value, self.lang)
+        return display_name(table, value, self.lang, self.report.series)
 
     def chart(self, table: PublishedTable, title: str) -> Markup:
         """Bars of each row's total (or of its only column)."""

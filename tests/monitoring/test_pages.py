@@ -164,7 +164,7 @@ def test_the_page_and_pdf_show_attendance_feedback_and_the_lottery(
     assert page.status_code == 200, page.text
     for text in (
         "Anwesenheit",
-        "mon, Abend 1",
+        "Montagabende, Abend 1",
         "Mitglieder der Gruppen, die an jedem Abend kamen",
         "Rückmeldungen",
         "Zufriedenheit (1 = gar nicht, 5 = sehr) nach Antwortenden",
@@ -177,3 +177,4 @@ def test_the_page_and_pdf_show_attendance_feedback_and_the_lottery(
     pdf = team.client.get(f"{base}.pdf")
     printed = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Anwesenheit" in printed and "Briefe nach Schicht und Welle" in printed
+    assert "Montagabende, Abend 1" in printed and "mon, Abend" not in printed

@@ -220,3 +220,26 @@ def test_the_new_names_are_shown_in_german() -> None:
     assert display_name("evenings", "mon-2", "de") == "mon, Abend 2"
     assert display_name("letters_by_wave", "wave-1", "de") == "Welle 1"
     assert display_name("response", "w", "de") == "w"
+
+
+def test_an_evening_is_named_by_its_series_label_where_the_rounds_agree_on_it() -> None:
+    from datetime import UTC, datetime
+
+    from vekl.monitoring.labels import display_name
+    from vekl.monitoring.schemas import Aggregates
+    from vekl.monitoring.service import _shared_labels
+
+    assert display_name("evenings", "mon-2", "de", {"mon": "Montagabende"}) == (
+        "Montagabende, Abend 2"
+    )
+    assert display_name("evenings", "mon-2", "de") == "mon, Abend 2"
+    when = datetime(2027, 6, 1, tzinfo=UTC)
+    rounds = [
+        Aggregates(round=slug, round_name=slug, computed_at=when, sections=[], series=series)
+        for slug, series in (
+            ("mai", {"mon": "Montagabende", "sat": "Samstagvormittage"}),
+            ("herbst", {"mon": "Montagabende", "sat": "Samstagnachmittage"}),
+        )
+    ]
+    # Across rounds, "sat" means two different times: it keeps its key.
+    assert _shared_labels(rounds) == {"mon": "Montagabende"}

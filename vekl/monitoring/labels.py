@@ -10,6 +10,7 @@ are shown in words.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from notifications.i18n import country_name, gettext, language_name
 from vekl.errors import N_
@@ -98,9 +99,10 @@ def label(name: str) -> str:
     return LABELS.get(name, name)
 
 
-def display_name(table: str, name: str, lang: str) -> str:
+def display_name(table: str, name: str, lang: str, series: Mapping[str, str] | None = None) -> str:
     """A row's or column's name for readers: labels translated into ``lang``, languages
-    and countries by their names in ``lang``, anything else (a district) as it is."""
+    and countries by their names in ``lang``, an evening by its series' label (``series``:
+    label by key), anything else (a district) as it is."""
     if name in LABELS:
         return gettext(lang, LABELS[name])
     numbered = _NUMBERED.match(name)
@@ -108,7 +110,7 @@ def display_name(table: str, name: str, lang: str) -> str:
         return gettext(lang, WAVE) % {"number": numbered["number"]}
     if table == "evenings" and numbered:
         return gettext(lang, EVENING) % {
-            "series": numbered["name"],
+            "series": (series or {}).get(numbered["name"], numbered["name"]),
             "number": numbered["number"],
         }
     if table == "languages":

@@ -95,6 +95,9 @@ class Aggregates(BaseModel):
     sections: list[Section]
     # Population shares of the city (dimension -> category -> share 0..1), where given.
     population: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # The series' labels by key ("mon": "Montagabende"), so readers see evenings named as
+    # the round names them; not personal, kept with the figures.
+    series: dict[str, str] = Field(default_factory=dict)
 
 
 class PublishedCell(BaseModel):
@@ -138,6 +141,9 @@ class Report(BaseModel):
     protection: int
     sections: list[PublishedSection]
     population: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # The series' labels by key ("mon": "Montagabende"), so readers see evenings named as
+    # the round names them; not personal, kept with the figures.
+    series: dict[str, str] = Field(default_factory=dict)
 
     def section(self, name: str) -> PublishedSection | None:
         return next((s for s in self.sections if s.name == name), None)

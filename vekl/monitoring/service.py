@@ -70,6 +70,7 @@ def compute(session: Session, round: Round, now: datetime | None = None) -> Aggr
         last_evening=last,
         sections=sections.build(session, round),
         population=queries.population_shares(session, round),
+        series={s.key: s.label for s in round.series},
     )
 
 
@@ -195,6 +196,7 @@ def round_report(session: Session, slug: str, now: datetime | None = None) -> Re
         protection=PROTECTION,
         sections=published_sections(found.sections, system, status, _prefix(found.round)),
         population=found.population,
+        series=found.series,
     )
 
 
@@ -313,7 +315,17 @@ def rounds_report(session: Session, now: datetime | None = None) -> Report:
         threshold=THRESHOLD,
         protection=PROTECTION,
         sections=published_sections(merged, system, status, ACROSS),
+        series=_shared_labels(found),
     )
+
+
+def _shared_labels(found: list[Aggregates]) -> dict[str, str]:
+    """The series' labels that every round with that key agrees on (else the key shows)."""
+    labels: dict[str, set[str]] = {}
+    for data in found:
+        for key, label in data.series.items():
+            labels.setdefault(key, set()).add(label)
+    return {key: next(iter(names)) for key, names in labels.items() if len(names) == 1}
 
 
 def report(session: Session, slug: str | None, now: datetime | None = None) -> Report:
@@ -399,7 +411,7 @@ def _print_environment(zone: ZoneInfo) -> Environment:
         extra_globals={
             "tr": functools.partial(gettext, "de"),
             "text": lambda name: display_name("", name, "de"),
-            "name": lambda table, value: display_name(table, value, "de"),
+            "name": lambda table, value, series=None: display_name(table, value, "de", series),
             "share": share,
         },
     )
