@@ -27,10 +27,14 @@ MAX_UPLOAD = 5 * 1024 * 1024
 MAX_ROUND_FILE = 64 * 1024
 
 
-def done(path: str, notice: str) -> RedirectResponse:
-    """After a change: back to a page, which says what happened (post/redirect/get)."""
+def done(path: str, notice: str, anchor: str | None = None) -> RedirectResponse:
+    """After a change: back to a page, which says what happened (post/redirect/get), at
+    ``anchor`` (the part of the page just changed) where given."""
     separator = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{separator}done={notice}", 303, headers=PRIVATE_HEADERS)
+    fragment = f"#{anchor}" if anchor else ""
+    return RedirectResponse(
+        f"{path}{separator}done={notice}{fragment}", 303, headers=PRIVATE_HEADERS
+    )
 
 
 def form_values(form: FormData, lists: tuple[str, ...] = ()) -> dict[str, Any]:

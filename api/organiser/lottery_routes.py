@@ -12,14 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from api import error_texts
 from api.database import DbSession
 from api.errors import Reply, status_of
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
-from api.organiser.common import Lang, field_problems, form_values, upload_bytes
-from api.organiser.rendering import PRIVATE_HEADERS, render
+from api.organiser.common import Lang, done, field_problems, form_values, upload_bytes
+from api.organiser.rendering import render
 from api.routes.common import AppSettings
 from vekl.access import organisers
 from vekl.errors import InvalidInput
@@ -34,8 +34,7 @@ PLAN_LISTS = ("dimensions",)
 
 def _done(slug: str, notice: str, anchor: str) -> Response:
     """Back to the page at the step just taken, which says what happened."""
-    path = f"{PREFIX}/rounds/{slug}/lottery?done={notice}#{anchor}"
-    return RedirectResponse(path, 303, headers=PRIVATE_HEADERS)
+    return done(f"{PREFIX}/rounds/{slug}/lottery", notice, anchor)
 
 
 def _again(

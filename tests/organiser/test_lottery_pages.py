@@ -84,6 +84,7 @@ def test_upload_stores_the_extract_and_shows_its_deadline(
     response = _upload(team, example_round.slug, EXTRACT.read_bytes())
     assert response.status_code == 303
     assert response.headers["location"].startswith(_page(example_round.slug) + "?done=imported")
+    assert response.headers["location"].endswith("done=imported#extract")
     html = team.client.get(response.headers["location"]).text
     assert "Der Registerauszug wurde geprüft und gespeichert." in html
     assert "3000" in html
