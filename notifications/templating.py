@@ -55,6 +55,10 @@ class _GettextEnvironment(Protocol):
     def install_gettext_translations(self, translations: Translations, newstyle: bool) -> None: ...
 
 
+COMMAS = {"ar": "\u060c ", "fa": "\u060c "}
+"""The comma between the parts of one thing, where a language's script has its own."""
+
+
 def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
     """Every filter the templates use, for ``lang``; dates and times are shown in ``zone``.
 
@@ -131,6 +135,17 @@ def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
     def join_list(items: Iterable[str]) -> str:
         return format_list(list(items), locale=babel_locale)
 
+    comma = COMMAS.get(lang, ", ")
+
+    def commas(items: Iterable[str]) -> str:
+        """Parts of one thing (a name and an address) with the script's comma: "،" in
+        Arabic script, where ``join_list`` would say "and". Parts already marked up
+        (``bdi``) stay markup, and the others are escaped next to them."""
+        parts = list(items)
+        if any(isinstance(part, Markup) for part in parts):
+            return Markup(comma).join(parts)
+        return comma.join(parts)
+
     def language(code: str) -> str:
         return language_name(code, lang)
 
@@ -169,6 +184,7 @@ def filters(lang: str, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
         "local_time": local_time,
         "local_datetime": local_datetime,
         "join_list": join_list,
+        "commas": commas,
         "language_name": language,
         "country_name": country,
         "needs": needs,

@@ -124,6 +124,18 @@ def test_dead_ends_say_how_to_reach_the_organisers(
     assert f'href="mailto:{reach}"' in nothing.text.split("<footer", 1)[0]
 
 
+def test_arabic_pages_join_name_and_address_with_the_arabic_comma(
+    client: TestClient, open_round: Round
+) -> None:
+    page = client.get("/?lang=ar").text
+    footer = page.split('<footer class="site">', 1)[1]
+    assert "<bdi>Stadt Konstanz, Amt für Integration\u060c Kanzleistraße 15" in footer
+    venues = page.split('class="venue"')[1:]
+    assert venues and all("</bdi>\u060c <bdi>" in v.split("<br>", 1)[0] for v in venues)
+    german = client.get("/?lang=de").text
+    assert "\u060c" not in german.split('<footer class="site">', 1)[1]
+
+
 def test_the_footer_and_the_privacy_notice_name_the_controller(
     client: TestClient, open_round: Round
 ) -> None:

@@ -106,8 +106,10 @@ def test_arabic_mails_isolate_embedded_latin_text() -> None:
     mails = {mail.kind: mail for mail in all_mails(RECIPIENTS["ar"])}
     invitation = render_parts(mails["group_invitation"], PROGRAMME, now=NOW).html
     assert "«<bdi>Seerhein</bdi>» (<bdi>Frühjahr 2026</bdi>)" in invitation
-    assert "<bdi>Treffpunkt Petershausen</bdi>, <bdi>Georg-Elser-Platz 1, 78467 Konstanz</bdi>" in (
-        invitation
+    # Parts of one thing are joined with the Arabic comma; the address keeps its own.
+    assert (
+        "<bdi>Treffpunkt Petershausen</bdi>\u060c <bdi>Georg-Elser-Platz 1, 78467 Konstanz</bdi>"
+        in invitation
     )
     assert "<bdi>Miriam</bdi>" in invitation
     assert "<bdi>Von/Einander/Kennen/Lernen</bdi>" in invitation
@@ -116,7 +118,16 @@ def test_arabic_mails_isolate_embedded_latin_text() -> None:
     confirmation = render_parts(mails["registration_confirmation"], PROGRAMME, now=NOW).html
     assert "<bdi>السبت، 9 مايو 2026، 11:59 م</bdi>" in confirmation
     footer = confirmation.split("<hr", 1)[1]
-    assert "<bdi>Stadt Konstanz, Amt für Migration und Integration, Kanzleistraße 15" in footer
+    assert "<bdi>Stadt Konstanz, Amt für Migration und Integration\u060c Kanzleistraße 15" in footer
+    text = render_parts(mails["registration_confirmation"], PROGRAMME, now=NOW).text
+    assert "Integration\u060c Kanzleistraße 15, 78462 Konstanz" in text
+
+
+def test_german_mails_join_the_parts_with_a_comma() -> None:
+    mails = {mail.kind: mail for mail in all_mails(RECIPIENTS["de"])}
+    invitation = render_parts(mails["group_invitation"], PROGRAMME, now=NOW)
+    assert "<bdi>Treffpunkt Petershausen</bdi>, <bdi>Georg-Elser-Platz 1" in invitation.html
+    assert "Treffpunkt Petershausen, Georg-Elser-Platz 1, 78467 Konstanz" in invitation.text
 
 
 def test_ukrainian_names_the_day_in_the_genitive_after_until() -> None:
