@@ -71,6 +71,12 @@ def _register(base_url: str, email: str, number: int) -> int:
         return http.post(url, json=_body(email), headers=headers).status_code
 
 
+# An unrelated request that waits this long has stalled behind the burst (one that is merely
+# slow on a busy machine takes a second or two). How fast the form answers under load is
+# measured by benchmarks/web_load.py, not here.
+STALLED = 10
+
+
 def _burst(base_url: str, emails: list[str]) -> tuple[list[int], float]:
     """Send the registrations at once; meanwhile time an unrelated request."""
     with ThreadPoolExecutor(max_workers=len(emails)) as pool:
@@ -89,13 +95,13 @@ def test_a_burst_of_one_new_address_neither_fails_nor_stalls(served: str) -> Non
     assert [s for s in statuses if s >= 500] == []
     # Registered, or refused by the limit per address; never an error.
     assert set(statuses) <= {202, 429} and 202 in statuses
-    assert waited < 3, f"an unrelated request took {waited:.1f} s during the burst"
+    assert waited < STALLED, f"an unrelated request took {waited:.1f} s during the burst"
 
 
 def test_parallel_registrations_of_different_people_all_succeed(served: str) -> None:
     statuses, waited = _burst(served, [f"person{n}@example.org" for n in range(20)])
     assert statuses == [202] * 20
-    assert waited < 3, f"an unrelated request took {waited:.1f} s during the burst"
+    assert waited < STALLED, f"an unrelated request took {waited:.1f} s during the burst"
 
 
 # More requests at once than the web app has threads for its routes (anyio's 40).
