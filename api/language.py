@@ -1,5 +1,9 @@
 """Which language a page is shown in: ``?lang=``, then the cookie, then Accept-Language.
 
+A person's own pages (opened from a link in a mail) put the language the person chose for
+their mails before Accept-Language: a newcomer who reads Arabic mails on a borrowed German
+phone still gets the page in Arabic.
+
 A ``?lang=`` choice is remembered in a cookie (set by the middleware in api.app), so the
 switcher works without JavaScript and the choice follows the visitor through forms.
 """
@@ -22,13 +26,27 @@ def requested(request: Request) -> str | None:
     return value if value in SUPPORTED_LANGUAGES else None
 
 
-def page_language(request: Request) -> str:
-    chosen = requested(request)
-    if chosen is not None:
-        return chosen
+def chosen(request: Request) -> str | None:
+    """The language the visitor chose on this browser: ``?lang=``, then the cookie."""
+    asked = requested(request)
+    if asked is not None:
+        return asked
     cookie = request.cookies.get(COOKIE, "")
-    if cookie in SUPPORTED_LANGUAGES:
-        return cookie
+    return cookie if cookie in SUPPORTED_LANGUAGES else None
+
+
+def page_language(request: Request) -> str:
+    return chosen(request) or negotiate(request.headers.get("accept-language"))
+
+
+def personal_language(request: Request, stored: str | None) -> str:
+    """The language of a person's own page: their choice on this browser, else the language
+    they chose for their mails, else the browser's."""
+    asked = chosen(request)
+    if asked is not None:
+        return asked
+    if stored in SUPPORTED_LANGUAGES:
+        return stored
     return negotiate(request.headers.get("accept-language"))
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api import error_texts
 from api.database import DbSession
 from api.errors import Reply, status_of
-from api.language import Language
+from api.language import Language, personal_language
 from api.pages import render
 from api.routes.common import AppSettings, PostedForm
 from api.routes.views import moderator_page
@@ -28,13 +28,15 @@ WINDOW_CLOSED = (attendance_errors.NOT_STARTED, attendance_errors.TOO_LATE)
 
 
 @router.get("", response_class=HTMLResponse, summary="The moderator's page")
-def page(
-    session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
-) -> Response:
+def page(session: DbSession, settings: AppSettings, request: Request, token: str) -> Response:
     found = moderator_page(
-        session, token, lang, attendance_days=settings.attendance_days, now=datetime.now(UTC)
+        session,
+        token,
+        lambda stored: personal_language(request, stored),
+        attendance_days=settings.attendance_days,
+        now=datetime.now(UTC),
     )
-    return render(request, lang, "moderator.html", page=found, token=token)
+    return render(request, found.lang, "moderator.html", page=found, token=token)
 
 
 @router.get(

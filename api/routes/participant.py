@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api import error_texts, forms
 from api.database import DbSession
 from api.errors import Reply, status_of
-from api.language import Language
+from api.language import Language, personal_language
 from api.pages import render
 from api.routes.common import AppSettings
 from api.routes.views import ParticipantPage, participant_page
@@ -55,6 +55,7 @@ def status(
     session: DbSession, settings: AppSettings, request: Request, lang: Language, token: str
 ) -> Response:
     page = participant_page(session, settings, token)
+    lang = personal_language(request, page.participant.preferred_language)
     notice = request.query_params.get("done", "")
     return _status(request, lang, page, token, settings=settings, notice=notice[:20])
 
@@ -65,6 +66,7 @@ def confirm_form(
 ) -> Response:
     """Opening the link only asks: mail scanners follow links, so a GET confirms nothing."""
     page = participant_page(session, settings, token)
+    lang = personal_language(request, page.participant.preferred_language)
     if page.standing is not self_service.Standing.PENDING:
         return RedirectResponse(f"/me/{token}?lang={lang}", status_code=303)
     return render(request, lang, "confirm.html", page=page, token=token)

@@ -6,6 +6,7 @@ are chosen here, in the reader's language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -86,18 +87,23 @@ class ModeratorPage:
     # By group id: the evenings the moderator can mark now (empty where nobody asked).
     open_evenings: dict[int, list[OpenEvening]] = field(default_factory=dict)
     attendance_days: int = 0
+    lang: str = "de"
+    """The page's language (the needs are named in it)."""
 
 
 def moderator_page(
     session: Session,
     token: str,
-    lang: str,
+    language: str | Callable[[str | None], str],
     *,
     attendance_days: int | None = None,
     now: datetime | None = None,
 ) -> ModeratorPage:
-    """The moderator's groups; with ``attendance_days``, the evenings they can mark at ``now``."""
+    """The moderator's groups; with ``attendance_days``, the evenings they can mark at ``now``.
+
+    ``language`` is the page's language, or chooses it given the moderator's own."""
     found = moderation.moderation(session, token)
+    lang = language if isinstance(language, str) else language(found.moderator.preferred_language)
     open_evenings: dict[int, list[OpenEvening]] = {}
     if attendance_days is not None:
         moment = now or datetime.now(UTC)
@@ -111,6 +117,7 @@ def moderator_page(
         round=found.round,
         open_evenings=open_evenings,
         attendance_days=attendance_days or 0,
+        lang=lang,
         groups=[
             (
                 group.group,

@@ -162,3 +162,20 @@ def test_needs_appear_only_where_someone_has_them_and_namesakes_are_told_apart(
     ]
     api = client.get(path.replace("/moderator/", "/api/v1/moderator/")).json()
     assert [m["name"] for m in api["groups"][0]["members"]] == ["Anna B.", "Anna K.", "Omar"]
+
+
+def test_the_moderator_page_opens_in_the_moderator_s_language(
+    client: TestClient, db: Session, settings: Settings, open_round: Round
+) -> None:
+    karim = _person(db, open_round, "Karim", "karim@example.org", needs=["step_free"])
+    publish_group(db, open_round, [karim])
+    moderator = db.query(Moderator).filter_by(email="miriam@example.org").one()
+    moderator.preferred_language = "uk"
+    [(_, url)] = moderation.issue_links(db, settings, open_round, actor="test")
+    settle(db)
+    path = url.removeprefix("https://vekl.example")
+    client.cookies.clear()
+    page = client.get(path, headers={"accept-language": "de"})
+    assert '<html lang="uk" dir="ltr">' in page.text
+    assert "Потрібен безбар’єрний вхід" in page.text  # the needs, named in that language
+    assert '<html lang="de"' in client.get(path + "?lang=de").text

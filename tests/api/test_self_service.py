@@ -339,3 +339,20 @@ def test_people_correct_their_own_details_while_registration_is_open(
     assert "Correct my name" not in client.get(path + "?lang=en").text
     refused = client.post(path + "/details?lang=en", data={"first_name": "O", "last_name": "K"})
     assert refused.status_code == 409 and "can no longer be changed here" in refused.text
+
+
+def test_the_personal_page_opens_in_the_language_the_person_chose_for_their_mails(
+    client: TestClient, db: Session, open_round: Round
+) -> None:
+    _, path = _registered(client, db, preferred_language="ar", email="ar@example.org")
+    client.cookies.clear()
+    german_browser = {"accept-language": "de-DE,de;q=0.9"}
+    page = client.get(path, headers=german_browser)
+    assert '<html lang="ar" dir="rtl">' in page.text
+    # The person's choice on this browser wins: the switcher, then the cookie it sets.
+    english = client.get(path + "?lang=en", headers=german_browser)
+    assert '<html lang="en" dir="ltr">' in english.text
+    assert '<html lang="en" dir="ltr">' in client.get(path, headers=german_browser).text
+    client.cookies.clear()
+    confirm = client.get(path + "/confirm", headers=german_browser)
+    assert '<html lang="ar" dir="rtl">' in confirm.text
