@@ -153,7 +153,11 @@ def test_a_no_show_of_the_first_evening_is_marked_as_dropped_out_through_the_usu
 
     dropped = team.post(
         f"/organiser/rounds/{slug}/dropouts",
-        {"participant": karim.id, "reason": "ist nicht zum ersten Abend gekommen"},
+        {
+            "participant": karim.id,
+            "reason": "ist nicht zum ersten Abend gekommen",
+            "category": "no_show",
+        },
     )
     assert dropped.status_code == 303
     db.expire_all()
