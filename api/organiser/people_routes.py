@@ -8,11 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.database import DbSession
+from api.errors import Reply, status_of
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
-from api.organiser.common import Lang, done, form_values, parse_form
+from api.organiser.common import Lang, done, field_problems, form_values, parse_form
 from api.organiser.rendering import render
 from api.routes.common import AppSettings
 from vekl.access import organisers
+from vekl.errors import InvalidInput
 from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS, NEEDS
 from vekl.registration import overview as registration_overview
 
@@ -45,15 +47,30 @@ def person_page(
     slug: str,
     participant_id: int,
 ) -> Response:
+    return _person(session, request, lang, slug, participant_id)
+
+
+def _person(
+    session: DbSession,
+    request: Request,
+    lang: str,
+    slug: str,
+    participant_id: int,
+    *,
+    status_code: int = 200,
+    **context: object,
+) -> Response:
     return render(
         request,
         lang,
         "person.html",
+        status_code=status_code,
         view=registration_overview.detail(session, slug, participant_id),
         districts=DISTRICTS,
         age_bands=AGE_BANDS,
         genders=GENDERS,
         needs=NEEDS,
+        **context,
     )
 
 
@@ -82,13 +99,34 @@ def drop_out(
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
+    lang: Lang,
     slug: str,
     participant_id: int,
     form: PostedForm,
 ) -> Response:
-    mails = registration_overview.drop_out(
-        session, slug, participant_id, str(form.get("reason", "")), settings, organisers.actor(me)
-    )
+    try:
+        mails = registration_overview.drop_out(
+            session,
+            slug,
+            participant_id,
+            str(form.get("reason", "")),
+            settings,
+            organisers.actor(me),
+            category=str(form.get("category", "")),
+        )
+    except InvalidInput as problem:
+        # The page again, each problem next to its field; the rollback keeps everything.
+        page = _person(
+            session,
+            request,
+            lang,
+            slug,
+            participant_id,
+            status_code=status_of(problem),
+            problems=field_problems(lang, problem),
+            posted={key: str(form.get(key, "")) for key in ("reason", "category")},
+        )
+        raise Reply(page) from None
     return done(
         f"{PREFIX}/rounds/{slug}/registrations/{participant_id}?mails={mails}", "dropped_out"
     )

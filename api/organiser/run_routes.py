@@ -11,13 +11,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.database import DbSession
+from api.errors import Reply, status_of
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
-from api.organiser.common import Lang, done
+from api.organiser.common import Lang, done, field_problems
 from api.organiser.rendering import PRIVATE_HEADERS, render
 from api.organiser.views import mail as mail_views
 from api.organiser.views import runs as run_views
 from api.routes.common import AppSettings
 from vekl.access import organisers
+from vekl.errors import InvalidInput
 from vekl.mail import overview as mail_overview
 from vekl.registration import overview as registration_overview
 from vekl.runs import edits as run_edits
@@ -209,17 +211,32 @@ def record_drop_out(
     me: OrganiserForm,
     settings: AppSettings,
     request: Request,
+    lang: Lang,
     slug: str,
     form: PostedForm,
 ) -> Response:
-    mails = registration_overview.drop_out(
-        session,
-        slug,
-        _int(form.get("participant")),
-        str(form.get("reason", "")),
-        settings,
-        organisers.actor(me),
-    )
+    try:
+        mails = registration_overview.drop_out(
+            session,
+            slug,
+            _int(form.get("participant")),
+            str(form.get("reason", "")),
+            settings,
+            organisers.actor(me),
+            category=str(form.get("category", "")),
+        )
+    except InvalidInput as problem:
+        # The form again, each problem next to its field; the rollback keeps everything.
+        page = render(
+            request,
+            lang,
+            "dropouts.html",
+            status_code=status_of(problem),
+            view=run_views.dropout_page(session, slug),
+            problems=field_problems(lang, problem),
+            posted={key: str(form.get(key, "")) for key in ("participant", "reason", "category")},
+        )
+        raise Reply(page) from None
     return done(f"{PREFIX}/rounds/{slug}/dropouts?mails={mails}", "dropped_out")
 
 

@@ -206,8 +206,15 @@ def withdraw_form(
 
 
 @router.post("/withdraw", summary="Withdraw from the round")
-def withdraw(session: DbSession, settings: AppSettings, lang: Language, token: str) -> Response:
-    self_service.withdraw(session, settings, token)
+def withdraw(
+    session: DbSession,
+    settings: AppSettings,
+    lang: Language,
+    token: str,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    category = self_service.self_category(reason)
+    self_service.withdraw(session, settings, token, category=category)
     return RedirectResponse(f"/me/{token}?done=withdrawn&lang={lang}", status_code=303)
 
 

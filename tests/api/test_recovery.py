@@ -197,7 +197,15 @@ def test_an_organisers_drop_out_is_not_undone_from_the_page(
     client: TestClient, db: Session, settings: Settings, open_round: Round
 ) -> None:
     person, path = _registered(client, db)
-    overview.drop_out(db, open_round.slug, person.id, "called to cancel", settings, "organiser:eva")
+    overview.drop_out(
+        db,
+        open_round.slug,
+        person.id,
+        "called to cancel",
+        settings,
+        "organiser:eva",
+        category="time",
+    )
     settle(db)
     page = client.get(path + "?lang=en").text
     assert BUTTON not in page
@@ -236,7 +244,15 @@ def test_asking_for_the_link_after_a_drop_out_says_to_reply(
 ) -> None:
     form = newcomer_form(preferred_language="en")
     person, _ = _registered(client, db, form)
-    overview.drop_out(db, open_round.slug, person.id, "called to cancel", settings, "organiser:eva")
+    overview.drop_out(
+        db,
+        open_round.slug,
+        person.id,
+        "called to cancel",
+        settings,
+        "organiser:eva",
+        category="time",
+    )
     settle(db)
     client.post("/link", data={"email": person.email})
     [mail] = mails(db, "self_service_link", to=person.email)

@@ -138,6 +138,7 @@ def test_a_person_moved_by_a_rematch_gets_one_mail_that_says_so(
         assert leaver is not None
         leaver_id = leaver.id
     page.goto(f"/organiser/rounds/{SLUG}/registrations/{leaver_id}")
+    page.select_option("#category", "illness")
     page.fill("#reason", "krank")
     with page.expect_navigation(url="**done=dropped_out"):
         page.click("form[action$='/drop-out'] button")

@@ -89,7 +89,7 @@ COMMANDS = [
     ["import", "registrations", str(EXAMPLE / "registrations.csv"), "-r", "konstanz-mai"],
     ["import", "moderators", str(EXAMPLE / "moderators.csv"), "-r", "konstanz-mai"],
     ["registrations", "list", "-r", "konstanz-mai"],
-    ["registrations", "withdraw", "1", "-r", "konstanz-mai"],
+    ["registrations", "withdraw", "1", "-r", "konstanz-mai", "--reason-category", "other"],
     ["registrations", "purge-pending"],
     ["mail", "send"],
     ["mail", "status"],

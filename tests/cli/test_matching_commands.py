@@ -43,7 +43,16 @@ def test_match_publish_send_withdraw_rematch(runner: CliRunner, cli_env: Path) -
 
     listed = run(runner, "registrations", "list", "-r", "konstanz-mai", "--status", "placed")
     first_id = re.search(r"│\s*(\d+)\s*│", listed).group(1)  # type: ignore[union-attr]
-    withdrawn = run(runner, "registrations", "withdraw", first_id, "-r", "konstanz-mai")
+    withdrawn = run(
+        runner,
+        "registrations",
+        "withdraw",
+        first_id,
+        "-r",
+        "konstanz-mai",
+        "--reason-category",
+        "moved",
+    )
     assert "3 mails queued" in withdrawn  # a cancellation for each of their three evenings
 
     output = run(runner, "rematch", "-r", "konstanz-mai", "-t", "3")

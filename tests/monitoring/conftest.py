@@ -29,7 +29,13 @@ def published(db: Session, example_round: Round, settings: Settings) -> Matching
     matching_runs.publish(db, run, "test")
     placed = run.groups[0].members[0].participant
     registration_overview.drop_out(
-        db, example_round.slug, placed.id, f"{placed.first_name} ist umgezogen", settings, "test"
+        db,
+        example_round.slug,
+        placed.id,
+        f"{placed.first_name} ist umgezogen",
+        settings,
+        "test",
+        category="moved",
     )
     db.flush()
     return run

@@ -70,9 +70,13 @@ def test_outcome_reasons_and_encounters_after_publishing(
     counts = dict(zip(outcome.rows, (sum(line) for line in outcome.counts), strict=True))
     assert counts["dropped_out"] == 1
     assert published.placed is not None and counts["placed"] == published.placed - 1
-    reasons, dropouts = by_name["outcome"].tables[1:]
+    reasons, dropouts, categories = by_name["outcome"].tables[1:]
     assert sum(map(sum, reasons.counts)) == counts["waitlisted"]
     assert dropouts.counts[dropouts.rows.index("by_organisers")] != [0, 0]
+    # The same dropout by why: the category the organisers chose (conftest: "moved").
+    assert categories.name == "dropout_categories"
+    assert sum(categories.counts[categories.rows.index("moved")]) == 1
+    assert sum(map(sum, categories.counts)) == 1
     # Encounters: citizen × newcomer in each group, as seated.
     expected = 0
     for group in published.groups:

@@ -17,6 +17,7 @@ from vekl.rounds import service as rounds
 from vekl.store.models import (
     Attendance,
     AuditEntry,
+    DropoutCategory,
     Evening,
     Participant,
     RegistrationStatus,
@@ -150,14 +151,21 @@ def test_a_no_show_of_the_first_evening_is_marked_as_dropped_out_through_the_usu
         assert "Karim Haddad" in section and "Lea Berger" not in section
         assert f'name="participant" value="{karim.id}"' in section
         assert f'action="/organiser/rounds/{slug}/dropouts"' in section
+        # "Did not come" is chosen already as the reason the report counts.
+        chosen = re.findall(r'<option value="(\w+)" selected>', section)
+        assert chosen == ["no_show"], page
 
+    # What the form sends as it is (the reason and the chosen category).
+    reason = re.search(r'name="reason" required maxlength="500" value="([^"]*)"', section)
+    assert reason is not None
     dropped = team.post(
         f"/organiser/rounds/{slug}/dropouts",
-        {"participant": karim.id, "reason": "ist nicht zum ersten Abend gekommen"},
+        {"participant": karim.id, "reason": reason.group(1), "category": chosen[0]},
     )
     assert dropped.status_code == 303
     db.expire_all()
     assert karim.status is RegistrationStatus.WITHDRAWN
+    assert karim.dropout_category is DropoutCategory.NO_SHOW
     dropouts = team.client.get(dropped.headers["location"]).text
     assert 'id="no-shows"' not in dropouts
     assert f"/dropouts/{karim.id}/undo" in dropouts  # the usual undo

@@ -279,6 +279,7 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
     # One from the person's page, one from the page that lists the dropouts.
     page.goto("/organiser/rounds/konstanz-mai/registrations?q=" + leaving[0])
     page.click("table.list tbody a")
+    page.select_option("#category", "illness")
     page.fill("#reason", "krank")
     with page.expect_navigation(url="**done=dropped_out"):
         page.click("form[action$='/drop-out'] button")
@@ -289,6 +290,7 @@ def test_an_organiser_runs_a_round_in_the_browser(server: Server, page) -> None:
     assert page.locator("#dropout-reason").get_attribute("aria-required") == "true"
     assert "*" in page.locator("label[for=dropout-reason]").inner_text()
     page.select_option("#dropout-person", str(second))
+    page.select_option("#dropout-category", "illness")
     page.fill("#dropout-reason", "krank")
     with page.expect_navigation(url="**done=dropped_out"):
         page.click("#record-dropout button")

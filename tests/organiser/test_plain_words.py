@@ -20,6 +20,7 @@ from vekl.runs import service as matching_runs
 from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
+    DropoutCategory,
     MatchingRun,
     OutboxMail,
     Participant,
@@ -43,7 +44,9 @@ def test_the_audit_log_says_what_happened_to_whom_in_words(
     publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
     db.commit()
     person = _placed(db, run)
-    assert team.post(f"{ROUND}/dropouts", {"participant": person.id, "reason": "krank"}).is_redirect
+    assert team.post(
+        f"{ROUND}/dropouts", {"participant": person.id, "reason": "krank", "category": "illness"}
+    ).is_redirect
     monday = next(s for s in example_round.series if s.key == "mon")
     added = team.post(
         f"{ROUND}/series/mon/evenings", {"day": "2027-05-31", "start": "18:00", "end": "21:15"}
@@ -150,9 +153,13 @@ def test_a_dropout_is_recorded_and_undone_on_the_dropouts_page(
     assert "(Pflichtfeld)" in label
     assert f'<option value="{person.id}">{person.full_name}' in form
 
-    missing = team.post(f"{ROUND}/dropouts", {"participant": person.id, "reason": " "})
+    missing = team.post(
+        f"{ROUND}/dropouts", {"participant": person.id, "reason": " ", "category": "moved"}
+    )
     assert missing.status_code == 422
-    recorded = team.post(f"{ROUND}/dropouts", {"participant": person.id, "reason": "verzogen"})
+    recorded = team.post(
+        f"{ROUND}/dropouts", {"participant": person.id, "reason": "verzogen", "category": "moved"}
+    )
     assert recorded.status_code == 303
     assert recorded.headers["location"].startswith(f"{ROUND}/dropouts?mails=")
     db.expire_all()
@@ -196,7 +203,15 @@ def test_a_withdrawal_of_the_persons_own_is_not_undone_by_the_organisers(
 ) -> None:
     person = db.scalars(select(Participant).where(Participant.round_id == example_round.id)).first()
     assert person is not None
-    registrations.withdraw(db, example_round, person, "selbst", "web", now=datetime.now(UTC))
+    registrations.withdraw(
+        db,
+        example_round,
+        person,
+        "selbst",
+        "web",
+        category=DropoutCategory.NOT_GIVEN,
+        now=datetime.now(UTC),
+    )
     db.commit()
     page = team.client.get(f"{ROUND}/dropouts").text
     assert "hat sich auf der eigenen Seite abgemeldet" in page

@@ -83,7 +83,13 @@ def test_a_purge_leaves_no_personal_data_and_keeps_counts(
     assert notify.publication_mails(db, publication, settings=settings)
     placed = run.groups[0].members[0].participant
     registration_overview.drop_out(
-        db, round.slug, placed.id, f"{placed.first_name} ist umgezogen", settings, "test"
+        db,
+        round.slug,
+        placed.id,
+        f"{placed.first_name} ist umgezogen",
+        settings,
+        "test",
+        category="moved",
     )
     secrets = _personal_data(db, round)
     before = _stored_text(db)

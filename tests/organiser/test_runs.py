@@ -211,7 +211,7 @@ def test_dropouts_show_on_the_groups_and_a_rematch_lists_the_changes(
     leaving = [m.participant_id for m in group.members][:3]
     for person_id in leaving:
         queued = registration_overview.drop_out(
-            db, example_round.slug, person_id, "verzogen", settings, "test"
+            db, example_round.slug, person_id, "verzogen", settings, "test", category="moved"
         )
         assert queued >= 1
     page = run_views.dropout_page(db, example_round.slug)
@@ -238,7 +238,9 @@ def test_a_dropout_cancels_the_persons_calendar(
     run = solved_draft(db, example_round)
     publishing.publish(db, example_round.slug, run.id, settings=settings, actor="test")
     person = run.groups[0].members[0].participant
-    registration_overview.drop_out(db, example_round.slug, person.id, "krank", settings, "t")
+    registration_overview.drop_out(
+        db, example_round.slug, person.id, "krank", settings, "t", category="illness"
+    )
     kinds = db.scalars(
         select(OutboxMail.kind).where(OutboxMail.recipient == person.email).order_by(OutboxMail.id)
     ).all()
@@ -246,7 +248,9 @@ def test_a_dropout_cancels_the_persons_calendar(
     assert kinds == ["invitation"] * evenings + ["cancellation"] * evenings
     assert person.status is RegistrationStatus.WITHDRAWN and person.withdrawn_reason == "krank"
     with pytest.raises(Exception, match="dropped out already"):
-        registration_overview.drop_out(db, example_round.slug, person.id, "x", settings, "t")
+        registration_overview.drop_out(
+            db, example_round.slug, person.id, "x", settings, "t", category="other"
+        )
 
 
 def test_moving_an_evening_after_publishing_sends_updates(

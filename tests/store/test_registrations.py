@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from vekl.errors import InvalidInput
 from vekl.registration import service as registrations
 from vekl.rounds import service as rounds
-from vekl.store.models import Participant, RegistrationStatus, Round
+from vekl.store.models import DropoutCategory, Participant, RegistrationStatus, Round
 from vekl.validation import RegistrationInput
 
 from .conftest import BERLIN, EXAMPLE
@@ -158,3 +158,32 @@ def test_list_filters_by_series_and_role(db: Session, populated_round: Round) ->
     saturday = registrations.list_registrations(db, populated_round, series_key="sat")
     assert saturday and all("sat" in [s.key for s in p.series] for p in saturday)
     assert len(saturday) < 60
+
+
+def test_withdrawing_stores_the_category_and_parsing_refuses_what_is_not_on_the_list(
+    db: Session, example_round: Round
+) -> None:
+    person = registrations.register(db, example_round, _input(), source="web", actor="t")
+    registrations.withdraw(
+        db,
+        example_round,
+        person.participant,
+        "Umzug nach Hamburg",
+        "t",
+        category=DropoutCategory.MOVED,
+    )
+    db.expire_all()
+    stored = db.get_one(Participant, person.participant.id)
+    assert stored.status is RegistrationStatus.WITHDRAWN
+    assert stored.dropout_category is DropoutCategory.MOVED
+    assert stored.withdrawn_reason == "Umzug nach Hamburg"
+    raw = db.execute(
+        text("SELECT dropout_category FROM participants WHERE id = :id"), {"id": stored.id}
+    ).scalar()
+    assert raw == "moved"
+    assert registrations.parse_category(" no_show ") is DropoutCategory.NO_SHOW
+    for wrong, field_text in (("", "please choose"), ("bored", "unknown reason")):
+        with pytest.raises(InvalidInput) as refused:
+            registrations.parse_category(wrong)
+        [error] = refused.value.errors
+        assert error.field == "category" and field_text in error.message

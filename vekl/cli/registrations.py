@@ -10,7 +10,7 @@ from vekl.cli.context import console, settings, unit_of_work
 from vekl.mail import planner as notify
 from vekl.registration import service as registrations
 from vekl.rounds import service as rounds
-from vekl.store.models import RegistrationStatus, Role
+from vekl.store.models import DropoutCategory, RegistrationStatus, Role
 
 app = typer.Typer(help="List registrations.", no_args_is_help=True)
 
@@ -60,12 +60,22 @@ def withdraw(
     participant_id: int = typer.Argument(..., help="Registration id (see `list`)."),
     round: str = typer.Option(..., "--round", "-r", help="The round's short name."),
     reason: str = typer.Option("dropped out", help="Kept for the organisers only."),
+    reason_category: DropoutCategory = typer.Option(
+        ...,
+        "--reason-category",
+        help="Why, counted in the monitoring report: "
+        + ", ".join(c.value for c in DropoutCategory)
+        + ".",
+        case_sensitive=False,
+    ),
 ) -> None:
     """Mark someone as dropped out; their evenings are cancelled and a rematch frees the place."""
     with unit_of_work() as session:
         found = rounds.get_round(session, round)
         person = registrations.get_participant(session, found, participant_id)
-        registrations.withdraw(session, found, person, reason, cli_actor())
+        registrations.withdraw(
+            session, found, person, reason, cli_actor(), category=reason_category
+        )
         queued = notify.resync_round(session, found, settings=settings())
         console.print(
             f"Registration {participant_id} withdrawn; {len(queued)} mails queued. "

@@ -282,6 +282,8 @@ def round_export(session: Session, slug: str) -> dict[str, Any]:
                 "registered_at": _iso(p.created_at),
                 "withdrawn_at": _iso(p.withdrawn_at),
                 "withdrawn_reason": p.withdrawn_reason,
+                # Why, from the fixed list; null where not withdrawn or recorded before it.
+                "dropout_category": p.dropout_category.value if p.dropout_category else None,
             }
             for p in people
         ],

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from vekl.runs.placements import published_run
 from vekl.store.models import (
     Attendance,
+    DropoutCategory,
     Evening,
     Group,
     GroupMember,
@@ -44,6 +45,8 @@ class Registration:
     languages: tuple[str, ...]
     withdrawn_by_self: bool
     waitlist_reason: str | None
+    # Why they dropped out (a ``DropoutCategory`` value; "not_given" where none is stored).
+    dropout_category: str = DropoutCategory.NOT_GIVEN.value
 
 
 def registrations(session: Session, round: Round) -> list[Registration]:
@@ -71,6 +74,7 @@ def registrations(session: Session, round: Round) -> list[Registration]:
             Participant.origin,
             Participant.languages,
             Participant.withdrawn_reason,
+            Participant.dropout_category,
         )
         .where(
             Participant.round_id == round.id,
@@ -91,8 +95,21 @@ def registrations(session: Session, round: Round) -> list[Registration]:
             languages=tuple(sorted(set(languages or []))),
             withdrawn_by_self=reason == SELF_WITHDRAWAL,
             waitlist_reason=reasons.get(pid),
+            dropout_category=(category or DropoutCategory.NOT_GIVEN).value,
         )
-        for pid, role, source, status, gender, age_band, district, origin, languages, reason in rows
+        for (
+            pid,
+            role,
+            source,
+            status,
+            gender,
+            age_band,
+            district,
+            origin,
+            languages,
+            reason,
+            category,
+        ) in rows
     ]
 
 

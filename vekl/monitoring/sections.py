@@ -1,9 +1,10 @@
 """The report's sections, each a few tables of counts.
 
 Built here from the store: ``registrations`` (by source and role), ``outcome`` (placed,
-waitlisted with the reasons grouped, dropped out by who recorded it, not yet matched),
-``composition`` (groups against the pool by gender, age band, district, origin and
-languages) and ``encounters`` (citizen–newcomer pairs in one group).
+waitlisted with the reasons grouped, dropped out by who recorded it and by the category of
+why, not yet matched), ``composition`` (groups against the pool by gender, age band,
+district, origin and languages) and ``encounters`` (citizen–newcomer pairs in one group).
+Aggregates kept before a table existed get it from :func:`complete_kept`.
 
 Built from the figures of other domain packages, where a round has them: ``attendance``
 (who came per evening and role, who came to every evening: ``vekl.attendance``),
@@ -42,7 +43,7 @@ from vekl.lottery.response import Response
 from vekl.monitoring import queries
 from vekl.monitoring.schemas import TOTAL, Section, Table
 from vekl.reference import AGE_BANDS, DISTRICTS, GENDERS
-from vekl.store.models import Role, Round
+from vekl.store.models import DropoutCategory, Role, Round
 
 ROLES = tuple(r.value for r in Role)
 UNKNOWN = "unknown"
@@ -54,6 +55,8 @@ _OUTCOME_OF = {
     "confirmed": "not_matched",
 }
 DROPOUT_WAYS = ("by_participant", "by_organisers")
+# Why people dropped out: the fixed list, in its order ("not_given" last).
+DROPOUT_CATEGORIES = tuple(c.value for c in DropoutCategory)
 
 # A waitlist reason is the solver's sentence (it may name people's ids); only its group is
 # counted. First match wins; the patterns follow matching/explanations.
@@ -157,7 +160,45 @@ def outcome_section(people: Sequence[queries.Registration]) -> Section:
         column_keys=[f"outcome|dropped_out|{r}" for r in ROLES],
         total_key=f"outcome|dropped_out|{TOTAL}",
     )
-    return Section(name="outcome", tables=[overview, reasons, dropouts])
+    # The same dropouts by why (the category, never the organisers' own words): its
+    # columns are those of "dropout_reasons", so the two tables are one system of sums.
+    categories = _cross(
+        "dropout_categories",
+        DROPOUT_CATEGORIES,
+        ROLES,
+        ((p.dropout_category, p.role) for p in dropped),
+        column_keys=[f"outcome|dropped_out|{r}" for r in ROLES],
+        total_key=f"outcome|dropped_out|{TOTAL}",
+    )
+    return Section(name="outcome", tables=[overview, reasons, dropouts, categories])
+
+
+def complete_kept(found: Sequence[Section]) -> list[Section]:
+    """The sections of aggregates kept before a table was added, with that table as the
+    round would have had it: ``dropout_categories`` counts every dropout of such a round as
+    "not_given" (no category was recorded then), so its columns still equal the dropouts'
+    and the rounds add up."""
+    done = []
+    for section in found:
+        names = {t.name for t in section.tables}
+        ways = next((t for t in section.tables if t.name == "dropout_reasons"), None)
+        if section.name != "outcome" or "dropout_categories" in names or ways is None:
+            done.append(section)
+            continue
+        given = dict.fromkeys(DROPOUT_CATEGORIES, [0] * len(ways.columns))
+        given[DropoutCategory.NOT_GIVEN.value] = [
+            ways.column_sum(c) for c in range(len(ways.columns))
+        ]
+        categories = Table(
+            name="dropout_categories",
+            rows=list(given),
+            columns=list(ways.columns),
+            counts=[list(line) for line in given.values()],
+            column_keys=ways.column_keys,
+            total_key=ways.total_key,
+        )
+        done.append(section.model_copy(update={"tables": [*section.tables, categories]}))
+    return done
 
 
 COMPOSITION_COLUMNS = ("placed", "not_placed")

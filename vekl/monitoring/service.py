@@ -93,6 +93,7 @@ def aggregates(session: Session, round: Round) -> Aggregates | None:
         if kept is None:
             raise NoReportData(NOTHING_KEPT, round=round.slug)
         found = Aggregates.model_validate(kept)
+        found = found.model_copy(update={"sections": sections.complete_kept(found.sections)})
     else:
         found = compute(session, round)
     return found if _has_data(found) else None

@@ -187,19 +187,33 @@ def drop_out(
     settings: Settings,
     actor: str,
     now: datetime | None = None,
+    *,
+    category: str | None,
 ) -> int:
-    """Mark someone as dropped out; their calendar is cancelled. Returns the mails queued."""
+    """Mark someone as dropped out; their calendar is cancelled. Returns the mails queued.
+
+    ``category`` is the form's choice from the fixed list (required); ``reason`` the
+    organisers' own note."""
     round = rounds.get_round(session, slug)
     person = registrations.get_participant(session, round, participant_id)
     text = " ".join(reason.split())
+    problems = []
     if not text:
-        raise InvalidInput([FieldError("reason", N_("please give a reason"))])
-    if len(text) > 500:
-        raise InvalidInput([FieldError("reason", N_("at most 500 characters"))])
+        problems.append(FieldError("reason", N_("please give a reason")))
+    elif len(text) > 500:
+        problems.append(FieldError("reason", N_("at most 500 characters")))
+    try:
+        chosen = registrations.parse_category(category)
+    except InvalidInput as wrong:
+        problems += wrong.errors
+    if problems:
+        raise InvalidInput(problems)
     if person.status is RegistrationStatus.WITHDRAWN:
         raise Conflict(N_("this person has dropped out already"))
     moment = now or datetime.now(UTC)
-    registrations.withdraw(session, round, person, text, actor, action=DROP_OUT, now=moment)
+    registrations.withdraw(
+        session, round, person, text, actor, category=chosen, action=DROP_OUT, now=moment
+    )
     if published_run(session, round) is None:
         return 0
     return len(notify.resync_round(session, round, settings=settings, now=moment))
@@ -257,6 +271,7 @@ def undo_drop_out(
     person.status = restored
     person.withdrawn_at = None
     person.withdrawn_reason = None
+    person.dropout_category = None
     session.flush()
     audit.record(
         session,

@@ -39,6 +39,7 @@ from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
     CalendarEntry,
+    DropoutCategory,
     Group,
     GroupMember,
     InvitationCode,
@@ -244,10 +245,27 @@ def change_series(
     return person
 
 
+def self_category(value: str | None) -> DropoutCategory:
+    """The reason a person chose when withdrawing. Giving one is optional, and a withdrawal
+    never fails on it: nothing chosen, or a value that is not on their list, is "not
+    given" (``docs/adr/0027-dropout-categories.md``)."""
+    try:
+        chosen = DropoutCategory((value or "").strip())
+    except ValueError:
+        return DropoutCategory.NOT_GIVEN
+    return chosen if chosen in registrations.SELF_CATEGORIES else DropoutCategory.NOT_GIVEN
+
+
 def withdraw(
-    session: Session, settings: Settings, token: str, now: datetime | None = None
+    session: Session,
+    settings: Settings,
+    token: str,
+    now: datetime | None = None,
+    category: DropoutCategory = DropoutCategory.NOT_GIVEN,
 ) -> Participant:
     """Take the person out of the round; at the next rematch their place is free again.
+
+    ``category`` is the reason they chose, if any (see :func:`self_category`).
 
     A placed person's calendar gets its cancellations through the same planner that sent
     the invitations; anyone else gets a mail that confirms the withdrawal.
@@ -263,6 +281,7 @@ def withdraw(
         person,
         "withdrawn by the participant",
         ACTOR,
+        category=category,
         now=moment,
         was_placed=had_group,
     )
@@ -314,6 +333,7 @@ def rejoin(
     person.status = restored
     person.withdrawn_at = None
     person.withdrawn_reason = None
+    person.dropout_category = None
     session.flush()
     audit.record(
         session,
@@ -384,6 +404,9 @@ def export(session: Session, token: str) -> dict[str, Any]:
             "consent_given_at": _iso(person.consent_given_at),
             "email_confirmed_at": _iso(person.email_confirmed_at),
             "withdrawn_at": _iso(person.withdrawn_at),
+            "dropout_category": (
+                person.dropout_category.value if person.dropout_category else None
+            ),
             "letter_code_used_at": _iso(code.used_at) if code is not None else None,
         },
         "groups": [

@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session, selectinload
 from vekl.audit import records as audit
 from vekl.errors import N_, Conflict, FieldError, InvalidInput, NotFound
 from vekl.rounds.service import series_by_key
-from vekl.store.models import Participant, RegistrationStatus, Role, Round, Series
+from vekl.store.models import (
+    DropoutCategory,
+    Participant,
+    RegistrationStatus,
+    Role,
+    Round,
+    Series,
+)
 from vekl.validation import RegistrationInput
 
 # Registrations the solver considers; pending ones have not confirmed their email yet.
@@ -342,6 +349,26 @@ def get_participant(session: Session, round: Round, participant_id: int) -> Part
     return found
 
 
+# What a person may say on their own page (not having come is the organisers' finding).
+SELF_CATEGORIES = tuple(c for c in DropoutCategory if c is not DropoutCategory.NO_SHOW)
+CATEGORY_REQUIRED = N_("please choose why the person drops out")
+UNKNOWN_CATEGORY = N_("unknown reason '%(value)s' (one of: %(known)s)")
+
+
+def parse_category(value: str | None, field: str = "category") -> DropoutCategory:
+    """An organiser's choice of dropout category: required, and one of the list."""
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput([FieldError(field, CATEGORY_REQUIRED)])
+    try:
+        return DropoutCategory(text)
+    except ValueError:
+        known = ", ".join(c.value for c in DropoutCategory)
+        raise InvalidInput(
+            [FieldError(field, UNKNOWN_CATEGORY, params={"value": text[:40], "known": known})]
+        ) from None
+
+
 def withdraw(
     session: Session,
     round: Round,
@@ -349,6 +376,7 @@ def withdraw(
     reason: str,
     actor: str,
     *,
+    category: DropoutCategory,
     action: str = "registration.withdraw",
     now: datetime | None = None,
     **details: Any,
@@ -365,6 +393,7 @@ def withdraw(
     participant.status = RegistrationStatus.WITHDRAWN
     participant.withdrawn_at = now or datetime.now(UTC)
     participant.withdrawn_reason = reason[:500]
+    participant.dropout_category = category
     session.flush()
     audit.record(
         session,
@@ -383,5 +412,5 @@ def drop_out_first_placed(
     """The demo's dropouts: the first ``count`` placed people, in registration order."""
     placed = list_registrations(session, round, status=RegistrationStatus.PLACED)[:count]
     for person in placed:
-        withdraw(session, round, person, reason, actor)
+        withdraw(session, round, person, reason, actor, category=DropoutCategory.OTHER)
     return placed

@@ -86,6 +86,20 @@ class RegistrationStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class DropoutCategory(enum.StrEnum):
+    """Why someone dropped out, as the report counts it (the free-text reason is the
+    organisers' alone). A fixed list, so the counts of rounds add up; ``NOT_GIVEN`` where
+    nobody said, and for dropouts recorded before the list existed (stored as NULL)."""
+
+    ILLNESS = "illness"
+    TIME = "time"
+    MOVED = "moved"
+    NOT_INTERESTED = "not_interested"
+    NO_SHOW = "no_show"
+    OTHER = "other"
+    NOT_GIVEN = "not_given"
+
+
 class RunStatus(enum.StrEnum):
     RUNNING = "running"
     DRAFT = "draft"
@@ -258,6 +272,10 @@ class Participant(TimestampMixin, Base):
     )
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(String(500))
+    # Set with every withdrawal, cleared with ``withdrawn_reason``; NULL on older ones.
+    dropout_category: Mapped[DropoutCategory | None] = mapped_column(
+        _enum(DropoutCategory, "dropout_category")
+    )
     link_secret: Mapped[str | None] = mapped_column(String(64))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The calendar feed has a link of its own, so sharing the feed does not share the page.
