@@ -22,14 +22,12 @@ from tests.lottery.conftest import (
     MARKED_STREETS,
     NOW,
     SECRET,
-    csv_bytes,
-    marked_rows,
+    draw_wave,
 )
 from tests.lottery.printing import Box, flat, page_texts, qr_codes, text_boxes
 from vekl.errors import Conflict, InvalidInput, NotFound
 from vekl.lottery import letters as printing
 from vekl.lottery import service as lottery
-from vekl.lottery.schemas import PlanInput
 from vekl.registration import letter_codes
 from vekl.settings import Settings
 from vekl.store.models import AuditEntry, LotteryLetter, LotteryPerson, LotteryWave, Round
@@ -53,22 +51,6 @@ def settings() -> Settings:
         controller_address="Kanzleistraße 15, 78462 Konstanz",
         contact_email="vekl@konstanz.example",
     )
-
-
-def _wave(db: Session, round: Round, *, letters: int = LETTERS) -> LotteryWave:
-    lottery.import_extract(
-        db, round, csv_bytes(marked_rows()), actor="test", now=NOW, extract_days=60
-    )
-    lottery.plan(
-        db,
-        round,
-        PlanInput(places=1, dimensions=(), default_rate=1 / letters),
-        secret=SECRET,
-        actor="test",
-        now=NOW,
-        exclusion_years=3,
-    )
-    return lottery.draw(db, round, "1 2 3", secret=SECRET, actor="test", now=NOW, exclusion_years=3)
 
 
 def _expected(db: Session, wave: LotteryWave, settings: Settings) -> list[dict[str, Any]]:
@@ -97,7 +79,7 @@ def _expected(db: Session, wave: LotteryWave, settings: Settings) -> list[dict[s
 
 @pytest.fixture
 def drawn(db: Session, lottery_round: Round, settings: Settings) -> tuple[Round, LotteryWave]:
-    return lottery_round, _wave(db, lottery_round)
+    return lottery_round, draw_wave(db, lottery_round, letters=LETTERS)
 
 
 @pytest.fixture

@@ -18,12 +18,10 @@ from pypdf import PdfReader
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.lottery.conftest import csv_bytes, marked_rows
-from tests.organiser.conftest import EMAIL, SECRET, LoggedIn, log_in
+from tests.organiser.conftest import EMAIL, LoggedIn, log_in
 from vekl.jobs.worker import Worker
 from vekl.lottery import documents, letter_jobs
 from vekl.lottery import service as lottery
-from vekl.lottery.schemas import PlanInput
 from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
@@ -38,27 +36,6 @@ from vekl.store.models import (
 
 NOW = datetime.now(UTC)
 WAVE = "/organiser/rounds/{slug}/lottery/waves/1"
-
-
-@pytest.fixture
-def drawn(db: Session, example_round: Round) -> Round:
-    lottery.import_extract(
-        db, example_round, csv_bytes(marked_rows()), actor="test", now=NOW, extract_days=60
-    )
-    lottery.plan(
-        db,
-        example_round,
-        PlanInput(places=1, dimensions=(), default_rate=0.25),
-        secret=SECRET,
-        actor="test",
-        now=NOW,
-        exclusion_years=3,
-    )
-    lottery.draw(
-        db, example_round, "5 5 5", secret=SECRET, actor="test", now=NOW, exclusion_years=3
-    )
-    db.commit()
-    return example_round
 
 
 @pytest.fixture
