@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +31,14 @@ from vekl.lottery import letters as printing
 from vekl.lottery import service as lottery
 from vekl.registration import letter_codes
 from vekl.settings import Settings
-from vekl.store.models import AuditEntry, LotteryLetter, LotteryPerson, LotteryWave, Round
+from vekl.store.models import (
+    AuditEntry,
+    Lottery,
+    LotteryLetter,
+    LotteryPerson,
+    LotteryWave,
+    Round,
+)
 
 # DIN 5008, form B, in mm from the top left corner of the sheet: the address field (85 x 45
 # mm, 45 mm from the top, 20 mm from the left) is what the window of a DL envelope shows.
@@ -372,6 +380,27 @@ def test_bad_wording_is_named_by_field(data: dict[str, str], field: str) -> None
     with pytest.raises(InvalidInput) as refused:
         printing.parse_letter_text(data)
     assert [e.field for e in refused.value.errors] == [field]
+
+
+def test_once_the_lottery_says_the_extract_is_deleted_no_letter_is_made(
+    db: Session, drawn: tuple[Round, LotteryWave], settings: Settings
+) -> None:
+    """Refused by the lottery's record of the deletion itself, not only because the
+    addresses and codes are gone: here they are still there."""
+    round, wave = drawn
+    found = db.scalars(select(Lottery).where(Lottery.round_id == round.id)).one()
+    found.extract_deleted_at = NOW
+    db.flush()
+    makers: dict[str, Callable[[], object]] = {
+        "pdf": lambda: printing.letters_pdf(db, round, wave.number, settings, actor="t", now=NOW),
+        "csv": lambda: printing.letters_csv(db, round, wave.number, settings, actor="t"),
+        "worker": lambda: printing.prepare_letters(db, round, wave.number, settings, now=NOW),
+    }
+    for name, make in makers.items():
+        with pytest.raises(Conflict) as refused:
+            make()
+        assert refused.value.message == printing.LETTERS_GONE, name
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "lottery.letters")) is None
 
 
 def test_a_wave_with_a_letter_missing_its_recipient_is_not_printed_in_part(
