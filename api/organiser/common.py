@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from api import error_texts
+from api.errors import Reply, status_of
 from api.organiser.auth import signed_in
 from api.organiser.i18n import organiser_language
 from api.organiser.rendering import PRIVATE_HEADERS, render
@@ -89,6 +91,32 @@ def field_problems(lang: str, problem: InvalidInput) -> dict[str, list[str]]:
         if text not in found.setdefault(error.field, []):
             found[error.field].append(text)
     return found
+
+
+def form_again(
+    request: Request,
+    lang: str,
+    template: str,
+    problem: InvalidInput,
+    posted: Mapping[str, object],
+    *,
+    form: str | None = None,
+    problems: dict[str, list[str]] | None = None,
+    **context: object,
+) -> Reply:
+    """A refused form's page once more, with what was typed and every problem next to its
+    field (``problems``, or each field's own); raise it, so the transaction rolls back (the
+    services refuse before writing).
+
+    A page with one form takes ``posted`` and ``problems``; on a page with several,
+    ``form`` names the refused one, and the page takes all three as ``refused``."""
+    found = field_problems(lang, problem) if problems is None else problems
+    if form is None:
+        context.update(posted=posted, problems=found)
+    else:
+        context.update(refused={"form": form, "posted": posted, "problems": found})
+    page = render(request, lang, template, status_code=status_of(problem), **context)
+    return Reply(page)
 
 
 def error_page(request: Request, status_code: int, exc: ServiceError) -> Response:

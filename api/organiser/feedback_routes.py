@@ -4,14 +4,14 @@ the announcement to everyone who asked to hear about later rounds (write, previe
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.database import DbSession
-from api.errors import Reply, status_of
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
-from api.organiser.common import Lang, done, field_problems
+from api.organiser.common import Lang, done, form_again
 from api.organiser.rendering import render
 from api.routes.common import AppSettings
 from vekl.access import organisers
@@ -50,25 +50,26 @@ def _posted(form: PostedForm) -> dict[str, str]:
     return {key: value for key in form if isinstance(value := form.get(key), str)}
 
 
+def _news_context(session: DbSession) -> dict[str, Any]:
+    """What the announcement's form shows besides what was typed."""
+    return {
+        "counts": announcements.subscriber_counts(session),
+        "versions": announcements.LANGUAGES,
+        "limits": {"subject": announcements.SUBJECT_MAX, "text": announcements.TEXT_MAX},
+    }
+
+
 def _compose(
     session: DbSession,
     request: Request,
     lang: str,
     posted: dict[str, str],
-    problem: InvalidInput | None = None,
-    **context: object,
+    sent: int | None = None,
 ) -> Response:
+    """The announcement's form with what was typed (nothing refused), and how many the last
+    one went to."""
     return render(
-        request,
-        lang,
-        "news.html",
-        status_code=status_of(problem) if problem is not None else 200,
-        counts=announcements.subscriber_counts(session),
-        versions=announcements.LANGUAGES,
-        posted=posted,
-        problems=field_problems(lang, problem) if problem is not None else {},
-        limits={"subject": announcements.SUBJECT_MAX, "text": announcements.TEXT_MAX},
-        **context,
+        request, lang, "news.html", posted=posted, problems={}, sent=sent, **_news_context(session)
     )
 
 
@@ -79,7 +80,9 @@ def _parsed(
     try:
         return announcements.parse(posted)
     except InvalidInput as problem:
-        raise Reply(_compose(session, request, lang, posted, problem)) from None
+        raise form_again(
+            request, lang, "news.html", problem, posted, **_news_context(session)
+        ) from None
 
 
 @router.get("/news", summary="Write to everyone who asked for news about later rounds")

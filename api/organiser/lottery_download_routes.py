@@ -17,9 +17,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.database import DbSession
-from api.errors import Reply, status_of
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
-from api.organiser.common import Lang, done, field_problems, form_values
+from api.organiser.common import Lang, done, form_again, form_values
 from api.organiser.rendering import PRIVATE_HEADERS, download, render
 from api.routes.common import AppSettings
 from vekl.access import organisers
@@ -138,14 +137,8 @@ def change_letter(
             session, slug, posted, settings=settings, actor=organisers.actor(me)
         )
     except InvalidInput as problem:
-        page = render(
-            request,
-            lang,
-            "lottery_letter.html",
-            status_code=status_of(problem),
-            view=printing.letter_view(session, slug),
-            posted=posted,
-            problems=field_problems(lang, problem),
-        )
-        raise Reply(page) from problem
+        view = printing.letter_view(session, slug)
+        raise form_again(
+            request, lang, "lottery_letter.html", problem, posted, view=view
+        ) from problem
     return done(f"{PREFIX}/rounds/{slug}/lottery/letter", "saved")

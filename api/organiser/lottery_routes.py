@@ -16,9 +16,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from api import error_texts
 from api.database import DbSession
-from api.errors import Reply, status_of
+from api.errors import Reply
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
-from api.organiser.common import Lang, done, field_problems, form_values, upload_bytes
+from api.organiser.common import Lang, done, form_again, form_values, upload_bytes
 from api.organiser.rendering import render
 from api.routes.common import AppSettings
 from vekl.access import organisers
@@ -47,22 +47,15 @@ def _again(
     posted: dict[str, object],
 ) -> Reply:
     """The page once more, the form ``form`` with what was typed and every problem next to
-    its field; raised, so the transaction rolls back (the services refuse before writing)."""
+    its field; raised, so the transaction rolls back."""
+    problems = None
     if form == "extract":
         # A file's problems name their line and column, all of them under the file field.
         problems = {"file": [error_texts.field_text(lang, e) for e in problem.errors]}
-    else:
-        problems = field_problems(lang, problem)
-    refused = {"form": form, "posted": posted, "problems": problems}
-    page = render(
-        request,
-        lang,
-        "lottery.html",
-        status_code=status_of(problem),
-        view=lottery_pages.page(session, slug),
-        refused=refused,
+    view = lottery_pages.page(session, slug)
+    return form_again(
+        request, lang, "lottery.html", problem, posted, form=form, problems=problems, view=view
     )
-    return Reply(page)
 
 
 @router.get("/rounds/{slug}/lottery", summary="The lottery: extract, plan, draw, response")

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.database import DbSession
-from api.errors import Reply, status_of
+from api.errors import Reply
 from api.organiser.auth import PREFIX, Organiser, OrganiserForm, PostedForm
 from api.organiser.common import (
     MAX_ROUND_FILE,
     Lang,
     done,
-    field_problems,
+    form_again,
     form_values,
     parse_form,
     upload_bytes,
@@ -42,28 +42,6 @@ def new_round(me: Organiser, request: Request, lang: Lang) -> Response:
     return render(request, lang, "round_new.html", language_choices=language_names(lang))
 
 
-def _form_again(
-    request: Request,
-    lang: str,
-    name: str,
-    problem: InvalidInput,
-    posted: dict[str, object],
-    **context: object,
-) -> Reply:
-    """The form once more with what was typed, every problem next to its field; raised, so
-    the transaction rolls back."""
-    page = render(
-        request,
-        lang,
-        name,
-        status_code=status_of(problem),
-        posted=posted,
-        problems=field_problems(lang, problem),
-        **context,
-    )
-    return Reply(page)
-
-
 @router.post("/rounds", summary="Create a round from the form")
 def create_round(
     session: DbSession,
@@ -83,7 +61,7 @@ def create_round(
             raise
         round = round_setup.create_round(session, slug, data, settings, organisers.actor(me))
     except InvalidInput as problem:
-        raise _form_again(
+        raise form_again(
             request,
             lang,
             "round_new.html",
@@ -143,7 +121,7 @@ def save_settings(
         data = parse_form(RoundSettingsInput, values)
         round_setup.update_round(session, slug, data, settings, organisers.actor(me))
     except InvalidInput as problem:
-        raise _form_again(
+        raise form_again(
             request,
             lang,
             "setup.html",
@@ -184,17 +162,16 @@ def _setup_again(
 ) -> Reply:
     """The set-up page once more, the form ``prefix`` with what was typed and every problem
     next to its field; raised, so the transaction rolls back."""
-    refused = {"form": prefix, "posted": posted, "problems": field_problems(lang, problem)}
-    page = render(
+    return form_again(
         request,
         lang,
         "setup.html",
-        status_code=status_of(problem),
+        problem,
+        posted,
+        form=prefix,
         view=round_setup.overview(session, slug),
         language_choices=language_names(lang),
-        refused=refused,
     )
-    return Reply(page)
 
 
 @router.post("/rounds/{slug}/series", summary="Add a series")

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -82,6 +83,13 @@ def test_demo_loads_once(runner: CliRunner, cli_env: Path) -> None:
     assert "public seed '7 19 23 31 42 48 / 5'" in first.output
     assert "12 citizens registered with a letter's code" in first.output
     assert re.search(r"\ntotal +300 +12 +4\.0%", first.output), first.output
+    # A specimen of the letters; the print shop's list and the protocol are complete.
+    assert "letters (first 20 of 300 letters)" in first.output
+    printed = cli_env / "lottery"
+    assert len(PdfReader(printed / "welle-1-briefe.pdf").pages) == 2 * 20
+    rows = (printed / "welle-1-druckerei.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 1 + 300
+    assert (printed / "welle-1-protokoll.pdf").stat().st_size > 0
     second = runner.invoke(app, ["demo"])
     assert second.exit_code == 0
     assert "already in this database" in second.output

@@ -7,23 +7,24 @@ The evenings are moved to the last weeks, so that pages (which use the clock) an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import create_app
-from api.database import request_session, unit_of_work
 from tests.api.conftest import BERLIN, CONTACT, EXAMPLE, SECRET
 from tests.dates import open_for_a_month
-from tests.event_loop import database_off_the_loop
+from tests.organiser.conftest import (  # noqa: F401 (fixtures)
+    app,
+    client,
+    organiser,
+    quick_password_hashing,
+    team,
+)
 from vekl.mail import outbox
 from vekl.registration import csv_import
 from vekl.rounds import service as rounds
@@ -146,21 +147,3 @@ def contacts_token(row: OutboxMail) -> str:
     found = re.search(r"/me/([A-Za-z0-9_-]{43})/contacts", text_of(row))
     assert found, text_of(row)
     return found.group(1)
-
-
-@pytest.fixture
-def app(settings: Settings, db: Session) -> Iterator[FastAPI]:
-    app = create_app(settings)
-
-    def session_in_test_transaction() -> Iterator[Session]:
-        yield from unit_of_work(db)
-
-    app.dependency_overrides[request_session] = session_in_test_transaction
-    with database_off_the_loop(db.get_bind()):
-        yield app
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, base_url="https://vekl.example", follow_redirects=False) as test_client:
-        yield test_client

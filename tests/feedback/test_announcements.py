@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from tests.feedback.conftest import mails, message
 from tests.feedback.conftest import text_of as raw_text
-from tests.organiser.conftest import EMAIL, PASSWORD, log_in
-from vekl.access import organisers, tokens
+from tests.organiser.conftest import LoggedIn
+from vekl.access import tokens
 from vekl.cli import app as cli
 from vekl.cli import context
 from vekl.cli import feedback as feedback_commands
@@ -204,13 +204,6 @@ def test_nobody_to_write_to_is_refused(db: Session, settings: Settings) -> None:
 # The organiser page
 
 
-@pytest.fixture
-def team(client: TestClient, db: Session) -> str:
-    organisers.create_user(db, EMAIL, PASSWORD, actor="test")
-    db.commit()
-    return log_in(client)
-
-
 def test_the_page_needs_a_login(client: TestClient, db: Session, settings: Settings) -> None:
     _subscribe(db, settings)
     assert client.get("/organiser/news").status_code in (303, 401)
@@ -221,7 +214,7 @@ def test_the_page_needs_a_login(client: TestClient, db: Session, settings: Setti
 
 
 def test_a_form_without_the_sessions_token_is_refused(
-    client: TestClient, db: Session, settings: Settings, team: str
+    client: TestClient, db: Session, settings: Settings, team: LoggedIn
 ) -> None:
     _subscribe(db, settings)
     for token in ({}, {"csrf_token": "forged"}):
@@ -231,14 +224,14 @@ def test_a_form_without_the_sessions_token_is_refused(
 
 
 def test_write_preview_confirm_and_a_second_post_sends_nothing_again(
-    client: TestClient, db: Session, settings: Settings, team: str
+    client: TestClient, db: Session, settings: Settings, team: LoggedIn
 ) -> None:
     _subscribe(db, settings)
     page = client.get("/organiser/news?lang=de")
     assert page.status_code == 200
     assert "Nachricht an die Abonnent:innen" in page.text
     assert re.search(r"Ukrainisch</th><td>1</td>", page.text)
-    preview = client.post("/organiser/news/preview?lang=de", data={**FORM, "csrf_token": team})
+    preview = client.post("/organiser/news/preview?lang=de", data={**FORM, "csrf_token": team.csrf})
     assert preview.status_code == 200, preview.text
     assert "Jetzt an 5 Abonnent:innen senden" in preview.text
     assert "davon 2 ohne Fassung in ihrer Sprache" in preview.text
@@ -247,9 +240,9 @@ def test_write_preview_confirm_and_a_second_post_sends_nothing_again(
     assert "&lt;b&gt;Anmeldung&lt;/b&gt;" in preview.text
     assert mails(db, KIND) == []  # nothing sent before the confirmation
     carried = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', preview.text))
-    assert carried["csrf_token"] == team and carried["subject_en"] == FORM["subject_en"]
+    assert carried["csrf_token"] == team.csrf and carried["subject_en"] == FORM["subject_en"]
     # What the browser posts back: the hidden fields, the markup unescaped by the browser.
-    confirmed = {**FORM, "csrf_token": team}
+    confirmed = {**FORM, "csrf_token": team.csrf}
     sent = client.post("/organiser/news/send?lang=de", data=confirmed)
     assert sent.status_code == 303
     assert sent.headers["location"] == "/organiser/news?sent=5&done=news_sent"
@@ -266,10 +259,10 @@ def test_write_preview_confirm_and_a_second_post_sends_nothing_again(
 
 
 def test_bad_input_shows_a_german_error_next_to_the_field_and_sends_nothing(
-    client: TestClient, db: Session, settings: Settings, team: str
+    client: TestClient, db: Session, settings: Settings, team: LoggedIn
 ) -> None:
     _subscribe(db, settings)
-    bad = {**FORM, "subject_de": "", "text_en": "", "csrf_token": team}
+    bad = {**FORM, "subject_de": "", "text_en": "", "csrf_token": team.csrf}
     for step in ("preview", "send"):
         response = client.post(f"/organiser/news/{step}?lang=de", data=bad)
         assert response.status_code == 422
@@ -286,18 +279,18 @@ def test_bad_input_shows_a_german_error_next_to_the_field_and_sends_nothing(
 
 
 def test_change_the_text_brings_the_form_back_filled_in(
-    client: TestClient, db: Session, team: str
+    client: TestClient, db: Session, team: LoggedIn
 ) -> None:
-    response = client.post("/organiser/news/edit?lang=de", data={**FORM, "csrf_token": team})
+    response = client.post("/organiser/news/edit?lang=de", data={**FORM, "csrf_token": team.csrf})
     assert response.status_code == 200
     assert f'value="{FORM["subject_en"]}"' in response.text
 
 
 def test_the_audit_log_says_it_in_words(
-    client: TestClient, db: Session, settings: Settings, team: str
+    client: TestClient, db: Session, settings: Settings, team: LoggedIn
 ) -> None:
     _subscribe(db, settings)
-    client.post("/organiser/news/send?lang=de", data={**FORM, "csrf_token": team})
+    client.post("/organiser/news/send?lang=de", data={**FORM, "csrf_token": team.csrf})
     log = client.get("/organiser/audit?lang=de").text
     assert "Nachricht an die Abonnent:innen verschickt" in log
     assert "insgesamt 5; Deutsch: 3; Englisch: 1; Arabisch: 1" in log

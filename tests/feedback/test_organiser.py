@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.feedback.conftest import Finished, mails, survey_token
-from tests.organiser.conftest import EMAIL, PASSWORD, log_in
-from vekl.access import organisers
+from tests.organiser.conftest import LoggedIn
 from vekl.cli import app as cli
 from vekl.cli import feedback as feedback_commands
 from vekl.feedback import service as feedback
@@ -24,24 +23,17 @@ from vekl.settings import Settings
 from vekl.store.models import AuditEntry
 
 
-@pytest.fixture
-def team(client: TestClient, db: Session) -> str:
-    organisers.create_user(db, EMAIL, PASSWORD, actor="test")
-    db.commit()
-    return log_in(client)
-
-
 def test_the_page_sends_the_due_invitations_once_and_shows_counts_not_names(
-    db: Session, finished: Finished, settings: Settings, client: TestClient, team: str
+    db: Session, finished: Finished, settings: Settings, client: TestClient, team: LoggedIn
 ) -> None:
     slug = finished.round.slug
     page = client.get(f"/organiser/rounds/{slug}/feedback?lang=de")
     assert page.status_code == 200
     assert "9 Personen hatten ihren letzten Abend" in page.text
-    sent = client.post(f"/organiser/rounds/{slug}/feedback/send", data={"csrf_token": team})
+    sent = client.post(f"/organiser/rounds/{slug}/feedback/send", data={"csrf_token": team.csrf})
     assert sent.status_code == 303
     assert len(mails(db, "survey")) == 9
-    again = client.post(f"/organiser/rounds/{slug}/feedback/send", data={"csrf_token": team})
+    again = client.post(f"/organiser/rounds/{slug}/feedback/send", data={"csrf_token": team.csrf})
     assert again.status_code == 303 and len(mails(db, "survey")) == 9
     assert db.scalar(select(AuditEntry).where(AuditEntry.action == "feedback.send"))
     person = finished.members[3]

@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.dates import open_for_a_month
+from vekl.lottery import service as lottery
+from vekl.lottery.schemas import PlanInput
 from vekl.rounds import service as rounds
-from vekl.store.models import Round
+from vekl.store.models import LotteryWave, Round
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "konstanz-mai"
@@ -108,3 +110,29 @@ def marked_rows(count: int = 240) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def draw_wave(
+    db: Session,
+    round: Round,
+    *,
+    secret: str = SECRET,
+    now: datetime = NOW,
+    letters: int = 4,
+    seed: str = "1 2 3",
+) -> LotteryWave:
+    """The round's first wave of ``letters`` letters, drawn from ``marked_rows()`` for one
+    place in one stratum (a response of 1 in ``letters``); not committed."""
+    lottery.import_extract(
+        db, round, csv_bytes(marked_rows()), actor="test", now=now, extract_days=60
+    )
+    lottery.plan(
+        db,
+        round,
+        PlanInput(places=1, dimensions=(), default_rate=1 / letters),
+        secret=secret,
+        actor="test",
+        now=now,
+        exclusion_years=3,
+    )
+    return lottery.draw(db, round, seed, secret=secret, actor="test", now=now, exclusion_years=3)

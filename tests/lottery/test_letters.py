@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,17 +23,22 @@ from tests.lottery.conftest import (
     MARKED_STREETS,
     NOW,
     SECRET,
-    csv_bytes,
-    marked_rows,
+    draw_wave,
 )
 from tests.lottery.printing import Box, flat, page_texts, qr_codes, text_boxes
 from vekl.errors import Conflict, InvalidInput, NotFound
 from vekl.lottery import letters as printing
 from vekl.lottery import service as lottery
-from vekl.lottery.schemas import PlanInput
 from vekl.registration import letter_codes
 from vekl.settings import Settings
-from vekl.store.models import AuditEntry, LotteryLetter, LotteryPerson, LotteryWave, Round
+from vekl.store.models import (
+    AuditEntry,
+    Lottery,
+    LotteryLetter,
+    LotteryPerson,
+    LotteryWave,
+    Round,
+)
 
 # DIN 5008, form B, in mm from the top left corner of the sheet: the address field (85 x 45
 # mm, 45 mm from the top, 20 mm from the left) is what the window of a DL envelope shows.
@@ -53,22 +59,6 @@ def settings() -> Settings:
         controller_address="Kanzleistraße 15, 78462 Konstanz",
         contact_email="vekl@konstanz.example",
     )
-
-
-def _wave(db: Session, round: Round, *, letters: int = LETTERS) -> LotteryWave:
-    lottery.import_extract(
-        db, round, csv_bytes(marked_rows()), actor="test", now=NOW, extract_days=60
-    )
-    lottery.plan(
-        db,
-        round,
-        PlanInput(places=1, dimensions=(), default_rate=1 / letters),
-        secret=SECRET,
-        actor="test",
-        now=NOW,
-        exclusion_years=3,
-    )
-    return lottery.draw(db, round, "1 2 3", secret=SECRET, actor="test", now=NOW, exclusion_years=3)
 
 
 def _expected(db: Session, wave: LotteryWave, settings: Settings) -> list[dict[str, Any]]:
@@ -97,7 +87,7 @@ def _expected(db: Session, wave: LotteryWave, settings: Settings) -> list[dict[s
 
 @pytest.fixture
 def drawn(db: Session, lottery_round: Round, settings: Settings) -> tuple[Round, LotteryWave]:
-    return lottery_round, _wave(db, lottery_round)
+    return lottery_round, draw_wave(db, lottery_round, letters=LETTERS)
 
 
 @pytest.fixture
@@ -390,6 +380,27 @@ def test_bad_wording_is_named_by_field(data: dict[str, str], field: str) -> None
     with pytest.raises(InvalidInput) as refused:
         printing.parse_letter_text(data)
     assert [e.field for e in refused.value.errors] == [field]
+
+
+def test_once_the_lottery_says_the_extract_is_deleted_no_letter_is_made(
+    db: Session, drawn: tuple[Round, LotteryWave], settings: Settings
+) -> None:
+    """Refused by the lottery's record of the deletion itself, not only because the
+    addresses and codes are gone: here they are still there."""
+    round, wave = drawn
+    found = db.scalars(select(Lottery).where(Lottery.round_id == round.id)).one()
+    found.extract_deleted_at = NOW
+    db.flush()
+    makers: dict[str, Callable[[], object]] = {
+        "pdf": lambda: printing.letters_pdf(db, round, wave.number, settings, actor="t", now=NOW),
+        "csv": lambda: printing.letters_csv(db, round, wave.number, settings, actor="t"),
+        "worker": lambda: printing.prepare_letters(db, round, wave.number, settings, now=NOW),
+    }
+    for name, make in makers.items():
+        with pytest.raises(Conflict) as refused:
+            make()
+        assert refused.value.message == printing.LETTERS_GONE, name
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "lottery.letters")) is None
 
 
 def test_a_wave_with_a_letter_missing_its_recipient_is_not_printed_in_part(

@@ -4,6 +4,7 @@ round has the data, absent where not, small counts withheld (SQLite and PostgreS
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from itertools import product
 
 from sqlalchemy import func, select
@@ -11,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from tests.monitoring.data import ANSWERS, answer_survey, mark_attendance, run_lottery
 from tests.monitoring.test_service import cell, table
+from vekl.attendance.service import Counts, EveningCounts, RoundAttendance
 from vekl.lottery import response as lottery_response
 from vekl.monitoring import queries, sections, service
+from vekl.monitoring.schemas import TOTAL, Aggregates, Section, Table
+from vekl.monitoring.sections import ROLES
 from vekl.monitoring.suppression import suppress
 from vekl.store.models import LotteryLetter, MatchingRun, Round
 
@@ -113,6 +117,63 @@ def test_a_member_not_counted_as_placed_unlinks_the_completion() -> None:
         ],
     )
     assert sections.attendance_section(unmarked) is None
+
+
+def _placed_and_members(slug: str, placed: dict[str, int], members: dict[str, int]) -> Aggregates:
+    """A round with nothing but its placed (the outcome's counts by role) and the members of
+    its groups (the attendance's completion table, linked to the placed where equal)."""
+    evening = EveningCounts(
+        "mon", 1, datetime(2027, 5, 3, tzinfo=UTC), {r: Counts(present=members[r]) for r in ROLES}
+    )
+    attendance = sections.attendance_section(
+        RoundAttendance(slug, [evening], members, dict.fromkeys(ROLES, 0)), placed
+    )
+    assert attendance is not None
+    outcome = Table(
+        name="by_outcome",
+        rows=["placed"],
+        columns=list(ROLES),
+        counts=[[placed[r] for r in ROLES]],
+        row_keys=[f"outcome|placed|{TOTAL}"],
+        cell_keys={f"placed|{r}": f"outcome|placed|{r}" for r in ROLES},
+    )
+    return Aggregates(
+        round=slug,
+        round_name=slug,
+        computed_at=datetime(2027, 6, 1, tzinfo=UTC),
+        sections=[Section(name="outcome", tables=[outcome]), attendance],
+    )
+
+
+def _members_shown_as_placed(rounds: list[Aggregates]) -> set[str]:
+    """The roles whose members the report across ``rounds`` counts as one cell with the
+    placed (so suppression withholds both or neither)."""
+    merged, _, status = service.across(rounds)
+    outcome = next(s for s in merged if s.name == "outcome").tables[0]
+    completion = next(s for s in merged if s.name == "attendance").tables[1]
+    assert completion.rows[0] == "members"
+    found = {
+        role
+        for c, role in enumerate(completion.columns)
+        if completion.cell_key(service.ACROSS, 0, c)
+        == outcome.cell_key(service.ACROSS, 0, outcome.columns.index(role))
+    }
+    assert all(completion.cell_key(service.ACROSS, 0, c) in status for c in range(len(ROLES)))
+    return found
+
+
+def test_across_rounds_members_are_the_placed_only_where_every_round_says_so() -> None:
+    a = _placed_and_members("a", {"citizen": 9, "newcomer": 8}, {"citizen": 9, "newcomer": 8})
+    b = _placed_and_members("b", {"citizen": 7, "newcomer": 9}, {"citizen": 7, "newcomer": 9})
+    # Someone of round c counted as placed is no member of a published group.
+    c = _placed_and_members("c", {"citizen": 7, "newcomer": 9}, {"citizen": 7, "newcomer": 8})
+    assert _members_shown_as_placed([a]) == set(ROLES)
+    assert _members_shown_as_placed([c]) == {"citizen"}
+    assert _members_shown_as_placed([a, b]) == set(ROLES)
+    # Added up, a's 8 members equal to its placed and c's 8 of 9 are 16 members against 17
+    # placed: two counts, not one.
+    assert _members_shown_as_placed([a, c]) == {"citizen"}
+    assert _members_shown_as_placed([c, a]) == {"citizen"}
 
 
 def test_feedback_satisfaction_by_kind_questions_and_pairs(

@@ -22,6 +22,7 @@ from api import create_app
 from api.database import request_session, unit_of_work
 from tests.dates import open_for_a_month
 from tests.event_loop import database_off_the_loop
+from tests.lottery.conftest import draw_wave
 from vekl.access import organisers
 from vekl.registration import csv_import
 from vekl.rounds import service as rounds
@@ -128,6 +129,14 @@ def example_round(db: Session) -> Round:
     csv_import.import_registrations(db, round, (EXAMPLE / "registrations.csv").read_bytes(), "test")
     db.commit()
     return round
+
+
+@pytest.fixture
+def drawn(db: Session, example_round: Round) -> Round:
+    """The example round with its first wave drawn: four letters, extract kept."""
+    draw_wave(db, example_round, secret=SECRET)
+    db.commit()
+    return example_round
 
 
 def solved_draft(db: Session, round: Round, *, rematch: bool = False) -> MatchingRun:

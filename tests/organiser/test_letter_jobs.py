@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,12 +18,10 @@ from pypdf import PdfReader
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.lottery.conftest import csv_bytes, marked_rows
-from tests.organiser.conftest import EMAIL, SECRET, LoggedIn, log_in
+from tests.organiser.conftest import EMAIL, LoggedIn, log_in
 from vekl.jobs.worker import Worker
 from vekl.lottery import documents, letter_jobs
 from vekl.lottery import service as lottery
-from vekl.lottery.schemas import PlanInput
 from vekl.settings import Settings
 from vekl.store.models import (
     AuditEntry,
@@ -33,32 +31,12 @@ from vekl.store.models import (
     LetterPrint,
     LetterPrintFile,
     LetterPrintStatus,
+    Lottery,
     Round,
 )
 
 NOW = datetime.now(UTC)
 WAVE = "/organiser/rounds/{slug}/lottery/waves/1"
-
-
-@pytest.fixture
-def drawn(db: Session, example_round: Round) -> Round:
-    lottery.import_extract(
-        db, example_round, csv_bytes(marked_rows()), actor="test", now=NOW, extract_days=60
-    )
-    lottery.plan(
-        db,
-        example_round,
-        PlanInput(places=1, dimensions=(), default_rate=0.25),
-        secret=SECRET,
-        actor="test",
-        now=NOW,
-        exclusion_years=3,
-    )
-    lottery.draw(
-        db, example_round, "5 5 5", secret=SECRET, actor="test", now=NOW, exclusion_years=3
-    )
-    db.commit()
-    return example_round
 
 
 @pytest.fixture
@@ -224,15 +202,31 @@ def test_a_rendering_whose_extract_goes_first_stores_nothing(
     assert _files(db) == 0
 
 
+def _delete_extract(session: Session, round_id: int) -> None:
+    lottery.delete_extract(session, session.get_one(Round, round_id), actor="test", now=NOW)
+
+
+def _stamp_deleted(session: Session, round_id: int) -> None:
+    """Only the lottery's record of the deletion: the print and the people are untouched,
+    so the worker's own look at the lottery is what refuses the letters."""
+    found = session.scalars(select(Lottery).where(Lottery.round_id == round_id)).one()
+    found.extract_deleted_at = NOW
+
+
+@pytest.mark.parametrize("deletion", [_delete_extract, _stamp_deleted])
 def test_an_extract_deleted_while_rendering_leaves_no_file(
-    team: LoggedIn, db: Session, drawn: Round, worker: Worker, monkeypatch: pytest.MonkeyPatch
+    team: LoggedIn,
+    db: Session,
+    drawn: Round,
+    worker: Worker,
+    monkeypatch: pytest.MonkeyPatch,
+    deletion: Callable[[Session, int], None],
 ) -> None:
     real = documents.letters_pdf
 
     def delete_midway(*args: Any, **kwargs: Any) -> bytes:
         with worker.sessions.begin() as other:
-            found = other.get_one(Round, drawn.id)
-            lottery.delete_extract(other, found, actor="test", now=NOW)
+            deletion(other, drawn.id)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(documents, "letters_pdf", delete_midway)

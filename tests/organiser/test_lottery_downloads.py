@@ -9,42 +9,18 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.lottery.conftest import csv_bytes, marked_rows
-from tests.organiser.conftest import EMAIL, SECRET, LoggedIn
+from tests.organiser.conftest import EMAIL, LoggedIn
 from vekl.lottery import letters as printing
 from vekl.lottery import service as lottery
-from vekl.lottery.schemas import PlanInput
 from vekl.store.models import AuditEntry, Round
 
 NOW = datetime.now(UTC)
 BASE = "/organiser/rounds/{slug}/lottery"
-
-
-@pytest.fixture
-def drawn(db: Session, example_round: Round) -> Round:
-    lottery.import_extract(
-        db, example_round, csv_bytes(marked_rows()), actor="test", now=NOW, extract_days=60
-    )
-    lottery.plan(
-        db,
-        example_round,
-        PlanInput(places=1, dimensions=(), default_rate=0.25),
-        secret=SECRET,
-        actor="test",
-        now=NOW,
-        exclusion_years=3,
-    )
-    lottery.draw(
-        db, example_round, "5 5 5", secret=SECRET, actor="test", now=NOW, exclusion_years=3
-    )
-    db.commit()
-    return example_round
 
 
 def _downloads(round: Round) -> list[str]:

@@ -38,6 +38,9 @@ DROPOUT_REASON = "demo: cannot come after all"
 DEMO_SEED = "7 19 23 31 42 48 / 5"
 DEMO_PLAN = {"places": 15, "dimensions": ["age", "gender"]}
 DEMO_ANSWERS = 12
+# Laying out all of the wave's letters would take most of the demo's time; a specimen of
+# the first ones shows what the print shop gets (its list and the protocol stay complete).
+DEMO_LETTERS_SHOWN = 20
 
 
 def _default_examples() -> Path:
@@ -216,8 +219,11 @@ def _lottery(config: Settings, folder: Path) -> None:
         printed = config.mail_dir.parent / "lottery"
         printed.mkdir(parents=True, exist_ok=True)
         letters_pdf = printed / f"welle-{wave.number}-briefe.pdf"
+        shown = min(DEMO_LETTERS_SHOWN, wave.letters)
         letters_pdf.write_bytes(
-            printing.letters_pdf(session, round, wave.number, config, actor=actor, now=now)
+            printing.letters_pdf(
+                session, round, wave.number, config, actor=actor, now=now, first=shown
+            )
         )
         (printed / f"welle-{wave.number}-druckerei.csv").write_bytes(
             printing.letters_csv(session, round, wave.number, config, actor=actor)
@@ -226,8 +232,8 @@ def _lottery(config: Settings, folder: Path) -> None:
             printing.protocol_pdf(session, round, wave.number, config)
         )
         console.print(
-            f"4b. letters, print shop list and protocol of wave {wave.number} in "
-            f"{printed.resolve()}",
+            f"4b. letters (first {shown} of {wave.letters} letters), print shop list and "
+            f"protocol of wave {wave.number} in {printed.resolve()}",
             soft_wrap=True,
             highlight=False,
         )

@@ -289,10 +289,18 @@ def _fits(session: Session, round: Round, text: LetterText, settings: Settings) 
 
 
 def letters_pdf(
-    session: Session, round: Round, wave: int, settings: Settings, *, actor: str, now: datetime
+    session: Session,
+    round: Round,
+    wave: int,
+    settings: Settings,
+    *,
+    actor: str,
+    now: datetime,
+    first: int | None = None,
 ) -> bytes:
-    """The wave's letters, one sheet each (front, then the notes on the back), in draw order."""
-    pages = _pages(session, round, wave, settings)
+    """The wave's letters, one sheet each (front, then the notes on the back), in draw order;
+    only the ``first`` of them where given (a specimen, as in the demo)."""
+    pages = _pages(session, round, wave, settings)[:first]
     audit.record(
         session,
         actor,
