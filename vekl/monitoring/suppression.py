@@ -116,17 +116,33 @@ class _Audit:
     for the whole of :func:`suppress`.
     """
 
-    def __init__(self, system: System, status: Mapping[str, Status], upper: int = UNBOUNDED):
+    def __init__(
+        self,
+        system: System,
+        status: Mapping[str, Status],
+        upper: int = UNBOUNDED,
+        constant: Iterable[str] = (),
+    ):
+        """``constant``: published cells that stay published whatever is asked (counts
+        published in another report, zeros); they enter the sums as numbers."""
         self.system = system
         self.upper = upper
-        self.keys = list(system.values)
+        fixed = set(constant)
+        self.keys = [key for key in system.values if key not in fixed]
         self.model = cp_model.CpModel()
         self.variables = {
-            key: self.model.new_int_var(value, value, key) for key, value in system.values.items()
+            key: self.model.new_int_var(system.values[key], system.values[key], key)
+            for key in self.keys
         }
+
+        def term(key: str) -> cp_model.LinearExprT:
+            return self.variables[key] if key in self.variables else system.values[key]
+
         for relation in system.sums:
-            parts = [self.variables[p] for p in relation.parts]
-            self.model.add(self.variables[relation.total] == cp_model.LinearExpr.sum(parts))
+            if all(k in fixed for k in (relation.total, *relation.parts)):
+                continue  # numbers only: true of the counts, no variable to tie
+            parts = [term(p) for p in relation.parts]
+            self.model.add(term(relation.total) == cp_model.LinearExpr.sum(parts))
         self.solver = cp_model.CpSolver()
         self.solver.parameters.num_workers = 1
         # These models are small and plain: presolve and linearisation cost more than they
@@ -137,7 +153,7 @@ class _Audit:
         self.solver.parameters.symmetry_level = 0
         self.solver.parameters.cp_model_probing_level = 0
         self.domains: dict[str, tuple[int, ...]] = {
-            key: (value, value) for key, value in system.values.items()
+            key: (system.values[key],) * 2 for key in self.keys
         }
         self.status = dict(status)
         self._apply(self.status)
@@ -403,7 +419,12 @@ def _suppress(
     primaries = sorted(k for k, s in status.items() if s is Status.PRIMARY)
     if not primaries:
         return status
-    audit = _Audit(system, status)
+    constant = [
+        k
+        for k, s in status.items()
+        if s is Status.PUBLISHED and (k in fixed or system.values[k] == 0)
+    ]
+    audit = _Audit(system, status, constant=constant)
     audit.blind = withheld_all(system, status, fixed)
     for key in primaries:
         low, high = audit.range(key, PROTECTION)
