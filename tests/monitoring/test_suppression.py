@@ -102,6 +102,118 @@ def test_a_cell_with_two_values_is_refused() -> None:
         system.add_cell("a", 3)
 
 
+def _one_row_and_its_parts() -> list[Table]:
+    """A one-row table (7 and 7) and a table of the same people in two rows of small
+    counts, sharing the column totals and the grand total."""
+    shared = {"column_keys": ["c0", "c1"], "total_key": "all"}
+    return [table([[7, 7]], name="one", **shared), table([[3, 3], [4, 4]], name="two", **shared)]
+
+
+def test_a_total_the_published_counts_give_exactly_is_published() -> None:
+    """Withheld to protect the small cells, the grand total (14) equals the one row's total,
+    which stays published: the attacker has it anyway, so it is shown."""
+    tables = _one_row_and_its_parts()
+    section = Section(name="s", tables=tables)
+    system = service.system_of([section], PREFIX)
+    assert suppress(system, derivable=False)[f"{PREFIX}all"] is Status.SECONDARY
+    published = publish(tables)
+    one = published[0].tables[0]
+    assert one.row_totals is not None and one.row_totals[0].display == "14"
+    assert one.total is not None and one.total.display == "14" and one.total.count == 14
+    assert attack(tables, published).pinned() == {}
+
+
+def _attacker_range(attacker: Attacker, key: str) -> tuple[int, int]:
+    return attacker._solve(key, minimise=True), attacker._solve(key, minimise=False)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    row=st.lists(st.integers(0, 12), min_size=2, max_size=3),
+    split=st.lists(st.integers(0, 12), min_size=3, max_size=3),
+)
+def test_publishing_derivable_cells_changes_nothing_the_attacker_knows(
+    row: list[int], split: list[int]
+) -> None:
+    """The pass only turns an "x" the attacker can compute exactly into its number: every
+    small cell stays protected, each cell it publishes had one value only, and no "x" left
+    has one value only."""
+    keys = {"column_keys": [f"c{j}" for j in range(len(row))], "total_key": "all"}
+    first = [min(s, v) for s, v in zip(split, row, strict=False)]
+    tables = [
+        table([row], name="one", **keys),
+        table([first, [v - f for v, f in zip(row, first, strict=True)]], name="two", **keys),
+    ]
+    section = Section(name="s", tables=tables)
+    system = service.system_of([section], PREFIX)
+    before = suppress(system, derivable=False)
+    after = suppress(system)
+    withheld_before = attack(tables, service.published_sections([section], system, before, PREFIX))
+    attacker = attack(tables, service.published_sections([section], system, after, PREFIX))
+    assert attacker.pinned(suppression.PROTECTION) == {}
+    for key, status in after.items():
+        if status is not before[key]:
+            assert (before[key], status) == (Status.SECONDARY, Status.PUBLISHED)
+            value = system.values[key]
+            assert _attacker_range(withheld_before, key) == (value, value)
+        elif status is Status.SECONDARY:
+            low, high = _attacker_range(attacker, key)
+            assert low < high, key
+    # The attacker's ranges of the small cells are the same with or without the pass.
+    assert attacker.ranges() == withheld_before.ranges()
+
+
+def test_a_report_asked_for_again_is_taken_from_the_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    suppression.clear_cache()
+    tables = [table([[2, 10], [10, 20]])]
+    system = service.system_of([Section(name="s", tables=tables)], PREFIX)
+    first = suppress(system)
+
+    def no_audit(*args: object, **kwargs: object) -> None:
+        raise AssertionError("solved again")
+
+    monkeypatch.setattr(suppression, "_Audit", no_audit)
+    assert suppress(system) == first
+    # The answer handed out is a copy: changing it changes no later answer.
+    suppress(system)[f"{PREFIX}t|r0|c0"] = Status.PUBLISHED
+    assert suppress(system) == first
+
+
+def test_the_cache_is_not_used_when_a_rounds_counts_change() -> None:
+    """The same round, its cells under the same keys, with one count changed: the statuses
+    are those of the new counts, in the round's report and across rounds."""
+    from datetime import UTC, datetime
+
+    from vekl.monitoring.schemas import Aggregates
+
+    def rounds(counts: list[list[int]]) -> list[Aggregates]:
+        now = datetime(2027, 6, 1, tzinfo=UTC)
+        return [
+            Aggregates(
+                round=f"round{i}",
+                round_name=f"Round {i}",
+                computed_at=now,
+                sections=[Section(name="s", tables=[table(c)])],
+            )
+            for i, c in enumerate([counts, [[20, 20], [20, 20]]])
+        ]
+
+    suppression.clear_cache()
+    _, system, status = service.across(rounds([[10, 20], [20, 30]]))
+    assert status["round0|t|r0|c0"] is Status.PUBLISHED
+    assert Status.SECONDARY not in status.values()
+    _, system, status = service.across(rounds([[3, 20], [20, 30]]))
+    assert system.values["round0|t|r0|c0"] == 3
+    assert status["round0|t|r0|c0"] is Status.PRIMARY
+    assert Status.SECONDARY in status.values()
+    cached = suppression.suppress(
+        service.system_of(rounds([[3, 20], [20, 30]])[0].sections, "round0|")
+    )
+    assert cached["round0|t|r0|c0"] is Status.PRIMARY
+
+
 # --- the attacker against random reports ------------------------------------------------------
 
 people = st.lists(
