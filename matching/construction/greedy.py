@@ -170,8 +170,10 @@ def _ranking(
             c.index: (
                 -max(instance.people[i].level for i in c.members),
                 len(instance.component_series[c.index]),
-                # The lottery, not the input order, breaks the remaining ties.
-                c.lot,
+                # The lottery, not the input order, breaks the remaining ties: one member's
+                # rank (the smallest id's), not the best of the members' (``c.lot``), which
+                # would put people who come together ahead of the others in the start.
+                instance.people[min(c.members, key=lambda i: instance.people[i].id)].lot,
             )
             for c in instance.components
         }

@@ -9,7 +9,7 @@ import random
 import re
 
 from matching import Problem, check, draw_seed, lottery_ranks, solve
-from matching.construction.greedy import greedy
+from matching.construction.greedy import _ranking, greedy
 from matching.grouping import Draft, Grouping
 from matching.improvement.lottery import draw_by_lot, exchange_by_lot
 from matching.instance import Instance
@@ -175,3 +175,26 @@ def test_exchanges_put_better_ranks_in_the_places_of_worse_ones() -> None:
     assert exchanged.placed() == set(order[:4])
     # The greedy start deals by lot too.
     assert greedy(instance).placed() == set(order[:4])
+
+
+def test_people_who_come_together_start_with_one_member_s_rank_not_the_better_one() -> None:
+    """The greedy start ranks a pair by the rank of its member with the smallest id, so
+    coming together is no second ticket in the start; later, where the lottery decides, a
+    pair counts as its best-ranked member (lexicographic by person)."""
+    for seed in range(100):
+        problem = _problem(people=6, seed=f"pairs-{seed}")
+        together = problem.participants[0].model_copy(update={"together": ["p2"]})
+        problem = problem.model_copy(update={"participants": [together, *problem.participants[1:]]})
+        instance = Instance(problem)
+        pair = next(c for c in instance.components if len(c.members) == 2)
+        first, second = sorted(pair.members, key=lambda i: instance.people[i].id)
+        if instance.people[first].lot > instance.people[second].lot:
+            break
+    else:
+        raise AssertionError("no seed gives the pair's first member the worse rank")
+    rank, _ = _ranking(instance)
+    assert rank[pair.index][-1] == instance.people[first].lot != pair.lot
+    # The same in any input order.
+    again = Instance(_shuffled(problem, 3))
+    moved = next(c for c in again.components if len(c.members) == 2)
+    assert _ranking(again)[0][moved.index][-1] == rank[pair.index][-1]
