@@ -329,18 +329,6 @@ def withheld_all(
     }
 
 
-def required_width(
-    system: System,
-    status: Mapping[str, Status],
-    key: str,
-    fixed: Mapping[str, Status] | None = None,
-) -> int:
-    """:data:`PROTECTION`, or less where the ``<5`` marks alone narrow the cell more: four
-    ``<5`` cells under a ``<5`` total are 1 each, whatever else is withheld."""
-    low, high = feasible_range(system, withheld_all(system, status, fixed), key)
-    return min(PROTECTION, high - low)
-
-
 def _neighbours(system: System, keys: set[str]) -> set[str]:
     found: set[str] = set()
     for relation in system.sums:
@@ -484,17 +472,3 @@ def _next_secondary(
         if pool:
             return pool[0]
     return None
-
-
-def unprotected(
-    system: System, status: Mapping[str, Status], fixed: Mapping[str, Status] | None = None
-) -> list[tuple[str, int, int]]:
-    """Primary cells the attacker can narrow more than the rule allows, with their range."""
-    found = []
-    for key in sorted(status):
-        if status[key] is not Status.PRIMARY:
-            continue
-        low, high = feasible_range(system, status, key)
-        if high - low < required_width(system, status, key, fixed):
-            found.append((key, low, high))
-    return found
