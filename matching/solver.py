@@ -359,7 +359,9 @@ class _Run:
             self._solve_whole(bound, self.remaining() * BUDGET.whole_model_rematch)
             self._improve_placement(self.remaining() * BUDGET.improve)
         else:
-            self._improve_placement(self.remaining() * BUDGET.improve)
+            city = whole_model and not instance.has_previous
+            share = BUDGET.improve_before_whole_model if city else BUDGET.improve
+            self._improve_placement(self.remaining() * share)
             self._prove_with(bound)
             if whole_model and not self.proven.placed:
                 # The flow bound is not reached: the bound that knows the group rules may

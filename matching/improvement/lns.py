@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from matching.grouping import Grouping
 from matching.instance import Instance
@@ -58,7 +58,9 @@ class _Search:
         self.best = incumbent
         self.best_rank = incumbent.rank(instance)
         self.deadline = deadline
-        self.lanes = max(1, workers)
+        self.workers = max(1, workers)
+        # At most one lane per series: neighbourhoods solved at once hold different series.
+        self.lanes = max(1, min(workers, len(instance.series)))
         self.stop = stop
         self.on_improve = on_improve
         self.step_limit = step_limit
@@ -67,62 +69,70 @@ class _Search:
         return time.monotonic() < self.deadline - 0.05 and not self.stop()
 
     def run(self, rng: random.Random) -> Grouping:
+        """Keep every lane busy: a lane that finishes takes the next neighbourhood at once,
+        on series no running neighbourhood holds, so a slow neighbourhood never holds up
+        the others (on tight pools one takes a second where most take a tenth)."""
+        instance = self.instance
+        waiting = _options(instance, self.best)[0]
+        sweep = _sweep(instance, self.best, waiting)
+        tried: set[tuple[int, ...]] = set()
+        tiers: list[list[tuple[int, ...]]] = []
+        stale = True
+        running: dict[Future[Staged | None], Neighbourhood] = {}
         with ThreadPoolExecutor(max_workers=self.lanes) as pool:
-            waiting = _options(self.instance, self.best)[0]
-            sweep = _sweep(self.instance, self.best, waiting)
-            while sweep and self.time_left():
-                batch, sweep = sweep[: self.lanes], sweep[self.lanes :]
-                if self.attempt(pool, batch, waiting, quick=False):
-                    waiting = _options(self.instance, self.best)[0]
-            tried: set[tuple[int, ...]] = set()
-            tiers: list[list[tuple[int, ...]]] = []
-            stale = True
-            while self.time_left():
-                if stale:
-                    waiting, tiers = _options(self.instance, self.best)
-                    stale = False
-                batch = _draw(tiers, tried, self.lanes, rng)
-                if not batch:
+            while True:
+                while len(running) < self.lanes and self.time_left():
+                    busy = {s for part in running.values() for s in part.sub.room}
+                    if sweep:
+                        option = next((o for o in sweep if not busy & set(o)), None)
+                        if option is None:
+                            break
+                        sweep.remove(option)
+                        quick = False
+                    else:
+                        if stale:
+                            waiting, tiers = _options(instance, self.best)
+                            stale = False
+                        option = _next(tiers, tried, busy, rng)
+                        if option is None:
+                            break
+                        tried.add(option)
+                        quick = True
+                    part = neighbourhood(instance, self.best, option, waiting)
+                    running[pool.submit(self.solve, part, quick)] = part
+                if not running:
                     break
-                tried.update(batch)
-                if self.attempt(pool, batch, waiting, quick=True):
-                    tried.clear()
-                    stale = True
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    part = running.pop(future)
+                    if self.apply(part, future.result()):
+                        waiting = _options(instance, self.best)[0]
+                        tried.clear()
+                        stale = True
         return self.best
 
-    def attempt(
-        self,
-        pool: ThreadPoolExecutor,
-        batch: list[tuple[int, ...]],
-        waiting: list[int],
-        quick: bool,
-    ) -> bool:
-        """Solve the batch's neighbourhoods (on disjoint series) at once, then apply each
-        result that still fits and ranks higher."""
-        parts = [neighbourhood(self.instance, self.best, series, waiting) for series in batch]
-        limit = min(self.step_limit, self.deadline - time.monotonic())
+    def solve(self, part: Neighbourhood, quick: bool) -> Staged | None:
+        """Solve one neighbourhood exactly (``quick``: until its first improvement)."""
+        return solve_neighbourhood(
+            self.instance,
+            part,
+            time_limit=min(self.step_limit, self.deadline - time.monotonic()),
+            workers=1 if self.lanes > 1 else self.workers,
+            stop=self.stop,
+            first_improvement=quick,
+        )
 
-        def solve(part: Neighbourhood) -> Staged | None:
-            return solve_neighbourhood(
-                self.instance,
-                part,
-                time_limit=limit,
-                workers=1 if len(parts) > 1 else self.lanes,
-                stop=self.stop,
-                first_improvement=quick,
-            )
-
-        improved = False
-        for part, staged in zip(parts, list(pool.map(solve, parts)), strict=True):
-            candidate = None if staged is None else self.compose(part, staged.grouping)
-            if candidate is None:
-                continue
-            rank = candidate.rank(self.instance)
-            if rank > self.best_rank:
-                self.best, self.best_rank = candidate, rank
-                self.on_improve(candidate)
-                improved = True
-        return improved
+    def apply(self, part: Neighbourhood, staged: Staged | None) -> bool:
+        """Take the part's result when it still fits the current best and ranks higher."""
+        candidate = None if staged is None else self.compose(part, staged.grouping)
+        if candidate is None:
+            return False
+        rank = candidate.rank(self.instance)
+        if rank <= self.best_rank:
+            return False
+        self.best, self.best_rank = candidate, rank
+        self.on_improve(candidate)
+        return True
 
     def compose(self, part: Neighbourhood, result: Grouping) -> Grouping | None:
         """The current best with the part's series replaced by the result; None when the
@@ -136,26 +146,22 @@ class _Search:
         return Grouping([*outside, *result.groups])
 
 
-def _draw(
-    tiers: list[list[tuple[int, ...]]], tried: set[tuple[int, ...]], size: int, rng: random.Random
-) -> list[tuple[int, ...]]:
-    """Up to ``size`` untried series sets from the first tier that has any, on disjoint
-    series."""
+def _next(
+    tiers: list[list[tuple[int, ...]]],
+    tried: set[tuple[int, ...]],
+    busy: set[int],
+    rng: random.Random,
+) -> tuple[int, ...] | None:
+    """An untried series set from the first tier that has any, on series no running
+    neighbourhood holds; None when the first such tier has none free (a lane then waits
+    for the running ones) or every tier is tried."""
     for tier in tiers:
         options = [o for o in tier if o not in tried]
         if not options:
             continue
-        rng.shuffle(options)
-        batch: list[tuple[int, ...]] = []
-        used: set[int] = set()
-        for option in options:
-            if not used & set(option):
-                batch.append(option)
-                used |= set(option)
-                if len(batch) == size:
-                    break
-        return batch
-    return []
+        free = [o for o in options if not busy & set(o)]
+        return rng.choice(free) if free else None
+    return None
 
 
 def _sweep(instance: Instance, grouping: Grouping, waiting: list[int]) -> list[tuple[int, ...]]:

@@ -98,26 +98,27 @@ def solve_neighbourhood(
     placement stage is replaced by keeping the incumbent's. ``frugal`` (with a previous
     grouping) is for the series-by-series repair: it replaces placement by the changes, then
     by taking in as few people from outside the neighbourhood's previous groups as that
-    allows, leaving the others for the series solved after it."""
+    allows, leaving the others for the series solved after it. With ``first_improvement``
+    and no previous grouping, None also means that the neighbourhood cannot place more."""
     deadline = time.monotonic() + time_limit
     model = GroupingModel(instance, part.sub)
+    # A step of the neighbourhood search without a previous grouping needs only a grouping
+    # that places more: the model demands one, so CP-SAT ends at the first it finds, or
+    # proves there is none, which takes a fraction of proving the incumbent optimal (its
+    # bound has to meet the demand, not the incumbent). Infeasible then means "no better".
+    demand_more = (
+        first_improvement and not instance.has_previous and not frugal and not placement_known
+    )
     stages: list[tuple[str, cp_model.LinearExpr, bool]] = []
     if instance.has_previous and frugal:
         stages.append(("moves", model.changes, False))
         stages.append(("joiners", model.joiners, False))
     else:
         if placement_known:
-            placed = {instance.component_of[i] for d in part.inside for i in d.members}
-            model.model.add(
-                model.placement
-                >= sum(
-                    model.level_weights[instance.people[i].level]
-                    for c in placed
-                    if c in model.x
-                    for i in instance.components[c].members
-                )
-            )
+            model.model.add(model.placement >= _placement_of(model, part.inside))
         else:
+            if demand_more:
+                model.model.add(model.placement >= _placement_of(model, part.inside) + 1)
             stages.append(("placement", model.placement, True))
         if instance.has_previous:
             stages.append(("moves", model.changes, False))
@@ -137,6 +138,7 @@ def solve_neighbourhood(
             stop=stop,
             on_solution=on_solution,
             first_improvement=first_improvement,
+            first_solution=demand_more,
         )
         if result.grouping is None or result.value is None:
             break
@@ -147,3 +149,14 @@ def solve_neighbourhood(
     if not results:
         return None
     return Staged(hint, results.get("placement"), results.get("moves"), model)
+
+
+def _placement_of(model: GroupingModel, drafts: list[Draft]) -> int:
+    """The model's placement term for the people placed in ``drafts``."""
+    instance = model.instance
+    return sum(
+        model.level_weights[instance.people[i].level]
+        for d in drafts
+        for i in d.members
+        if instance.component_of[i] in model.x
+    )

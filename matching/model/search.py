@@ -44,12 +44,14 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         on_solution: SolutionHook | None,
         stop: Callable[[], bool],
         first_improvement: bool,
+        first_solution: bool = False,
     ) -> None:
         super().__init__()
         self._model = model
         self._on_solution = on_solution
         self._stop = stop
         self._first_improvement = first_improvement
+        self._first_solution = first_solution
         self._first: float | None = None
 
     def on_solution_callback(self) -> None:
@@ -57,7 +59,7 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         if self._on_solution is not None:
             placed = int(self.value(self._model.placed_count))
             self._on_solution(value, self.best_objective_bound, placed)
-        if self._stop():
+        if self._stop() or self._first_solution:
             self.stop_search()
         if self._first is None:
             self._first = value
@@ -106,10 +108,13 @@ def run_stage(
     stop: Callable[[], bool],
     on_solution: SolutionHook | None = None,
     first_improvement: bool = False,
+    first_solution: bool = False,
     seed: int = 0,
 ) -> StageResult:
     """With ``first_improvement`` the search ends at the first solution better than the
-    first one found (usually the hint): enough for a neighbourhood search step."""
+    first one found (usually the hint): enough for a neighbourhood search step. With
+    ``first_solution`` it ends at the first solution (when the model itself demands an
+    improvement)."""
     if time_limit <= 0.005 or stop():
         return StageResult("unknown", None, None, None)
     if objective is None:
@@ -121,7 +126,7 @@ def run_stage(
     if hint is not None:
         model.hint(hint.groups)
     solver = new_solver(time_limit, workers, seed)
-    callback = _Callback(model, on_solution, stop, first_improvement)
+    callback = _Callback(model, on_solution, stop, first_improvement, first_solution)
     with stop_watch(solver, stop):
         status = solver.solve(model.model, callback)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -1,0 +1,112 @@
+"""The neighbourhood search's steps: each demands a better placement and stops at the first,
+or proves there is none; lanes never wait for each other."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import matching.model.neighbourhood as neighbourhood_module
+from matching.grouping import Draft, Grouping
+from matching.improvement.lns import _next, improve
+from matching.instance import Instance
+from matching.model.neighbourhood import neighbourhood, solve_neighbourhood
+from matching.model.search import StageResult
+from matching.model.search import run_stage as run_stage_before
+
+from .factory import citizens, newcomers, problem
+
+
+def _statuses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The status of every CP-SAT stage the neighbourhoods run from now on."""
+    seen: list[str] = []
+
+    def spy(*args: object, **kwargs: object) -> StageResult:
+        result = run_stage_before(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(result.status)
+        return result
+
+    monkeypatch.setattr(neighbourhood_module, "run_stage", spy)
+    return seen
+
+
+def _one_group(placed: int) -> tuple[Instance, Grouping]:
+    """Three citizens and three newcomers for one Monday group of four to six; the first
+    ``placed`` of c1, c2, n1, n2, c3, n3 in it."""
+    instance = Instance(problem([*citizens(3), *newcomers(3)]))
+    order = ["c1", "c2", "n1", "n2", "c3", "n3"]
+    members = sorted(instance.person_index[pid] for pid in order[:placed])
+    return instance, Grouping([Draft(0, "de", (0,), members)])
+
+
+def _step(instance: Instance, grouping: Grouping) -> Grouping | None:
+    placed = grouping.placed()
+    waiting = [c.index for c in instance.components if c.members[0] not in placed]
+    part = neighbourhood(instance, grouping, (0,), waiting)
+    staged = solve_neighbourhood(
+        instance, part, time_limit=30.0, workers=1, stop=lambda: False, first_improvement=True
+    )
+    return None if staged is None else part.merge(staged.grouping)
+
+
+def test_a_step_stops_at_the_first_grouping_that_places_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    instance, grouping = _one_group(placed=4)
+    statuses = _statuses(monkeypatch)
+    better = _step(instance, grouping)
+    assert better is not None
+    assert len(better.placed()) > 4
+    assert statuses in (["feasible"], ["optimal"])
+
+
+def test_a_step_proves_that_nothing_places_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Everyone placed: the step demands one more and CP-SAT proves there is none (it does
+    not run to its time limit and give up)."""
+    instance, grouping = _one_group(placed=6)
+    statuses = _statuses(monkeypatch)
+    assert _step(instance, grouping) is None
+    assert statuses == ["infeasible"]
+
+
+def test_a_full_solve_keeps_what_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ``first_improvement`` (the whole model) nothing is demanded: the incumbent is
+    a solution."""
+    instance, grouping = _one_group(placed=6)
+    part = neighbourhood(instance, grouping, (0,), [])
+    staged = solve_neighbourhood(instance, part, time_limit=30.0, workers=1, stop=lambda: False)
+    assert staged is not None and len(staged.grouping.placed()) == 6
+
+
+def test_a_free_lane_takes_a_neighbourhood_on_series_no_running_one_holds() -> None:
+    rng = random.Random(0)
+    tiers: list[list[tuple[int, ...]]] = [[(0,), (1,), (0, 1)], [(0, 1, 2)]]
+    assert _next(tiers, set(), {0}, rng) == (1,)
+    # The first tier's untried options all hold a busy series: wait for the running ones.
+    assert _next(tiers, {(1,)}, {0}, rng) is None
+    # A tier is left only when every option in it is tried.
+    assert _next(tiers, {(0,), (1,), (0, 1)}, set(), rng) == (0, 1, 2)
+    assert _next(tiers, {(0,), (1,), (0, 1), (0, 1, 2)}, set(), rng) is None
+
+
+def test_two_lanes_place_everyone_who_fits_across_series() -> None:
+    """Four series, each with room for one group; the start leaves everyone waiting."""
+    series = [{"id": s, "max_groups": 1, "step_free": True} for s in ("mon", "tue", "wed", "thu")]
+    people = []
+    for s in ("mon", "tue", "wed", "thu"):
+        people += citizens(3, prefix=f"c{s}", series=[s]) + newcomers(3, prefix=f"n{s}", series=[s])
+    moderators = [
+        {"id": f"m{s}", "languages": ["de"], "series": [s]} for s in ("mon", "tue", "wed", "thu")
+    ]
+    instance = Instance(problem(people, series=series, moderators=moderators))
+    found = improve(
+        instance,
+        Grouping([]),
+        deadline=float("inf"),
+        workers=2,
+        stop=lambda: False,
+        on_improve=lambda g: None,
+    )
+    assert len(found.placed()) == 24
+    assert sorted(d.series for d in found.groups) == [0, 1, 2, 3]
