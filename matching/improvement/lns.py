@@ -73,11 +73,9 @@ class _Search:
         on series no running neighbourhood holds, so a slow neighbourhood never holds up
         the others (on tight pools one takes a second where most take a tenth)."""
         instance = self.instance
-        waiting = _options(instance, self.best)[0]
+        waiting, tiers = _options(instance, self.best)
         sweep = _sweep(instance, self.best, waiting)
         tried: set[tuple[int, ...]] = set()
-        tiers: list[list[tuple[int, ...]]] = []
-        stale = True
         running: dict[Future[Staged | None], Neighbourhood] = {}
         with ThreadPoolExecutor(max_workers=self.lanes) as pool:
             while True:
@@ -90,9 +88,6 @@ class _Search:
                         sweep.remove(option)
                         quick = False
                     else:
-                        if stale:
-                            waiting, tiers = _options(instance, self.best)
-                            stale = False
                         option = _next(tiers, tried, busy, rng)
                         if option is None:
                             break
@@ -106,9 +101,8 @@ class _Search:
                 for future in done:
                     part = running.pop(future)
                     if self.apply(part, future.result()):
-                        waiting = _options(instance, self.best)[0]
+                        waiting, tiers = _options(instance, self.best)
                         tried.clear()
-                        stale = True
         return self.best
 
     def solve(self, part: Neighbourhood, quick: bool) -> Staged | None:
