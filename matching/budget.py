@@ -54,6 +54,11 @@ class Budget:
     # One round of making room, and putting moved people back in their previous group.
     make_room: float = 0.1
     undo_moves: float = 0.1
+    # In a city round whose placement is not proven: the start from the plan of which
+    # series each component goes to (about a second for 300 people on a free core, most of
+    # it solving the series), and of that the integer relaxation's share (0.2 to 0.3 s).
+    plan: float = 0.3
+    plan_relaxation: float = 0.3
     # The neighbourhood search for placement (and moves).
     improve: float = 0.5
     # In a city round without a previous grouping it comes before the whole model and gets

@@ -39,6 +39,7 @@ from matching.budget import BUDGET
 from matching.checker import violations
 from matching.construction import locked
 from matching.construction.greedy import greedy, greedy_until, make_room, undo_moves
+from matching.construction.plan import plan
 from matching.construction.rematch import rematch_by_series
 from matching.explanations.reasons import waitlist_reasons
 from matching.explanations.rematch import rematch_changes
@@ -147,6 +148,8 @@ class _Run:
         # In a rematch: a grouping that places more than the one the search continues from
         # but changes more (see :meth:`_start_rematch`).
         self.alternative: Grouping | None = None
+        # Whether the whole problem fits one model (set once the search begins).
+        self.whole_model = False
 
     def _fall_back(self, kind: FallbackKind, text: str, rules: list[int] | None = None) -> None:
         self.fallback = text
@@ -199,6 +202,7 @@ class _Run:
             return self._finish(fallback)
         self._make_room("greedy")
         whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
+        self.whole_model = whole_model
         if instance.has_previous and self.remaining() > 0:
             # Repairing the broken series one by one is fast and needs only a few moves more
             # than the fewest: for a city round it is the hint the whole model starts from
@@ -331,14 +335,27 @@ class _Run:
 
     # -- placement and moves -----------------------------------------------------------------
 
-    def _improve_placement(self, budget: float) -> None:
+    def _improve_placement(self, budget: float, bound: PlacementBound) -> None:
+        """The neighbourhood search; in a city round it ends as soon as placement is proven
+        the most possible (moves do not count there, and balance gets the time)."""
+        instance = self.instance
+        until_proven = not instance.has_previous and not self.proven.placed
+
+        def improved(grouping: Grouping) -> None:
+            self.best = grouping
+            self._report(grouping, phase="placement")
+            self._prove_with(bound)
+
         self.best = improve(
-            self.instance,
+            instance,
             self.best,
             deadline=time.monotonic() + budget,
             workers=self.workers,
-            stop=self.stop,
-            on_improve=lambda g: self._report(g, phase="placement"),
+            stop=lambda: self.stop() or (until_proven and self.proven.placed),
+            on_improve=improved,
+            # Neighbourhoods of every group: for city rounds whose whole model is small
+            # enough to build at each step.
+            communities=self.whole_model and not instance.has_previous,
         )
 
     def _optimise(self, whole_model: bool) -> None:
@@ -346,7 +363,9 @@ class _Run:
         one model, which proves (or bounds) what the flow bound on placement cannot. In a
         rematch whose placement the flow bound already proves, the whole model spends all
         its time on what the rematch changes: chains of moves across series are what
-        neighbourhoods of a few series find slowest."""
+        neighbourhoods of a few series find slowest. A city round whose placement the flow
+        bound does not prove first gets the bound that knows the group rules, then a second
+        start from the plan of which series each component goes to."""
         instance = self.instance
         if not self.affords_step():
             return
@@ -357,25 +376,20 @@ class _Run:
         self._prove_with(bound)
         if whole_model and instance.has_previous and self.proven.placed:
             self._solve_whole(bound, self.remaining() * BUDGET.whole_model_rematch)
-            self._improve_placement(self.remaining() * BUDGET.improve)
+            self._improve_placement(self.remaining() * BUDGET.improve, bound)
         else:
             city = whole_model and not instance.has_previous
-            share = BUDGET.improve_before_whole_model if city else BUDGET.improve
-            self._improve_placement(self.remaining() * share)
-            self._prove_with(bound)
-            if whole_model and not self.proven.placed:
-                # The flow bound is not reached: the bound that knows the group rules may
-                # prove what was found, or tells how far it may be from the best.
-                self.relaxed_bound = relaxed_bound(
-                    instance,
-                    time_limit=BUDGET.relaxed_bound_seconds(self.remaining()),
-                    workers=self.workers,
-                    stop=self.stop,
-                )
-                if self.relaxed_bound is not None:
-                    self.placed_bound = min(self.placed_bound, self.relaxed_bound)
-                    self.reporter.update(placed_bound=self.placed_bound, force=True)
+            if city and not self.proven.placed:
+                self._relax(bound)
+            if city and not self.proven.placed:
+                self._plan()
                 self._prove_with(bound)
+            share = BUDGET.improve_before_whole_model if city else BUDGET.improve
+            if not (city and self.proven.placed):
+                self._improve_placement(self.remaining() * share, bound)
+            self._prove_with(bound)
+            if whole_model and not self.proven.placed and self.relaxed_bound is None:
+                self._relax(bound)
             if whole_model and not (self.proven.placed and self.proven.moves):
                 share = BUDGET.whole_model_rematch if instance.has_previous else BUDGET.whole_model
                 # Placement first: the whole model gets most of the time, and what it finds
@@ -383,8 +397,38 @@ class _Run:
                 self._solve_whole(bound, self.remaining() * share)
                 self._prove_with(bound)
                 if not self.proven.placed:
-                    self._improve_placement(self.remaining() * BUDGET.improve_after_whole_model)
+                    self._improve_placement(
+                        self.remaining() * BUDGET.improve_after_whole_model, bound
+                    )
         self._prove_with(bound)
+
+    def _relax(self, bound: PlacementBound) -> None:
+        """The flow bound is not reached: the bound that knows the group rules may prove
+        what was found, or tells how far it may be from the best."""
+        self.relaxed_bound = relaxed_bound(
+            self.instance,
+            time_limit=BUDGET.relaxed_bound_seconds(self.remaining()),
+            workers=self.workers,
+            stop=self.stop,
+        )
+        if self.relaxed_bound is not None:
+            self.placed_bound = min(self.placed_bound or bound.placed, self.relaxed_bound)
+            self.reporter.update(placed_bound=self.placed_bound, force=True)
+        self._prove_with(bound)
+
+    def _plan(self) -> None:
+        """A second start, from the plan of which series each component goes to
+        (:mod:`matching.construction.plan`), taken when it ranks higher than the greedy
+        start improved so far."""
+        planned = plan(
+            self.instance,
+            deadline=time.monotonic() + self.remaining() * BUDGET.plan,
+            workers=self.workers,
+            stop=self.stop,
+            relaxation_share=BUDGET.plan_relaxation,
+        )
+        if planned is not None:
+            self._accept(planned, "placement")
 
     def _solve_whole(self, bound: PlacementBound, time_limit: float) -> None:
         instance = self.instance

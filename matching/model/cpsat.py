@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -67,6 +67,9 @@ class SubProblem:
     moderators: dict[int, frozenset[int]]
     # Per series: how many of its slots may be active.
     room: dict[int, int]
+    # Components that stay in the group of one slot (component -> slot): the rest of a
+    # neighbourhood that spans every series (see matching.model.neighbourhood.community).
+    pinned: dict[int, int] = field(default_factory=dict)
 
 
 class GroupingModel:
@@ -134,6 +137,13 @@ class GroupingModel:
         self.x: dict[int, dict[int, cp_model.IntVar]] = {}
         forced = self._forced_components()
         for c in sub.components:
+            if c in sub.pinned:
+                # One variable, fixed by presolve: the component counts in every rule of its
+                # group, and costs the search nothing.
+                stays = model.new_bool_var(f"x_{c}_{sub.pinned[c]}")
+                model.add(stays == 1)
+                self.x[c] = {sub.pinned[c]: stays}
+                continue
             allowed = set(instance.component_series[c])
             slots = {
                 g: model.new_bool_var(f"x_{c}_{g}")
@@ -370,10 +380,12 @@ class GroupingModel:
                     self.model.add(self.x[c][g] == 1).only_enforce_if(keep)
 
     def _break_symmetry(self) -> None:
-        """New slots of one series are interchangeable: use them in order, larger first."""
+        """New slots of one series are interchangeable: use them in order, larger first. A slot
+        with pinned components is not: it is the group they stay in."""
+        holding = set(self.sub.pinned.values())
         by_series: dict[int, list[int]] = defaultdict(list)
         for g, slot in enumerate(self.sub.slots):
-            if slot.previous is None:
+            if slot.previous is None and g not in holding:
                 by_series[slot.series].append(g)
         for slots in by_series.values():
             for a, b in itertools.pairwise(slots):
@@ -528,18 +540,28 @@ class GroupingModel:
     # -- incumbents --------------------------------------------------------------------------
 
     def slot_assignment(self, drafts: Sequence[Draft]) -> dict[int, Draft]:
-        """Which slot each draft corresponds to: previous groups by their previous index, new
-        groups by series, largest first (matching the symmetry breaking)."""
+        """Which slot each draft corresponds to: a draft with pinned members by their slot,
+        previous groups by their previous index, new groups by series, largest first
+        (matching the symmetry breaking)."""
         result: dict[int, Draft] = {}
         by_previous = {
             s.previous: g for g, s in enumerate(self.sub.slots) if s.previous is not None
         }
+        pinned = self.sub.pinned
+        holding = set(pinned.values())
         free: dict[int, list[int]] = defaultdict(list)
         for g, slot in enumerate(self.sub.slots):
-            if slot.previous is None:
+            if slot.previous is None and g not in holding:
                 free[slot.series].append(g)
+        component_of = self.instance.component_of
         for draft in sorted(drafts, key=lambda d: -len(d.members)):
-            if draft.previous is not None and draft.previous in by_previous:
+            held = next(
+                (pinned[component_of[i]] for i in draft.members if component_of[i] in pinned),
+                None,
+            )
+            if held is not None:
+                result[held] = draft
+            elif draft.previous is not None and draft.previous in by_previous:
                 result[by_previous[draft.previous]] = draft
             elif draft.previous is None and free[draft.series]:
                 result[free[draft.series].pop(0)] = draft

@@ -63,6 +63,52 @@ def neighbourhood(
     return Neighbourhood(sub, inside, outside)
 
 
+def community(
+    instance: Instance,
+    grouping: Grouping,
+    members: Iterable[int],
+    series: Iterable[int],
+    extra: Iterable[int] = (),
+) -> Neighbourhood:
+    """Every group of every series, in which only the ``members`` components (wherever they
+    are placed, or waiting) and everyone in the groups of ``series`` may move; everyone else
+    stays in their group, whose language and moderators may still change. Plus the
+    ``extra`` components that could attend one of ``series``.
+
+    Made for people who wait because what they need is spread over many series: someone
+    who speaks neither working language needs a member who bridges to their language, and
+    the bridges, the others who need them and everyone of their origin (who share the
+    origin limit) may be in any series. Moving them, together with the groups of one series
+    that makes room, is a change that neighbourhoods of a few whole series cannot make."""
+    everything = neighbourhood(instance, grouping, range(len(instance.series)))
+    free = set(members)
+    moving = set(series)
+    component_of = instance.component_of
+    pinned = {
+        component_of[i]: k
+        for k, d in enumerate(everything.inside)
+        if d.series not in moving
+        for i in d.members
+        if component_of[i] not in free
+    }
+    placed = set(everything.sub.components)
+    joining = {
+        c
+        for c in free | set(extra)
+        if c not in placed
+        and instance.component_series[c]
+        and (c in free or moving & set(instance.component_series[c]))
+    }
+    sub = SubProblem(
+        slots=everything.sub.slots,
+        components=sorted(placed | joining),
+        moderators=everything.sub.moderators,
+        room=everything.sub.room,
+        pinned=pinned,
+    )
+    return Neighbourhood(sub, everything.inside, everything.outside)
+
+
 @dataclass(frozen=True)
 class Staged:
     grouping: Grouping

@@ -9,7 +9,7 @@ import pytest
 
 import matching.model.neighbourhood as neighbourhood_module
 from matching.grouping import Draft, Grouping
-from matching.improvement.lns import _next, improve
+from matching.improvement.lns import Option, _changed, _next, _unchanged, improve
 from matching.instance import Instance
 from matching.model.neighbourhood import neighbourhood, solve_neighbourhood
 from matching.model.search import StageResult
@@ -81,13 +81,31 @@ def test_a_full_solve_keeps_what_it_is_given(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_a_free_lane_takes_a_neighbourhood_on_series_no_running_one_holds() -> None:
     rng = random.Random(0)
-    tiers: list[list[tuple[int, ...]]] = [[(0,), (1,), (0, 1)], [(0, 1, 2)]]
-    assert _next(tiers, set(), {0}, rng) == (1,)
+    a, b, ab, abc = Option((0,)), Option((1,)), Option((0, 1)), Option((0, 1, 2))
+    tiers = [[a, b, ab], [abc]]
+    assert _next(tiers, set(), {0}, rng) == b
     # The first tier's untried options all hold a busy series: wait for the running ones.
-    assert _next(tiers, {(1,)}, {0}, rng) is None
+    assert _next(tiers, {b}, {0}, rng) is None
     # A tier is left only when every option in it is tried.
-    assert _next(tiers, {(0,), (1,), (0, 1)}, set(), rng) == (0, 1, 2)
-    assert _next(tiers, {(0,), (1,), (0, 1), (0, 1, 2)}, set(), rng) is None
+    assert _next(tiers, {a, b, ab}, set(), rng) == abc
+    assert _next(tiers, {a, b, ab, abc}, set(), rng) is None
+
+
+def test_an_improvement_reopens_only_the_neighbourhoods_it_may_help() -> None:
+    """Neighbourhoods on other series hold the same groups and no one new: they stay tried,
+    unless someone who waits again could attend them. A community spans every group."""
+    instance = Instance(problem([*citizens(3), *newcomers(3)]))
+    pair, other = Option((0, 1)), Option((2, 3))
+    tied = Option((2,), frozenset({0}))
+    changed = _changed(instance, pair, set())
+    assert changed == {0, 1}
+    assert not _unchanged(pair, changed)
+    assert _unchanged(other, changed)
+    assert not _unchanged(tied, changed)
+    assert _changed(instance, tied, set()) is None
+    assert not _unchanged(other, None)
+    # Someone waiting again (the problem's people can attend series 0 only) reopens theirs.
+    assert _changed(instance, Option((3,)), {0}) == {0, 3}
 
 
 def test_two_lanes_place_everyone_who_fits_across_series() -> None:
