@@ -381,9 +381,9 @@ class _Run:
             city = whole_model and not instance.has_previous
             if city and not self.proven.placed:
                 self._relax(bound)
-            if city and not self.proven.placed:
-                self._plan()
-                self._prove_with(bound)
+                if not self.proven.placed:
+                    self._plan()
+                    self._prove_with(bound)
             share = BUDGET.improve_before_whole_model if city else BUDGET.improve
             if not (city and self.proven.placed):
                 self._improve_placement(self.remaining() * share, bound)

@@ -48,9 +48,9 @@ def improve(
     could attend it, previous members who are not back in their group); then neighbourhoods
     are drawn at random around the people still waiting: a series they can attend, a pair of
     them, or one of them with one or two series that members of its groups could move to
-    (making room). With ``communities``, when those are used up: the people a waiting
-    person's language and origin tie them to (bridges, others who need them, their
-    compatriots), across all series, with the groups of one series. Stops when every such
+    (making room); with ``communities``, drawn with these: the people a waiting person's
+    language and origin tie them to (bridges, others who need them, their compatriots),
+    across all series, with the groups of one series. Stops when every such
     neighbourhood has been tried since it last changed. With several workers, that many
     neighbourhoods on different series are solved at once, one CP-SAT worker each.
 
@@ -132,7 +132,7 @@ class _Search:
                         waiting, tiers = self.options()
                         changed = _changed(instance, option, set(waiting) - before)
                         tried = {o for o in tried if _unchanged(o, changed)}
-                    elif staged is not None and option in tried:
+                    elif staged is not None and self.improved_on_its_start(part, staged):
                         # It found a better grouping of what the best was when it began,
                         # which another lane has changed since: try it again at once.
                         retry.append(option)
@@ -148,6 +148,14 @@ class _Search:
         if option.community:
             return community(self.instance, self.best, option.community, option.series, waiting)
         return neighbourhood(self.instance, self.best, option.series, waiting)
+
+    def improved_on_its_start(self, part: Neighbourhood, staged: Staged) -> bool:
+        """Whether the part's result ranks above the grouping the part was cut from (a
+        step without a previous grouping returns only such results; a rematch step returns
+        its hint when it finds nothing better)."""
+        instance = self.instance
+        start = Grouping([*part.outside, *part.inside])
+        return part.merge(staged.grouping).rank(instance) > start.rank(instance)
 
     def solve(self, part: Neighbourhood, quick: bool) -> Staged | None:
         """Solve one neighbourhood exactly (``quick``: until its first improvement)."""

@@ -4,18 +4,21 @@ or proves there is none; lanes never wait for each other."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
+import matching.improvement.lns as lns_module
 import matching.model.neighbourhood as neighbourhood_module
+from matching import Problem
 from matching.grouping import Draft, Grouping
 from matching.improvement.lns import Option, _changed, _next, _unchanged, improve
 from matching.instance import Instance
-from matching.model.neighbourhood import neighbourhood, solve_neighbourhood
+from matching.model.neighbourhood import Staged, neighbourhood, solve_neighbourhood
 from matching.model.search import StageResult
 from matching.model.search import run_stage as run_stage_before
 
-from .factory import citizens, newcomers, problem
+from .factory import citizens, newcomers, problem, solved
 
 
 def _statuses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -128,3 +131,24 @@ def test_two_lanes_place_everyone_who_fits_across_series() -> None:
     )
     assert len(found.placed()) == 24
     assert sorted(d.series for d in found.groups) == [0, 1, 2, 3]
+
+
+def test_a_rematch_step_that_finds_nothing_better_is_not_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rematch step returns its hint when it finds nothing better; that is no reason to
+    try it again, so a rematch of an unchanged grouping ends after a few steps instead of
+    repeating them until its time runs out."""
+    p = problem(citizens(7) + newcomers(6), series=[{"id": "mon", "max_groups": 2}])
+    first = solved(p)
+    previous = [{**g.model_dump(), "locked": False} for g in first.groups]
+    steps: list[float] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Staged | None:
+        steps.append(kwargs["time_limit"])
+        return solve_neighbourhood(*args, **kwargs)
+
+    monkeypatch.setattr(lns_module, "solve_neighbourhood", counted)
+    again = solved(Problem.model_validate({**p.model_dump(), "previous": {"groups": previous}}))
+    assert again.objective.moves == 0
+    assert 0 < len(steps) <= 5

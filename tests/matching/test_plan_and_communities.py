@@ -14,14 +14,23 @@ from matching.improvement.lns import _communities
 from matching.instance import Instance
 from matching.model.neighbourhood import community, solve_neighbourhood
 from matching.models import Bound, Objective, Solution
+from tests.matching.factory import moderator, person, problem
 
 
 def _person(pid: str, languages: list[str], series: list[str], origin: str) -> dict[str, Any]:
     role = "citizen" if origin == "DE" else "newcomer"
-    return {"id": pid, "role": role, "languages": languages, "series": series, "origin": origin}
+    return person(pid, role, languages=languages, series=series, origin=origin)
 
 
-def _problem() -> Problem:
+BRIDGED_RULES: dict[str, Any] = {
+    "min_size": 2,
+    "max_size": 4,
+    "newcomer_share": [0, 1],
+    "working_languages": ["de"],
+}
+
+
+def _problem(extra: list[dict[str, Any]] | None = None) -> Problem:
     """Groups of two to four in German, one per evening. ``w`` speaks only Arabic and can
     come on Monday; ``b`` bridges Arabic and German and can come on either evening."""
     people = [
@@ -32,23 +41,11 @@ def _problem() -> Problem:
         _person("b", ["ar", "de"], ["mon", "tue"], "IQ"),
         _person("w", ["ar"], ["mon"], "SY"),
     ]
-    return Problem.model_validate(
-        {
-            "rules": {
-                "min_size": 2,
-                "max_size": 4,
-                "newcomer_share": [0, 1],
-                "max_same_origin": 2,
-                "working_languages": ["de"],
-            },
-            "series": [{"id": "mon", "max_groups": 1}, {"id": "tue", "max_groups": 1}],
-            "moderators": [
-                {"id": "mod1", "languages": ["de"], "series": ["mon"]},
-                {"id": "mod2", "languages": ["de"], "series": ["tue"]},
-            ],
-            "participants": people,
-            "lottery_seed": "bridges",
-        }
+    return problem(
+        people + (extra or []),
+        series=[{"id": "mon", "max_groups": 1}, {"id": "tue", "max_groups": 1}],
+        moderators=[moderator("mod1", ("de",), ("mon",)), moderator("mod2", ("de",), ("tue",))],
+        **BRIDGED_RULES,
     )
 
 
@@ -96,10 +93,9 @@ def test_everyone_outside_the_community_stays_in_their_group() -> None:
 
 
 def test_the_community_of_someone_waiting_holds_bridges_and_compatriots() -> None:
-    raw = _problem().model_dump()
-    raw["participants"].append(_person("s2", ["de"], ["tue"], "SY"))
-    raw["participants"].append(_person("f1", ["fa"], ["tue"], "AF"))
-    instance = Instance(Problem.model_validate(raw))
+    instance = Instance(
+        _problem([_person("s2", ["de"], ["tue"], "SY"), _person("f1", ["fa"], ["tue"], "AF")])
+    )
     tied = _communities(instance, [_component(instance, "w")])
     assert tied == [frozenset(_component(instance, p) for p in ["b", "w", "s2"])]
 
@@ -119,14 +115,21 @@ def test_the_plan_puts_the_bridge_where_it_is_needed() -> None:
 def test_the_plan_places_higher_priority_first() -> None:
     """Room on Monday for one of ``w`` and ``x``, who both need the bridge: the plan takes
     the one with the higher priority."""
-    raw = _problem().model_dump()
-    raw["rules"]["max_same_origin"] = 1
-    raw["participants"] = [p for p in raw["participants"] if p["id"] not in ("t1", "t2")]
-    raw["participants"].append({**_person("x", ["ar"], ["mon"], "SY"), "priority": 1})
-    raw["series"] = raw["series"][:1]
-    raw["moderators"] = raw["moderators"][:1]
-    raw["participants"] = [{**p, "series": ["mon"]} for p in raw["participants"]]
-    instance = Instance(Problem.model_validate(raw))
+    people = [
+        _person("m1", ["de"], ["mon"], "DE"),
+        _person("m2", ["de"], ["mon"], "DE"),
+        _person("b", ["ar", "de"], ["mon"], "IQ"),
+        _person("w", ["ar"], ["mon"], "SY"),
+        {**_person("x", ["ar"], ["mon"], "SY"), "priority": 1},
+    ]
+    instance = Instance(
+        problem(
+            people,
+            series=[{"id": "mon", "max_groups": 1}],
+            moderators=[moderator("mod1", ("de",), ("mon",))],
+            **{**BRIDGED_RULES, "max_same_origin": 1},
+        )
+    )
     planned = series_plan(instance, time_limit=10.0, stop=lambda: False)
     assert planned is not None
     assert _component(instance, "x") in planned[0]
