@@ -169,7 +169,8 @@ def test_matching_runs_in_a_worker_and_can_be_cancelled(live: Live, worker: Work
         run = session.get_one(MatchingRun, run_id)
         # The best grouping found before the stop is kept with the cancelled run.
         assert run.solution is not None and run.groups
-    assert _job(sessions, run_id).status is JobStatus.DONE
+    # The worker marks its job done once the run's result is stored, in the next transaction.
+    _wait_for(lambda: _job(sessions, run_id).status is JobStatus.DONE, timeout=10)
     # Nothing left to cancel: refused, and no second entry in the audit log.
     again = client.post(
         f"/organiser/rounds/konstanz-mai/runs/{run_id}/cancel", data={"csrf_token": csrf}
