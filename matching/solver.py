@@ -201,8 +201,8 @@ class _Run:
                 )
             return self._finish(fallback)
         self._make_room("greedy")
-        whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
-        self.whole_model = whole_model
+        # Whether the whole problem is small enough for one CP-SAT model.
+        self.whole_model = whole_model = self._full_model_variables() <= FULL_MODEL_VARIABLES
         if instance.has_previous and self.remaining() > 0:
             # Repairing the broken series one by one is fast and needs only a few moves more
             # than the fewest: for a city round it is the hint the whole model starts from
@@ -222,11 +222,11 @@ class _Run:
                 deadline = time.monotonic() + self.remaining() * BUDGET.undo_moves
                 self._start_rematch(undo_moves(instance, rebuilt, deadline=deadline))
         self._undo_moves()
-        self._optimise(whole_model)
+        self._optimise()
         if self.alternative is not None:
             self._accept(self.alternative, "placement")
-        self._draw_lots(whole_model)
-        self._optimise_balance(whole_model)
+        self._draw_lots()
+        self._optimise_balance()
         return self._finish(fallback)
 
     def _start_rematch(self, repaired: Grouping) -> None:
@@ -358,7 +358,7 @@ class _Run:
             communities=self.whole_model and not instance.has_previous,
         )
 
-    def _optimise(self, whole_model: bool) -> None:
+    def _optimise(self) -> None:
         """Improve series by series (fast) and, for a city round, solve the whole problem in
         one model, which proves (or bounds) what the flow bound on placement cannot. In a
         rematch whose placement the flow bound already proves, the whole model spends all
@@ -374,11 +374,11 @@ class _Run:
         self.placed_bound = bound.placed
         self.reporter.update(placed_bound=self.placed_bound, force=True)
         self._prove_with(bound)
-        if whole_model and instance.has_previous and self.proven.placed:
+        if self.whole_model and instance.has_previous and self.proven.placed:
             self._solve_whole(bound, self.remaining() * BUDGET.whole_model_rematch)
             self._improve_placement(self.remaining() * BUDGET.improve, bound)
         else:
-            city = whole_model and not instance.has_previous
+            city = self.whole_model and not instance.has_previous
             if city and not self.proven.placed:
                 self._relax(bound)
                 if not self.proven.placed:
@@ -388,9 +388,9 @@ class _Run:
             if not (city and self.proven.placed):
                 self._improve_placement(self.remaining() * share, bound)
             self._prove_with(bound)
-            if whole_model and not self.proven.placed and self.relaxed_bound is None:
+            if self.whole_model and not self.proven.placed and self.relaxed_bound is None:
                 self._relax(bound)
-            if whole_model and not (self.proven.placed and self.proven.moves):
+            if self.whole_model and not (self.proven.placed and self.proven.moves):
                 share = BUDGET.whole_model_rematch if instance.has_previous else BUDGET.whole_model
                 # Placement first: the whole model gets most of the time, and what it finds
                 # is the start of another round of neighbourhoods; balance gets the rest.
@@ -495,7 +495,7 @@ class _Run:
             or (d.previous is not None and instance.previous_group_of.get(i) == d.previous)
         }
 
-    def _draw_lots(self, whole_model: bool) -> None:
+    def _draw_lots(self) -> None:
         """The lottery for the last places (:mod:`matching.improvement.lottery`): direct
         exchanges for every pool, the exact draw for a city round without a previous
         grouping."""
@@ -507,7 +507,7 @@ class _Run:
         exchanged = exchange_by_lot(instance, self.best, deadline=deadline, fixed=self._fixed())
         self._accept(exchanged, "lottery")
         if (
-            whole_model
+            self.whole_model
             and not instance.has_previous
             and self.affords_step()
             and self.remaining() > BUDGET.lottery_min_seconds
@@ -526,7 +526,7 @@ class _Run:
 
     # -- balance -----------------------------------------------------------------------------
 
-    def _optimise_balance(self, whole_model: bool) -> None:
+    def _optimise_balance(self) -> None:
         instance = self.instance
         self._make_room("placement")
         if not self.affords_step():
@@ -536,7 +536,7 @@ class _Run:
         if not placed:
             self.proven.imbalance = True
             return
-        if whole_model and len(placed) <= EXACT_BALANCE_PEOPLE and self.proven.moves:
+        if self.whole_model and len(placed) <= EXACT_BALANCE_PEOPLE and self.proven.moves:
             self._exact_balance()
         if self.proven.imbalance:
             return
